@@ -1,0 +1,189 @@
+"""The ``csat-report`` command line: a thin layer over :mod:`csat_analysis.report`.
+
+Parameters reach a notebook in this order (later wins): the notebook's
+``parameters`` cell, ``--data``/``--schema``, then each ``-p NAME VALUE``.
+``VALUE`` is read as YAML, so ``-p min_n 50`` is an integer, ``-p segment
+null`` is None and ``-p title "Q1 review"`` a string.
+
+Exit status: 0 success; 1 a report failed or nothing usable was loaded;
+2 bad arguments, a bad schema or an unreadable file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from . import config
+from .exceptions import CsatAnalysisError, DataError, ParameterError
+
+__all__ = ["main", "build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one sentence, exit 2, no usage dump
+        self.exit(2, f"csat-report: error: {message}. Run 'csat-report {self.prog.split()[-1]} --help' for usage.\n"
+                  if " " in self.prog else f"csat-report: error: {message}. Run 'csat-report --help' for usage.\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive whole number (e.g. 20000)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="csat-report", description="Render CSAT / NPS / CES reports and check survey exports.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="render every report on the bundled sample data (what `make report` runs)")
+    demo.add_argument("--out", default=str(config.REPORT_DIR), help="output folder (default: reports/)")
+
+    def add_params(p):
+        p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                       help="set a notebook parameter (VALUE read as YAML)")
+
+    run = sub.add_parser("run", help="render one report")
+    run.add_argument("notebook", help="a name from notebooks/ (overview, trends, ...) or a path to an .ipynb")
+    run.add_argument("--data", required=True, help="survey export (CSV, TSV, XLSX, Parquet)")
+    run.add_argument("--schema", help="schema file (YAML); inferred from column names when omitted")
+    run.add_argument("--out", default=str(config.REPORT_DIR), help="output folder (default: reports/)")
+    run.add_argument("--name", help="file name of the report (default: the notebook name)")
+    add_params(run)
+
+    batch = sub.add_parser("batch", help="render one report per value of a column, with an index page")
+    batch.add_argument("notebook")
+    batch.add_argument("--data", required=True)
+    batch.add_argument("--schema")
+    batch.add_argument("--by", required=True, help="column whose values each get a report (e.g. region)")
+    batch.add_argument("--workers", type=_positive_int, default=None, help="parallel worker processes (default 2)")
+    batch.add_argument("--out", default=str(config.REPORT_DIR))
+    batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_params(batch)
+
+    validate = sub.add_parser("validate", help="load a file and print what happened to every row")
+    validate.add_argument("--data", required=True)
+    validate.add_argument("--schema")
+    validate.add_argument("--json", action="store_true", help="print the load report as JSON")
+
+    sample = sub.add_parser("sample", help="write synthetic responses with documented ground truth")
+    sample.add_argument("--rows", type=_positive_int, default=20_000, help="number of responses (default 20000)")
+    sample.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx")
+    sample.add_argument("--seed", type=int, default=2024)
+    return parser
+
+
+def _parameters(pairs: Sequence[Sequence[str]]) -> dict:
+    out = {}
+    for name, value in pairs:
+        try:
+            out[name] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[name] = value
+    return out
+
+
+def _check_file(path: str | None, what: str) -> None:
+    if path is not None and not Path(path).is_file():
+        raise DataError(f"{what} {path!r} does not exist; check the path.") if what == "Data file" else ParameterError(
+            f"{what} {path!r} does not exist; check the path.")
+
+
+def _report_results(results) -> int:
+    for r in results:
+        if r.ok:
+            print(f"  ok      {r.html}")
+        else:
+            where = f" (cell {r.failed_cell})" if r.failed_cell else ""
+            print(f"  FAILED  {r.name}{where}: {r.error}")
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(f"{len(failed)} of {len(results)} report(s) failed; see the index for details.", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``csat-report``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "sample":
+            from .datasets import write_sample
+
+            paths = write_sample(args.out, args.rows, seed=args.seed)
+            print(f"Wrote {args.rows:,} responses to {paths['data']}, schema {paths['schema']}, truth {paths['truth']}.")
+            return 0
+        if args.command == "validate":
+            from .io import load_responses
+
+            _check_file(args.data, "Data file")
+            _check_file(args.schema, "Schema file")
+            try:
+                _, report = load_responses(args.data, args.schema)
+            except DataError as exc:
+                report = getattr(exc, "report", None)
+                if report is None:
+                    raise
+                print(report.to_json() if args.json else str(report))
+                print(f"csat-report: error: {exc}", file=sys.stderr)
+                return 1
+            if args.json:
+                print(report.to_json())
+            else:
+                print(report)
+                if report.schema_inferred:
+                    print("\nInferred schema (save it, check it, pass it with --schema):\n")
+                    print(report.schema.to_yaml())
+            return 0
+        from . import report as rep
+
+        if args.command == "demo":
+            results = rep.run_demo(args.out)
+            print(f"Index: {Path(args.out) / 'index.html'}")
+            return _report_results(results)
+        params = _parameters(args.parameter)
+        _check_file(args.data, "Data file")
+        _check_file(args.schema, "Schema file")
+        if args.command == "run":
+            path = rep.resolve_notebook(args.notebook)
+            if params.get("segment") is not None:
+                defaults = rep.notebook_parameters(path)
+                _check_segment(args.data, args.schema, {**defaults, **params})
+            result = rep.run_report(args.notebook, data=args.data, schema=args.schema, parameters=params,
+                                    out=args.out, name=args.name)
+            return _report_results([result])
+        results = rep.run_batch(args.notebook, data=args.data, by=args.by, schema=args.schema, parameters=params,
+                                out=args.out, workers=args.workers, progress=not args.no_progress)
+        print(f"Index: {Path(args.out) / 'index.html'}")
+        return _report_results(results)
+    except CsatAnalysisError as exc:
+        print(f"csat-report: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _check_segment(data: str, schema: str | None, params: dict) -> None:
+    """Reject a segment value absent from the data before any kernel starts."""
+    from .io import load_responses
+
+    frame, _ = load_responses(data, schema)
+    column = params.get("segment_column")
+    if column is None or column not in frame.columns:
+        raise ParameterError(
+            f"-p segment needs -p segment_column naming a segment column; columns are {list(map(str, frame.columns))}."
+        )
+    values = sorted(frame[column].dropna().astype(str).unique())
+    if str(params["segment"]) not in values:
+        raise ParameterError(f"Segment {params['segment']!r} does not occur in column {column!r}; values are {values}.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

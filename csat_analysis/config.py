@@ -1,0 +1,30 @@
+"""Where things live: every path the package builds starts here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = [
+    "PROJECT_ROOT",
+    "NOTEBOOK_DIR",
+    "DATA_DIR",
+    "REPORT_DIR",
+    "SAMPLE_DATA",
+    "SAMPLE_SCHEMA_FILE",
+    "KERNEL_NAME",
+    "REPORT_NOTEBOOKS",
+]
+
+#: The project checkout (the package is installed in editable mode by ``make``).
+PROJECT_ROOT = Path(os.environ.get("CSAT_ANALYSIS_ROOT", Path(__file__).resolve().parents[1]))
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+DATA_DIR = PROJECT_ROOT / "data"
+REPORT_DIR = PROJECT_ROOT / "reports"
+SAMPLE_DATA = DATA_DIR / "sample_responses.csv"
+SAMPLE_SCHEMA_FILE = DATA_DIR / "sample_schema.yml"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+#: The Jupyter kernel registered by ``make`` (``python -m ipykernel install --sys-prefix``).
+KERNEL_NAME = "csat-analysis"
+#: The report notebooks rendered by ``csat-report demo``, in order.
+REPORT_NOTEBOOKS = ("overview", "trends", "correlations", "campaign_effects")

@@ -1,0 +1,333 @@
+"""Synthetic survey responses with documented ground truth, and the bundled sample.
+
+:func:`make_sample` draws responses from an ordinal-probit model: every
+respondent has a latent satisfaction
+
+    s = region + channel + plan + season(date) + effect * exposed + u,   u ~ N(0, 1)
+
+and each score is the latent plus its own noise, cut at fixed thresholds:
+
+    csat = 1 + #{s + e_c > tau_csat},  nps = #{s + e_n > tau_nps},  ces = 1 + #{s + e_e > tau_ces}
+
+Because the latent is normal given the covariates, the expected top-box
+share, mean and NPS of every respondent are closed-form (normal CDFs), so the
+true campaign effect in each outcome's own units is computed exactly, not
+simulated: :class:`SampleTruth.effects` is the average effect on the exposed
+responses (treated regions from the campaign start), i.e. the ATT that
+difference-in-differences and exposure regressions estimate.  Population
+correlations between the observed scores come from one large fixed-seed draw.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .exceptions import ParameterError
+
+__all__ = ["make_sample", "SampleTruth", "SAMPLE_SCHEMA", "sample_paths", "write_sample"]
+
+REGIONS = {"North": (0.30, 0.05), "South": (0.25, 0.10), "East": (0.25, -0.05), "West": (0.20, -0.10)}
+CHANNELS = {"Web": (0.5, 0.10), "Phone": (0.3, -0.20), "Store": (0.2, 0.15)}
+#: plan: (share in the sample, latent effect, share in the customer base -> weights)
+PLANS = {"Basic": (0.45, -0.10, 0.60), "Plus": (0.30, 0.05, 0.28), "Premium": (0.25, 0.25, 0.12)}
+TREATED_REGIONS = ("North", "East")
+HEARD_VIA = ("Email", "Social media", "TV", "Friend")
+
+_SCALES = {
+    "csat": (1, np.array([-1.6, -0.9, -0.2, 0.9]), 0.6),
+    "nps": (0, np.array([-2.6, -2.2, -1.9, -1.6, -1.3, -0.95, -0.6, -0.15, 0.45, 1.2]), 0.7),
+    "ces": (1, np.array([-2.2, -1.5, -0.9, -0.3, 0.3, 1.1]), 0.9),
+}
+_COLUMNS = {"csat": "satisfaction", "nps": "likelihood_to_recommend", "ces": "effort"}
+
+#: The schema of the files written by :func:`write_sample` (also ``data/sample_schema.yml``).
+SAMPLE_SCHEMA: dict[str, Any] = {
+    "columns": {
+        "response_id": "response_id",
+        "date": {"column": "submitted", "format": "%Y-%m-%d"},
+        "segments": ["region", "channel", "plan"],
+        "weight": "weight",
+        "comment": "comment",
+        "pii": ["customer_email"],
+    },
+    "metrics": {
+        "csat": {"column": "satisfaction", "scale": [1, 5], "top_box": 4},
+        "nps": {"column": "likelihood_to_recommend", "scale": [0, 10]},
+        "ces": {"column": "effort", "scale": [1, 7], "top_box": 5},
+    },
+    "campaigns": [
+        {"name": "spring_promo", "column": "offer", "control": "None", "start": "2025-03-01", "group": "region"},
+        {"name": "heard_via", "column": "heard_via", "delimiter": ";"},
+    ],
+    "missing_values": ["", "NA", "N/A"],
+}
+
+_COMMENTS = {
+    "low": ["Took far too long to sort out.", "Nobody called me back.", "Billing error again.",
+            "The app keeps logging me out.", "Staff were rude on the phone."],
+    "mid": ["It was fine.", "OK but slow delivery.", "Average experience.", "Could be simpler to find things."],
+    "high": ["Quick and friendly, thanks!", "Great service as always.", "Solved in one call.",
+             "Love the new app.", "Very helpful staff."],
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class SampleTruth:
+    """The ground truth behind a :func:`make_sample` draw.
+
+    Attributes
+    ----------
+    campaign, start, treated_regions
+        The campaign (``spring_promo``), its start, and the regions it reached.
+    latent_effect : float
+        Shift of the latent satisfaction for exposed responses (latent SD units).
+    effects : dict
+        True average effect on the exposed responses, in outcome units:
+        ``csat`` and ``ces_top`` percentage points, ``nps`` NPS points,
+        ``csat_mean`` and ``ces`` scale points.
+    expected : dict
+        Expected overall score of the drawn respondents (unweighted), per metric.
+    correlations : dict
+        Population Pearson and Spearman correlations between the observed
+        scores, ``{"spearman": {"csat~nps": r, ...}, "pearson": {...}}``.
+    latent_correlations : dict
+        Correlations of the latent scores (exact).
+    """
+
+    campaign: str
+    start: str
+    treated_regions: tuple[str, ...]
+    latent_effect: float
+    effects: dict[str, float]
+    expected: dict[str, float]
+    correlations: dict[str, dict[str, float]]
+    latent_correlations: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _expected(metric: str, mu: np.ndarray) -> np.ndarray:
+    """Expected value of a metric for respondents with latent means ``mu`` (closed form)."""
+    col = {"csat": "csat", "csat_mean": "csat", "nps": "nps", "ces": "ces", "ces_top": "ces"}[metric]
+    lo, tau, noise = _SCALES[col]
+    sd = np.sqrt(1 + noise**2)
+    above = stats.norm.cdf((mu[:, None] - tau[None, :]) / sd)  # P(score >= lo + k + 1)
+    if metric in ("csat_mean", "ces"):
+        return lo + above.sum(1)
+    if metric == "csat":
+        return 100 * above[:, 4 - lo - 1]
+    if metric == "ces_top":
+        return 100 * above[:, 5 - lo - 1]
+    return 100 * (above[:, 8] - (1 - above[:, 6]))  # P(>= 9) - P(<= 6)
+
+
+def _draw(n: int, rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp,
+          campaign_start: pd.Timestamp, effect: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict]:
+    days = (end - start).days + 1
+    # more responses in Q4 (seasonal volume), satisfaction dips in winter
+    day = np.arange(days)
+    dates_all = start + pd.to_timedelta(day, unit="D")
+    volume = 1 + 0.3 * np.cos(2 * np.pi * (dates_all.day_of_year.to_numpy() - 340) / 365.25)
+    d = rng.choice(days, size=n, p=volume / volume.sum())
+    dates = start + pd.to_timedelta(np.sort(d), unit="D")
+    season = 0.15 * np.sin(2 * np.pi * (dates.day_of_year.to_numpy() - 80) / 365.25)
+
+    def pick(table: dict, col: int = 0):
+        names = list(table)
+        probs = np.array([table[k][col] for k in names])
+        idx = rng.choice(len(names), size=n, p=probs / probs.sum())
+        return np.array(names)[idx], np.array([table[k][1] for k in names])[idx]
+
+    region, r_eff = pick(REGIONS)
+    channel, c_eff = pick(CHANNELS)
+    plan, p_eff = pick(PLANS)
+    exposed = np.isin(region, TREATED_REGIONS) & (dates >= campaign_start)
+    mu = 0.1 + r_eff + c_eff + p_eff + season + effect * exposed
+    s = mu + rng.standard_normal(n)
+    scores = {}
+    for col, (lo, tau, noise) in _SCALES.items():
+        latent = s + noise * rng.standard_normal(n)
+        scores[col] = lo + (latent[:, None] > tau[None, :]).sum(1)
+    frame = pd.DataFrame({"date": dates, "region": region, "channel": channel, "plan": plan, **scores})
+    latent_corr = {}
+    cols = list(_SCALES)
+    for i, a in enumerate(cols):
+        for b in cols[i + 1:]:
+            var_s = np.var(mu) + 1
+            na, nb = _SCALES[a][2], _SCALES[b][2]
+            latent_corr[f"{a}~{b}"] = float(var_s / np.sqrt((var_s + na**2) * (var_s + nb**2)))
+    return frame, mu, exposed, latent_corr
+
+
+@functools.lru_cache(maxsize=4)
+def _population_correlations(effect: float) -> dict[str, dict[str, float]]:
+    rng = np.random.default_rng(20240101)
+    frame, *_ = _draw(400_000, rng, pd.Timestamp("2024-01-01"), pd.Timestamp("2025-06-30"),
+                      pd.Timestamp("2025-03-01"), effect)
+    out: dict[str, dict[str, float]] = {"pearson": {}, "spearman": {}}
+    cols = list(_SCALES)
+    for i, a in enumerate(cols):
+        for b in cols[i + 1:]:
+            out["pearson"][f"{a}~{b}"] = round(float(np.corrcoef(frame[a], frame[b])[0, 1]), 4)
+            out["spearman"][f"{a}~{b}"] = round(float(stats.spearmanr(frame[a], frame[b])[0]), 4)
+    return out
+
+
+def make_sample(
+    n_rows: int = 20_000,
+    *,
+    seed: int = 2024,
+    start: str = "2024-01-01",
+    end: str = "2025-06-30",
+    campaign_start: str = "2025-03-01",
+    effect: float = 0.35,
+    missing: bool = True,
+    return_truth: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, SampleTruth]:
+    """Draw a realistic survey export with known ground truth (see the module docstring).
+
+    Parameters
+    ----------
+    n_rows : int
+        Number of responses (> 0).
+    seed : int
+        Seed; the same seed gives the same data.
+    start, end : str
+        Date range (about 18 months by default, with seasonal volume and
+        satisfaction).
+    campaign_start : str
+        When ``spring_promo`` starts in the treated regions (North, East).
+    effect : float
+        Latent shift for exposed responses, in latent SD units.
+    missing : bool
+        Leave NPS unanswered for ~10% and CES for ~25% of respondents (store
+        visitors are not asked about effort).
+    return_truth : bool
+        Also return the :class:`SampleTruth`.
+
+    Returns
+    -------
+    DataFrame
+        Export-style columns (mapped by :data:`SAMPLE_SCHEMA`):
+        ``response_id, submitted, region, channel, plan, satisfaction,
+        likelihood_to_recommend, effort, weight, offer, heard_via, comment,
+        customer_email``.  ``offer`` is ``"Spring promo"`` for exposed rows and
+        the literal text ``"None"`` otherwise; ``heard_via`` is a
+        ``;``-separated multi-select answer; ``weight`` rakes plans to their
+        share of the customer base.
+    SampleTruth, optional
+
+    Examples
+    --------
+    >>> df, truth = make_sample(500, seed=1, return_truth=True)
+    >>> len(df), df["satisfaction"].between(1, 5).all(), sorted(truth.effects)
+    (500, np.True_, ['ces', 'ces_top', 'csat', 'csat_mean', 'nps'])
+    """
+    if not isinstance(n_rows, (int, np.integer)) or isinstance(n_rows, bool) or n_rows <= 0:
+        raise ParameterError(f"The number of rows must be a positive whole number, but {n_rows!r} was passed.")
+    try:
+        t0, t1, tc = pd.Timestamp(start), pd.Timestamp(end), pd.Timestamp(campaign_start)
+    except ValueError as exc:
+        raise ParameterError(f"Sample dates must look like 2024-01-31 ({exc}).") from None
+    if not t0 < tc <= t1:
+        raise ParameterError(f"campaign_start {campaign_start!r} must fall after {start!r} and by {end!r}.")
+    rng = np.random.default_rng(seed)
+    frame, mu, exposed, latent_corr = _draw(int(n_rows), rng, t0, t1, tc, effect)
+    n = len(frame)
+
+    plan_weight = {k: v[2] / v[0] for k, v in PLANS.items()}
+    weight = frame["plan"].map(plan_weight).to_numpy() * rng.lognormal(0, 0.15, n)
+    weight = np.round(weight / weight.mean(), 4)
+
+    nps_score = frame["nps"].astype("Int64")
+    ces_score = frame["ces"].astype("Int64")
+    if missing:
+        nps_score[rng.random(n) < 0.10] = pd.NA
+        ces_score[(frame["channel"].to_numpy() == "Store") | (rng.random(n) < 0.06)] = pd.NA
+
+    level = np.where(frame["csat"] <= 2, "low", np.where(frame["csat"] == 3, "mid", "high"))
+    comment = [
+        _COMMENTS[lv][i % len(_COMMENTS[lv])] if r < 0.35 else ""
+        for lv, i, r in zip(level, rng.integers(0, 100, n), rng.random(n))
+    ]
+    heard = []
+    for row in rng.random((n, len(HEARD_VIA))) < np.array([0.35, 0.25, 0.1, 0.15]):
+        heard.append(";".join(c for c, on in zip(HEARD_VIA, row) if on))
+
+    out = pd.DataFrame({
+        "response_id": [f"R{seed % 1000:03d}-{i + 1:06d}" for i in range(n)],
+        "submitted": frame["date"].dt.strftime("%Y-%m-%d"),
+        "region": frame["region"],
+        "channel": frame["channel"],
+        "plan": frame["plan"],
+        _COLUMNS["csat"]: frame["csat"].astype("Int64"),
+        _COLUMNS["nps"]: nps_score,
+        _COLUMNS["ces"]: ces_score,
+        "weight": weight,
+        "offer": np.where(exposed, "Spring promo", "None"),
+        "heard_via": heard,
+        "comment": comment,
+        "customer_email": [f"customer{rng.integers(1e6):06d}@example.com" for _ in range(n)],
+    })
+    effects = {}
+    expected = {}
+    for metric in ("csat", "csat_mean", "nps", "ces", "ces_top"):
+        with_effect = _expected(metric, mu)
+        expected[metric] = float(with_effect.mean())
+        if exposed.any():
+            effects[metric] = float((with_effect[exposed] - _expected(metric, mu[exposed] - effect)).mean())
+        else:
+            effects[metric] = float("nan")
+    truth = SampleTruth(
+        campaign="spring_promo",
+        start=tc.strftime("%Y-%m-%d"),
+        treated_regions=TREATED_REGIONS,
+        latent_effect=effect,
+        effects=effects,
+        expected=expected,
+        correlations=_population_correlations(effect),
+        latent_correlations=latent_corr,
+    )
+    out.attrs["truth"] = truth.to_dict()
+    return (out, truth) if return_truth else out
+
+
+def sample_paths(out: str | Path) -> dict[str, Path]:
+    """Where :func:`write_sample` puts the data, its schema and its truth."""
+    out = Path(out)
+    stem = out.stem.removesuffix("_responses")
+    return {"data": out, "schema": out.with_name(f"{stem}_schema.yml"), "truth": out.with_name(f"{stem}_truth.json")}
+
+
+def write_sample(out: str | Path, n_rows: int = 20_000, *, seed: int = 2024) -> dict[str, Path]:
+    """Write a sample CSV (or .parquet/.xlsx by suffix) with its schema and truth files beside it."""
+    import yaml
+
+    paths = sample_paths(out)
+    suffix = paths["data"].suffix.lower()
+    if suffix not in (".csv", ".parquet", ".xlsx"):
+        raise ParameterError(f"--out must end in .csv, .parquet or .xlsx, not {paths['data'].name!r}.")
+    frame, truth = make_sample(n_rows, seed=seed, return_truth=True)
+    paths["data"].parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        frame.to_csv(paths["data"], index=False, lineterminator="\n")
+    elif suffix == ".parquet":
+        frame.to_parquet(paths["data"], index=False)
+    else:
+        frame.to_excel(paths["data"], index=False)
+    paths["schema"].write_text(
+        "# Schema of the csat_analysis sample data (see csat_analysis.datasets).\n"
+        + yaml.safe_dump(SAMPLE_SCHEMA, sort_keys=False),
+        encoding="utf-8",
+    )
+    paths["truth"].write_text(json.dumps(truth.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return paths

@@ -1,0 +1,613 @@
+"""Read survey exports (CSV, TSV, Excel, Parquet) into the canonical responses table.
+
+:func:`load_responses` is the single entry point.  It never drops a row
+silently: every row of the export is either kept or counted as excluded with a
+reason, and ``report.rows_read == report.rows_kept + report.rows_excluded``.
+
+Exclusion reasons (a row gets the first that applies):
+
+``metadata_row``     Qualtrics-style question-text / ImportId rows under the header
+``missing_score``    no metric has a value
+``unknown_label``    the only score text matches no label of the schema
+``out_of_range``     the only score lies outside the metric's scale
+``non_integer``      the only score is a fraction (e.g. 4.5)
+``missing_date`` / ``unparseable_date``
+``invalid_weight``   weight missing, not a number, or not > 0
+``missing_id`` / ``duplicate_id``  (the first occurrence of an id is kept)
+
+A bad value in one metric does not exclude a row that has another usable
+metric; it is set to missing and counted under ``value_issues``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io as _io
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataError, SchemaError
+from .schema import Schema, infer_schema, read_schema
+
+__all__ = ["load_responses", "LoadReport", "parse_dates", "read_table"]
+
+_MAX_EXAMPLES = 5
+_ENCODINGS = ("utf-8", "cp1252")
+
+
+@dataclasses.dataclass
+class LoadReport:
+    """What happened to every row of an export.
+
+    Attributes
+    ----------
+    source : str
+        File name (or ``"<DataFrame>"``).
+    rows_read, rows_kept, rows_excluded : int
+        ``rows_read == rows_kept + rows_excluded``.
+    excluded : dict
+        ``{reason: {"count": int, "examples": [{"row", "column", "value"}]}}``;
+        ``row`` is the 1-based data row of the export (row 1 is the first row
+        under the header).
+    value_issues : dict
+        Same shape: single values set to missing in rows that were kept.
+    warnings : list of str
+    schema : Schema
+        The schema used (given or inferred).
+    schema_inferred : bool
+    """
+
+    source: str
+    rows_read: int
+    rows_kept: int
+    rows_excluded: int
+    excluded: dict[str, dict[str, Any]]
+    value_issues: dict[str, dict[str, Any]]
+    warnings: list[str]
+    schema: Schema
+    schema_inferred: bool = False
+    date_range: tuple[str, str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of SPEC.md (``csat-report validate --json``)."""
+        return {
+            "source": self.source,
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rows_excluded": self.rows_excluded,
+            "excluded": self.excluded,
+            "value_issues": self.value_issues,
+            "warnings": list(self.warnings),
+            "date_range": list(self.date_range) if self.date_range else None,
+            "schema_inferred": self.schema_inferred,
+            "schema": self.schema.to_dict(),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.source}: {self.rows_read:,} rows read, {self.rows_kept:,} kept, "
+            f"{self.rows_excluded:,} excluded."
+        ]
+        if self.date_range:
+            lines.append(f"Dates from {self.date_range[0]} to {self.date_range[1]}.")
+        for title, table in (("Excluded rows", self.excluded), ("Values set to missing", self.value_issues)):
+            if table:
+                lines.append(f"{title}:")
+                for reason, info in table.items():
+                    ex = ", ".join(
+                        f"row {e['row']} {e['column']}={e['value']!r}" for e in info["examples"][:3]
+                    )
+                    lines.append(f"  {reason}: {info['count']:,} (e.g. {ex})")
+        for w in self.warnings:
+            lines.append(f"Warning: {w}")
+        return "\n".join(lines)
+
+
+class _Ledger:
+    """Collects per-row exclusions and per-value issues while loading."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.excluded: dict[str, dict[str, Any]] = {}
+        self.value_issues: dict[str, dict[str, Any]] = {}
+
+    def exclude(self, mask: np.ndarray, reason: str, column: str, values: pd.Series | None = None) -> None:
+        """Exclude rows in ``mask`` not excluded yet, recording ``reason``."""
+        new = np.asarray(mask, dtype=bool) & (self.reason == None)  # noqa: E711 (elementwise)
+        if not new.any():
+            return
+        self.reason[new] = reason
+        self._record(self.excluded, new, reason, column, values)
+
+    def issue(self, mask: np.ndarray, reason: str, column: str, values: pd.Series) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self._record(self.value_issues, mask, reason, column, values)
+
+    @staticmethod
+    def _record(table, mask, reason, column, values) -> None:
+        idx = np.flatnonzero(mask)
+        entry = table.setdefault(reason, {"count": 0, "examples": []})
+        entry["count"] += int(idx.size)
+        room = _MAX_EXAMPLES - len(entry["examples"])
+        for i in idx[:room]:
+            value = "" if values is None else values.iloc[i]
+            entry["examples"].append(
+                {"row": int(i) + 1, "column": column, "value": "" if _isna(value) else str(value)}
+            )
+
+    @property
+    def kept(self) -> np.ndarray:
+        return self.reason == None  # noqa: E711
+
+
+def _isna(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _detect_encoding(path: Path, declared: str | None) -> str:
+    if declared:
+        return declared
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _detect_delimiter(path: Path, encoding: str, declared: str | None) -> str:
+    if declared:
+        return "\t" if declared in ("\\t", "tab") else declared
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        sample = fh.read(65536)
+    first = sample.splitlines()[0] if sample else ""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
+        return max(counts, key=counts.get) if any(counts.values()) else ","
+
+
+def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None,
+               delimiter: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a CSV/TSV/Excel/Parquet file with every column as text (or native Excel/Parquet types).
+
+    Returns the raw table and facts about the read (``encoding``, ``delimiter``).
+    Raises :class:`DataError` for a missing, empty or unreadable file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"Data file {str(path)!r} does not exist; check the path given to --data.")
+    suffix = path.suffix.lower()
+    info: dict[str, Any] = {}
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+        elif suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        else:
+            if path.stat().st_size == 0:
+                raise DataError(f"{path.name} is empty (0 bytes); export the survey again.")
+            enc = _detect_encoding(path, encoding)
+            sep = _detect_delimiter(path, enc, delimiter)
+            info.update(encoding=enc, delimiter=sep)
+            kwargs = dict(sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[])
+            try:
+                frame = pd.read_csv(path, engine="pyarrow", **kwargs)
+            except Exception:  # pyarrow cannot do quoted newlines or ragged rows: use the C parser
+                frame = pd.read_csv(path, engine="c", **kwargs)
+    except DataError:
+        raise
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError, KeyError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "Worksheet" in first or "sheet" in first.lower():
+            raise SchemaError(f"{path.name}: {first}; set source.sheet in the schema to an existing sheet.") from None
+        raise DataError(f"{path.name} could not be read as a {suffix or 'CSV'} file: {first}.") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, info
+
+
+# --------------------------------------------------------------------------- dates
+
+_ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
+_NUMERIC_DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b")
+
+
+def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str | None = None,
+                column: str = "date") -> tuple[pd.Series, list[str]]:
+    """Parse a column of dates robustly; return ``(datetime64 series, warnings)``.
+
+    Handles ISO dates, ``d/m/y`` and ``m/d/y`` with 2- or 4-digit years, text
+    months (``19th November 2023``), Excel date cells and several formats in
+    one column.  Unparseable values become ``NaT``.  Only distinct values are
+    parsed, so a million rows with a few hundred dates cost little.
+
+    With ``dayfirst=None``, numeric dates are read day-first when some value
+    can only be day-first (``25/12/2021``); when values prove *both* orders the
+    column is ambiguous and a :class:`DataError` asks for ``dayfirst`` or
+    ``format`` instead of silently swapping day and month.
+
+    Examples
+    --------
+    >>> s, notes = parse_dates(pd.Series(["1/9/21", "25/12/2021", None]))
+    >>> s.dt.strftime("%Y-%m-%d").tolist()
+    ['2021-09-01', '2021-12-25', nan]
+    >>> notes[0][:40]
+    'date: read as day-first (a value such as'
+    """
+    warnings: list[str] = []
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = pd.to_datetime(values)
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_localize(None)
+        return out.astype("datetime64[ns]"), warnings
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
+    text_idx: list[int] = []
+    texts: list[str] = []
+    for i, u in enumerate(uniques):
+        if isinstance(u, (pd.Timestamp, np.datetime64)) or hasattr(u, "year") and hasattr(u, "month"):
+            try:
+                parsed[i] = pd.Timestamp(u).tz_localize(None).to_datetime64() if pd.Timestamp(u).tz else pd.Timestamp(u).to_datetime64()
+            except (ValueError, TypeError):
+                pass
+        elif isinstance(u, (int, float, np.integer, np.floating)) and not isinstance(u, bool):
+            text_idx.append(i)
+            texts.append(str(int(u)) if float(u).is_integer() else str(u))
+        else:
+            text_idx.append(i)
+            texts.append(_ORDINAL.sub("", str(u).strip()))
+    if texts:
+        text = pd.Series(texts, dtype=object)
+        if format:
+            got = pd.to_datetime(text, format=format, errors="coerce")
+        else:
+            m = text.str.extract(_NUMERIC_DMY)
+            first = pd.to_numeric(m[0], errors="coerce")
+            second = pd.to_numeric(m[1], errors="coerce")
+            day_first_proof = text[(first > 12) & (second <= 12)]
+            month_first_proof = text[(second > 12) & (first <= 12)]
+            if dayfirst is None:
+                if len(day_first_proof) and len(month_first_proof):
+                    raise DataError(
+                        f"{column}: dates are ambiguous: {day_first_proof.iloc[0]!r} is day-first but "
+                        f"{month_first_proof.iloc[0]!r} is month-first; set dayfirst (true/false) or a "
+                        "format for the date column in the schema."
+                    )
+                if len(day_first_proof):
+                    dayfirst = True
+                    warnings.append(
+                        f"{column}: read as day-first (a value such as {day_first_proof.iloc[0]!r} can only "
+                        "be day/month/year); set dayfirst in the schema to silence this."
+                    )
+                elif len(month_first_proof):
+                    dayfirst = False
+                elif m[0].notna().any():
+                    dayfirst = False
+                    warnings.append(
+                        f"{column}: dates such as {text[m[0].notna()].iloc[0]!r} could be day-first or "
+                        "month-first; read as month/day/year. Set dayfirst: true in the schema if they are "
+                        "day/month/year."
+                    )
+            got = pd.to_datetime(text, format="mixed", dayfirst=bool(dayfirst), errors="coerce")
+            if dayfirst is not None and m[0].notna().any():
+                # dateutil silently swaps day and month when the declared order is impossible
+                # ("13/25/2021" with dayfirst=False); treat such values as unparseable instead.
+                bad = (second > 12) if dayfirst else (first > 12)
+                got[bad.fillna(False).to_numpy()] = pd.NaT
+        got = pd.DatetimeIndex(got)
+        if got.tz is not None:
+            got = got.tz_localize(None)
+        parsed[np.asarray(text_idx)] = got.to_numpy(dtype="datetime64[ns]")
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = codes >= 0
+    out[ok] = parsed[codes[ok]]
+    return pd.Series(out, index=values.index, name=values.name), warnings
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _is_missing(col: pd.Series, missing: frozenset[str]) -> np.ndarray:
+    """True where a cell is NA or, as text, one of the missing-value codes."""
+    mask = col.isna().to_numpy(dtype=bool, copy=True)
+    if col.dtype == object or pd.api.types.is_string_dtype(col):
+        stripped = col.astype("string").str.strip()
+        mask |= stripped.isin(missing).fillna(True).to_numpy(dtype=bool)
+    return mask
+
+
+def _scores(raw: pd.Series, missing: np.ndarray, spec) -> tuple[pd.Series, dict[str, np.ndarray]]:
+    """Convert one score column; return nullable Int64 scores and masks of bad values."""
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        numeric = pd.to_numeric(raw, errors="coerce").astype("Float64")
+        unknown = np.zeros(len(raw), dtype=bool)
+    else:
+        text = raw.astype("string").str.strip()
+        numeric = pd.to_numeric(text, errors="coerce").astype("Float64")
+        if spec.labels:
+            labelled = text.str.casefold().map(spec.labels).astype("Float64")
+            numeric = numeric.fillna(labelled)
+        unknown = (numeric.isna().to_numpy(dtype=bool)) & ~missing
+    values = numeric.to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(values)
+    lo, hi = spec.scale
+    non_integer = present & (values != np.round(values))
+    out_of_range = present & ~non_integer & ((values < lo) | (values > hi))
+    good = present & ~non_integer & ~out_of_range & ~missing
+    result = pd.array(np.where(good, values, 0).astype("int64"), dtype="Int64")
+    result[~good] = pd.NA
+    if not spec.higher_is_better:
+        result = (lo + hi) - result
+    return pd.Series(result, index=raw.index), {
+        "unknown_label": unknown,
+        "out_of_range": out_of_range,
+        "non_integer": non_integer,
+    }
+
+
+def _qualtrics_rows(frame: pd.DataFrame) -> int:
+    """How many rows under the header are Qualtrics metadata (question text, ImportId)."""
+    for i in range(min(3, len(frame)) - 1, -1, -1):
+        row = frame.iloc[i].astype(str)
+        if row.str.contains(r'^\{"ImportId"', regex=True).any():
+            return i + 1
+    return 0
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(text).strip().casefold()).strip("_") or "blank"
+
+
+def load_responses(
+    source: str | Path | pd.DataFrame,
+    schema: str | Path | Mapping[str, Any] | Schema | None = None,
+) -> tuple[pd.DataFrame, LoadReport]:
+    """Load a survey export into the canonical responses table (SPEC.md).
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        CSV/TSV (encoding and delimiter detected unless the schema says),
+        Excel (``source.sheet``) or Parquet, or a DataFrame already in memory.
+    schema : path, dict, Schema or None
+        The schema file; inferred from column names when None (the inferred
+        schema is on ``report.schema`` and ``report.schema.to_yaml()``).
+
+    Returns
+    -------
+    responses : DataFrame
+        Columns ``response_id`` (str), ``date`` (datetime64, if mapped),
+        ``csat``/``nps``/``ces`` (nullable Int64, oriented so that higher is
+        better), segment columns (category), ``weight`` (float),
+        ``comment`` (str), extra columns, and one boolean column per campaign
+        (per choice for multi-select campaigns).  PII columns are dropped.
+        ``responses.attrs["schema"]`` holds the schema as a dict.
+    report : LoadReport
+
+    Raises
+    ------
+    SchemaError
+        Bad schema, or a schema column missing from the file (exit status 2).
+    DataError
+        Unreadable/empty file, or no usable row left (exit status 1).
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"id": ["a", "b", "b", "c"], "rating": ["10", "7", "9", "eleven"]})
+    >>> df, report = load_responses(raw, {"columns": {"response_id": "id"},
+    ...                                   "metrics": {"nps": {"column": "rating"}}})
+    >>> df["nps"].tolist(), report.rows_kept, sorted(report.excluded)
+    ([10, 7], 2, ['duplicate_id', 'unknown_label'])
+    """
+    if isinstance(source, pd.DataFrame):
+        frame, name, info = source.copy(), "<DataFrame>", {}
+        frame.columns = [str(c) for c in frame.columns]
+        given = read_schema(schema) if schema is not None else None
+    else:
+        given = read_schema(schema) if schema is not None else None
+        frame, info = read_table(
+            source,
+            sheet=given.sheet if given else None,
+            encoding=given.encoding if given else None,
+            delimiter=given.delimiter if given else None,
+        )
+        name = Path(source).name
+    if frame.shape[1] == 0 or (frame.shape[1] == 1 and str(frame.columns[0]).strip() == ""):
+        raise DataError(f"{name} has no header row or columns; export the survey again with a header.")
+    warnings: list[str] = []
+    if given is None:
+        sch = infer_schema(frame, origin=f"schema inferred for {name}")
+        warnings.append(
+            "No schema was given; one was inferred from the column names (see the 'schema' section). "
+            "Save it to a .yml file, check it and pass it with --schema."
+        )
+    else:
+        sch = given
+    sch.check_columns(frame.columns, name)
+
+    n = len(frame)
+    ledger = _Ledger(n)
+    skip = sch.header_rows if sch.header_rows is not None else _qualtrics_rows(frame)
+    if skip:
+        meta = np.zeros(n, dtype=bool)
+        meta[:skip] = True
+        ledger.exclude(meta, "metadata_row", str(frame.columns[0]), frame.iloc[:, 0])
+        warnings.append(f"{skip} row(s) under the header hold question text or import ids (Qualtrics style) and were skipped.")
+    missing_codes = frozenset(sch.missing_values)
+    out: dict[str, Any] = {}
+
+    # scores ---------------------------------------------------------------
+    any_score = np.zeros(n, dtype=bool)
+    bad_values: dict[str, dict[str, np.ndarray]] = {}
+    for mname, spec in sch.metrics.items():
+        raw = frame[spec.column]
+        scores, bad_values[mname] = _scores(raw, _is_missing(raw, missing_codes), spec)
+        out[mname] = scores
+        any_score |= scores.notna().to_numpy()
+    # a bad value excludes its row only when no other metric of the row is usable
+    for reason in ("unknown_label", "out_of_range", "non_integer"):
+        for mname, spec in sch.metrics.items():
+            mask = bad_values[mname][reason]
+            ledger.exclude(mask & ~any_score, reason, spec.column, frame[spec.column])
+    first_metric = next(iter(sch.metrics.values()))
+    ledger.exclude(~any_score, "missing_score", first_metric.column, frame[first_metric.column])
+
+    # dates ----------------------------------------------------------------
+    if sch.date is not None:
+        raw = frame[sch.date.column]
+        missing = _is_missing(raw, missing_codes)
+        cleaned = raw.where(~missing) if len(raw) else raw
+        dates, notes = parse_dates(cleaned, dayfirst=sch.date.dayfirst, format=sch.date.format,
+                                   column=sch.date.column)
+        warnings += notes
+        ledger.exclude(missing, "missing_date", sch.date.column, raw)
+        ledger.exclude(dates.isna().to_numpy() & ~missing, "unparseable_date", sch.date.column, raw)
+        out["date"] = dates
+
+    # weight ---------------------------------------------------------------
+    if sch.weight:
+        raw = frame[sch.weight]
+        w = pd.to_numeric(raw.where(~_is_missing(raw, missing_codes)), errors="coerce").astype(float)
+        bad = ~(w > 0).to_numpy() | ~np.isfinite(w.to_numpy())
+        ledger.exclude(bad, "invalid_weight", sch.weight, raw)
+        out["weight"] = w
+
+    # ids ------------------------------------------------------------------
+    if sch.response_id:
+        raw = frame[sch.response_id]
+        missing = _is_missing(raw, missing_codes)
+        ids = raw.astype("string").str.strip()
+        ledger.exclude(missing, "missing_id", sch.response_id, raw)
+        # an id duplicates only among rows still kept, so an excluded first copy does not evict the second
+        dup = pd.Series(ids.where(ledger.kept)).duplicated(keep="first").to_numpy() & ledger.kept & ~missing
+        ledger.exclude(dup, "duplicate_id", sch.response_id, raw)
+        out["response_id"] = ids
+    else:
+        out["response_id"] = pd.Series([f"r{i + 1}" for i in range(n)], index=frame.index, dtype="string")
+
+    # value issues in kept rows (reported, not excluded) -------------------------
+    kept = ledger.kept
+    for mname, spec in sch.metrics.items():
+        for reason, mask in bad_values[mname].items():
+            ledger.issue(mask & kept, reason, spec.column, frame[spec.column])
+    for reason, info_ in ledger.value_issues.items():
+        warnings.append(f"{info_['count']:,} score value(s) set to missing in kept rows ({reason}); other metrics of those rows are used.")
+
+    # segments, comment, extra, campaigns ------------------------------------
+    for col in sch.segments:
+        raw = frame[col]
+        seg = raw.astype("string").str.strip().mask(_is_missing(raw, missing_codes))
+        out[col] = seg.astype("category")
+    if sch.comment:
+        raw = frame[sch.comment]
+        out["comment"] = raw.astype("string").mask(_is_missing(raw, missing_codes))
+    for col in sch.extra:
+        out[col] = _extra_column(frame[col], missing_codes)
+    for camp in sch.campaigns:
+        out.update(_campaign_columns(frame[camp.column], camp, missing_codes))
+        if camp.group and camp.group not in out:
+            raw = frame[camp.group]
+            out[camp.group] = raw.astype("string").str.strip().mask(_is_missing(raw, missing_codes)).astype("category")
+
+    order = ["response_id"] + (["date"] if "date" in out else []) + list(sch.metrics)
+    order += [c for c in out if c not in order]
+    result = pd.DataFrame({c: out[c] for c in order}, index=frame.index)
+    result = result.loc[kept].reset_index(drop=True)
+    for col in sch.segments:
+        result[col] = result[col].cat.remove_unused_categories()
+    result.attrs["schema"] = sch.to_dict()
+    result.attrs["source"] = name
+
+    date_range = None
+    if "date" in result and result["date"].notna().any():
+        date_range = (f"{result['date'].min():%Y-%m-%d}", f"{result['date'].max():%Y-%m-%d}")
+    report = LoadReport(
+        source=name,
+        rows_read=n,
+        rows_kept=int(kept.sum()),
+        rows_excluded=int((~kept).sum()),
+        excluded=ledger.excluded,
+        value_issues=ledger.value_issues,
+        warnings=warnings,
+        schema=sch,
+        schema_inferred=given is None,
+        date_range=date_range,
+    )
+    if report.rows_kept == 0:
+        reasons = ", ".join(f"{k} ({v['count']})" for k, v in ledger.excluded.items()) or "the file has no data rows"
+        error = DataError(f"{name}: no usable rows remain out of {n:,} read: {reasons}.")
+        error.report = report
+        raise error
+    return result, report
+
+
+def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
+    """Pass a column through; Excel time-of-day cells become durations (timedelta)."""
+    values = raw.mask(_is_missing(raw, missing))
+    sample = values.dropna()
+    import datetime as _dt
+
+    if len(sample) and all(isinstance(v, _dt.time) for v in sample.iloc[:100]):
+        return values.map(
+            lambda t: pd.Timedelta(hours=t.hour, minutes=t.minute, seconds=t.second) if isinstance(t, _dt.time) else pd.NaT
+        )
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        numeric = pd.to_numeric(values, errors="coerce")
+        if numeric.notna().sum() == values.notna().sum() and values.notna().any():
+            return numeric
+        return values.astype("string")
+    return values
+
+
+def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> dict[str, pd.Series]:
+    miss = _is_missing(raw, missing)
+    text = raw.astype("string").str.strip()
+    if camp.delimiter:
+        parts = text.mask(miss).str.split(camp.delimiter)
+        choices = sorted({p.strip() for row in parts.dropna() for p in row if p.strip()})
+        result = {}
+        for choice in choices:
+            flag = parts.map(lambda row, c=choice: None if not isinstance(row, list) else c in [p.strip() for p in row])
+            result[f"{camp.name}_{_slug(choice)}"] = flag.astype("boolean")
+        return result
+    folded = text.str.casefold()
+    if camp.exposed:
+        flag = folded.isin([v.casefold() for v in camp.exposed])
+    elif camp.control is not None:
+        flag = folded != camp.control.casefold()
+    else:
+        truthy = {"1", "true", "yes", "y", "exposed", "treated"}
+        falsy = {"0", "false", "no", "n", "control", "none"}
+        unknown = ~folded.isin(truthy | falsy) & ~pd.Series(miss, index=raw.index)
+        if unknown.any():
+            value = text[unknown].iloc[0]
+            raise SchemaError(
+                f"campaign {camp.name!r}: column {camp.column!r} holds {value!r}, which is not yes/no; "
+                "set 'control' (the value meaning not exposed) or 'exposed' in the schema."
+            )
+        flag = folded.isin(truthy)
+    flag = flag.astype("boolean")
+    flag[miss] = pd.NA
+    return {camp.name: flag}

@@ -1,0 +1,856 @@
+"""CSAT, NPS and CES with confidence intervals, by segment and period.
+
+Conventions (SPEC.md "Metric conventions"):
+
+* **CSAT** (``csat``): top-box share in percent (default 4-5 on 1-5), Wilson
+  score interval (Wilson 1927; Newcombe 1998, method 3).  ``csat_mean`` is the
+  mean score with a t interval.
+* **NPS** (``nps``): 100 x (share 9-10 - share 0-6).  Variance of the -1/0/+1
+  trinomial coding with divisor n, ``var = p + d - (p - d)**2``,
+  ``SE = 100 * sqrt(var / n)``.  Default interval: adjusted Wald (Rocks 2016,
+  "Interval estimation for the net promoter score", *The American
+  Statistician* 70(4)): add 0.75 promoters, 1.5 passives, 0.75 detractors.
+  ``ci_method="wald"`` gives NPS +/- z SE.
+* **CES** (``ces``): mean with a t interval; ``ces_top``: top-box share with a
+  Wilson interval.  The canonical ``ces`` column is oriented so that higher
+  means easier (CES 2.0).
+* **Weights**: weighted shares and means (equal to R ``survey::svymean`` on a
+  weights-only design); intervals use the same formulas at Kish's effective
+  base ``n_eff = (sum w)**2 / sum w**2``.
+* **Differences**: shares by Newcombe's hybrid score interval (method 10) and
+  the score (pooled z) test; means by Welch's t; NPS by
+  ``z = (A2 - A1) / sqrt(V2/n2' + V1/n1')`` on adjusted values
+  (``n' = n + 3``, ``p' = (P + 3/4)/n'``), keeping the sign of the change.
+  Benjamini-Hochberg adjusted p-values accompany raw ones.
+
+Every statistic is derived from one weighted score histogram per group (the
+sufficient statistics), computed in a single vectorised pass with
+``numpy.bincount``; see :func:`summarize`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._utils import as_list, check_argument, require_columns
+from .exceptions import DataError, ParameterError
+from .schema import METRIC_DEFAULTS
+
+__all__ = [
+    "METRICS",
+    "FREQS",
+    "Estimate",
+    "csat",
+    "nps",
+    "ces",
+    "summarize",
+    "compare",
+    "wilson_interval",
+    "bh_adjust",
+    "apply_privacy",
+    "metric_label",
+]
+
+#: metric name -> (score column, kind)
+METRICS: dict[str, tuple[str, str]] = {
+    "csat": ("csat", "share"),
+    "csat_mean": ("csat", "mean"),
+    "nps": ("nps", "nps"),
+    "ces": ("ces", "mean"),
+    "ces_top": ("ces", "share"),
+}
+FREQS = ("W", "M", "Q", "Y")
+CI_METHODS = ("adjusted_wald", "wald")
+SUMMARY_COLUMNS = ["period", "metric", "n", "n_eff", "score", "se", "ci_low", "ci_high", "low_n"]
+_LABELS = {
+    "csat": "CSAT (top-box %)",
+    "csat_mean": "CSAT mean score",
+    "nps": "NPS",
+    "ces": "CES mean score",
+    "ces_top": "CES top-box %",
+}
+
+
+def metric_label(metric: str) -> str:
+    """Human-readable name of a metric, e.g. ``'CSAT (top-box %)'``."""
+    return _LABELS.get(metric, metric)
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def _z(ci: float) -> float:
+    if not 0 < ci < 1:
+        raise ParameterError(f"The value for `ci` must be between 0 and 1 (e.g. 0.95), but {ci!r} was passed.")
+    return float(stats.norm.ppf(0.5 + ci / 2))
+
+
+def wilson_interval(p, n, ci: float = 0.95):
+    """Wilson score interval for a proportion ``p`` observed on (effective) base ``n``.
+
+    Returns ``(low, high)`` as proportions (arrays when given arrays).
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(0.10, 100)
+    >>> round(100 * low, 2), round(100 * high, 2)
+    (5.52, 17.44)
+    """
+    z = _z(ci)
+    p = np.asarray(p, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+        low, high = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    bad = ~(n > 0)
+    low, high = np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+    return (float(low), float(high)) if low.ndim == 0 else (low, high)
+
+
+def bh_adjust(p: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (NaN stays NaN).
+
+    Examples
+    --------
+    >>> bh_adjust([0.01, 0.04, 0.03, float("nan")]).round(3).tolist()
+    [0.03, 0.04, 0.04, nan]
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        q = p[ok]
+        order = np.argsort(q)
+        ranked = q[order] * len(q) / np.arange(1, len(q) + 1)
+        ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+        adj = np.empty_like(q)
+        adj[order] = np.minimum(ranked, 1.0)
+        out[ok] = adj
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stats:
+    """Sufficient statistics of one metric for K groups (all arrays of length K).
+
+    ``s1``/``s2``: for shares the weighted count of top-box answers (s2 unused);
+    for means sum(w x) and sum(w x^2); for NPS the weighted promoters and
+    detractors.
+    """
+
+    kind: str
+    n: np.ndarray
+    sw: np.ndarray
+    sw2: np.ndarray
+    s1: np.ndarray
+    s2: np.ndarray
+
+    @property
+    def n_eff(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.n > 0, self.sw**2 / self.sw2, 0.0)
+
+    def take(self, idx) -> _Stats:
+        return _Stats(self.kind, *(getattr(self, f)[idx] for f in ("n", "sw", "sw2", "s1", "s2")))
+
+    def __sub__(self, other: _Stats) -> _Stats:
+        """The statistics of the rows in ``self`` but not in ``other`` (e.g. 'the rest')."""
+        return _Stats(self.kind, *(getattr(self, f) - getattr(other, f) for f in ("n", "sw", "sw2", "s1", "s2")))
+
+
+def _ratio(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def _mean_var(st: _Stats):
+    """Weighted mean and variance (n_eff - 1 divisor, so unweighted = sample variance)."""
+    m = _ratio(st.s1, st.sw)
+    ne = st.n_eff
+    pop = np.maximum(_ratio(st.s2, st.sw) - m**2, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.where(ne > 1, pop * ne / (ne - 1), np.nan)
+    return m, var, ne
+
+
+def _nps_parts(st: _Stats):
+    return _ratio(st.s1, st.sw), _ratio(st.s2, st.sw), st.n_eff
+
+
+def _estimate(st: _Stats, ci: float, ci_method: str = "adjusted_wald") -> dict[str, np.ndarray]:
+    """score, se, ci_low, ci_high (in reporting units) for each group."""
+    z = _z(ci)
+    if st.kind == "share":
+        p = _ratio(st.s1, st.sw)
+        ne = st.n_eff
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.sqrt(p * (1 - p) / ne)
+        low, high = wilson_interval(p, ne, ci)
+        return {"score": 100 * p, "se": 100 * se, "ci_low": 100 * np.asarray(low), "ci_high": 100 * np.asarray(high)}
+    if st.kind == "mean":
+        m, var, ne = _mean_var(st)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.sqrt(var / ne)
+            t = stats.t.ppf(0.5 + ci / 2, np.where(ne > 1, ne - 1, np.nan))
+        return {"score": m, "se": se, "ci_low": m - t * se, "ci_high": m + t * se}
+    p, d, ne = _nps_parts(st)
+    score = 100 * (p - d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = 100 * np.sqrt((p + d - (p - d) ** 2) / ne)
+    if ci_method == "wald":
+        low, high = score - z * se, score + z * se
+    else:
+        a, v, n_adj = _nps_adjusted(p, d, ne)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            half = z * np.sqrt(v / n_adj)
+        low, high = a - half, a + half
+    low = np.where(ne > 0, np.clip(low, -100, 100), np.nan)
+    high = np.where(ne > 0, np.clip(high, -100, 100), np.nan)
+    return {"score": score, "se": se, "ci_low": low, "ci_high": high}
+
+
+def _nps_adjusted(p, d, n):
+    """Rocks (2016) adjusted values: A = 100(p'-d'), V = 100^2 (p'+d'-(p'-d')^2), n' = n + 3."""
+    n_adj = n + 3.0
+    pa = (p * n + 0.75) / n_adj
+    da = (d * n + 0.75) / n_adj
+    return 100 * (pa - da), 100**2 * (pa + da - (pa - da) ** 2), n_adj
+
+
+def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
+    """Change a - b with its interval and two-sided p-value (see the module docstring)."""
+    z = _z(ci)
+    ea, eb = _estimate(a, ci), _estimate(b, ci)
+    change = ea["score"] - eb["score"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if a.kind == "share":
+            pa, pb = _ratio(a.s1, a.sw), _ratio(b.s1, b.sw)
+            na, nb = a.n_eff, b.n_eff
+            la, ua = wilson_interval(pa, na, ci)
+            lb, ub = wilson_interval(pb, nb, ci)
+            d = pa - pb
+            low = d - np.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
+            high = d + np.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
+            pooled = (pa * na + pb * nb) / (na + nb)
+            stat = d / np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
+            pval = 2 * stats.norm.sf(np.abs(stat))
+            pval = np.where((pooled == 0) | (pooled == 1), 1.0, pval)
+            low, high = 100 * low, 100 * high
+        elif a.kind == "mean":
+            ma, va, na = _mean_var(a)
+            mb, vb, nb = _mean_var(b)
+            qa, qb = va / na, vb / nb
+            se = np.sqrt(qa + qb)
+            df = (qa + qb) ** 2 / (qa**2 / (na - 1) + qb**2 / (nb - 1))
+            stat = (ma - mb) / se
+            pval = 2 * stats.t.sf(np.abs(stat), df)
+            pval = np.where(se == 0, np.where(ma == mb, 1.0, 0.0), pval)
+            tq = stats.t.ppf(0.5 + ci / 2, df)
+            low, high = change - tq * se, change + tq * se
+        else:
+            pa_, da_, na = _nps_parts(a)
+            pb_, db_, nb = _nps_parts(b)
+            aa, vaa, naa = _nps_adjusted(pa_, da_, na)
+            ab, vbb, nbb = _nps_adjusted(pb_, db_, nb)
+            se = np.sqrt(vaa / naa + vbb / nbb)
+            stat = (aa - ab) / se
+            pval = 2 * stats.norm.sf(np.abs(stat))
+            low, high = (aa - ab) - z * se, (aa - ab) + z * se
+    empty = ~((a.n > 0) & (b.n > 0))
+    out = {"change": change, "ci_low": low, "ci_high": high, "p": pval}
+    return {k: np.where(empty, np.nan, np.asarray(v, dtype=float)) for k, v in out.items()}
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+def scale_of(data: pd.DataFrame | None, column: str) -> tuple[int, int, int]:
+    """(low, high, top_box) of a score column: from the loader's schema, else the defaults."""
+    schema = getattr(data, "attrs", {}).get("schema") or {}
+    spec = (schema.get("metrics") or {}).get(column) or {}
+    d = METRIC_DEFAULTS[column]
+    lo, hi = spec.get("scale", d["scale"])
+    return int(lo), int(hi), int(spec.get("top_box", d["top_box"]))
+
+
+def _score_values(data: pd.DataFrame, column: str) -> np.ndarray:
+    """A score column as float (NaN = missing), checked against its scale."""
+    require_columns(data, [column], "score column")
+    col = data[column]
+    if pd.api.types.is_bool_dtype(col) or not (pd.api.types.is_numeric_dtype(col) or col.dtype == object):
+        if not pd.api.types.is_numeric_dtype(col):
+            _non_numeric(col, column)
+    try:
+        values = pd.to_numeric(col, errors="raise")
+    except (ValueError, TypeError):
+        _non_numeric(col, column)
+    x = np.asarray(pd.Series(values).astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+    lo, hi, _ = scale_of(data, column)
+    present = ~np.isnan(x)
+    bad = present & ((x < lo) | (x > hi) | (x != np.round(x)))
+    if bad.any():
+        value = x[bad][0]
+        raise DataError(
+            f"Column {column!r} holds {value:g}, outside the {column.upper()} scale {lo}-{hi}; "
+            "load the file with load_responses (which excludes such rows with a reason) or fix the scale in the schema."
+        )
+    return x
+
+
+def _non_numeric(col: pd.Series, column: str):
+    bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
+    value = col[bad].iloc[0] if bad.any() else col.iloc[0]
+    raise DataError(
+        f"Column {column!r} holds {value!r}, which is not a number; map text answers to scores with "
+        "'labels' in the schema and load the file with load_responses."
+    )
+
+
+def _weight_values(data: pd.DataFrame, weights: str | None) -> np.ndarray | None:
+    if weights is None:
+        return None
+    require_columns(data, [weights], "weights column")
+    w = pd.to_numeric(data[weights], errors="coerce").astype(float).to_numpy()
+    bad = ~(w > 0)
+    if bad.any():
+        value = data[weights].iloc[int(np.flatnonzero(bad)[0])]
+        raise DataError(
+            f"Column {weights!r} holds the weight {value!r}; weights must be positive numbers "
+            "(rows with missing or non-positive weights are excluded by load_responses)."
+        )
+    return w
+
+
+def _check_metrics(metrics) -> list[str]:
+    metrics = as_list(metrics)
+    if not metrics:
+        raise ParameterError("The value for `metrics` must name at least one metric, e.g. ['csat', 'nps'].")
+    for m in metrics:
+        check_argument("metric", list(METRICS), m)
+    return metrics
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+def _period_codes(dates: pd.Series, freq: str) -> tuple[np.ndarray, Any]:
+    """Integer period codes (NaT -> -1) and a function code -> label."""
+    d = dates.to_numpy(dtype="datetime64[ns]")
+    nat = np.isnat(d)
+    if freq == "M":
+        codes = d.astype("datetime64[M]").astype(np.int64)
+        label = lambda c: str(np.datetime64(int(c), "M"))  # noqa: E731
+    elif freq == "Q":
+        codes = d.astype("datetime64[M]").astype(np.int64) // 3
+        label = lambda c: f"{1970 + int(c) // 4}Q{int(c) % 4 + 1}"  # noqa: E731
+    elif freq == "Y":
+        codes = d.astype("datetime64[Y]").astype(np.int64)
+        label = lambda c: str(1970 + int(c))  # noqa: E731
+    else:  # ISO weeks starting on Monday; 1970-01-01 was a Thursday
+        codes = (d.astype("datetime64[D]").astype(np.int64) + 3) // 7
+
+        def label(c):
+            monday = pd.Timestamp(np.datetime64(int(c) * 7 - 3, "D"))
+            year, week, _ = monday.isocalendar()
+            return f"{year}-W{week:02d}"
+
+    codes = np.where(nat, -1, codes)
+    return codes, label
+
+
+def period_start(code: int, freq: str) -> pd.Timestamp:
+    """First day of the period with integer ``code`` (see :func:`_period_codes`)."""
+    if freq == "M":
+        return pd.Timestamp(np.datetime64(int(code), "M"))
+    if freq == "Q":
+        return pd.Timestamp(np.datetime64(int(code) * 3, "M"))
+    if freq == "Y":
+        return pd.Timestamp(np.datetime64(int(code), "Y"))
+    return pd.Timestamp(np.datetime64(int(code) * 7 - 3, "D"))
+
+
+@dataclasses.dataclass
+class _Grouped:
+    """Groups of a table: a key table (one row per group) and each row's group code."""
+
+    keys: pd.DataFrame  # by columns + 'period' (+ '_pcode')
+    codes: np.ndarray  # group index per row, -1 for rows in no group
+    size: int
+
+
+def _groups(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "date",
+            fill_periods: bool = False) -> _Grouped:
+    n = len(data)
+    dims: list[int] = []
+    parts: list[np.ndarray] = []
+    levels: list[Any] = []
+    for col in by:
+        cat = data[col] if isinstance(data[col].dtype, pd.CategoricalDtype) else data[col].astype("category")
+        parts.append(np.asarray(cat.cat.codes, dtype=np.int64))
+        levels.append(cat.cat.categories)
+        dims.append(len(cat.cat.categories))
+    pcodes = None
+    if freq is not None:
+        if date not in data.columns:
+            raise ParameterError(
+                f"`freq={freq!r}` needs a date column, but the data has no {date!r} column; map one under "
+                "columns.date in the schema."
+            )
+        if not pd.api.types.is_datetime64_any_dtype(data[date]):
+            raise DataError(f"Column {date!r} is not a datetime column; load the data with load_responses.")
+        raw, label = _period_codes(data[date], freq)
+        ok = raw >= 0
+        if not ok.any():
+            raise DataError(f"Column {date!r} has no usable dates, so periods ({freq}) cannot be formed.")
+        p0 = raw[ok].min()
+        span = int(raw[ok].max() - p0 + 1)
+        parts.append(np.where(ok, raw - p0, -1))
+        dims.append(span)
+        pcodes = (p0, span, label)
+    if not dims:
+        return _Grouped(pd.DataFrame({"period": ["all"]}), np.zeros(n, dtype=np.int64), 1)
+    codes = np.zeros(n, dtype=np.int64)
+    valid = np.ones(n, dtype=bool)
+    for part, dim in zip(parts, dims):
+        valid &= part >= 0
+        codes = codes * dim + np.where(part >= 0, part, 0)
+    codes = np.where(valid, codes, -1)
+    total = int(np.prod(dims))
+    present = np.bincount(codes[valid], minlength=total) > 0
+    if fill_periods and pcodes is not None:
+        # keep every period between the first and last for each observed combination of by-keys
+        shaped = present.reshape(-1, dims[-1])
+        present = np.repeat(shaped.any(axis=1, keepdims=True), dims[-1], axis=1).ravel()
+    cells = np.flatnonzero(present)
+    unr = np.unravel_index(cells, dims) if dims else ()
+    keys = {}
+    for i, col in enumerate(by):
+        keys[col] = pd.Categorical.from_codes(unr[i], categories=levels[i])
+    if pcodes is not None:
+        p0, span, label = pcodes
+        pc = unr[-1] + p0
+        keys["period"] = [label(c) for c in pc]
+        keys["_pcode"] = pc
+    else:
+        keys["period"] = "all"
+    remap = np.full(total, -1, dtype=np.int64)
+    remap[cells] = np.arange(len(cells))
+    row_codes = np.where(codes >= 0, remap[np.where(codes >= 0, codes, 0)], -1)
+    return _Grouped(pd.DataFrame(keys), row_codes, len(cells))
+
+
+def _histogram(x: np.ndarray, codes: np.ndarray, size: int, lo: int, hi: int,
+               w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts, sum of weights and sum of squared weights per (group, score): arrays [size, hi-lo+1]."""
+    width = hi - lo + 1
+    ok = (codes >= 0) & ~np.isnan(x)
+    cell = codes[ok] * width + (x[ok].astype(np.int64) - lo)
+    counts = np.bincount(cell, minlength=size * width).reshape(size, width).astype(float)
+    if w is None:
+        return counts, counts, counts
+    wk = w[ok]
+    sw = np.bincount(cell, weights=wk, minlength=size * width).reshape(size, width)
+    sw2 = np.bincount(cell, weights=wk * wk, minlength=size * width).reshape(size, width)
+    return counts, sw, sw2
+
+
+def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int) -> _Stats:
+    counts, sw, sw2 = hist
+    scores = np.arange(lo, hi + 1, dtype=float)
+    kind = METRICS[metric][1]
+    n, tw, tw2 = counts.sum(1), sw.sum(1), sw2.sum(1)
+    if kind == "share":
+        s1 = sw[:, scores >= top_box].sum(1)
+        s2 = s1
+    elif kind == "mean":
+        s1, s2 = sw @ scores, sw @ scores**2
+    else:
+        s1, s2 = sw[:, scores >= 9].sum(1), sw[:, scores <= 6].sum(1)
+    return _Stats(kind, n, tw, tw2, s1, s2)
+
+
+def _metric_stats(data: pd.DataFrame, metrics: list[str], grouped: _Grouped,
+                  weights: str | None) -> dict[str, _Stats]:
+    w = _weight_values(data, weights)
+    out: dict[str, _Stats] = {}
+    hists: dict[str, Any] = {}
+    for m in metrics:
+        col = METRICS[m][0]
+        lo, hi, top = scale_of(data, col)
+        if col not in hists:
+            hists[col] = _histogram(_score_values(data, col), grouped.codes, grouped.size, lo, hi, w)
+        out[m] = _stats_from_histogram(m, hists[col], lo, hi, top)
+    return out
+
+
+# --------------------------------------------------------------------------- public API
+
+
+@dataclasses.dataclass(frozen=True)
+class Estimate:
+    """One metric on one sample: score with its standard error and interval.
+
+    ``shares`` holds the promoter/passive/detractor percentages for NPS.
+    """
+
+    metric: str
+    score: float
+    n: int
+    n_eff: float
+    se: float
+    ci_low: float
+    ci_high: float
+    ci: float = 0.95
+    shares: dict[str, float] | None = None
+
+    def __str__(self) -> str:
+        unit = "%" if self.metric in ("csat", "ces_top") else ""
+        return (
+            f"{metric_label(self.metric)} {self.score:.1f}{unit} "
+            f"({100 * self.ci:.0f}% CI {self.ci_low:.1f} to {self.ci_high:.1f}, n={self.n:,})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _one(metric: str, data, column: str, weights, ci: float, ci_method: str, top_box: int | None) -> Estimate:
+    check_argument("ci_method", CI_METHODS, ci_method)
+    score_col = METRICS[metric][0]
+    if isinstance(data, pd.DataFrame):
+        frame = data.rename(columns={column: score_col}) if column != score_col else data
+    else:
+        frame = pd.DataFrame({score_col: pd.Series(np.asarray(data, dtype=float))})
+        if weights is not None and not isinstance(weights, str):
+            frame["weight"] = np.asarray(weights, dtype=float)
+            weights = "weight"
+    if top_box is not None:
+        lo, hi, _ = scale_of(frame, score_col)
+        frame = frame.copy()
+        frame.attrs = {"schema": {"metrics": {score_col: {"scale": [lo, hi], "top_box": top_box}}}}
+    grouped = _Grouped(pd.DataFrame({"period": ["all"]}), np.zeros(len(frame), dtype=np.int64), 1)
+    st = _metric_stats(frame, [metric], grouped, weights)[metric]
+    est = _estimate(st, ci, ci_method)
+    shares = None
+    if metric == "nps":
+        p, d, _ = _nps_parts(st)
+        shares = {"promoters": float(100 * p[0]), "passives": float(100 * (1 - p[0] - d[0])),
+                  "detractors": float(100 * d[0])}
+    return Estimate(metric, float(est["score"][0]), int(st.n[0]), float(st.n_eff[0]), float(est["se"][0]),
+                    float(est["ci_low"][0]), float(est["ci_high"][0]), ci, shares)
+
+
+def csat(data, *, column: str = "csat", weights=None, top_box: int | None = None, mean: bool = False,
+         ci: float = 0.95) -> Estimate:
+    """CSAT of one sample: top-box share in percent with a Wilson interval.
+
+    Parameters
+    ----------
+    data : DataFrame, Series or array of scores (1-5 unless the loader's schema says otherwise)
+    column : str
+        Score column when ``data`` is a DataFrame.
+    weights : str or array, optional
+        Weight column (or array of weights); intervals then use Kish's n_eff.
+    top_box : int, optional
+        Lowest satisfied score (default 4 on 1-5, or the schema's ``top_box``).
+    mean : bool
+        Return the mean score with a t interval (metric ``csat_mean``) instead.
+
+    Returns
+    -------
+    Estimate
+        ``score, n, n_eff, se, ci_low, ci_high`` in percent (or scale points for the mean).
+
+    Notes
+    -----
+    Wilson (1927) score interval: centre ``(p + z^2/2n)/(1 + z^2/n)``, half-width
+    ``z/(1 + z^2/n) sqrt(p(1-p)/n + z^2/4n^2)``, with n = n_eff when weighted.
+
+    Examples
+    --------
+    >>> e = csat([5] * 10 + [1] * 90)
+    >>> round(e.score, 2), round(e.ci_low, 2), round(e.ci_high, 2)
+    (10.0, 5.52, 17.44)
+    >>> round(csat([4, 5, 2], mean=True).score, 3)
+    3.667
+    """
+    return _one("csat_mean" if mean else "csat", data, column, weights, ci, "adjusted_wald", top_box)
+
+
+def nps(data, *, column: str = "nps", weights=None, ci: float = 0.95, ci_method: str = "adjusted_wald") -> Estimate:
+    """Net Promoter Score of one sample, with shares of promoters, passives and detractors.
+
+    Parameters
+    ----------
+    data : DataFrame, Series or array of 0-10 ratings
+    column : str
+    weights : str or array, optional
+    ci : float
+    ci_method : {"adjusted_wald", "wald"}
+        Adjusted Wald (Rocks 2016) adds 0.75 promoters, 1.5 passives and 0.75
+        detractors before computing the Wald interval; "wald" is NPS +/- z SE.
+
+    Returns
+    -------
+    Estimate
+        ``score`` on -100..100; ``se = 100 sqrt((p + d - (p - d)^2) / n)``
+        (trinomial variance, divisor n); ``shares`` in percent.
+
+    Examples
+    --------
+    >>> e = nps([0, 7, 7, 9, 9, 9])
+    >>> round(e.score, 2), round(e.se, 1)
+    (33.33, 30.4)
+    >>> e = nps([10] * 291 + [8] * 476 + [3] * 395, ci_method="wald")
+    >>> round(e.score, 2), round(e.score - e.ci_low, 2)
+    (-8.95, 4.39)
+    """
+    return _one("nps", data, column, weights, ci, ci_method, None)
+
+
+def ces(data, *, column: str = "ces", weights=None, top_box: int | None = None, top: bool = False,
+        ci: float = 0.95) -> Estimate:
+    """Customer Effort Score of one sample: mean with a t interval (or top-box share).
+
+    The scale and direction come from the schema (CES 2.0 default: 1-7,
+    higher = easier).  ``top=True`` gives the top-box share in percent
+    (Wilson interval), metric ``ces_top``.
+
+    Examples
+    --------
+    >>> round(ces([4, 5, 6, 7, 7]).score, 2)
+    5.8
+    """
+    return _one("ces_top" if top else "ces", data, column, weights, ci, "adjusted_wald", top_box)
+
+
+def summarize(
+    data: pd.DataFrame,
+    *,
+    metrics: Sequence[str] | str = ("csat", "nps", "ces"),
+    by: Sequence[str] | str | None = None,
+    freq: str | None = None,
+    weights: str | None = None,
+    ci: float = 0.95,
+    ci_method: str = "adjusted_wald",
+    min_n: int = 30,
+    date: str = "date",
+) -> pd.DataFrame:
+    """Scores with confidence intervals by segment and period, as a tidy table.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The canonical responses table (:func:`csat_analysis.load_responses`).
+    metrics : list of {"csat", "csat_mean", "nps", "ces", "ces_top"}
+        Metrics whose score column is absent are skipped.
+    by : str or list of str, optional
+        Segment columns.  Rows with a missing segment value are left out of
+        the by-segment groups.
+    freq : {"W", "M", "Q", "Y"}, optional
+        Period length; periods are labelled ``2021-W09``, ``2021-03``,
+        ``2021Q1`` and ``2021``.  Without ``freq`` the period is ``"all"``.
+    weights : str, optional
+        Weight column; shares and means are weighted, intervals use Kish's
+        effective n.
+    ci : float
+        Confidence level.
+    ci_method : {"adjusted_wald", "wald"}
+        NPS interval (shares always use Wilson, means t).
+    min_n : int
+        Groups with fewer responses are flagged ``low_n``.
+
+    Returns
+    -------
+    DataFrame
+        ``[<by>], period, metric, n, n_eff, score, se, ci_low, ci_high, low_n``:
+        one row per group, period and metric; ``score`` in percent for
+        ``csat``/``ces_top``, NPS points for ``nps``, scale points for means.
+        A group without answers for a metric has ``n = 0`` and NaN score.
+
+    Notes
+    -----
+    One vectorised pass builds a weighted score histogram per group
+    (``numpy.bincount``); counts, sums, sums of squares and sums of
+    (squared) weights follow from it, and every interval from those.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"csat": [5, 4, 2, 5], "nps": [10, 6, 9, 8], "seg": list("aabb")})
+    >>> summarize(df, metrics=["csat", "nps"], by="seg", min_n=3)[["seg", "metric", "n", "score"]]
+      seg metric  n  score
+    0   a   csat  2  100.0
+    1   a    nps  2    0.0
+    2   b   csat  2   50.0
+    3   b    nps  2   50.0
+    """
+    by = as_list(by)
+    metrics = _check_metrics(metrics)
+    check_argument("ci_method", CI_METHODS, ci_method)
+    if freq is not None:
+        check_argument("freq", FREQS, freq)
+    require_columns(data, by, "segment column")
+    metrics = [m for m in metrics if METRICS[m][0] in data.columns] or _missing_scores(data, metrics)
+    grouped = _groups(data, by, freq, date)
+    return _summary_table(data, metrics, grouped, weights, ci, ci_method, min_n, by).drop(columns="_pcode", errors="ignore")
+
+
+def _missing_scores(data, metrics):
+    raise DataError(
+        f"None of the metrics {metrics} has its score column in the data (columns: {list(data.columns)})."
+    )
+
+
+def _summary_table(data, metrics, grouped, weights, ci, ci_method, min_n, by) -> pd.DataFrame:
+    st = _metric_stats(data, metrics, grouped, weights)
+    frames = []
+    for m in metrics:
+        est = _estimate(st[m], ci, ci_method)
+        part = grouped.keys.copy()
+        part["metric"] = m
+        part["n"] = st[m].n.astype(np.int64)
+        part["n_eff"] = st[m].n_eff
+        for k in ("score", "se", "ci_low", "ci_high"):
+            part[k] = est[k]
+        part["low_n"] = part["n"] < min_n
+        part["_order"] = np.arange(len(part))
+        frames.append(part)
+    out = pd.concat(frames, ignore_index=True)
+    out["_m"] = out["metric"].map({m: i for i, m in enumerate(metrics)})
+    out = out.sort_values(["_order", "_m"], kind="stable").drop(columns=["_order", "_m"]).reset_index(drop=True)
+    extra = ["_pcode"] if "_pcode" in out else []
+    return out[by + SUMMARY_COLUMNS + extra]
+
+
+def compare(
+    data: pd.DataFrame,
+    *,
+    metric: str,
+    by: str | None = None,
+    period: str | None = None,
+    reference: Any = None,
+    weights: str | None = None,
+    ci: float = 0.95,
+    date: str = "date",
+) -> pd.DataFrame:
+    """Differences between segments or consecutive periods, with intervals and p-values.
+
+    Parameters
+    ----------
+    metric : {"csat", "csat_mean", "nps", "ces", "ces_top"}
+    by : str, optional
+        Segment column: each segment against the rest (or against the
+        ``reference`` level when given).
+    period : {"W", "M", "Q", "Y"}, optional
+        Each period against the previous one (within each segment when ``by``
+        is also given).
+    reference : optional
+        A level of ``by`` to compare every other level with.
+
+    Returns
+    -------
+    DataFrame
+        ``[<by>], period, reference, metric, n, n_ref, score, score_ref,
+        change, ci_low, ci_high, p, p_adj``.  ``change = score - score_ref``
+        in the metric's units (percentage points, NPS points, scale points);
+        ``p_adj`` is Benjamini-Hochberg over the rows of the table.
+
+    Notes
+    -----
+    Shares: Newcombe (1998) hybrid score interval (method 10) and the pooled
+    score z test.  Means: Welch's t.  NPS: ``z = (A2 - A1)/sqrt(V2/n2' + V1/n1')``
+    with Rocks's (2016) adjusted values; the interval is ``A2 - A1 +/- z SE``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"csat": [5] * 60 + [2] * 40 + [5] * 40 + [2] * 60,
+    ...                    "seg": ["a"] * 100 + ["b"] * 100})
+    >>> out = compare(df, metric="csat", by="seg", reference="b")
+    >>> out[["seg", "reference", "change"]].to_dict("records")
+    [{'seg': 'a', 'reference': 'b', 'change': 20.0}]
+    >>> round(float(out["p"].iloc[0]), 4)
+    0.0047
+    """
+    check_argument("metric", list(METRICS), metric)
+    if by is None and period is None:
+        raise ParameterError("compare needs `by=` (a segment column) or `period=` (W, M, Q or Y), or both.")
+    if period is not None:
+        check_argument("period", FREQS, period)
+    by_list = as_list(by)
+    require_columns(data, by_list, "segment column")
+    grouped = _groups(data, by_list, period, date, fill_periods=period is not None)
+    st = _metric_stats(data, [metric], grouped, weights)[metric]
+    keys = grouped.keys
+    if period is not None:
+        prev = np.full(grouped.size, -1)
+        same = np.ones(grouped.size - 1, dtype=bool) if grouped.size > 1 else np.zeros(0, dtype=bool)
+        for col in by_list:
+            codes = np.asarray(keys[col].cat.codes)
+            same &= codes[1:] == codes[:-1]
+        prev[1:][same] = np.arange(grouped.size - 1)[same]
+        rows = np.flatnonzero(prev >= 0)
+        a, b = st.take(rows), st.take(prev[rows])
+        out = keys.iloc[rows].reset_index(drop=True)
+        out["reference"] = keys["period"].to_numpy()[prev[rows]]
+    else:
+        col = by_list[0]
+        total = _Stats(st.kind, *(np.full(grouped.size, getattr(st, f).sum()) for f in ("n", "sw", "sw2", "s1", "s2")))
+        levels = keys[col].astype(object).to_numpy()
+        if reference is not None:
+            if reference not in set(levels):
+                raise ParameterError(
+                    f"The reference {reference!r} is not a level of {col!r}; levels are {sorted(map(str, levels))}."
+                )
+            ref = int(np.flatnonzero(levels == reference)[0])
+            rows = np.flatnonzero(levels != reference)
+            a, b = st.take(rows), st.take(np.full(len(rows), ref))
+            out = keys.iloc[rows].reset_index(drop=True)
+            out["reference"] = reference
+        else:
+            rows = np.arange(grouped.size)
+            a, b = st, total - st
+            out = keys.copy()
+            out["reference"] = "rest"
+    ea, eb = _estimate(a, ci), _estimate(b, ci)
+    diff = _difference(a, b, ci)
+    out["metric"] = metric
+    out["n"], out["n_ref"] = a.n.astype(np.int64), b.n.astype(np.int64)
+    out["score"], out["score_ref"] = ea["score"], eb["score"]
+    for k in ("change", "ci_low", "ci_high", "p"):
+        out[k] = diff[k]
+    out["p_adj"] = bh_adjust(out["p"].to_numpy())
+    cols = by_list + (["period"] if period is not None else []) + [
+        "reference", "metric", "n", "n_ref", "score", "score_ref", "change", "ci_low", "ci_high", "p", "p_adj"]
+    return out[cols].reset_index(drop=True)
+
+
+def apply_privacy(table: pd.DataFrame, *, privacy_min_n: int = 5) -> pd.DataFrame:
+    """Blank the scores of groups with fewer than ``privacy_min_n`` responses (for shared reports).
+
+    Adds a boolean ``suppressed`` column; ``score``, ``se``, ``ci_low``,
+    ``ci_high`` (and ``change``-type columns when present) become NaN there.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"n": [3, 40], "score": [80.0, 75.0]})
+    >>> apply_privacy(t)["score"].tolist()
+    [nan, 75.0]
+    """
+    out = table.copy()
+    hide = out["n"] < privacy_min_n
+    if "n_ref" in out:
+        hide |= out["n_ref"] < privacy_min_n
+    out["suppressed"] = hide
+    for col in ("score", "se", "ci_low", "ci_high", "change", "change_p", "change_p_adj", "p", "p_adj",
+                "score_ref", "yoy_change"):
+        if col in out:
+            out[col] = out[col].astype(float).mask(hide)
+    return out

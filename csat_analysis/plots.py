@@ -1,0 +1,152 @@
+"""Plots drawn from the tidy tables of the analysis modules.
+
+Each function takes a table (or the responses), draws into the ``ax`` it is
+given (or a new one) and returns the Axes; multi-panel figures return the
+Figure.  Statistics are never computed here beyond simple counts.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from ._utils import check_argument, require_columns
+from .metrics import METRICS, metric_label, scale_of
+
+__all__ = [
+    "plot_distribution",
+    "plot_scores",
+    "plot_segment_heatmap",
+    "PALETTE",
+    "set_style",
+]
+
+#: Colours used throughout: detractor / passive / promoter, and the main series.
+PALETTE = {"detractor": "#c8553d", "passive": "#b8b8b8", "promoter": "#2e8b57", "main": "#2b5c8a",
+           "flag": "#c8553d", "target": "#d99a00"}
+
+
+def _axes(ax, figsize=(7, 3.5)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _no_data(ax, message: str = "No responses to show"):
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#666")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def plot_distribution(data: pd.DataFrame, *, column: str = "csat", ax=None):
+    """Bar chart of the share of responses at each score of a scale.
+
+    NPS bars are coloured as detractors (0-6), passives (7-8) and promoters
+    (9-10); CSAT and CES bars at or above the top box are highlighted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    check_argument("column", ["csat", "nps", "ces"], column)
+    ax = _axes(ax, (5, 3))
+    lo, hi, top = scale_of(data, column)
+    values = pd.to_numeric(data[column], errors="coerce").dropna() if column in data else pd.Series(dtype=float)
+    if values.empty:
+        return _no_data(ax)
+    scores = np.arange(lo, hi + 1)
+    share = values.value_counts(normalize=True).reindex(scores, fill_value=0) * 100
+    if column == "nps":
+        colours = [PALETTE["detractor"] if s <= 6 else PALETTE["passive"] if s <= 8 else PALETTE["promoter"]
+                   for s in scores]
+    else:
+        colours = [PALETTE["main"] if s >= top else "#9bb4cc" for s in scores]
+    ax.bar(scores, share.to_numpy(), color=colours, width=0.8)
+    ax.set_xticks(scores)
+    ax.set_xlabel(f"{column.upper()} score")
+    ax.set_ylabel("% of responses")
+    ax.set_title(f"{column.upper()} answers (n = {len(values):,})", loc="left", fontsize=10)
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_scores(table: pd.DataFrame, *, metric: str, by: str, ax=None, target: float | None = None):
+    """Dot-and-interval plot of one metric across the levels of ``by``.
+
+    ``table`` is a :func:`~csat_analysis.summarize` table.  Groups flagged
+    ``low_n`` are drawn hollow; suppressed groups (see
+    :func:`~csat_analysis.apply_privacy`) are left out.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    check_argument("metric", list(METRICS), metric)
+    require_columns(table, [by, "metric", "score", "ci_low", "ci_high", "low_n"])
+    ax = _axes(ax, (6, 0.45 * max(3, table[by].nunique()) + 1))
+    rows = table[(table["metric"] == metric) & table["score"].notna()]
+    if "suppressed" in rows:
+        rows = rows[~rows["suppressed"]]
+    if rows.empty:
+        return _no_data(ax)
+    rows = rows.sort_values("score")
+    y = np.arange(len(rows))
+    ax.hlines(y, rows["ci_low"], rows["ci_high"], color=PALETTE["main"], lw=2)
+    filled = ~rows["low_n"].to_numpy(dtype=bool)
+    ax.scatter(rows["score"][filled], y[filled], color=PALETTE["main"], zorder=3, s=40)
+    ax.scatter(rows["score"][~filled], y[~filled], facecolor="white", edgecolor=PALETTE["main"], zorder=3, s=40,
+               label="fewer responses than min_n")
+    ax.set_yticks(y, [f"{v}  (n={n:,})" for v, n in zip(rows[by].astype(str), rows["n"])])
+    if target is not None:
+        ax.axvline(target, color=PALETTE["target"], ls="--", lw=1, label=f"target {target:g}")
+    ax.set_xlabel(f"{metric_label(metric)} with 95% interval")
+    if (~filled).any() or target is not None:
+        ax.legend(loc="best", fontsize=8, frameon=False)
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, cmap: str = "RdYlGn",
+                         fmt: str = ".0f", center: float | None = None):
+    """Heatmap of a metric by segment (rows) and period (columns).
+
+    ``table`` is a :func:`~csat_analysis.summarize` table with ``freq`` set.
+    Cells are annotated with the score; low-n cells carry a trailing ``*``
+    and suppressed cells (``suppressed`` column, or no answers) stay blank.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    check_argument("metric", list(METRICS), metric)
+    require_columns(table, [by, "period", "metric", "score", "low_n"])
+    rows = table[table["metric"] == metric].copy()
+    if "suppressed" in rows:
+        rows.loc[rows["suppressed"], "score"] = np.nan
+    ax = _axes(ax, (min(14, 1.0 + 0.6 * max(1, rows["period"].nunique())), 0.5 * max(2, rows[by].nunique()) + 1.2))
+    if rows["score"].notna().sum() == 0:
+        return _no_data(ax)
+    periods = list(dict.fromkeys(rows["period"]))
+    grid = rows.pivot_table(index=by, columns="period", values="score", observed=True, dropna=False).reindex(columns=periods)
+    low = rows.pivot_table(index=by, columns="period", values="low_n", aggfunc="max", observed=True).reindex(
+        index=grid.index, columns=periods)
+    labels = grid.map(lambda v: "" if pd.isna(v) else format(v, fmt))
+    labels = labels.where(~low.fillna(False).astype(bool), labels + "*")
+    sns.heatmap(grid, annot=labels.to_numpy(), fmt="", cmap=cmap, center=center, ax=ax, linewidths=0.5,
+                linecolor="white", cbar_kws={"label": metric_label(metric), "shrink": 0.8},
+                annot_kws={"fontsize": 8})
+    ax.set_xlabel("")
+    ax.set_ylabel(by)
+    ax.tick_params(axis="x", rotation=45)
+    if low.fillna(False).astype(bool).to_numpy().any():
+        ax.set_title("* fewer responses than min_n", loc="right", fontsize=8, color="#666")
+    return ax
+
+
+def set_style() -> None:
+    """The report look: seaborn's whitegrid theme, readable font sizes, crisp PNG figures."""
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.9)
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold"})

@@ -1,0 +1,529 @@
+"""Render the report notebooks with papermill and share them as offline HTML.
+
+* :func:`run_report` executes one notebook (papermill, kernel
+  ``csat-analysis``) and writes the executed ``.ipynb`` and a standalone HTML
+  file side by side.
+* :func:`run_batch` renders one report per value of a column in worker
+  processes; each worker starts one kernel and reuses it (namespace reset
+  between reports), so the heavy libraries are imported once per worker.
+  A failing report does not stop the others and is marked in the index.
+* :func:`write_index` writes ``index.html`` linking every report with its
+  headline numbers.
+* The notebook-facing helpers (:func:`select`, :func:`header`,
+  :func:`summary_box`, :func:`table_html`, :func:`publish_headline`) build
+  the escaped HTML pieces the notebooks display.
+
+HTML rules (SPEC.md): no request to another host (the template drops
+require.js, MathJax and mermaid and adds a Content-Security-Policy), no input
+cells, no injected-parameters cell, figures embedded as PNG, every
+user-supplied string escaped, no PII column, small groups suppressed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import datetime as _dt
+import html
+import json
+import os
+import re
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import config
+from ._utils import nearest
+from .exceptions import DataError, ParameterError, ReportError
+
+__all__ = [
+    "ReportResult",
+    "resolve_notebook",
+    "notebook_parameters",
+    "run_report",
+    "run_batch",
+    "run_demo",
+    "write_index",
+    "to_html",
+    "select",
+    "header",
+    "summary_box",
+    "note",
+    "table_html",
+    "publish_headline",
+    "HEADLINE_MIME",
+]
+
+#: Mimetype of the hidden output through which a notebook hands its headline numbers to the index.
+HEADLINE_MIME = "application/vnd.csat-analysis.headline+json"
+
+
+# --------------------------------------------------------------------------- notebook-facing helpers
+
+
+class HTML:
+    """Minimal rich-display object (avoids importing IPython in the package)."""
+
+    def __init__(self, data: str) -> None:
+        self.data = data
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:
+        text = re.sub(r"</(td|th)>", " | ", self.data)
+        text = re.sub(r"</(tr|li|h\d|p|div|caption)>", "\n", text)
+        return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: Any = None,
+           start: str | None = None, end: str | None = None, date: str = "date") -> pd.DataFrame:
+    """Rows of one segment and date range (the report's selection); may be empty.
+
+    Raises
+    ------
+    ParameterError
+        When ``segment_column`` is not a column, or dates do not parse.
+    """
+    view = data
+    if segment is not None:
+        if not segment_column:
+            raise ParameterError("A `segment` filter needs `segment_column` (the column holding segments).")
+        if segment_column not in data.columns:
+            raise ParameterError(
+                f"segment_column {segment_column!r} is not a column of the data; columns are "
+                f"{list(map(str, data.columns))}.{nearest(segment_column, map(str, data.columns))}"
+            )
+        view = view[view[segment_column].astype("string") == str(segment)]
+    for bound, op in ((start, "ge"), (end, "le")):
+        if bound:
+            if date not in view.columns:
+                raise ParameterError("A period filter (start/end) needs a date column in the data.")
+            try:
+                ts = pd.Timestamp(bound)
+            except ValueError:
+                raise ParameterError(f"start/end {bound!r} is not a date; write it as YYYY-MM-DD.") from None
+            view = view[getattr(view[date], op)(ts)]
+    out = view.copy()
+    out.attrs = dict(data.attrs)
+    return out
+
+
+def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapping[str, Any] | None = None,
+           source: str | None = None) -> HTML:
+    """The report header: title, data source, rows used/excluded, period covered, parameters, time."""
+    rows = [f"<h1>{_esc(title)}</h1>", '<dl class="csat-meta">']
+    src = source or (load_report.source if load_report is not None else data.attrs.get("source", "data frame"))
+    rows.append(f"<dt>Data</dt><dd>{_esc(src)}</dd>")
+    if load_report is not None:
+        rows.append(
+            f"<dt>Rows</dt><dd>{load_report.rows_read:,} read, {load_report.rows_kept:,} usable, "
+            f"{load_report.rows_excluded:,} excluded"
+            + (" (" + _esc(", ".join(f"{k}: {v['count']:,}" for k, v in load_report.excluded.items())) + ")"
+               if load_report.excluded else "")
+            + "</dd>"
+        )
+    rows.append(f"<dt>In this report</dt><dd>{len(data):,} responses</dd>")
+    if "date" in data and data["date"].notna().any():
+        rows.append(f"<dt>Period</dt><dd>{data['date'].min():%d %b %Y} to {data['date'].max():%d %b %Y}</dd>")
+    if parameters:
+        shown = ", ".join(f"{k} = {v}" for k, v in parameters.items() if v not in (None, "") and k != "title")
+        rows.append(f"<dt>Parameters</dt><dd>{_esc(shown)}</dd>")
+    rows.append(f"<dt>Generated</dt><dd>{_dt.datetime.now():%d %b %Y %H:%M}</dd></dl>")
+    return HTML('<div class="csat-header">' + "".join(rows) + "</div>")
+
+
+def summary_box(sentences: Sequence[str], title: str = "Summary") -> HTML:
+    """A highlighted list of plain-language takeaways (each sentence escaped)."""
+    items = "".join(f"<li>{_esc(s)}</li>" for s in sentences)
+    return HTML(f'<div class="csat-summary"><strong>{_esc(title)}</strong><ul>{items}</ul></div>')
+
+
+def note(text: str) -> HTML:
+    """A highlighted note (e.g. 'no responses match this selection')."""
+    return HTML(f'<div class="csat-note">{_esc(text)}</div>')
+
+
+def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
+               formats: Mapping[str, str] | None = None, caption: str | None = None) -> HTML:
+    """An escaped HTML table; rows with ``low_n`` are italic and ``suppressed`` rows say so.
+
+    ``columns`` maps column names to headings (and chooses the columns);
+    ``formats`` maps column names to format specs (``"{:.1f}"``).
+    """
+    columns = dict(columns or {c: c for c in table.columns})
+    formats = dict(formats or {})
+    head = "".join(f"<th>{_esc(h)}</th>" for h in columns.values())
+    body = []
+    for _, row in table.iterrows():
+        suppressed = bool(row.get("suppressed", False))
+        cls = "suppressed" if suppressed else "low-n" if bool(row.get("low_n", False)) else ""
+        cells = []
+        for col in columns:
+            value = row.get(col)
+            if suppressed and col in formats:
+                text = "suppressed"
+            elif value is None or (not isinstance(value, str) and pd.isna(value)):
+                text = "–"
+            elif isinstance(value, (bool,)) or str(type(value).__name__) == "bool_":
+                text = "yes" if value else ""
+            elif col in formats:
+                text = formats[col].format(value)
+            elif isinstance(value, (int,)) or type(value).__name__.startswith("int"):
+                text = f"{value:,}"
+            else:
+                text = str(value)
+            cells.append(f"<td>{_esc(text)}</td>")
+        body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
+    cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
+    return HTML(f'<table class="csat-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
+class _Headline:
+    """Hidden display output carrying a report's headline numbers to the batch index."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = {str(k): v for k, v in values.items()}
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {HEADLINE_MIME: self.values}
+
+
+def publish_headline(values: Mapping[str, Any]) -> _Headline:
+    """Return an object whose display hands ``values`` (e.g. ``{"CSAT": "62.3%"}``) to the index page."""
+    return _Headline(values)
+
+
+# --------------------------------------------------------------------------- running notebooks
+
+
+@dataclasses.dataclass
+class ReportResult:
+    """Outcome of one rendered report."""
+
+    name: str
+    notebook: str
+    ipynb: Path
+    html: Path | None
+    ok: bool
+    seconds: float
+    error: str | None = None
+    failed_cell: int | None = None  # 1-based position in the executed notebook
+    headline: dict[str, Any] = dataclasses.field(default_factory=dict)
+    label: str = ""
+
+
+def resolve_notebook(notebook: str | Path) -> Path:
+    """A notebook name from ``notebooks/`` (``overview``) or a path to an ``.ipynb``."""
+    path = Path(notebook)
+    if path.suffix == ".ipynb":
+        if not path.is_file():
+            raise ParameterError(f"Notebook file {str(path)!r} does not exist.")
+        return path.resolve()
+    candidate = config.NOTEBOOK_DIR / f"{notebook}.ipynb"
+    if candidate.is_file():
+        return candidate
+    names = sorted(p.stem for p in config.NOTEBOOK_DIR.glob("*.ipynb"))
+    raise ParameterError(f"There is no report notebook named {str(notebook)!r}; choose one of {names}.{nearest(str(notebook), names)}")
+
+
+def notebook_parameters(path: Path) -> dict[str, Any]:
+    """The parameters a notebook declares in its ``parameters`` cell, with their defaults."""
+    import ast
+
+    import papermill
+
+    out = {}
+    for name, info in papermill.inspect_notebook(str(path)).items():
+        try:
+            out[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            out[name] = info["default"]
+    return out
+
+
+def _check_parameters(path: Path, parameters: Mapping[str, Any]) -> None:
+    declared = notebook_parameters(path)
+    for name in parameters:
+        if name not in declared:
+            raise ParameterError(
+                f"Notebook {path.stem!r} has no parameter {name!r}; it declares {sorted(declared)}."
+                f"{nearest(name, declared)}"
+            )
+
+
+def _slug(value: Any) -> str:
+    return re.sub(r"[^0-9A-Za-z]+", "-", str(value)).strip("-").lower() or "blank"
+
+
+def _find_headline(nb) -> dict[str, Any]:
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if HEADLINE_MIME in data:
+                return dict(data[HEADLINE_MIME])
+    return {}
+
+
+def _first_error(nb) -> tuple[int | None, str | None]:
+    """1-based position of the first cell with an error output in the executed notebook, and the error."""
+    for i, cell in enumerate(nb.cells, start=1):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "error":
+                return i, f"{out.get('ename')}: {out.get('evalue')}"
+    return None, None
+
+
+def to_html(nb, path: Path) -> Path:
+    """Write an executed notebook as standalone offline HTML (no code, no injected parameters)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="csat", extra_template_basedirs=[str(config.TEMPLATE_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    remover = TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters", "remove", "papermill-error-cell-tag"}, enabled=True)
+    exporter.register_preprocessor(remover, enabled=True)
+    nb = _strip_noise(nb)
+    title = nb.metadata.get("csat_title") or path.stem
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def _strip_noise(nb):
+    """Drop stderr streams and hidden outputs; keep errors (a failed report shows why)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                continue
+            if HEADLINE_MIME in out.get("data", {}):
+                continue
+            kept.append(out)
+        cell["outputs"] = kept
+    return nb
+
+
+def run_report(
+    notebook: str | Path,
+    *,
+    data: str | Path | None = None,
+    schema: str | Path | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    out: str | Path | None = None,
+    name: str | None = None,
+    km=None,
+) -> ReportResult:
+    """Execute one report notebook with papermill and write ``<name>.ipynb`` and ``<name>.html``.
+
+    Parameters are merged in this order (later wins): the notebook's
+    defaults, ``data``/``schema``, then ``parameters``.  Unknown parameter
+    names and missing data files are rejected before any kernel starts.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    path = resolve_notebook(notebook)
+    params: dict[str, Any] = {}
+    if data is not None:
+        data = Path(data)
+        if not data.is_file():
+            raise DataError(f"Data file {str(data)!r} does not exist; check the path given to --data.")
+        params["data_path"] = str(data.resolve())
+        params["schema_path"] = str(Path(schema).resolve()) if schema else None
+    elif schema is not None:
+        params["schema_path"] = str(Path(schema).resolve())
+    params.update(parameters or {})
+    _check_parameters(path, params)
+    out_dir = Path(out or config.REPORT_DIR)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = name or path.stem
+    ipynb = out_dir / f"{name}.ipynb"
+    t0 = time.perf_counter()
+    extra = {"km": km} if km is not None else {}
+    try:
+        nb = papermill.execute_notebook(
+            str(path), str(ipynb), parameters=params, kernel_name=config.KERNEL_NAME,
+            cwd=str(path.parent), progress_bar=False, log_output=False, **extra,
+        )
+    except PapermillExecutionError:
+        import nbformat
+
+        nb = nbformat.read(str(ipynb), as_version=4)
+    except Exception as exc:  # kernel failed to start, notebook unreadable, ...
+        raise ReportError(f"Report {name!r} could not be executed: {type(exc).__name__}: {exc}") from None
+    cell, error = _first_error(nb)
+    nb.metadata["csat_title"] = str(params.get("title") or notebook_parameters(path).get("title") or name)
+    html_path = to_html(nb, out_dir / f"{name}.html")
+    return ReportResult(name=name, notebook=path.stem, ipynb=ipynb, html=html_path, ok=error is None,
+                        seconds=time.perf_counter() - t0, error=error, failed_cell=cell,
+                        headline=_find_headline(nb), label=str(params.get("segment") or name))
+
+
+# --------------------------------------------------------------------------- batch
+
+_WORKER_KM = None
+
+
+def _worker_init() -> None:
+    """Start one kernel per worker process, in the notebooks folder, and keep it for every report."""
+    global _WORKER_KM
+    from jupyter_client.manager import KernelManager
+
+    from multiprocessing.util import Finalize
+
+    km = KernelManager(kernel_name=config.KERNEL_NAME)
+    km.start_kernel(cwd=str(config.NOTEBOOK_DIR))
+    _WORKER_KM = km
+    # worker processes skip atexit; multiprocessing finalizers do run when the pool shuts down
+    Finalize(km, km.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
+
+
+def _reset_kernel(km) -> None:
+    kc = km.blocking_client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        kc.execute_interactive("%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt",
+                               timeout=60, output_hook=lambda msg: None)
+    finally:
+        kc.stop_channels()
+
+
+def _worker_run(job: dict[str, Any]) -> ReportResult:
+    km = _WORKER_KM
+    try:
+        return run_report(job["notebook"], parameters=job["parameters"], out=job["out"], name=job["name"], km=km)
+    except Exception as exc:  # report it in the index instead of losing the batch
+        return ReportResult(name=job["name"], notebook=str(job["notebook"]), ipynb=Path(job["out"]) / f"{job['name']}.ipynb",
+                            html=None, ok=False, seconds=0.0, error=f"{type(exc).__name__}: {exc}",
+                            label=str(job["parameters"].get("segment", job["name"])))
+    finally:
+        if km is not None and km.is_alive():
+            _reset_kernel(km)
+
+
+def run_batch(
+    notebook: str | Path,
+    *,
+    data: str | Path,
+    by: str,
+    schema: str | Path | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[ReportResult]:
+    """Render one report per value of ``by`` in parallel worker processes, then ``index.html``.
+
+    A report that fails is recorded (failing cell and error) and the others
+    go on; check ``all(r.ok for r in results)``.
+    """
+    from .io import load_responses
+
+    path = resolve_notebook(notebook)
+    frame, _ = load_responses(data, schema)
+    if by not in frame.columns:
+        raise ParameterError(
+            f"--by {by!r} is not a column of the loaded data; columns are {list(map(str, frame.columns))}."
+            f"{nearest(by, map(str, frame.columns))}"
+        )
+    values = [v for v in pd.unique(frame[by].dropna().astype(str))]
+    values.sort()
+    base = {"data_path": str(Path(data).resolve()), "schema_path": str(Path(schema).resolve()) if schema else None,
+            "segment_column": by}
+    base.update(parameters or {})
+    _check_parameters(path, {**base, "segment": None})
+    out_dir = Path(out or config.REPORT_DIR)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [{"notebook": str(path), "parameters": {**base, "segment": v}, "out": str(out_dir),
+             "name": f"{path.stem}-{_slug(v)}"} for v in values]
+    workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(jobs)))
+    results: list[ReportResult] = []
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(jobs), desc=f"{path.stem} by {by}", unit="report", disable=not progress)
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+        futures = {pool.submit(_worker_run, job): job for job in jobs}
+        for fut in cf.as_completed(futures):
+            results.append(fut.result())
+            bar.update(1)
+    bar.close()
+    results.sort(key=lambda r: r.name)
+    write_index(results, out_dir, title=f"{path.stem} reports by {by}")
+    return results
+
+
+def run_demo(out: str | Path | None = None, *, notebooks: Sequence[str] | None = None,
+             progress: bool = True) -> list[ReportResult]:
+    """Render every report notebook on the bundled sample data, plus ``index.html`` (``make report``)."""
+    out_dir = Path(out or config.REPORT_DIR)
+    names = [n for n in (notebooks or config.REPORT_NOTEBOOKS) if (config.NOTEBOOK_DIR / f"{n}.ipynb").is_file()]
+    results = []
+    from tqdm.auto import tqdm
+
+    for name in tqdm(names, desc="reports", unit="report", disable=not progress):
+        results.append(run_report(name, data=config.SAMPLE_DATA, schema=config.SAMPLE_SCHEMA_FILE, out=out_dir))
+    write_index(results, out_dir, title="csat_analysis reports on the sample data")
+    return results
+
+
+def write_index(results: Sequence[ReportResult], out: str | Path, *, title: str = "Reports") -> Path:
+    """Write ``index.html``: one row per report with its headline numbers, failures marked."""
+    out = Path(out)
+    keys: list[str] = []
+    for r in results:
+        keys += [k for k in r.headline if k not in keys]
+    head = "".join(f"<th>{_esc(k)}</th>" for k in ["Report", *keys, "Status"])
+    rows = []
+    for r in results:
+        link = (f'<a href="{_esc(r.html.name)}">{_esc(r.label or r.name)}</a>' if r.html
+                else _esc(r.label or r.name))
+        cells = [link] + [_esc(r.headline.get(k, "")) for k in keys]
+        if r.ok:
+            status = "ok"
+        else:
+            where = f"cell {r.failed_cell}: " if r.failed_cell else ""
+            status = f'<span class="failed">failed — {_esc(where)}{_esc(r.error)}</span>'
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + f"<td>{status}</td></tr>")
+    failed = sum(not r.ok for r in results)
+    doc = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>{_esc(title)}</title>
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2rem auto; color: #222; }}
+h1 {{ color: #1d3f60; }} table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 0.4rem 0.6rem; text-align: left; }}
+th {{ background: #f3f7fb; }} .failed {{ color: #b00020; font-weight: 600; }}
+</style></head><body>
+<h1>{_esc(title)}</h1>
+<p>{len(results)} report(s), {failed} failed. Generated {_dt.datetime.now():%d %b %Y %H:%M}.</p>
+<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>
+</body></html>
+"""
+    path = out / "index.html"
+    path.write_text(doc, encoding="utf-8")
+    return path
+
+
+def headline_json(results: Sequence[ReportResult]) -> str:
+    """The batch outcome as JSON (for schedulers)."""
+    return json.dumps([
+        {"name": r.name, "ok": r.ok, "html": str(r.html) if r.html else None, "error": r.error,
+         "failed_cell": r.failed_cell, "headline": r.headline} for r in results
+    ], indent=2)

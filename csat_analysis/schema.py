@@ -1,0 +1,513 @@
+"""The schema file: how one survey export maps onto the canonical responses table.
+
+A schema is a small YAML file (see ``data/sample_schema.yml`` and SPEC.md)::
+
+    source: {sheet: Sheet1, encoding: utf-8, delimiter: ","}   # all optional
+    columns:
+      response_id: id
+      date: {column: survey_date, dayfirst: true}
+      segments: [market]
+      weight: null
+      comment: null
+      pii: [customer_name]
+    metrics:
+      nps:  {column: rating, scale: [0, 10]}
+      csat: {column: "Satisfaction rating", scale: [1, 5], top_box: 4,
+             labels: {"Very dissatisfied": 1, "Very satisfied": 5}}
+    campaigns:
+      - {name: spring_promo, column: Offer, control: "None", start: 2021-03-01}
+    missing_values: ["", "NA", "N/A"]
+
+Only ``metrics`` is required.  :func:`read_schema` validates a file or a dict
+and returns a :class:`Schema`; :func:`infer_schema` guesses one from column
+names so that it can be printed, saved and edited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ._utils import nearest
+from .exceptions import SchemaError
+
+__all__ = [
+    "Schema",
+    "MetricSpec",
+    "DateSpec",
+    "CampaignSpec",
+    "METRIC_DEFAULTS",
+    "DEFAULT_MISSING_VALUES",
+    "read_schema",
+    "infer_schema",
+]
+
+#: Default scale, top box and direction per metric (SPEC.md "Metric conventions").
+METRIC_DEFAULTS: dict[str, dict[str, Any]] = {
+    "csat": {"scale": (1, 5), "top_box": 4, "higher_is_better": True},
+    "nps": {"scale": (0, 10), "top_box": 9, "higher_is_better": True},
+    "ces": {"scale": (1, 7), "top_box": 5, "higher_is_better": True},
+}
+
+#: Cell values read as missing unless the schema says otherwise.  The literal
+#: text ``None`` is deliberately *not* here: survey tools use it as an answer
+#: ("Offer: None").
+DEFAULT_MISSING_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A")
+
+_TOP_KEYS = ("source", "columns", "metrics", "campaigns", "missing_values")
+_SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows")
+_COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra")
+_METRIC_KEYS = ("column", "scale", "top_box", "higher_is_better", "labels")
+_DATE_KEYS = ("column", "dayfirst", "format")
+_CAMPAIGN_KEYS = ("name", "column", "control", "exposed", "start", "end", "delimiter", "group")
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricSpec:
+    """Where a score lives in the export and how to read it.
+
+    ``top_box`` is the lowest score counted as "satisfied" / "easy" (after the
+    scale is oriented so that higher is better).
+    """
+
+    name: str
+    column: str
+    scale: tuple[int, int]
+    top_box: int
+    higher_is_better: bool = True
+    labels: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"column": self.column, "scale": list(self.scale), "top_box": self.top_box}
+        if not self.higher_is_better:
+            out["higher_is_better"] = False
+        if self.labels:
+            out["labels"] = dict(self.labels)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class DateSpec:
+    """The response date column; ``dayfirst`` or an explicit strptime ``format``."""
+
+    column: str
+    dayfirst: bool | None = None
+    format: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"column": self.column}
+        if self.dayfirst is not None:
+            out["dayfirst"] = self.dayfirst
+        if self.format:
+            out["format"] = self.format
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignSpec:
+    """A marketing campaign and the column that records exposure to it.
+
+    * single column: exposed when the value differs from ``control`` (or is
+      one of ``exposed``); the canonical table gets a boolean column ``name``.
+    * multi-select (``delimiter`` set): one boolean column per choice,
+      ``<name>_<choice>``.
+    ``start``/``end`` date the campaign (difference-in-differences and
+    interrupted time series need ``start``); ``group`` optionally names the
+    column whose levels were targeted (the treated groups of a DiD).
+    """
+
+    name: str
+    column: str
+    control: str | None = None
+    exposed: tuple[str, ...] = ()
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    delimiter: str | None = None
+    group: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "column": self.column}
+        for key in ("control", "delimiter", "group"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.exposed:
+            out["exposed"] = list(self.exposed)
+        for key in ("start", "end"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key).strftime("%Y-%m-%d")
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Schema:
+    """A validated schema (see the module docstring for the file format)."""
+
+    metrics: Mapping[str, MetricSpec]
+    response_id: str | None = None
+    date: DateSpec | None = None
+    segments: tuple[str, ...] = ()
+    weight: str | None = None
+    comment: str | None = None
+    pii: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    campaigns: tuple[CampaignSpec, ...] = ()
+    missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
+    sheet: str | int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_rows: int | None = None
+    origin: str = "schema"
+
+    def source_columns(self) -> list[str]:
+        """Every export column the schema refers to, in a stable order."""
+        cols: list[str] = []
+        if self.response_id:
+            cols.append(self.response_id)
+        if self.date:
+            cols.append(self.date.column)
+        cols += [m.column for m in self.metrics.values()]
+        cols += list(self.segments)
+        for c in (self.weight, self.comment):
+            if c:
+                cols.append(c)
+        cols += list(self.extra)
+        cols += [c.column for c in self.campaigns]
+        cols += [c.group for c in self.campaigns if c.group]
+        seen: set[str] = set()
+        return [c for c in cols if not (c in seen or seen.add(c))]
+
+    def campaign(self, name: str) -> CampaignSpec:
+        """The campaign called ``name``."""
+        for c in self.campaigns:
+            if c.name == name:
+                return c
+        raise SchemaError(
+            f"{self.origin}: no campaign named {name!r}; the schema defines "
+            f"{[c.name for c in self.campaigns]}.{nearest(name, [c.name for c in self.campaigns])}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The schema as plain data, ready for ``yaml.safe_dump`` or JSON."""
+        out: dict[str, Any] = {}
+        source = {k: getattr(self, k) for k in _SOURCE_KEYS if getattr(self, k) is not None}
+        if source:
+            out["source"] = source
+        columns: dict[str, Any] = {}
+        if self.response_id:
+            columns["response_id"] = self.response_id
+        if self.date:
+            columns["date"] = self.date.to_dict()
+        for key in ("segments", "pii", "extra"):
+            if getattr(self, key):
+                columns[key] = list(getattr(self, key))
+        for key in ("weight", "comment"):
+            if getattr(self, key):
+                columns[key] = getattr(self, key)
+        if columns:
+            out["columns"] = columns
+        out["metrics"] = {name: spec.to_dict() for name, spec in self.metrics.items()}
+        if self.campaigns:
+            out["campaigns"] = [c.to_dict() for c in self.campaigns]
+        out["missing_values"] = list(self.missing_values)
+        return out
+
+    def to_yaml(self) -> str:
+        """The schema as YAML text (what ``csat-report validate`` prints when it infers one)."""
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    def check_columns(self, columns: Sequence[str], source: str) -> None:
+        """Raise a SchemaError when a column the schema names is not in ``columns``."""
+        available = [str(c) for c in columns]
+        for col in self.source_columns() + list(self.pii):
+            if col not in available:
+                raise SchemaError(
+                    f"{self.origin}: column {col!r} is not in {source}; its columns are "
+                    f"{available}.{nearest(col, available)}"
+                )
+
+
+def _check_keys(mapping: Any, allowed: Sequence[str], where: str, origin: str) -> None:
+    if not isinstance(mapping, Mapping):
+        raise SchemaError(f"{origin}: {where} must be a mapping of keys to values, not {mapping!r}.")
+    for key in mapping:
+        if key not in allowed:
+            raise SchemaError(
+                f"{origin}: unknown key {key!r} in {where}; allowed keys are {list(allowed)}."
+                f"{nearest(str(key), allowed)}"
+            )
+
+
+def _as_timestamp(value: Any, where: str, origin: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return pd.Timestamp(value)
+    try:
+        return pd.Timestamp(str(value))
+    except (ValueError, TypeError):
+        raise SchemaError(f"{origin}: {where} {value!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def _metric(name: str, spec: Any, origin: str) -> MetricSpec:
+    if isinstance(spec, str):
+        spec = {"column": spec}
+    _check_keys(spec, _METRIC_KEYS, f"metrics.{name}", origin)
+    if "column" not in spec:
+        raise SchemaError(f"{origin}: metrics.{name} needs a 'column' naming the export column that holds it.")
+    defaults = METRIC_DEFAULTS[name]
+    scale = spec.get("scale", defaults["scale"])
+    if (
+        not isinstance(scale, Sequence)
+        or isinstance(scale, str)
+        or len(scale) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in scale)
+        or scale[0] >= scale[1]
+    ):
+        raise SchemaError(
+            f"{origin}: metrics.{name}.scale {scale!r} is impossible; write it as [lowest, highest] "
+            f"with two integers, e.g. {list(defaults['scale'])}."
+        )
+    lo, hi = int(scale[0]), int(scale[1])
+    if name == "nps" and (lo, hi) != (0, 10):
+        raise SchemaError(f"{origin}: metrics.nps.scale must be [0, 10] (likelihood to recommend), not {list(scale)}.")
+    if "top_box" in spec:
+        top_box = spec["top_box"]
+    elif (lo, hi) == tuple(defaults["scale"]):
+        top_box = defaults["top_box"]
+    else:
+        top_box = hi - 1  # top-two-box on any other scale
+    if not isinstance(top_box, int) or isinstance(top_box, bool) or not lo < top_box <= hi:
+        raise SchemaError(
+            f"{origin}: metrics.{name}.top_box {top_box!r} must be an integer above {lo} and at most {hi}."
+        )
+    labels = spec.get("labels") or {}
+    if not isinstance(labels, Mapping):
+        raise SchemaError(f"{origin}: metrics.{name}.labels must map answer text to a score, e.g. {{'Very satisfied': 5}}.")
+    clean: dict[str, int] = {}
+    for text, value in labels.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise SchemaError(
+                f"{origin}: metrics.{name}.labels maps {text!r} to {value!r}, outside the scale {lo}-{hi}."
+            )
+        clean[str(text).strip().casefold()] = value
+    hib = spec.get("higher_is_better", True)
+    if not isinstance(hib, bool):
+        raise SchemaError(f"{origin}: metrics.{name}.higher_is_better must be true or false, not {hib!r}.")
+    return MetricSpec(name, str(spec["column"]), (lo, hi), int(top_box), hib, clean)
+
+
+def _campaign(spec: Any, i: int, origin: str) -> CampaignSpec:
+    where = f"campaigns[{i}]"
+    _check_keys(spec, _CAMPAIGN_KEYS, where, origin)
+    for key in ("name", "column"):
+        if not spec.get(key):
+            raise SchemaError(f"{origin}: {where} needs a {key!r}.")
+    name = str(spec["name"])
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise SchemaError(
+            f"{origin}: {where}.name {name!r} must be a Python-style identifier (letters, digits, _), "
+            "because it becomes a column name."
+        )
+    exposed = spec.get("exposed") or ()
+    if isinstance(exposed, str):
+        exposed = (exposed,)
+    start = _as_timestamp(spec.get("start"), f"{where}.start", origin)
+    end = _as_timestamp(spec.get("end"), f"{where}.end", origin)
+    if start is not None and end is not None and end < start:
+        raise SchemaError(f"{origin}: {where} ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d}).")
+    control = spec.get("control")
+    return CampaignSpec(
+        name=name,
+        column=str(spec["column"]),
+        control=None if control is None else str(control),
+        exposed=tuple(str(v) for v in exposed),
+        start=start,
+        end=end,
+        delimiter=spec.get("delimiter"),
+        group=spec.get("group"),
+    )
+
+
+def _schema_from_dict(raw: Any, origin: str) -> Schema:
+    if raw is None:
+        raise SchemaError(f"{origin}: the schema is empty; it needs at least a 'metrics' section.")
+    _check_keys(raw, _TOP_KEYS, "the top level", origin)
+    if not raw.get("metrics"):
+        raise SchemaError(f"{origin}: the schema needs a 'metrics' section naming at least one of csat, nps, ces.")
+    _check_keys(raw["metrics"], tuple(METRIC_DEFAULTS), "metrics", origin)
+    metrics = {name: _metric(name, spec, origin) for name, spec in raw["metrics"].items()}
+
+    source = raw.get("source") or {}
+    _check_keys(source, _SOURCE_KEYS, "source", origin)
+    columns = raw.get("columns") or {}
+    _check_keys(columns, _COLUMN_KEYS, "columns", origin)
+
+    date = columns.get("date")
+    if isinstance(date, str):
+        date = {"column": date}
+    if date is not None:
+        _check_keys(date, _DATE_KEYS, "columns.date", origin)
+        if "column" not in date:
+            raise SchemaError(f"{origin}: columns.date needs a 'column'.")
+        if date.get("dayfirst") is not None and not isinstance(date["dayfirst"], bool):
+            raise SchemaError(f"{origin}: columns.date.dayfirst must be true or false, not {date['dayfirst']!r}.")
+        date = DateSpec(str(date["column"]), date.get("dayfirst"), date.get("format"))
+
+    def _list(key: str) -> tuple[str, ...]:
+        value = columns.get(key) or ()
+        if isinstance(value, str):
+            value = [value]
+        return tuple(str(v) for v in value)
+
+    campaigns = tuple(_campaign(spec, i, origin) for i, spec in enumerate(raw.get("campaigns") or ()))
+    names = [c.name for c in campaigns]
+    if len(set(names)) != len(names):
+        raise SchemaError(f"{origin}: two campaigns share a name in {names}; names must be unique.")
+    missing = raw.get("missing_values", DEFAULT_MISSING_VALUES)
+    if isinstance(missing, str):
+        missing = [missing]
+    return Schema(
+        metrics=metrics,
+        response_id=columns.get("response_id"),
+        date=date,
+        segments=_list("segments"),
+        weight=columns.get("weight"),
+        comment=columns.get("comment"),
+        pii=_list("pii"),
+        extra=_list("extra"),
+        campaigns=campaigns,
+        missing_values=tuple("" if v is None else str(v) for v in missing),
+        sheet=source.get("sheet"),
+        encoding=source.get("encoding"),
+        delimiter=source.get("delimiter"),
+        header_rows=source.get("header_rows"),
+        origin=origin,
+    )
+
+
+def read_schema(schema: str | Path | Mapping[str, Any] | Schema) -> Schema:
+    """Read and validate a schema from a YAML file, a dict or a :class:`Schema`.
+
+    Raises
+    ------
+    SchemaError
+        For an unknown key (with the nearest valid key), a missing section,
+        an impossible scale or top box, or a file that is not YAML.
+
+    Examples
+    --------
+    >>> s = read_schema({"metrics": {"nps": {"column": "rating"}}})
+    >>> s.metrics["nps"].scale, s.metrics["nps"].top_box
+    ((0, 10), 9)
+    >>> read_schema({"metrics": {"csat": {"colum": "x"}}})
+    Traceback (most recent call last):
+    ...
+    csat_analysis.exceptions.SchemaError: schema: unknown key 'colum' in metrics.csat; allowed keys are ['column', 'scale', 'top_box', 'higher_is_better', 'labels']. Did you mean 'column'?
+    """
+    if isinstance(schema, Schema):
+        return schema
+    if isinstance(schema, Mapping):
+        return _schema_from_dict(schema, "schema")
+    path = Path(schema)
+    if not path.is_file():
+        raise SchemaError(f"Schema file {str(path)!r} does not exist; check the path given to --schema.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise SchemaError(f"{path.name}: not valid YAML{where}; check indentation and quotes.") from None
+    return _schema_from_dict(raw, path.name)
+
+
+_NAME_PATTERNS: dict[str, str] = {
+    "nps": r"(^|_|\b)(nps|ltr|recommend|likelihood|likely)",
+    "csat": r"(^|_|\b)(csat|satisf|overall.?rating|^rating$)",
+    "ces": r"(^|_|\b)(ces|effort|ease|easy)",
+}
+
+
+def _norm(col: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(col).lower()).strip("_")
+
+
+def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Schema:
+    """Guess a schema from column names and values (for files without one).
+
+    Score columns are recognised by name (``csat``/``satisfaction``,
+    ``nps``/``recommend``/``likelihood``, ``ces``/``effort``); their scale is
+    the standard one, widened to 1-7 or 1-10 when the values need it.  A date
+    column (``date``, ``*_date``, ``timestamp``), an id (``id``,
+    ``response_id``), ``weight`` and ``comment`` are mapped when present, and
+    text columns with 2-50 distinct values become segments.
+
+    Raises
+    ------
+    SchemaError
+        When no column looks like a score.
+    """
+    cols = [str(c) for c in frame.columns]
+    used: set[str] = set()
+    metrics: dict[str, Any] = {}
+    for name, pattern in _NAME_PATTERNS.items():
+        for col in cols:
+            if col in used or not re.search(pattern, _norm(col)):
+                continue
+            values = pd.to_numeric(frame[col], errors="coerce")
+            if values.notna().sum() == 0:
+                continue
+            lo, hi = METRIC_DEFAULTS[name]["scale"]
+            vmax = values.max()
+            if name != "nps" and vmax > hi:
+                hi = 7 if vmax <= 7 else 10
+            metrics[name] = {"column": col, "scale": [lo, hi]}
+            used.add(col)
+            break
+    if not metrics:
+        raise SchemaError(
+            f"{origin}: no column looks like a CSAT, NPS or CES score (columns: {cols}); "
+            "write a schema file naming them under 'metrics'."
+        )
+    columns: dict[str, Any] = {}
+    for col in cols:
+        key = _norm(col)
+        if col in used:
+            continue
+        if "response_id" not in columns and re.fullmatch(r"(response|respondent|review|call|record)?_?id", key):
+            columns["response_id"] = col
+        elif "date" not in columns and re.search(r"(^|_)(date|timestamp|datetime|submitted|created)($|_)", key):
+            columns["date"] = {"column": col}
+        elif key == "weight" and "weight" not in columns:
+            columns["weight"] = col
+        elif key in ("comment", "comments", "verbatim", "feedback") and "comment" not in columns:
+            columns["comment"] = col
+        else:
+            continue
+        used.add(col)
+    segments = []
+    for col in cols:
+        if col in used:
+            continue
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            continue
+        present = values.dropna()
+        present = present[present.astype(str).str.strip() != ""]
+        if len(present) and pd.to_numeric(present, errors="coerce").notna().mean() > 0.9:
+            continue  # numbers stored as text (CSV): ratings or amounts, not segments
+        k = values.nunique(dropna=True)
+        if 2 <= k <= 50 and k < 0.5 * max(len(values), 1):
+            segments.append(col)
+    if segments:
+        columns["segments"] = segments
+    raw: dict[str, Any] = {"metrics": metrics}
+    if columns:
+        raw["columns"] = columns
+    return _schema_from_dict(raw, origin)

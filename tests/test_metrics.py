@@ -1,0 +1,246 @@
+"""Known answers, R references and coverage simulations for csat_analysis.metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from csat_analysis import CsatAnalysisError, ParameterError, ces, compare, csat, nps, summarize, wilson_interval
+from csat_analysis.metrics import bh_adjust
+
+from .conftest import REFERENCE
+
+
+# --------------------------------------------------------------------------- published known answers
+
+
+def test_nps_small_example_trinomial_variance():
+    e = nps([0, 7, 7, 9, 9, 9])
+    assert e.score == pytest.approx(100 / 3)
+    # variance of the -1/0/+1 coding with divisor n: p + d - (p - d)^2 = 1/2 + 1/6 - 1/9 = 5/9
+    assert (e.se / 100) ** 2 * 6 == pytest.approx(5 / 9)
+    assert e.se == pytest.approx(30.4, abs=0.05)
+    assert e.shares == pytest.approx({"promoters": 50.0, "passives": 100 / 3, "detractors": 100 / 6})
+
+
+def test_nps_wald_published_example():
+    e = nps([9] * 291 + [7] * 476 + [0] * 395, ci_method="wald")
+    assert e.score == pytest.approx(-8.95, abs=0.005)
+    assert e.score - e.ci_low == pytest.approx(4.39, abs=0.005)
+    assert e.ci_high - e.score == pytest.approx(4.39, abs=0.005)
+
+
+def test_nps_adjusted_wald_by_definition():
+    e = nps([9] * 291 + [7] * 476 + [0] * 395)
+    n2 = 1162 + 3
+    p, d = (291 + 0.75) / n2, (395 + 0.75) / n2
+    half = 1.959964 * 100 * np.sqrt((p + d - (p - d) ** 2) / n2)
+    assert e.ci_low == pytest.approx(100 * (p - d) - half, abs=1e-4)
+    assert e.ci_high == pytest.approx(100 * (p - d) + half, abs=1e-4)
+    assert e.score == pytest.approx(-8.95, abs=0.005)  # the point estimate stays the raw NPS
+
+
+def test_wilson_10_of_100():
+    low, high = wilson_interval(0.1, 100)
+    assert 100 * low == pytest.approx(5.52, abs=0.005)
+    assert 100 * high == pytest.approx(17.44, abs=0.005)
+    e = csat([5] * 10 + [2] * 90)
+    assert (e.ci_low, e.ci_high) == pytest.approx((100 * low, 100 * high))
+
+
+def test_ces_mean_guard_against_published_slip():
+    e = ces([4, 5, 6, 7, 7])
+    assert e.score == pytest.approx(5.8)
+    assert e.score != pytest.approx(4.8)
+    sd = np.std([4, 5, 6, 7, 7], ddof=1)
+    t = stats.t.ppf(0.975, 4)
+    assert (e.ci_low, e.ci_high) == pytest.approx((5.8 - t * sd / np.sqrt(5), 5.8 + t * sd / np.sqrt(5)))
+
+
+def test_newcombe_published_example():
+    # Newcombe (1998) Stat Med 17:873, example (a): 56/70 vs 48/80, method 10 gives 0.0524 to 0.3339
+    df = pd.DataFrame({"csat": [5] * 56 + [1] * 14 + [5] * 48 + [1] * 32, "g": ["a"] * 70 + ["b"] * 80})
+    out = compare(df, metric="csat", by="g", reference="b").iloc[0]
+    assert out["change"] == pytest.approx(20.0)
+    assert out["ci_low"] == pytest.approx(5.24, abs=0.005)
+    assert out["ci_high"] == pytest.approx(33.39, abs=0.005)
+    chi2, p, *_ = stats.chi2_contingency([[56, 14], [48, 32]], correction=False)
+    assert out["p"] == pytest.approx(p)
+
+
+def test_welch_matches_scipy(responses):
+    out = compare(responses, metric="ces", by="region", reference="South").iloc[0]
+    a = responses.loc[responses.region == "North", "ces"].astype(float)
+    b = responses.loc[responses.region == "South", "ces"].astype(float)
+    res = stats.ttest_ind(a, b, equal_var=False)
+    assert out["change"] == pytest.approx(a.mean() - b.mean())
+    assert out["p"] == pytest.approx(res.pvalue)
+    ci = res.confidence_interval(0.95)
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((ci.low, ci.high))
+
+
+def test_nps_difference_formula_keeps_sign():
+    df = pd.DataFrame({"nps": [10] * 30 + [0] * 20 + [8] * 10 + [10] * 10 + [0] * 40 + [8] * 10,
+                       "g": ["a"] * 60 + ["b"] * 60})
+    out = compare(df, metric="nps", by="g", reference="a").iloc[0]
+    assert out["change"] == pytest.approx(100 * (10 - 40) / 60 - 100 * (30 - 20) / 60)
+
+    def adj(P, D, n):
+        n2 = n + 3
+        p, d = (P + 0.75) / n2, (D + 0.75) / n2
+        return 100 * (p - d), 100**2 * (p + d - (p - d) ** 2), n2
+
+    a2, v2, n2 = adj(10, 40, 60)
+    a1, v1, n1 = adj(30, 20, 60)
+    z = (a2 - a1) / np.sqrt(v2 / n2 + v1 / n1)
+    assert z < 0
+    assert out["p"] == pytest.approx(2 * stats.norm.sf(abs(z)))
+    assert out["ci_high"] < 0
+
+
+def test_bh_matches_statsmodels(rng):
+    p = rng.uniform(0, 0.2, 25)
+    assert bh_adjust(p) == pytest.approx(multipletests(p, method="fdr_bh")[1])
+
+
+# --------------------------------------------------------------------------- R survey package
+
+
+def test_weighted_estimates_match_r_survey():
+    data = pd.read_csv(REFERENCE / "weighted_scores.csv")
+    data["nps"] = data["nps"].astype("Int64")
+    ref = pd.read_csv(REFERENCE / "survey_weighted.csv")
+    allm = ["csat", "csat_mean", "nps", "ces", "ces_top"]
+    overall = summarize(data, metrics=allm, weights="weight").set_index("metric")
+    by = summarize(data, metrics=allm, by="group", weights="weight").set_index(["group", "metric"])
+    for row in ref.itertuples():
+        got = overall.loc[row.quantity, "score"] if row.group == "all" else by.loc[(row.group, row.quantity), "score"]
+        assert got == pytest.approx(row.estimate, abs=1e-6), (row.quantity, row.group)
+
+
+def test_weighted_intervals_use_kish_effective_n():
+    data = pd.read_csv(REFERENCE / "weighted_scores.csv")
+    w = data["weight"].to_numpy()
+    n_eff = w.sum() ** 2 / (w**2).sum()
+    out = summarize(data, metrics=["csat", "ces"], weights="weight").set_index("metric")
+    assert out.loc["csat", "n_eff"] == pytest.approx(n_eff)
+    p = np.average(data["csat"] >= 4, weights=w)
+    low, high = wilson_interval(p, n_eff)
+    assert (out.loc["csat", "ci_low"], out.loc["csat", "ci_high"]) == pytest.approx((100 * low, 100 * high))
+    x = data["ces"].to_numpy(float)
+    m = np.average(x, weights=w)
+    var = np.average((x - m) ** 2, weights=w) * n_eff / (n_eff - 1)
+    se = np.sqrt(var / n_eff)
+    t = stats.t.ppf(0.975, n_eff - 1)
+    assert out.loc["ces", "se"] == pytest.approx(se)
+    assert out.loc["ces", "ci_low"] == pytest.approx(m - t * se)
+
+
+def test_unit_weights_equal_unweighted(responses):
+    a = summarize(responses, metrics=["csat", "nps", "ces", "csat_mean", "ces_top"])
+    b = summarize(responses.assign(weight=1.0), metrics=["csat", "nps", "ces", "csat_mean", "ces_top"], weights="weight")
+    pd.testing.assert_frame_equal(a, b)
+
+
+# --------------------------------------------------------------------------- coverage simulations
+
+
+@pytest.mark.parametrize("n", [50, 1000])
+def test_interval_coverage_nps_and_csat(n):
+    reps = 4000
+    rng = np.random.default_rng(n)
+    nps_true, csat_true = 100 * (0.45 - 0.25), 70.0
+    nps_scores = rng.choice([10, 8, 3], size=(reps, n), p=[0.45, 0.30, 0.25])
+    csat_scores = rng.choice([5, 4, 2], size=(reps, n), p=[0.30, 0.40, 0.30])
+    frame = pd.DataFrame({"rep": np.repeat(np.arange(reps), n), "nps": nps_scores.ravel(), "csat": csat_scores.ravel()})
+    out = summarize(frame, metrics=["nps", "csat"], by="rep")
+    for metric, truth in (("nps", nps_true), ("csat", csat_true)):
+        rows = out[out.metric == metric]
+        coverage = ((rows.ci_low <= truth) & (truth <= rows.ci_high)).mean()
+        assert 0.935 <= coverage <= 0.965, (metric, n, coverage)
+
+
+# --------------------------------------------------------------------------- the tidy table
+
+
+def test_summarize_columns_and_periods(responses):
+    out = summarize(responses, metrics=["csat", "nps"], by="region", freq="Q")
+    assert list(out.columns) == ["region", "period", "metric", "n", "n_eff", "score", "se", "ci_low", "ci_high", "low_n"]
+    assert set(out.period) == {"2024Q1", "2024Q2", "2024Q3", "2024Q4"}
+    assert out.groupby("metric").n.sum().to_dict() == {"csat": 400, "nps": 400}
+    m = summarize(responses, metrics="csat", freq="M")
+    assert m.period.iloc[0] == "2024-01" and len(m) == 12
+    w = summarize(responses, metrics="csat", freq="W")
+    assert w.period.iloc[0] == "2024-W01"
+    y = summarize(responses, metrics="csat", freq="Y")
+    assert y.period.tolist() == ["2024"]
+
+
+def test_summarize_matches_groupby(responses_missing):
+    out = summarize(responses_missing, metrics=["csat", "nps", "ces", "csat_mean", "ces_top"], by="region")
+    for region, g in responses_missing.groupby("region", observed=True):
+        r = out[out.region == region].set_index("metric")
+        assert r.loc["csat", "score"] == pytest.approx(100 * (g.csat >= 4).mean())
+        assert r.loc["csat_mean", "score"] == pytest.approx(g.csat.astype(float).mean())
+        valid = g.nps.dropna().astype(int)
+        assert r.loc["nps", "n"] == len(valid)
+        assert r.loc["nps", "score"] == pytest.approx(100 * ((valid >= 9).mean() - (valid <= 6).mean()))
+        assert r.loc["ces", "n"] == g.ces.notna().sum()
+        assert r.loc["ces_top", "score"] == pytest.approx(100 * (g.ces.dropna() >= 5).mean())
+
+
+def test_low_n_flag_and_empty_groups():
+    df = pd.DataFrame({"csat": pd.array([5, 4, pd.NA, pd.NA], dtype="Int64"), "seg": ["a", "a", "b", "b"]})
+    out = summarize(df, metrics="csat", by="seg", min_n=2)
+    b = out[out.seg == "b"].iloc[0]
+    assert b.n == 0 and np.isnan(b.score) and b.low_n
+    assert not out[out.seg == "a"].iloc[0].low_n
+    empty = summarize(df.iloc[:0], metrics=["csat", "nps"] if "nps" in df else "csat")
+    assert empty.n.tolist() == [0] and np.isnan(empty.score.iloc[0])
+
+
+def test_compare_consecutive_periods(responses):
+    out = compare(responses, metric="csat", period="Q")
+    assert out.period.tolist() == ["2024Q2", "2024Q3", "2024Q4"]
+    assert out.reference.tolist() == ["2024Q1", "2024Q2", "2024Q3"]
+    q = summarize(responses, metrics="csat", freq="Q").set_index("period").score
+    assert out.change.tolist() == pytest.approx((q.diff().dropna()).tolist())
+    assert out.p_adj.tolist() == pytest.approx(bh_adjust(out.p).tolist())
+    by = compare(responses, metric="nps", period="Q", by="region")
+    assert len(by) == 6 and set(by.region) == {"North", "South"}
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"metrics": ["csatt"]}, "must be one of"),
+        ({"metrics": ["nps"], "ci_method": "exact"}, "ci_method"),
+        ({"metrics": ["csat"], "freq": "D"}, "freq"),
+        ({"metrics": ["csat"], "by": "regoin"}, "Did you mean 'region'"),
+        ({"metrics": ["csat"], "ci": 95}, "between 0 and 1"),
+    ],
+)
+def test_bad_arguments(responses, kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        summarize(responses, **kwargs)
+
+
+def test_bad_values(responses):
+    bad = responses.copy()
+    bad["csat"] = bad["csat"].astype("Int64")
+    bad.loc[3, "csat"] = 7
+    with pytest.raises(CsatAnalysisError, match="holds 7, outside the CSAT scale 1-5"):
+        summarize(bad, metrics="csat")
+    text = responses.astype({"nps": object})
+    text.loc[0, "nps"] = "ten"
+    with pytest.raises(CsatAnalysisError, match="'ten', which is not a number"):
+        summarize(text, metrics="nps")
+    neg = responses.assign(weight=-1.0)
+    with pytest.raises(CsatAnalysisError, match="weights must be positive"):
+        summarize(neg, metrics="csat", weights="weight")
