@@ -5,6 +5,7 @@ from .io import LoadReport, load_responses, parse_dates
 from .metrics import Estimate, apply_privacy, bh_adjust, ces, compare, csat, nps, summarize, wilson_interval
 from .overview import Overview, overview
 from .schema import Schema, infer_schema, read_schema
+from .trends import TrendReport, trend, trend_digest, trend_report
 from . import plots, report  # noqa: E402  (modules used as ca.plots, ca.report)
 
 __version__ = "0.1.0"
@@ -32,6 +33,10 @@ __all__ = [
     "wilson_interval",
     "overview",
     "Overview",
+    "trend",
+    "trend_digest",
+    "trend_report",
+    "TrendReport",
     "plots",
     "report",
 ]

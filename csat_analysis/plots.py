@@ -7,6 +7,8 @@ Figure.  Statistics are never computed here beyond simple counts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -19,6 +21,9 @@ __all__ = [
     "plot_distribution",
     "plot_scores",
     "plot_segment_heatmap",
+    "plot_trend",
+    "plot_trend_facets",
+    "plot_calendar",
     "PALETTE",
     "set_style",
 ]
@@ -150,3 +155,113 @@ def set_style() -> None:
     """The report look: seaborn's whitegrid theme, readable font sizes, crisp PNG figures."""
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.9)
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold"})
+
+
+def _unit(metric: str) -> str:
+    return "%" if metric in ("csat", "ces_top") else ""
+
+
+def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, control_limits: bool = True,
+               annotate: bool = True, flags: Sequence[str] = ("significant_change", "outside_control_limits"),
+               color: str | None = None, label: str | None = None):
+    """Line of a :func:`~csat_analysis.trend` table with its interval band.
+
+    Periods without answers leave gaps; low-n periods are drawn hollow;
+    periods with one of ``flags`` are ringed and labelled (Δ marks a
+    significant change); the target (argument or the table's ``target``
+    column) is a dashed line; control limits are dotted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_columns(table, ["period", "period_start", "metric", "score", "ci_low", "ci_high", "low_n", "flag"])
+    ax = _axes(ax, (8, 3.6))
+    if table["score"].notna().sum() == 0:
+        return _no_data(ax)
+    metric = table["metric"].iloc[0]
+    color = color or PALETTE["main"]
+    x = table["period_start"]
+    ax.fill_between(x, table["ci_low"], table["ci_high"], color=color, alpha=0.18, lw=0,
+                    label="95% interval" if label is None else None)
+    ax.plot(x, table["score"], color=color, lw=1.8, label=label or metric_label(metric))
+    low = table["low_n"].to_numpy(dtype=bool)
+    ax.scatter(x[~low], table["score"][~low], color=color, s=22, zorder=3)
+    ax.scatter(x[low], table["score"][low], facecolor="white", edgecolor=color, s=22, zorder=3,
+               label="fewer answers than min_n" if low.any() and table["score"][low].notna().any() else None)
+    if control_limits and "lcl" in table and table["lcl"].notna().any():
+        ax.step(x, table["lcl"], where="mid", color="#888", lw=0.8, ls=":", label="control limits")
+        ax.step(x, table["ucl"], where="mid", color="#888", lw=0.8, ls=":")
+    if target is None and "target" in table and table["target"].notna().any():
+        target = float(table["target"].dropna().iloc[0])
+    if target is not None:
+        ax.axhline(target, color=PALETTE["target"], ls="--", lw=1.2, label=f"target {target:g}{_unit(metric)}")
+    if annotate:
+        flagged = table[table["flag"].str.contains("|".join(flags), regex=True) & table["score"].notna()] \
+            if flags else table.iloc[:0]
+        ax.scatter(flagged["period_start"], flagged["score"], s=110, facecolor="none", edgecolor=PALETTE["flag"],
+                   lw=1.5, zorder=4, label="flagged period" if len(flagged) else None)
+        for row in flagged.itertuples():
+            text = ("Δ " if "significant_change" in row.flag else "") + f"{row.score:.1f}{_unit(metric)}"
+            ax.annotate(text, (row.period_start, row.score), textcoords="offset points", xytext=(0, 9),
+                        ha="center", fontsize=8, color=PALETTE["flag"])
+    ax.set_ylabel(metric_label(metric))
+    ax.set_xlabel("")
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_trend_facets(table: pd.DataFrame, *, by: str, target: float | None = None, col_wrap: int = 3):
+    """Small multiples of a :func:`~csat_analysis.trend` table, one panel per segment, shared axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    require_columns(table, [by])
+    levels = [v for v in table[by].astype(str).unique()]
+    ncols = max(1, min(col_wrap, len(levels)))
+    nrows = int(np.ceil(len(levels) / ncols)) or 1
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), sharex=True, sharey=True,
+                             layout="constrained", squeeze=False)
+    for ax, level in zip(axes.ravel(), levels):
+        part = table[table[by].astype(str) == level]
+        plot_trend(part, ax=ax, target=target, control_limits=False, flags=("significant_change",))
+        ax.set_title(level, loc="left", fontsize=10)
+        ax.legend().remove() if ax.get_legend() else None
+        ax.tick_params(axis="x", rotation=45, labelsize=8)
+    for ax in axes.ravel()[len(levels):]:
+        ax.set_visible(False)
+    return fig
+
+
+def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center: float | None = None):
+    """Calendar-style heatmap of a weekly :func:`~csat_analysis.trend` table: years by ISO week.
+
+    Empty weeks stay blank; low-n weeks carry a ``*``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_columns(table, ["period", "metric", "score", "low_n"])
+    if not table["period"].astype(str).str.match(r"^\d{4}-W\d{2}$").all():
+        from .exceptions import ParameterError
+
+        raise ParameterError("plot_calendar needs a weekly trend table (trend(..., freq='W')).")
+    ax = _axes(ax, (13, 1.0 + 0.5 * table["period"].str[:4].nunique()))
+    if table["score"].notna().sum() == 0:
+        return _no_data(ax)
+    year = table["period"].str[:4]
+    week = table["period"].str[-2:].astype(int)
+    grid = pd.DataFrame({"year": year, "week": week, "score": table["score"]}).pivot_table(
+        index="year", columns="week", values="score", dropna=False).reindex(columns=range(1, 54))
+    metric = table["metric"].iloc[0]
+    sns.heatmap(grid, ax=ax, cmap=cmap, center=center, linewidths=0.3, linecolor="white",
+                cbar_kws={"label": metric_label(metric), "shrink": 0.9})
+    ax.grid(False)
+    ax.set_xlabel("ISO week")
+    ax.set_ylabel("")
+    ax.set_xticks(np.arange(0, 53, 4) + 0.5, [str(w) for w in range(1, 54, 4)], rotation=0)
+    return ax
