@@ -1,5 +1,6 @@
 """csat_analysis: CSAT, NPS and CES with honest uncertainty, for analysts and report batches."""
 
+from .correlation import CorrelationReport, correlate, correlation_matrix, correlation_report
 from .exceptions import CsatAnalysisError, DataError, ParameterError, ReportError, SchemaError
 from .io import LoadReport, load_responses, parse_dates
 from .metrics import Estimate, apply_privacy, bh_adjust, ces, compare, csat, nps, summarize, wilson_interval
@@ -33,6 +34,10 @@ __all__ = [
     "wilson_interval",
     "overview",
     "Overview",
+    "correlate",
+    "correlation_matrix",
+    "correlation_report",
+    "CorrelationReport",
     "trend",
     "trend_digest",
     "trend_report",

@@ -24,6 +24,8 @@ __all__ = [
     "plot_trend",
     "plot_trend_facets",
     "plot_calendar",
+    "plot_correlation_heatmap",
+    "plot_score_scatter",
     "PALETTE",
     "set_style",
 ]
@@ -264,4 +266,75 @@ def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center:
     ax.set_xlabel("ISO week")
     ax.set_ylabel("")
     ax.set_xticks(np.arange(0, 53, 4) + 0.5, [str(w) for w in range(1, 54, 4)], rotation=0)
+    return ax
+
+
+def _stars(p: float) -> str:
+    if p is None or np.isnan(p):
+        return ""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+_PRETTY = {"csat": "CSAT", "nps": "NPS", "ces": "CES"}
+
+
+def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool = True, cmap: str = "vlag",
+                             labels: dict | None = None):
+    """Heatmap of a :func:`~csat_analysis.correlate` table (one group).
+
+    Fixed -1..1 diverging scale centred on 0; cells annotated with the
+    coefficient and significance stars on the BH-adjusted p-value
+    (``*`` < 0.05, ``**`` < 0.01, ``***`` < 0.001); the upper triangle and
+    diagonal are masked by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .correlation import correlation_matrix
+
+    r = correlation_matrix(table, value="r")
+    p = correlation_matrix(table, value="p_adj")
+    names = {**_PRETTY, **(labels or {})}
+    ax = _axes(ax, (2.5 + 1.2 * len(r), 1.0 + 0.9 * len(r)))
+    annot = np.empty(r.shape, dtype=object)
+    for i, a in enumerate(r.index):
+        for j, b in enumerate(r.columns):
+            v = r.loc[a, b]
+            annot[i, j] = "" if np.isnan(v) else f"{v:.2f}" + ("" if i == j else _stars(p.loc[a, b]))
+    mask = np.triu(np.ones(r.shape, dtype=bool)) if mask_upper else None
+    if mask_upper and len(r) > 1:
+        r, p, annot = r.iloc[1:, :-1], p.iloc[1:, :-1], annot[1:, :-1]
+        mask = np.triu(np.ones(r.shape, dtype=bool), k=1)
+    sns.heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, center=0, cmap=cmap, square=True, ax=ax,
+                linewidths=0.5, linecolor="white", cbar_kws={"label": f"{table['method'].iloc[0]} correlation",
+                                                             "shrink": 0.8})
+    ax.set_xticklabels([names.get(t.get_text(), t.get_text()) for t in ax.get_xticklabels()], rotation=0)
+    ax.set_yticklabels([names.get(t.get_text(), t.get_text()) for t in ax.get_yticklabels()], rotation=0)
+    ax.grid(False)
+    return ax
+
+
+def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", ax=None, jitter: float = 0.25,
+                       seed: int = 0, max_points: int = 5000):
+    """Respondent scores against each other, jittered so ties show, with a fitted OLS line and its band.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_columns(data, [x, y])
+    ax = _axes(ax, (5, 4))
+    pair = pd.DataFrame({x: pd.to_numeric(data[x], errors="coerce"), y: pd.to_numeric(data[y], errors="coerce")})
+    pair = pair.astype(float).dropna()
+    if len(pair) < 3:
+        return _no_data(ax, "Fewer than 3 respondents answered both")
+    if len(pair) > max_points:
+        pair = pair.sample(max_points, random_state=seed)
+    sns.regplot(data=pair, x=x, y=y, x_jitter=jitter, y_jitter=jitter, ax=ax, seed=seed,
+                scatter_kws={"s": 6, "alpha": 0.25, "color": PALETTE["main"], "linewidths": 0},
+                line_kws={"color": PALETTE["flag"], "lw": 2})
+    ax.set_xlabel(f"{_PRETTY.get(x, x)} score (jittered)")
+    ax.set_ylabel(f"{_PRETTY.get(y, y)} score (jittered)")
+    sns.despine(ax=ax)
     return ax

@@ -160,7 +160,9 @@ def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
     """
     columns = dict(columns or {c: c for c in table.columns})
     formats = dict(formats or {})
-    head = "".join(f"<th>{_esc(h)}</th>" for h in columns.values())
+    numeric = {c for c in columns if c in formats or (c in table and pd.api.types.is_numeric_dtype(table[c])
+                                                       and not pd.api.types.is_bool_dtype(table[c]))}
+    head = "".join(f'<th class="{"num" if c in numeric else ""}">{_esc(h)}</th>' for c, h in columns.items())
     body = []
     for _, row in table.iterrows():
         suppressed = bool(row.get("suppressed", False))
@@ -180,7 +182,7 @@ def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
                 text = f"{value:,}"
             else:
                 text = str(value)
-            cells.append(f"<td>{_esc(text)}</td>")
+            cells.append(f'<td class="{"num" if col in numeric else ""}">{_esc(text)}</td>')
         body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
     cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
     return HTML(f'<table class="csat-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
