@@ -1,6 +1,7 @@
 """csat_analysis: CSAT, NPS and CES with honest uncertainty, for analysts and report batches."""
 
 from .correlation import CorrelationReport, correlate, correlation_matrix, correlation_report
+from .effects import CampaignReport, Effect, EffectResult, campaign_effect, campaign_report, compare_effects
 from .exceptions import CsatAnalysisError, DataError, ParameterError, ReportError, SchemaError
 from .io import LoadReport, load_responses, parse_dates
 from .metrics import Estimate, apply_privacy, bh_adjust, ces, compare, csat, nps, summarize, wilson_interval
@@ -38,6 +39,12 @@ __all__ = [
     "correlation_matrix",
     "correlation_report",
     "CorrelationReport",
+    "campaign_effect",
+    "compare_effects",
+    "campaign_report",
+    "CampaignReport",
+    "Effect",
+    "EffectResult",
     "trend",
     "trend_digest",
     "trend_report",

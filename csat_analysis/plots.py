@@ -26,6 +26,9 @@ __all__ = [
     "plot_calendar",
     "plot_correlation_heatmap",
     "plot_score_scatter",
+    "plot_forest",
+    "plot_event_study",
+    "plot_its",
     "PALETTE",
     "set_style",
 ]
@@ -336,5 +339,89 @@ def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", a
                 line_kws={"color": PALETTE["flag"], "lw": 2})
     ax.set_xlabel(f"{_PRETTY.get(x, x)} score (jittered)")
     ax.set_ylabel(f"{_PRETTY.get(y, y)} score (jittered)")
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None):
+    """Forest plot of effects: one row per estimate with its interval (a :func:`~csat_analysis.effects.compare_effects` table).
+
+    Rows with different units (pp, NPS points, ...) are labelled with them; the
+    reference line is 0 (1 for odds ratios).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_columns(table, ["label", "estimate", "ci_low", "ci_high", "unit"])
+    ax = _axes(ax, (6.5, 0.55 * max(2, len(table)) + 1))
+    if table.empty:
+        return _no_data(ax, "No effects to show")
+    y = np.arange(len(table))[::-1]
+    sig = ((table["ci_low"] > (1 if (table["unit"] == "odds ratio").all() else 0))
+           | (table["ci_high"] < (1 if (table["unit"] == "odds ratio").all() else 0))).to_numpy()
+    ax.hlines(y, table["ci_low"], table["ci_high"], color=PALETTE["main"], lw=2)
+    ax.scatter(table["estimate"][sig], y[sig], color=PALETTE["main"], s=45, zorder=3, label="95% CI excludes no effect")
+    ax.scatter(table["estimate"][~sig], y[~sig], facecolor="white", edgecolor=PALETTE["main"], s=45, zorder=3,
+               label="95% CI includes no effect")
+    ref = reference if reference is not None else (1.0 if (table["unit"] == "odds ratio").all() else 0.0)
+    ax.axvline(ref, color="#555", lw=1, ls="--")
+    ax.set_yticks(y, [f"{lab}  [{u}]" for lab, u in zip(table["label"], table["unit"])])
+    for yi, row in zip(y, table.itertuples()):
+        ax.annotate(f"{row.estimate:+.2f}", (row.estimate, yi), textcoords="offset points", xytext=(0, 7),
+                    ha="center", fontsize=8)
+    ax.set_xlabel("Estimated effect with 95% interval (in each outcome's units)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_event_study(table: pd.DataFrame, *, outcome: str, ax=None):
+    """Event-study coefficients by period relative to the campaign start (reference period -1 at 0).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_columns(table, ["relative_period", "estimate", "ci_low", "ci_high"])
+    ax = _axes(ax, (8, 3.5))
+    pre = table["relative_period"] < 0
+    for mask, color, label in ((pre, "#8a8a8a", "before the start"), (~pre, PALETTE["main"], "after the start")):
+        part = table[mask]
+        ax.errorbar(part["relative_period"], part["estimate"],
+                    yerr=[part["estimate"] - part["ci_low"], part["ci_high"] - part["estimate"]],
+                    fmt="o", color=color, capsize=3, label=label)
+    ax.axhline(0, color="#555", lw=1)
+    ax.axvline(-0.5, color=PALETTE["flag"], ls="--", lw=1, label="campaign start")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("Periods relative to the campaign start (−1 = reference)")
+    ax.set_ylabel(f"Effect on {metric_label(outcome)}")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_its(series: pd.DataFrame, *, outcome: str, start, ax=None):
+    """Interrupted time series: observed period scores, the fitted segmented line and the counterfactual.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_columns(series, ["period_start", "score", "fitted", "counterfactual", "post"])
+    ax = _axes(ax, (8, 3.5))
+    ax.scatter(series["period_start"], series["score"], color="#555", s=18, zorder=3, label="observed")
+    post = series["post"] == 1
+    ax.plot(series["period_start"][~post], series["fitted"][~post], color=PALETTE["main"], lw=2, label="fitted")
+    ax.plot(series["period_start"][post], series["fitted"][post], color=PALETTE["main"], lw=2)
+    ax.plot(series["period_start"][post], series["counterfactual"][post], color=PALETTE["main"], lw=1.5, ls="--",
+            label="without the campaign (counterfactual)")
+    ax.fill_between(series["period_start"][post], series["counterfactual"][post], series["fitted"][post],
+                    color=PALETTE["promoter"], alpha=0.15)
+    ax.axvline(pd.Timestamp(start), color=PALETTE["flag"], ls="--", lw=1, label="campaign start")
+    ax.set_ylabel(metric_label(outcome))
+    ax.legend(loc="best", fontsize=8, frameon=False)
     sns.despine(ax=ax)
     return ax
