@@ -26,7 +26,7 @@ import dataclasses
 import io as _io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,16 +117,16 @@ class _Ledger:
     """Collects per-row exclusions and per-value issues while loading."""
 
     def __init__(self, n: int) -> None:
-        self.reason = np.full(n, None, dtype=object)
+        self.kept = np.ones(n, dtype=bool)
         self.excluded: dict[str, dict[str, Any]] = {}
         self.value_issues: dict[str, dict[str, Any]] = {}
 
     def exclude(self, mask: np.ndarray, reason: str, column: str, values: pd.Series | None = None) -> None:
         """Exclude rows in ``mask`` not excluded yet, recording ``reason``."""
-        new = np.asarray(mask, dtype=bool) & (self.reason == None)  # noqa: E711 (elementwise)
+        new = np.asarray(mask, dtype=bool) & self.kept
         if not new.any():
             return
-        self.reason[new] = reason
+        self.kept &= ~new
         self._record(self.excluded, new, reason, column, values)
 
     def issue(self, mask: np.ndarray, reason: str, column: str, values: pd.Series) -> None:
@@ -146,10 +146,6 @@ class _Ledger:
                 {"row": int(i) + 1, "column": column, "value": "" if _isna(value) else str(value)}
             )
 
-    @property
-    def kept(self) -> np.ndarray:
-        return self.reason == None  # noqa: E711
-
 
 def _isna(value: Any) -> bool:
     try:
@@ -162,16 +158,22 @@ def _isna(value: Any) -> bool:
 
 
 def _detect_encoding(path: Path, declared: str | None) -> str:
+    """Declared, else UTF-8 with BOM, UTF-8 or Windows-1252 judged on the first megabyte.
+
+    A later invalid UTF-8 byte is caught by the parser, which then retries as
+    Windows-1252 (see :func:`_read_csv`).
+    """
     if declared:
         return declared
-    raw = path.read_bytes()
+    with open(path, "rb") as fh:
+        raw = fh.read(1 << 20)
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
         raw.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
+    except UnicodeDecodeError as exc:
+        return "utf-8" if exc.start > len(raw) - 4 else "cp1252"  # a character cut at the 1 MB boundary
 
 
 def _detect_delimiter(path: Path, encoding: str, declared: str | None) -> str:
@@ -190,8 +192,15 @@ def _detect_delimiter(path: Path, encoding: str, declared: str | None) -> str:
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None,
-               delimiter: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read a CSV/TSV/Excel/Parquet file with every column as text (or native Excel/Parquet types).
+               delimiter: str | None = None, schema: Schema | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a CSV/TSV/Excel/Parquet file.
+
+    Without a schema every CSV column is read as text.  With one, the header
+    is checked against the schema first (a missing column is a SchemaError
+    naming the nearest one), only the columns the schema uses are parsed,
+    identifier / segment / campaign / comment columns stay text (``"007"``
+    keeps its zeros) and the schema's missing-value codes are applied by the
+    parser itself — the fast path that keeps loading close to a bare read.
 
     Returns the raw table and facts about the read (``encoding``, ``delimiter``).
     Raises :class:`DataError` for a missing, empty or unreadable file.
@@ -212,11 +221,22 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
             enc = _detect_encoding(path, encoding)
             sep = _detect_delimiter(path, enc, delimiter)
             info.update(encoding=enc, delimiter=sep)
-            kwargs = dict(sep=sep, encoding=enc, dtype=str, keep_default_na=False, na_values=[])
-            try:
-                frame = pd.read_csv(path, engine="pyarrow", **kwargs)
-            except Exception:  # pyarrow cannot do quoted newlines or ragged rows: use the C parser
-                frame = pd.read_csv(path, engine="c", **kwargs)
+            header_raw = list(pd.read_csv(path, sep=sep, encoding=enc, nrows=0, dtype=str).columns)
+            header = [str(c).strip() for c in header_raw]
+            if schema is not None:
+                schema.check_columns(header, path.name)
+                info["columns_checked"] = True
+                wanted = set(schema.source_columns())
+                numeric = {m.column for m in schema.metrics.values() if not m.labels} | {schema.weight}
+                usecols = [r for r, c in zip(header_raw, header) if c in wanted]
+                text = [r for r, c in zip(header_raw, header) if c in wanted and c not in numeric]
+                few = set(schema.segments) | {c.column for c in schema.campaigns} | {
+                    c.group for c in schema.campaigns if c.group} | ({schema.date.column} if schema.date else set())
+                coded = [r for r, c in zip(header_raw, header) if c in few and c not in numeric]
+                na_values = sorted(set(schema.missing_values) | {""})
+            else:
+                usecols, text, coded, na_values = header_raw, header_raw, [], None
+            frame = _read_csv(path, enc, sep, usecols, text, na_values, coded)
     except DataError:
         raise
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError, KeyError) as exc:
@@ -226,6 +246,41 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
         raise DataError(f"{path.name} could not be read as a {suffix or 'CSV'} file: {first}.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, info
+
+
+def _read_csv(path: Path, encoding: str, sep: str, usecols: list[str], text: list[str],
+              na_values: list[str] | None, coded: Sequence[str] = ()) -> pd.DataFrame:
+    """Parse a CSV with pyarrow (multithreaded, quoted newlines allowed); the pandas C parser as fallback.
+
+    ``text`` columns stay strings; ``coded`` ones (segments, campaigns, dates:
+    few distinct values) arrive dictionary-encoded as categoricals, so later
+    per-value work runs once per distinct value; ``na_values`` (None: nothing
+    is missing) are read as missing by the parser.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        table = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding),
+            parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=usecols,
+                column_types={c: pa.dictionary(pa.int32(), pa.string()) if c in coded else pa.string() for c in text},
+                null_values=na_values or [],
+                strings_can_be_null=na_values is not None,
+                quoted_strings_can_be_null=na_values is not None,
+            ),
+        )
+        strings = pd.StringDtype(storage="pyarrow", na_value=np.nan)
+        return table.to_pandas(types_mapper=lambda t: strings if pa.types.is_string(t) or pa.types.is_large_string(t)
+                               else None)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, LookupError) as exc:
+        if encoding == "utf-8" and "utf8" in str(exc).lower().replace("-", ""):
+            return _read_csv(path, "cp1252", sep, usecols, text, na_values, coded)
+        return pd.read_csv(path, sep=sep, encoding=encoding, usecols=usecols, dtype={c: str for c in text},
+                           keep_default_na=False, na_values=na_values or [], engine="c")
 
 
 # --------------------------------------------------------------------------- dates
@@ -262,7 +317,7 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str 
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_localize(None)
         return out.astype("datetime64[ns]"), warnings
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _codes(values)
     parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
     text_idx: list[int] = []
     texts: list[str] = []
@@ -329,13 +384,40 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str 
 # --------------------------------------------------------------------------- loading
 
 
+def _codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 = missing) and distinct values; free for categoricals."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return np.asarray(col.cat.codes), np.asarray(col.cat.categories, dtype=object)
+    return pd.factorize(col, use_na_sentinel=True)
+
+
+def _on_uniques(col: pd.Series, fn) -> np.ndarray:
+    """Apply ``fn`` (Series of distinct non-missing values -> array) once per distinct value.
+
+    Survey columns hold few distinct values, so this is how string work stays
+    fast on millions of rows.  Missing cells get the result for ``None``.
+    """
+    codes, uniques = _codes(col)
+    values = np.asarray(fn(pd.Series(uniques, dtype=object)))
+    missing = np.asarray(fn(pd.Series([None], dtype=object)))
+    out = np.empty(len(col), dtype=np.result_type(values.dtype, missing.dtype) if len(values) else missing.dtype)
+    ok = codes >= 0
+    if len(values):
+        out[ok] = values[codes[ok]]
+    out[~ok] = missing[0]
+    return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Distinct values as stripped text (None stays None)."""
+    return values.map(lambda v: None if v is None or _isna(v) else str(v).strip())
+
+
 def _is_missing(col: pd.Series, missing: frozenset[str]) -> np.ndarray:
     """True where a cell is NA or, as text, one of the missing-value codes."""
-    mask = col.isna().to_numpy(dtype=bool, copy=True)
-    if col.dtype == object or pd.api.types.is_string_dtype(col):
-        stripped = col.astype("string").str.strip()
-        mask |= stripped.isin(missing).fillna(True).to_numpy(dtype=bool)
-    return mask
+    if pd.api.types.is_string_dtype(col) and col.dtype != object:  # arrow-backed text: vectorised
+        return (col.isna() | col.str.strip().isin(missing)).to_numpy(dtype=bool, na_value=True)
+    return _on_uniques(col, lambda u: _text(u).map(lambda t: t is None or t in missing).to_numpy(dtype=bool))
 
 
 def _scores(raw: pd.Series, missing: np.ndarray, spec) -> tuple[pd.Series, dict[str, np.ndarray]]:
@@ -343,14 +425,18 @@ def _scores(raw: pd.Series, missing: np.ndarray, spec) -> tuple[pd.Series, dict[
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         numeric = pd.to_numeric(raw, errors="coerce").astype("Float64")
         unknown = np.zeros(len(raw), dtype=bool)
+        values = numeric.to_numpy(dtype=float, na_value=np.nan)
     else:
-        text = raw.astype("string").str.strip()
-        numeric = pd.to_numeric(text, errors="coerce").astype("Float64")
-        if spec.labels:
-            labelled = text.str.casefold().map(spec.labels).astype("Float64")
-            numeric = numeric.fillna(labelled)
-        unknown = (numeric.isna().to_numpy(dtype=bool)) & ~missing
-    values = numeric.to_numpy(dtype=float, na_value=np.nan)
+        def parse(uniques: pd.Series) -> np.ndarray:
+            text = _text(uniques)
+            number = pd.to_numeric(text, errors="coerce")
+            if spec.labels:
+                labelled = text.map(lambda t: spec.labels.get(t.casefold()) if t else None)
+                number = number.fillna(pd.to_numeric(labelled, errors="coerce"))
+            return pd.to_numeric(number, errors="coerce").to_numpy(dtype=float)
+
+        values = _on_uniques(raw, parse).astype(float)
+        unknown = np.isnan(values) & ~missing
     present = ~np.isnan(values)
     lo, hi = spec.scale
     non_integer = present & (values != np.round(values))
@@ -432,6 +518,7 @@ def load_responses(
             sheet=given.sheet if given else None,
             encoding=given.encoding if given else None,
             delimiter=given.delimiter if given else None,
+            schema=given,
         )
         name = Path(source).name
     if frame.shape[1] == 0 or (frame.shape[1] == 1 and str(frame.columns[0]).strip() == ""):
@@ -445,7 +532,8 @@ def load_responses(
         )
     else:
         sch = given
-    sch.check_columns(frame.columns, name)
+    if not info.get("columns_checked"):
+        sch.check_columns(frame.columns, name)
 
     n = len(frame)
     ledger = _Ledger(n)
@@ -517,9 +605,7 @@ def load_responses(
 
     # segments, comment, extra, campaigns ------------------------------------
     for col in sch.segments:
-        raw = frame[col]
-        seg = raw.astype("string").str.strip().mask(_is_missing(raw, missing_codes))
-        out[col] = seg.astype("category")
+        out[col] = _category(frame[col], missing_codes)
     if sch.comment:
         raw = frame[sch.comment]
         out["comment"] = raw.astype("string").mask(_is_missing(raw, missing_codes))
@@ -528,8 +614,7 @@ def load_responses(
     for camp in sch.campaigns:
         out.update(_campaign_columns(frame[camp.column], camp, missing_codes))
         if camp.group and camp.group not in out:
-            raw = frame[camp.group]
-            out[camp.group] = raw.astype("string").str.strip().mask(_is_missing(raw, missing_codes)).astype("category")
+            out[camp.group] = _category(frame[camp.group], missing_codes)
 
     order = ["response_id"] + (["date"] if "date" in out else []) + list(sch.metrics)
     order += [c for c in out if c not in order]
@@ -581,33 +666,48 @@ def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
     return values
 
 
+def _category(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
+    """A segment column: stripped text as a category (sorted levels), missing codes as NaN."""
+    codes, uniques = _codes(raw)
+    cleaned = pd.Series([None if _isna(u) or str(u).strip() in missing else str(u).strip() for u in uniques],
+                        dtype=object)
+    remap, levels = pd.factorize(cleaned, sort=True, use_na_sentinel=True)
+    remap = np.append(remap, -1)  # code -1 (missing) stays missing
+    return pd.Series(pd.Categorical.from_codes(remap[codes], categories=pd.Index(levels, dtype=object)),
+                     index=raw.index)
+
+
 def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> dict[str, pd.Series]:
+    """Boolean exposure column(s) of one campaign, computed once per distinct answer."""
     miss = _is_missing(raw, missing)
-    text = raw.astype("string").str.strip()
+    codes, uniques = _codes(raw)
+    texts = [None if _isna(u) else str(u).strip() for u in uniques]
+    absent = np.array([t is None or t in missing for t in texts] + [True])  # last: NA cells
+
+    def column(flags: list[bool]) -> pd.Series:
+        table = np.array(list(flags) + [False])
+        values = pd.array(table[codes], dtype="boolean")
+        values[absent[codes] | miss] = pd.NA
+        return pd.Series(values, index=raw.index)
+
     if camp.delimiter:
-        parts = text.mask(miss).str.split(camp.delimiter)
-        choices = sorted({p.strip() for row in parts.dropna() for p in row if p.strip()})
-        result = {}
-        for choice in choices:
-            flag = parts.map(lambda row, c=choice: None if not isinstance(row, list) else c in [p.strip() for p in row])
-            result[f"{camp.name}_{_slug(choice)}"] = flag.astype("boolean")
-        return result
-    folded = text.str.casefold()
+        parts = [[p.strip() for p in t.split(camp.delimiter)] if t is not None else [] for t in texts]
+        choices = sorted({p for row, a in zip(parts, absent) if not a for p in row if p})
+        return {f"{camp.name}_{_slug(c)}": column([c in row for row in parts]) for c in choices}
+    folded = [t.casefold() if t is not None else None for t in texts]
     if camp.exposed:
-        flag = folded.isin([v.casefold() for v in camp.exposed])
+        wanted = {v.casefold() for v in camp.exposed}
+        flags = [f in wanted for f in folded]
     elif camp.control is not None:
-        flag = folded != camp.control.casefold()
+        flags = [f != camp.control.casefold() for f in folded]
     else:
         truthy = {"1", "true", "yes", "y", "exposed", "treated"}
         falsy = {"0", "false", "no", "n", "control", "none"}
-        unknown = ~folded.isin(truthy | falsy) & ~pd.Series(miss, index=raw.index)
-        if unknown.any():
-            value = text[unknown].iloc[0]
-            raise SchemaError(
-                f"campaign {camp.name!r}: column {camp.column!r} holds {value!r}, which is not yes/no; "
-                "set 'control' (the value meaning not exposed) or 'exposed' in the schema."
-            )
-        flag = folded.isin(truthy)
-    flag = flag.astype("boolean")
-    flag[miss] = pd.NA
-    return {camp.name: flag}
+        for t, f, a in zip(texts, folded, absent):
+            if not a and f not in truthy | falsy:
+                raise SchemaError(
+                    f"campaign {camp.name!r}: column {camp.column!r} holds {t!r}, which is not yes/no; "
+                    "set 'control' (the value meaning not exposed) or 'exposed' in the schema."
+                )
+        flags = [f in truthy for f in folded]
+    return {camp.name: column(flags)}

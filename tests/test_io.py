@@ -328,3 +328,13 @@ def test_every_row_is_kept_or_excluded_with_a_reason(rows):
     assert report.rows_read == len(raw)
     assert len(df) == report.rows_kept
     assert df["response_id"].is_unique if len(df) else True
+
+
+def test_windows_1252_byte_beyond_the_sniffed_megabyte(tmp_path):
+    path = tmp_path / "late.csv"
+    rows = "".join(f"{i},4,Paris\n" for i in range(120_000))  # ~1.3 MB of plain ASCII first
+    path.write_bytes(("id,csat,city\n" + rows + "999999,5,Orléans\n").encode("cp1252"))
+    df, report = load_responses(path, {"columns": {"response_id": "id", "segments": ["city"]},
+                                       "metrics": {"csat": "csat"}})
+    assert report.rows_kept == 120_001
+    assert set(df["city"].cat.categories) == {"Paris", "Orléans"}

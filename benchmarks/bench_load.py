@@ -1,0 +1,26 @@
+"""Loading a 1,000,000-row CSV through a schema vs a bare pandas.read_csv(engine="pyarrow").
+
+Target (issue 3): load_responses costs at most 1.5x the bare read. Run: .venv/bin/python benchmarks/bench_load.py
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from _common import OUT, best_of
+
+from csat_analysis import load_responses
+from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
+
+ROWS = 1_000_000
+path = OUT / f"load_{ROWS}.csv"
+if not path.exists():
+    print(f"writing {path} ...")
+    make_sample(ROWS, seed=7).to_csv(path, index=False)
+
+bare = best_of(lambda: pd.read_csv(path, engine="pyarrow"))
+ours = best_of(lambda: load_responses(path, SAMPLE_SCHEMA))
+_, report = load_responses(path, SAMPLE_SCHEMA)
+print(f"rows read {report.rows_read:,}, kept {report.rows_kept:,}")
+print(f"pandas.read_csv(engine='pyarrow'): {bare:.2f} s")
+print(f"load_responses(path, schema):      {ours:.2f} s")
+print(f"ratio load_responses / bare read:  {ours / bare:.2f}x  (target <= 1.5x)")
