@@ -281,28 +281,38 @@ def scale_of(data: pd.DataFrame | None, column: str) -> tuple[int, int, int]:
     return int(lo), int(hi), int(spec.get("top_box", d["top_box"]))
 
 
-def _score_values(data: pd.DataFrame, column: str) -> np.ndarray:
-    """A score column as float (NaN = missing), checked against its scale."""
+def _score_index(data: pd.DataFrame, column: str) -> np.ndarray:
+    """A score column as bin indices ``score - low`` (missing -> ``high - low + 1``), checked against its scale."""
     require_columns(data, [column], "score column")
     col = data[column]
-    if pd.api.types.is_bool_dtype(col) or not (pd.api.types.is_numeric_dtype(col) or col.dtype == object):
-        if not pd.api.types.is_numeric_dtype(col):
-            _non_numeric(col, column)
-    try:
-        values = pd.to_numeric(col, errors="raise")
-    except (ValueError, TypeError):
-        _non_numeric(col, column)
-    x = np.asarray(pd.Series(values).astype("Float64").to_numpy(dtype=float, na_value=np.nan))
     lo, hi, _ = scale_of(data, column)
-    present = ~np.isnan(x)
-    bad = present & ((x < lo) | (x > hi) | (x != np.round(x)))
+    width = hi - lo + 1
+    if pd.api.types.is_bool_dtype(col):
+        _non_numeric(col, column)
+    if pd.api.types.is_integer_dtype(col):
+        missing = col.isna().to_numpy(dtype=bool) if col.hasnans else None
+        v = col.to_numpy(dtype=np.int64, na_value=lo) if missing is not None else col.to_numpy()
+        bad = (v < lo) | (v > hi)
+    else:
+        if not pd.api.types.is_numeric_dtype(col):
+            try:
+                col = pd.to_numeric(col, errors="raise")
+            except (ValueError, TypeError):
+                _non_numeric(col, column)
+        x = pd.Series(col).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(x)
+        v = np.where(missing, lo, x)
+        bad = (v < lo) | (v > hi) | (v != np.round(v))
     if bad.any():
-        value = x[bad][0]
+        value = v[bad][0]
         raise DataError(
             f"Column {column!r} holds {value:g}, outside the {column.upper()} scale {lo}-{hi}; "
             "load the file with load_responses (which excludes such rows with a reason) or fix the scale in the schema."
         )
-    return x
+    idx = (v - lo).astype(np.int32)
+    if missing is not None:
+        idx[missing] = width
+    return idx
 
 
 def _non_numeric(col: pd.Series, column: str):
@@ -342,28 +352,44 @@ def _check_metrics(metrics) -> list[str]:
 
 
 def _period_codes(dates: pd.Series, freq: str) -> tuple[np.ndarray, Any]:
-    """Integer period codes (NaT -> -1) and a function code -> label."""
+    """Integer period codes (NaT -> -1) and a function code -> label.
+
+    Codes are computed once per calendar day in the data's range and looked
+    up for every row (a day count is one integer division of the timestamps).
+    """
     d = dates.to_numpy(dtype="datetime64[ns]")
     nat = np.isnat(d)
+    day = d.astype("datetime64[D]").astype(np.int64)
+    if nat.all():
+        return np.full(len(d), -1, dtype=np.int64), _period_label(freq)
+    d0, d1 = day[~nat].min(), day[~nat].max()
+    span = np.arange(d0, d1 + 1).astype("datetime64[D]")
     if freq == "M":
-        codes = d.astype("datetime64[M]").astype(np.int64)
-        label = lambda c: str(np.datetime64(int(c), "M"))  # noqa: E731
+        table = span.astype("datetime64[M]").astype(np.int64)
     elif freq == "Q":
-        codes = d.astype("datetime64[M]").astype(np.int64) // 3
-        label = lambda c: f"{1970 + int(c) // 4}Q{int(c) % 4 + 1}"  # noqa: E731
+        table = span.astype("datetime64[M]").astype(np.int64) // 3
     elif freq == "Y":
-        codes = d.astype("datetime64[Y]").astype(np.int64)
-        label = lambda c: str(1970 + int(c))  # noqa: E731
+        table = span.astype("datetime64[Y]").astype(np.int64)
     else:  # ISO weeks starting on Monday; 1970-01-01 was a Thursday
-        codes = (d.astype("datetime64[D]").astype(np.int64) + 3) // 7
+        table = (span.astype(np.int64) + 3) // 7
+    codes = table[np.clip(day - d0, 0, len(table) - 1)]
+    return np.where(nat, -1, codes), _period_label(freq)
 
-        def label(c):
-            monday = pd.Timestamp(np.datetime64(int(c) * 7 - 3, "D"))
-            year, week, _ = monday.isocalendar()
-            return f"{year}-W{week:02d}"
 
-    codes = np.where(nat, -1, codes)
-    return codes, label
+def _period_label(freq: str):
+    """Function turning an integer period code into its label (``2024-03``, ``2024Q1``, ``2024``, ``2024-W05``)."""
+    if freq == "M":
+        return lambda c: str(np.datetime64(int(c), "M"))
+    if freq == "Q":
+        return lambda c: f"{1970 + int(c) // 4}Q{int(c) % 4 + 1}"
+    if freq == "Y":
+        return lambda c: str(1970 + int(c))
+
+    def label(c):
+        year, week, _ = pd.Timestamp(np.datetime64(int(c) * 7 - 3, "D")).isocalendar()
+        return f"{year}-W{week:02d}"
+
+    return label
 
 
 def period_start(code: int, freq: str) -> pd.Timestamp:
@@ -417,14 +443,18 @@ def _groups(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "da
         pcodes = (p0, span, label)
     if not dims:
         return _Grouped(pd.DataFrame({"period": ["all"]}), np.zeros(n, dtype=np.int64), 1)
-    codes = np.zeros(n, dtype=np.int64)
-    valid = np.ones(n, dtype=bool)
+    codes = None
+    valid = None
     for part, dim in zip(parts, dims):
-        valid &= part >= 0
-        codes = codes * dim + np.where(part >= 0, part, 0)
-    codes = np.where(valid, codes, -1)
+        neg = part < 0
+        if neg.any():
+            valid = ~neg if valid is None else valid & ~neg
+            part = np.where(neg, 0, part)
+        codes = part.astype(np.int64) if codes is None else codes * dim + part
+    if valid is not None:
+        codes[~valid] = -1
     total = int(np.prod(dims))
-    present = np.bincount(codes[valid], minlength=total) > 0
+    present = np.bincount(codes if valid is None else codes[valid], minlength=total) > 0
     if fill_periods and pcodes is not None:
         # keep every period between the first and last for each observed combination of by-keys
         shaped = present.reshape(-1, dims[-1])
@@ -441,25 +471,30 @@ def _groups(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "da
         keys["_pcode"] = pc
     else:
         keys["period"] = "all"
-    remap = np.full(total, -1, dtype=np.int64)
+    remap = np.full(total + 1, -1, dtype=np.int64)  # the last slot maps code -1 to -1
     remap[cells] = np.arange(len(cells))
-    row_codes = np.where(codes >= 0, remap[np.where(codes >= 0, codes, 0)], -1)
+    row_codes = remap[codes]
     return _Grouped(pd.DataFrame(keys), row_codes, len(cells))
 
 
-def _histogram(x: np.ndarray, codes: np.ndarray, size: int, lo: int, hi: int,
+def _histogram(idx: np.ndarray, base: np.ndarray, size: int, width: int, w1: int,
                w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts, sum of weights and sum of squared weights per (group, score): arrays [size, hi-lo+1]."""
-    width = hi - lo + 1
-    ok = (codes >= 0) & ~np.isnan(x)
-    cell = codes[ok] * width + (x[ok].astype(np.int64) - lo)
-    counts = np.bincount(cell, minlength=size * width).reshape(size, width).astype(float)
+    """Counts, sum of weights and sum of squared weights per (group, score): arrays [size, width].
+
+    One ``bincount`` over ``base + score`` where ``base = group * w1``
+    (``w1 > width``); bin ``width`` collects missing answers and the extra
+    group ``size`` the rows outside every group, so no row is filtered first.
+    """
+    cell = base + idx
+    total = (size + 1) * w1
+
+    def count(weights=None):
+        return np.bincount(cell, weights=weights, minlength=total).reshape(size + 1, w1)[:size, :width].astype(float)
+
+    counts = count()
     if w is None:
         return counts, counts, counts
-    wk = w[ok]
-    sw = np.bincount(cell, weights=wk, minlength=size * width).reshape(size, width)
-    sw2 = np.bincount(cell, weights=wk * wk, minlength=size * width).reshape(size, width)
-    return counts, sw, sw2
+    return counts, count(w), count(w * w)
 
 
 def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int) -> _Stats:
@@ -482,11 +517,14 @@ def _metric_stats(data: pd.DataFrame, metrics: list[str], grouped: _Grouped,
     w = _weight_values(data, weights)
     out: dict[str, _Stats] = {}
     hists: dict[str, Any] = {}
+    scales = {METRICS[m][0]: scale_of(data, METRICS[m][0]) for m in metrics}
+    w1 = max(hi - lo + 2 for lo, hi, _ in scales.values())  # one bin layout for every score column
+    base = np.where(grouped.codes < 0, grouped.size, grouped.codes) * w1
     for m in metrics:
         col = METRICS[m][0]
-        lo, hi, top = scale_of(data, col)
+        lo, hi, top = scales[col]
         if col not in hists:
-            hists[col] = _histogram(_score_values(data, col), grouped.codes, grouped.size, lo, hi, w)
+            hists[col] = _histogram(_score_index(data, col), base, grouped.size, hi - lo + 1, w1, w)
         out[m] = _stats_from_histogram(m, hists[col], lo, hi, top)
     return out
 
