@@ -2,6 +2,7 @@
 
 from .correlation import CorrelationReport, correlate, correlation_matrix, correlation_report
 from .effects import CampaignReport, Effect, EffectResult, campaign_effect, campaign_report, compare_effects
+from .keydrivers import DriverReport, driver_report, drivers
 from .exceptions import CsatAnalysisError, DataError, ParameterError, ReportError, SchemaError
 from .io import LoadReport, load_responses, parse_dates
 from .metrics import Estimate, apply_privacy, bh_adjust, ces, compare, csat, nps, summarize, wilson_interval
@@ -39,6 +40,9 @@ __all__ = [
     "correlation_matrix",
     "correlation_report",
     "CorrelationReport",
+    "drivers",
+    "driver_report",
+    "DriverReport",
     "campaign_effect",
     "compare_effects",
     "campaign_report",

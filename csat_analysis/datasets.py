@@ -40,6 +40,11 @@ CHANNELS = {"Web": (0.5, 0.10), "Phone": (0.3, -0.20), "Store": (0.2, 0.15)}
 PLANS = {"Basic": (0.45, -0.10, 0.60), "Plus": (0.30, 0.05, 0.28), "Premium": (0.25, 0.25, 0.12)}
 TREATED_REGIONS = ("North", "East")
 HEARD_VIA = ("Email", "Social media", "TV", "Friend")
+#: attribute ratings (1-5) and their loading on the latent satisfaction: value for money matters most
+DRIVERS = {"value": 0.55, "staff": 0.45, "speed": 0.35, "app": 0.20}
+#: how well each attribute performs (shifts its ratings, not satisfaction): value for money rates worst
+_DRIVER_LEVEL = {"value": -0.45, "staff": 0.35, "speed": 0.0, "app": 0.25}
+_DRIVER_TAU = np.array([-1.5, -0.7, 0.1, 0.9])
 
 _SCALES = {
     "csat": (1, np.array([-1.6, -0.9, -0.2, 0.9]), 0.6),
@@ -57,6 +62,7 @@ SAMPLE_SCHEMA: dict[str, Any] = {
         "weight": "weight",
         "comment": "comment",
         "pii": ["customer_email"],
+        "extra": ["rating_value", "rating_staff", "rating_speed", "rating_app"],
     },
     "metrics": {
         "csat": {"column": "satisfaction", "scale": [1, 5], "top_box": 4},
@@ -97,7 +103,10 @@ class SampleTruth:
         Expected overall score of the drawn respondents (unweighted), per metric.
     correlations : dict
         Population Pearson and Spearman correlations between the observed
-        scores, ``{"spearman": {"csat~nps": r, ...}, "pearson": {...}}``.
+        scores, ``{"spearman": {"csat~nps": r, ...}, "pearson": {...}}``, and
+        ``driver_shares_csat``: each attribute rating's population share (%)
+        of the explained variation of CSAT (relative weights).  By
+        construction value > staff > speed > app (:data:`DRIVERS`).
     latent_correlations : dict
         Correlations of the latent scores (exact).
     """
@@ -152,12 +161,19 @@ def _draw(n: int, rng: np.random.Generator, start: pd.Timestamp, end: pd.Timesta
     plan, p_eff = pick(PLANS)
     exposed = np.isin(region, TREATED_REGIONS) & (dates >= campaign_start)
     mu = 0.1 + r_eff + c_eff + p_eff + season + effect * exposed
-    s = mu + rng.standard_normal(n)
+    # the respondent-level part of satisfaction is made of the attribute experiences plus the rest
+    z = rng.standard_normal((n, len(DRIVERS)))
+    loadings = np.array(list(DRIVERS.values()))
+    rest = np.sqrt(1 - (loadings**2).sum())
+    s = mu + z @ loadings + rest * rng.standard_normal(n)
     scores = {}
     for col, (lo, tau, noise) in _SCALES.items():
         latent = s + noise * rng.standard_normal(n)
         scores[col] = lo + (latent[:, None] > tau[None, :]).sum(1)
-    frame = pd.DataFrame({"date": dates, "region": region, "channel": channel, "plan": plan, **scores})
+    ratings = {f"rating_{name}": 1.0 + ((z[:, k] + _DRIVER_LEVEL[name] + 0.5 * rng.standard_normal(n))[:, None]
+                                       > _DRIVER_TAU).sum(1)
+               for k, name in enumerate(DRIVERS)}
+    frame = pd.DataFrame({"date": dates, "region": region, "channel": channel, "plan": plan, **scores, **ratings})
     latent_corr = {}
     cols = list(_SCALES)
     for i, a in enumerate(cols):
@@ -179,6 +195,11 @@ def _population_correlations(effect: float) -> dict[str, dict[str, float]]:
         for b in cols[i + 1:]:
             out["pearson"][f"{a}~{b}"] = round(float(np.corrcoef(frame[a], frame[b])[0, 1]), 4)
             out["spearman"][f"{a}~{b}"] = round(float(stats.spearmanr(frame[a], frame[b])[0]), 4)
+    from .keydrivers import relative_weights
+
+    cols = ["csat"] + [f"rating_{d}" for d in DRIVERS]
+    rw = relative_weights(np.corrcoef(frame[cols].to_numpy(float), rowvar=False))
+    out["driver_shares_csat"] = {d: round(float(100 * v / rw.sum()), 2) for d, v in zip(DRIVERS, rw)}
     return out
 
 
@@ -253,6 +274,7 @@ def make_sample(
     if missing:
         nps_score[rng.random(n) < 0.10] = pd.NA
         ces_score[(frame["channel"].to_numpy() == "Store") | (rng.random(n) < 0.06)] = pd.NA
+        frame.loc[frame["channel"].to_numpy() == "Store", "rating_app"] = np.nan  # store visitors rate no app
 
     level = np.where(frame["csat"] <= 2, "low", np.where(frame["csat"] == 3, "mid", "high"))
     comment = [
@@ -273,6 +295,7 @@ def make_sample(
         _COLUMNS["nps"]: nps_score,
         _COLUMNS["ces"]: ces_score,
         "weight": weight,
+        **{col: frame[col].astype("Int64") for col in frame.columns if col.startswith("rating_")},
         "offer": np.where(exposed, "Spring promo", "None"),
         "heard_via": heard,
         "comment": comment,

@@ -29,6 +29,8 @@ __all__ = [
     "plot_forest",
     "plot_event_study",
     "plot_its",
+    "plot_importance_performance",
+    "plot_driver_heatmap",
     "PALETTE",
     "set_style",
 ]
@@ -424,4 +426,74 @@ def plot_its(series: pd.DataFrame, *, outcome: str, start, ax=None):
     ax.set_ylabel(metric_label(outcome))
     ax.legend(loc="best", fontsize=8, frameon=False)
     sns.despine(ax=ax)
+    return ax
+
+
+def _spread_labels(y: np.ndarray, min_gap: float) -> np.ndarray:
+    """Nudge label positions apart so that no two are closer than ``min_gap`` (order kept)."""
+    order = np.argsort(y)
+    out = y.astype(float).copy()
+    for a, b in zip(order[:-1], order[1:]):
+        if out[b] - out[a] < min_gap:
+            out[b] = out[a] + min_gap
+    return out
+
+
+def plot_importance_performance(table: pd.DataFrame, *, ax=None):
+    """Importance-performance quadrant: each driver's share of R² against its performance.
+
+    Quadrant lines sit at the medians; the lower-right quadrant (important,
+    performing worst) is shaded as the place to act first.  Labels are
+    spread vertically so that they do not overlap.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_columns(table, ["driver", "share", "performance"])
+    ax = _axes(ax, (7, 5))
+    if table.empty:
+        return _no_data(ax, "No drivers to show")
+    x, y = table["share"].to_numpy(float), table["performance"].to_numpy(float)
+    mx, my = np.median(x), np.median(y)
+    ax.axvline(mx, color="#888", lw=1, ls="--")
+    ax.axhline(my, color="#888", lw=1, ls="--")
+    xlo, xhi = min(x.min(), mx) - 3, max(x.max(), mx) + 8
+    span = max(y.max() - y.min(), 1e-9)
+    ylo, yhi = y.min() - 0.15 * span, y.max() + 0.15 * span
+    ax.fill_between([mx, xhi], ylo, my, color=PALETTE["detractor"], alpha=0.08, lw=0)
+    if "ci_low" in table and table["ci_low"].notna().any():
+        ax.errorbar(x, y, xerr=[x - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - x],
+                    fmt="none", ecolor="#9bb4cc", lw=1)
+    ax.scatter(x, y, s=60, color=PALETTE["main"], zorder=3)
+    ly = _spread_labels(y, 0.06 * span)
+    for xi, yi, lyi, name in zip(x, y, ly, table["driver"]):
+        ax.annotate(str(name).replace("_", " "), (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9, va="center",
+                    arrowprops={"arrowstyle": "-", "color": "#aaa", "lw": 0.6} if abs(lyi - yi) > 1e-9 else None)
+    ax.text(xhi, ylo, "act first: important, performing worst", ha="right", va="bottom", fontsize=8,
+            color=PALETTE["detractor"])
+    ax.set_xlim(xlo, xhi)
+    ax.set_ylim(ylo, yhi)
+    ax.set_xlabel("Importance: share of explained variation (%)")
+    ax.set_ylabel("Performance (mean rating)" if table.attrs.get("performance", "mean") == "mean"
+                  else "Performance (% top box)")
+    sns.despine(ax=ax)
+    return ax
+
+
+def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
+    """Heatmap of each driver's share of R² (%) by segment (a ``drivers(..., by=...)`` table).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    require_columns(table, [by, "driver", "share"])
+    grid = table.pivot_table(index="driver", columns=by, values="share", observed=True)
+    grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
+    ax = _axes(ax, (1.5 + 1.1 * grid.shape[1], 0.8 + 0.5 * grid.shape[0]))
+    sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax, linewidths=0.5, linecolor="white",
+                cbar_kws={"label": "share of R² (%)"})
+    ax.set_ylabel("")
+    ax.set_xlabel(by)
     return ax

@@ -61,3 +61,6 @@ def realdata(name: str) -> Path:
     if not path.is_dir():
         pytest.skip(f"real data {name} not available at {path}")
     return path
+
+# scripts that produced reference values: run by hand, never imported by pytest
+collect_ignore = ["reference"]
