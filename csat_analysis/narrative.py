@@ -90,14 +90,15 @@ def describe_change(metric: str, row, alpha: float = 0.05) -> str:
     --------
     >>> describe_change("csat", {"period": "2025-03", "reference": "2025-02", "change": 5.2, "p": 0.0002,
     ...                          "ci_low": 2.5, "ci_high": 7.9})
-    'In 2025-03 CSAT (top-box %) rose by +5.2 pp against 2025-02 (95% CI +2.5 pp to +7.9 pp, p < 0.001): statistically significant.'
+    'In 2025-03 CSAT (top-box %) rose by 5.2 pp against 2025-02 (95% CI +2.5 pp to +7.9 pp, p < 0.001): statistically significant.'
     """
     if _nan(row.get("change")):
         return f"{metric_label(metric)}: no change can be computed (a period or group has no answers)."
     verb = "rose" if row["change"] > 0 else "fell" if row["change"] < 0 else "was unchanged"
     where = f"In {row['period']} " if "period" in row and row.get("period") not in (None, "all") else ""
+    size = fmt_change(metric, abs(row["change"])).lstrip("+")
     return (
-        f"{where}{metric_label(metric)} {verb} by {fmt_change(metric, row['change'])} against {row['reference']} "
+        f"{where}{metric_label(metric)} {verb} by {size} against {row['reference']} "
         f"(95% CI {fmt_change(metric, row['ci_low'])} to {fmt_change(metric, row['ci_high'])}, {fmt_p(row['p'])}): "
         f"{significance(row['p'], alpha)}."
     )

@@ -12,10 +12,11 @@ import dataclasses
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from ._utils import as_list
-from .metrics import METRICS, apply_privacy, compare, metric_label, summarize
+from .metrics import METRICS, apply_privacy, compare, metric_label, scale_of, summarize
 from .narrative import describe_change, describe_score, fmt_change, fmt_p, fmt_score
 from .plots import plot_distribution, plot_scores
 from .report import HTML, _esc, note, table_html
@@ -23,6 +24,7 @@ from .report import HTML, _esc, note, table_html
 __all__ = ["overview", "Overview"]
 
 HEADLINE_METRICS = ("csat", "nps", "ces")
+_SHORT = {"csat": "CSAT", "csat_mean": "mean CSAT", "nps": "NPS", "ces": "CES", "ces_top": "CES top-box"}
 
 
 @dataclasses.dataclass
@@ -38,6 +40,7 @@ class Overview:
     segment_tests: dict[str, pd.DataFrame]
     alpha: float
     privacy_min_n: int
+    min_n: int = 30
 
     @property
     def empty(self) -> bool:
@@ -60,21 +63,21 @@ class Overview:
                 text += " " + describe_change(m, ch.iloc[-1], self.alpha)
             out.append(text)
         for col, tests in self.segment_tests.items():
-            for m in self.metrics:
-                t = tests[(tests["metric"] == m) & (tests["p_adj"] < self.alpha) & ~tests["suppressed"]]
-                if t.empty:
+            sig = tests[(tests["p_adj"] < self.alpha) & ~tests["suppressed"]]
+            if sig.empty:
+                continue
+            parts = []
+            for sign, word in ((1, "above"), (-1, "below")):
+                side = sig[np.sign(sig["change"]) == sign]
+                if side.empty:
                     continue
-                best = t.loc[t["change"].idxmax()]
-                worst = t.loc[t["change"].idxmin()]
-                parts = []
-                if best["change"] > 0:
-                    parts.append(f"{best[col]} is highest ({fmt_score(m, best['score'])}, "
-                                 f"{fmt_change(m, best['change'])} above the rest, {fmt_p(best['p_adj'])} adjusted)")
-                if worst["change"] < 0:
-                    parts.append(f"{worst[col]} is lowest ({fmt_score(m, worst['score'])}, "
-                                 f"{fmt_change(m, worst['change'])} against the rest, {fmt_p(worst['p_adj'])} adjusted)")
-                if parts:
-                    out.append(f"By {col}, {metric_label(m)}: " + "; ".join(parts) + ".")
+                # the segment with the most significant difference, and every metric where it differs
+                level = side.loc[side["p_adj"].idxmin(), col]
+                rows = side[side[col] == level]
+                gaps = ", ".join(f"{_SHORT[r['metric']]} {fmt_change(r['metric'], r['change'])}"
+                                 for _, r in rows.iterrows())
+                parts.append(f"{level} is {word} the rest ({gaps})")
+            out.append(f"By {col}: " + "; ".join(parts) + f" (Benjamini-Hochberg adjusted p < {self.alpha:g}).")
         if len(out) == len(self.metrics):
             out.append("No segment differs significantly from the rest after adjusting for multiple comparisons.")
         return out
@@ -109,6 +112,29 @@ class Overview:
             formats={"p": "{:.3f}"},
         )
 
+    def comments_html(self, n: int = 6):
+        """The most recent comments of dissatisfied customers (lowest CSAT, else NPS detractors), escaped."""
+        if self.empty or "comment" not in self.data:
+            return note("No verbatim comments in this selection.")
+        data = self.data[self.data["comment"].notna() & (self.data["comment"].astype(str).str.strip() != "")]
+        if "csat" in data:
+            lo, _, top = scale_of(data, "csat")
+            data = data[data["csat"] <= lo + 1]
+        elif "nps" in data:
+            data = data[data["nps"] <= 6]
+        if data.empty:
+            return note("No comments from dissatisfied customers in this selection.")
+        if "date" in data:
+            data = data.sort_values("date", ascending=False)
+        rows = data.head(n).copy()
+        columns = {"date": "Date"} if "date" in rows else {}
+        if "date" in rows:
+            rows["date"] = rows["date"].dt.strftime("%d %b %Y")
+        columns.update({c: c.upper() for c in ("csat", "nps", "ces") if c in rows})
+        columns["comment"] = "Comment"
+        return table_html(rows, columns=columns,
+                          caption=f"The {len(rows)} most recent comments from dissatisfied customers.")
+
     def plot_distributions(self):
         """One panel per metric: the share of answers at each score."""
         cols = [METRICS[m][0] for m in self.metrics]
@@ -121,20 +147,23 @@ class Overview:
         table = self.segments[column]
         if table.empty:
             return note(f"No responses by {column} in this selection.")
-        wide = table.pivot_table(index=column, columns="metric", values="score", observed=True)
-        n = table.groupby(column, observed=True)["n"].max()
-        low = table.groupby(column, observed=True)["low_n"].any()
-        sup = table.groupby(column, observed=True)["suppressed"].all()
-        out = pd.DataFrame({column: wide.index.astype(str), "n": n.reindex(wide.index).to_numpy(),
-                            "low_n": low.reindex(wide.index).to_numpy(), "suppressed": sup.reindex(wide.index).to_numpy()})
+        wide = table.pivot_table(index=column, columns="metric", values="score", observed=True, dropna=False)
+        low = table.assign(low=table["low_n"] & (table["n"] > 0)).pivot_table(
+            index=column, columns="metric", values="low", aggfunc="max", observed=True).reindex(wide.index)
+        n = table.groupby(column, observed=True)["n"].max().reindex(wide.index)
+        sup = table.groupby(column, observed=True)["suppressed"].all().reindex(wide.index)
+        out = pd.DataFrame({column: wide.index.astype(str), "n": n.to_numpy(), "suppressed": sup.to_numpy()})
+        out["low_n"] = out["n"] < self.min_n
         columns = {column: column, "n": "Responses"}
         for m in self.metrics:
             if m in wide:
-                out[m] = [fmt_score(m, v) for v in wide[m].to_numpy()]
+                marks = low[m].fillna(False).astype(bool).to_numpy() if m in low else np.zeros(len(out), bool)
+                out[m] = [fmt_score(m, v) + ("*" if mark else "") for v, mark in zip(wide[m].to_numpy(), marks)]
                 columns[m] = metric_label(m)
         formats = {m: "{}" for m in self.metrics}
         return table_html(out, columns=columns, formats=formats,
-                          caption="Italic rows have fewer responses than min_n; suppressed rows fewer than the privacy threshold.")
+                          caption="* fewer answers than min_n; italic rows: fewer responses than min_n; suppressed "
+                                  "rows: fewer than the privacy threshold; n/a: no answers.")
 
     def show_segments(self) -> None:
         """Display a table and a dot-and-interval figure for every breakdown column."""
@@ -208,7 +237,7 @@ def overview(
             t = apply_privacy(pd.concat(parts, ignore_index=True), privacy_min_n=privacy_min_n)
             t["p_adj"] = _bh(t["p"])
             tests[col] = t
-    return Overview(data, metrics, freq, head, changes, segments, tests, alpha, privacy_min_n)
+    return Overview(data, metrics, freq, head, changes, segments, tests, alpha, privacy_min_n, min_n)
 
 
 def _bh(p: pd.Series) -> pd.Series:

@@ -373,7 +373,8 @@ def run_report(
     html_path = to_html(nb, out_dir / f"{name}.html")
     return ReportResult(name=name, notebook=path.stem, ipynb=ipynb, html=html_path, ok=error is None,
                         seconds=time.perf_counter() - t0, error=error, failed_cell=cell,
-                        headline=_find_headline(nb), label=str(params.get("segment") or name))
+                        headline=_find_headline(nb),
+                        label=str(params["segment"]) if params.get("segment") is not None else nb.metadata["csat_title"])
 
 
 # --------------------------------------------------------------------------- batch
@@ -454,32 +455,38 @@ def run_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [{"notebook": str(path), "parameters": {**base, "segment": v}, "out": str(out_dir),
              "name": f"{path.stem}-{_slug(v)}"} for v in values]
-    workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(jobs)))
-    results: list[ReportResult] = []
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(jobs), desc=f"{path.stem} by {by}", unit="report", disable=not progress)
-    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-        futures = {pool.submit(_worker_run, job): job for job in jobs}
-        for fut in cf.as_completed(futures):
-            results.append(fut.result())
-            bar.update(1)
-    bar.close()
-    results.sort(key=lambda r: r.name)
+    results = sorted(_run_jobs(jobs, workers, f"{path.stem} by {by}", progress), key=lambda r: r.name)
     write_index(results, out_dir, title=f"{path.stem} reports by {by}")
     return results
 
 
-def run_demo(out: str | Path | None = None, *, notebooks: Sequence[str] | None = None,
+def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, desc: str, progress: bool) -> list[ReportResult]:
+    """Execute report jobs in worker processes (one reused kernel each), with a progress bar."""
+    from tqdm.auto import tqdm
+
+    workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(jobs)))
+    results: list[ReportResult] = []
+    bar = tqdm(total=len(jobs), desc=desc, unit="report", disable=not progress)
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+        futures = [pool.submit(_worker_run, job) for job in jobs]
+        for fut in cf.as_completed(futures):
+            results.append(fut.result())
+            bar.update(1)
+    bar.close()
+    return results
+
+
+def run_demo(out: str | Path | None = None, *, notebooks: Sequence[str] | None = None, workers: int | None = None,
              progress: bool = True) -> list[ReportResult]:
     """Render every report notebook on the bundled sample data, plus ``index.html`` (``make report``)."""
     out_dir = Path(out or config.REPORT_DIR)
+    out_dir.mkdir(parents=True, exist_ok=True)
     names = [n for n in (notebooks or config.REPORT_NOTEBOOKS) if (config.NOTEBOOK_DIR / f"{n}.ipynb").is_file()]
-    results = []
-    from tqdm.auto import tqdm
-
-    for name in tqdm(names, desc="reports", unit="report", disable=not progress):
-        results.append(run_report(name, data=config.SAMPLE_DATA, schema=config.SAMPLE_SCHEMA_FILE, out=out_dir))
+    params = {"data_path": str(config.SAMPLE_DATA), "schema_path": str(config.SAMPLE_SCHEMA_FILE)}
+    jobs = [{"notebook": str(resolve_notebook(n)), "parameters": params, "out": str(out_dir), "name": n}
+            for n in names]
+    order = {n: i for i, n in enumerate(names)}
+    results = sorted(_run_jobs(jobs, workers, "reports", progress), key=lambda r: order[r.name])
     write_index(results, out_dir, title="csat_analysis reports on the sample data")
     return results
 
@@ -487,15 +494,22 @@ def run_demo(out: str | Path | None = None, *, notebooks: Sequence[str] | None =
 def write_index(results: Sequence[ReportResult], out: str | Path, *, title: str = "Reports") -> Path:
     """Write ``index.html``: one row per report with its headline numbers, failures marked."""
     out = Path(out)
+    # one notebook (a batch): a column per headline number; several notebooks: a list per report
+    same = len({r.notebook for r in results}) == 1
     keys: list[str] = []
     for r in results:
         keys += [k for k in r.headline if k not in keys]
-    head = "".join(f"<th>{_esc(k)}</th>" for k in ["Report", *keys, "Status"])
+    columns = keys if same else ["Key numbers"]
+    head = "".join(f"<th>{_esc(k)}</th>" for k in ["Report", *columns, "Status"])
     rows = []
     for r in results:
         link = (f'<a href="{_esc(r.html.name)}">{_esc(r.label or r.name)}</a>' if r.html
                 else _esc(r.label or r.name))
-        cells = [link] + [_esc(r.headline.get(k, "")) for k in keys]
+        if same:
+            cells = [link] + [_esc(r.headline.get(k, "")) for k in keys]
+        else:
+            items = "".join(f"<li><strong>{_esc(k)}</strong>: {_esc(v)}</li>" for k, v in r.headline.items())
+            cells = [link, f'<ul class="keys">{items}</ul>']
         if r.ok:
             status = "ok"
         else:
@@ -512,6 +526,8 @@ body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width
 h1 {{ color: #1d3f60; }} table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.4rem 0.6rem; text-align: left; }}
 th {{ background: #f3f7fb; }} .failed {{ color: #b00020; font-weight: 600; }}
+td {{ vertical-align: top; }} ul.keys {{ margin: 0; padding-left: 1.1rem; }}
+@media print {{ body {{ margin: 0; max-width: none; }} a {{ color: inherit; }} }}
 </style></head><body>
 <h1>{_esc(title)}</h1>
 <p>{len(results)} report(s), {failed} failed. Generated {_dt.datetime.now():%d %b %Y %H:%M}.</p>
