@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile
 
-.PHONY: install report test test-fast lab bench clean
+.PHONY: install report test lab bench clean
 
 install: $(STAMP)
 

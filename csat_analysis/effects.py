@@ -44,7 +44,14 @@ from scipy import stats
 
 from ._utils import as_list, check_argument, nearest, require_columns
 from .exceptions import DataError, ParameterError
-from .metrics import METRICS, _period_codes, metric_label, period_start, scale_of, summarize
+from .metrics import (
+    METRICS,
+    _period_codes,
+    metric_label,
+    period_start,
+    scale_of,
+    summarize,
+)
 from .narrative import fmt_change, fmt_p
 
 __all__ = ["campaign_effect", "EffectResult", "Effect", "compare_effects", "campaign_report", "CampaignReport",

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io as _io
 import json
 import re
 from collections.abc import Mapping, Sequence

@@ -290,7 +290,7 @@ def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, mi
     rank_b = np.argsort(np.argsort(-boots[ok], axis=1), axis=1) if ok.any() else None
 
     perf = []
-    for j, d in enumerate(drivers, start=1):
+    for j in range(1, len(columns)):
         v = x[:, j]
         okv = ~np.isnan(v)
         if performance == "mean":

@@ -137,6 +137,9 @@ def bh_adjust(p: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
+_FIELDS = ("n", "sw", "sw2", "s1", "s2")
+
+
 @dataclasses.dataclass(frozen=True)
 class _Stats:
     """Sufficient statistics of one metric for K groups (all arrays of length K).
@@ -159,11 +162,15 @@ class _Stats:
             return np.where(self.n > 0, self.sw**2 / self.sw2, 0.0)
 
     def take(self, idx) -> _Stats:
-        return _Stats(self.kind, *(getattr(self, f)[idx] for f in ("n", "sw", "sw2", "s1", "s2")))
+        return _Stats(self.kind, *(getattr(self, f)[idx] for f in _FIELDS))
+
+    def pooled(self, idx=slice(None), repeat: int = 1) -> _Stats:
+        """The statistics of groups ``idx`` added together (one group, repeated ``repeat`` times)."""
+        return _Stats(self.kind, *(np.full(repeat, getattr(self, f)[idx].sum()) for f in _FIELDS))
 
     def __sub__(self, other: _Stats) -> _Stats:
         """The statistics of the rows in ``self`` but not in ``other`` (e.g. 'the rest')."""
-        return _Stats(self.kind, *(getattr(self, f) - getattr(other, f) for f in ("n", "sw", "sw2", "s1", "s2")))
+        return _Stats(self.kind, *(getattr(self, f) - getattr(other, f) for f in _FIELDS))
 
 
 def _ratio(a, b):
@@ -840,7 +847,7 @@ def compare(
         out["reference"] = keys["period"].to_numpy()[prev[rows]]
     else:
         col = by_list[0]
-        total = _Stats(st.kind, *(np.full(grouped.size, getattr(st, f).sum()) for f in ("n", "sw", "sw2", "s1", "s2")))
+        total = st.pooled(repeat=grouped.size)
         levels = keys[col].astype(object).to_numpy()
         if reference is not None:
             if reference not in set(levels):

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ._utils import as_list
 from .metrics import METRICS, apply_privacy, compare, metric_label, scale_of, summarize
-from .narrative import describe_change, describe_score, fmt_change, fmt_p, fmt_score
+from .narrative import describe_change, describe_score, fmt_change, fmt_score
 from .plots import plot_distribution, plot_scores
 from .report import HTML, _esc, note, table_html
 

@@ -385,9 +385,9 @@ _WORKER_KM = None
 def _worker_init() -> None:
     """Start one kernel per worker process, in the notebooks folder, and keep it for every report."""
     global _WORKER_KM
-    from jupyter_client.manager import KernelManager
-
     from multiprocessing.util import Finalize
+
+    from jupyter_client.manager import KernelManager
 
     km = KernelManager(kernel_name=config.KERNEL_NAME)
     km.start_kernel(cwd=str(config.NOTEBOOK_DIR))

@@ -26,6 +26,7 @@ import pandas as pd
 from ._utils import as_list, check_argument, require_columns
 from .exceptions import DataError, ParameterError
 from .metrics import (
+    _FIELDS,
     FREQS,
     METRICS,
     SUMMARY_COLUMNS,
@@ -73,8 +74,7 @@ def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
                 sigma = np.sqrt(pbar * (1 - pbar) / ne)
                 c, lo, hi = 100 * pbar, 100 * np.clip(pbar - 3 * sigma, 0, 1), 100 * np.clip(pbar + 3 * sigma, 0, 1)
             elif s.kind == "nps":
-                tot = _Stats(s.kind, *(np.array([getattr(s, f).sum()]) for f in ("n", "sw", "sw2", "s1", "s2")))
-                p, d, _ = _nps_parts(tot)
+                p, d, _ = _nps_parts(s.pooled())
                 v = p[0] + d[0] - (p[0] - d[0]) ** 2
                 sigma = 100 * np.sqrt(v / ne)
                 c = 100 * (p[0] - d[0])
@@ -94,7 +94,7 @@ def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
 
 def _rolling(st: _Stats, group: np.ndarray, window: int, ci: float) -> np.ndarray:
     """Score pooled over the last ``window`` periods (sums of sufficient statistics, not mean of means)."""
-    fields = ("n", "sw", "sw2", "s1", "s2")
+    fields = _FIELDS
     out = {f: np.zeros(len(group)) for f in fields}
     for g in np.unique(group):
         rows = np.flatnonzero(group == g)
@@ -293,9 +293,7 @@ def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
         k = _QUARTER[freq]
         if freq in ("W", "M") and len(rows) >= 2 * k:
             last, prev = rows[-k:], rows[-2 * k:-k]
-            a = _Stats(st.kind, *(np.array([getattr(st, f)[last].sum()]) for f in ("n", "sw", "sw2", "s1", "s2")))
-            b = _Stats(st.kind, *(np.array([getattr(st, f)[prev].sum()]) for f in ("n", "sw", "sw2", "s1", "s2")))
-            d = _difference(a, b, ci)
+            d = _difference(st.pooled(last), st.pooled(prev), ci)
             if not np.isnan(d["change"][0]):
                 verb = "up" if d["change"][0] > 0 else "down"
                 sig_word = "a statistically significant" if d["p"][0] < alpha else "not a statistically significant"
