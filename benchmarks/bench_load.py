@@ -13,7 +13,7 @@ from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
 
 ROWS = 1_000_000
 path = OUT / f"load_{ROWS}.csv"
-if not path.exists():
+if not path.exists() or "rating_value" not in path.open().readline():  # (re)write when the generator changed
     print(f"writing {path} ...")
     make_sample(ROWS, seed=7).to_csv(path, index=False)
 

@@ -226,12 +226,17 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
                 schema.check_columns(header, path.name)
                 info["columns_checked"] = True
                 wanted = set(schema.source_columns())
-                numeric = {m.column for m in schema.metrics.values() if not m.labels} | {schema.weight}
+                # identifiers, segments, campaigns, comments, dates and labelled scores stay text ("007" keeps
+                # its zeros); numeric scores, weights and extra columns are typed by the parser
+                textual = ({schema.response_id, schema.comment} | set(schema.segments)
+                           | {c.column for c in schema.campaigns} | {c.group for c in schema.campaigns if c.group}
+                           | ({schema.date.column} if schema.date else set())
+                           | {m.column for m in schema.metrics.values() if m.labels}) - {None}
                 usecols = [r for r, c in zip(header_raw, header) if c in wanted]
-                text = [r for r, c in zip(header_raw, header) if c in wanted and c not in numeric]
+                text = [r for r, c in zip(header_raw, header) if c in textual]
                 few = set(schema.segments) | {c.column for c in schema.campaigns} | {
                     c.group for c in schema.campaigns if c.group} | ({schema.date.column} if schema.date else set())
-                coded = [r for r, c in zip(header_raw, header) if c in few and c not in numeric]
+                coded = [r for r, c in zip(header_raw, header) if c in few]
                 na_values = sorted(set(schema.missing_values) | {""})
             else:
                 usecols, text, coded, na_values = header_raw, header_raw, [], None
@@ -412,8 +417,21 @@ def _text(values: pd.Series) -> pd.Series:
     return values.map(lambda v: None if v is None or _isna(v) else str(v).strip())
 
 
+def _as_number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
 def _is_missing(col: pd.Series, missing: frozenset[str]) -> np.ndarray:
     """True where a cell is NA or, as text, one of the missing-value codes."""
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):  # numbers: compare as numbers
+        mask = col.isna().to_numpy(dtype=bool, copy=True)
+        codes = [float(v) for v in missing if _as_number(v) is not None]
+        if codes:
+            mask |= np.isin(col.to_numpy(dtype=float, na_value=np.nan), codes)
+        return mask
     if pd.api.types.is_string_dtype(col) and col.dtype != object:  # arrow-backed text: vectorised
         return (col.isna() | col.str.strip().isin(missing)).to_numpy(dtype=bool, na_value=True)
     return _on_uniques(col, lambda u: _text(u).map(lambda t: t is None or t in missing).to_numpy(dtype=bool))

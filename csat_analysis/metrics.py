@@ -399,6 +399,27 @@ def _period_label(freq: str):
     return label
 
 
+def _period_offsets(dates: pd.Series, freq: str) -> tuple[np.ndarray, int, int, Any]:
+    """Per-row period offsets from the first period (int32, NaT -> -1), the first code, the span and the labeller.
+
+    The hot path of :func:`summarize`: the period of every calendar day in the
+    data's range is computed once and looked up, without copying the dates.
+    """
+    first, last = dates.min(), dates.max()
+    if pd.isna(first):
+        return np.full(len(dates), -1, dtype=np.int32), 0, 0, _period_label(freq)
+    d0 = np.datetime64(first, "D").astype(np.int64)
+    d1 = np.datetime64(last, "D").astype(np.int64)
+    table, label = _period_codes(pd.Series(np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[ns]")),
+                                 freq)
+    p0 = int(table[0])
+    lookup = np.concatenate([[-1], table - p0]).astype(np.int32)  # slot 0: NaT
+    ns_per_day = 86_400_000_000_000
+    day = dates.to_numpy(dtype="datetime64[ns]").view(np.int64) // ns_per_day
+    idx = np.maximum(day - (d0 - 1), 0)  # NaT (the smallest int64) lands on slot 0
+    return lookup[idx], p0, int(table[-1] - p0 + 1), label
+
+
 def period_start(code: int, freq: str) -> pd.Timestamp:
     """First day of the period with integer ``code`` (see :func:`_period_codes`)."""
     if freq == "M":
@@ -415,7 +436,7 @@ class _Grouped:
     """Groups of a table: a key table (one row per group) and each row's group code."""
 
     keys: pd.DataFrame  # by columns + 'period' (+ '_pcode')
-    codes: np.ndarray  # group index per row, -1 for rows in no group
+    codes: np.ndarray  # group index per row (int64); rows in no group get ``size``, an extra group
     size: int
 
 
@@ -427,7 +448,7 @@ def _groups(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "da
     levels: list[Any] = []
     for col in by:
         cat = data[col] if isinstance(data[col].dtype, pd.CategoricalDtype) else data[col].astype("category")
-        parts.append(np.asarray(cat.cat.codes, dtype=np.int64))
+        parts.append(np.asarray(cat.cat.codes))
         levels.append(cat.cat.categories)
         dims.append(len(cat.cat.categories))
     pcodes = None
@@ -439,17 +460,16 @@ def _groups(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "da
             )
         if not pd.api.types.is_datetime64_any_dtype(data[date]):
             raise DataError(f"Column {date!r} is not a datetime column; load the data with load_responses.")
-        raw, label = _period_codes(data[date], freq)
-        ok = raw >= 0
-        if not ok.any():
+        offsets, p0, span, label = _period_offsets(data[date], freq)
+        if span == 0:
             raise DataError(f"Column {date!r} has no usable dates, so periods ({freq}) cannot be formed.")
-        p0 = raw[ok].min()
-        span = int(raw[ok].max() - p0 + 1)
-        parts.append(np.where(ok, raw - p0, -1))
+        parts.append(offsets)
         dims.append(span)
         pcodes = (p0, span, label)
     if not dims:
         return _Grouped(pd.DataFrame({"period": ["all"]}), np.zeros(n, dtype=np.int64), 1)
+    total = int(np.prod(dims))
+    itype = np.int32 if total < 2**31 - 1 else np.int64
     codes = None
     valid = None
     for part, dim in zip(parts, dims):
@@ -457,10 +477,9 @@ def _groups(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "da
         if neg.any():
             valid = ~neg if valid is None else valid & ~neg
             part = np.where(neg, 0, part)
-        codes = part.astype(np.int64) if codes is None else codes * dim + part
+        codes = part.astype(itype) if codes is None else codes * itype(dim) + part
     if valid is not None:
         codes[~valid] = -1
-    total = int(np.prod(dims))
     present = np.bincount(codes if valid is None else codes[valid], minlength=total) > 0
     if fill_periods and pcodes is not None:
         # keep every period between the first and last for each observed combination of by-keys
@@ -478,7 +497,7 @@ def _groups(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "da
         keys["_pcode"] = pc
     else:
         keys["period"] = "all"
-    remap = np.full(total + 1, -1, dtype=np.int64)  # the last slot maps code -1 to -1
+    remap = np.full(total + 1, len(cells), dtype=np.int64)  # rows in no group (code -1, the last slot) -> extra group
     remap[cells] = np.arange(len(cells))
     row_codes = remap[codes]
     return _Grouped(pd.DataFrame(keys), row_codes, len(cells))
@@ -489,8 +508,9 @@ def _histogram(idx: np.ndarray, base: np.ndarray, size: int, width: int, w1: int
     """Counts, sum of weights and sum of squared weights per (group, score): arrays [size, width].
 
     One ``bincount`` over ``base + score`` where ``base = group * w1``
-    (``w1 > width``); bin ``width`` collects missing answers and the extra
-    group ``size`` the rows outside every group, so no row is filtered first.
+    (``w1 > width``, int64 so that bincount needs no cast); bin ``width``
+    collects missing answers and the extra group ``size`` the rows outside
+    every group, so no row is filtered first.
     """
     cell = base + idx
     total = (size + 1) * w1
@@ -523,15 +543,18 @@ def _metric_stats(data: pd.DataFrame, metrics: list[str], grouped: _Grouped,
                   weights: str | None) -> dict[str, _Stats]:
     w = _weight_values(data, weights)
     out: dict[str, _Stats] = {}
-    hists: dict[str, Any] = {}
     scales = {METRICS[m][0]: scale_of(data, METRICS[m][0]) for m in metrics}
     w1 = max(hi - lo + 2 for lo, hi, _ in scales.values())  # one bin layout for every score column
-    base = np.where(grouped.codes < 0, grouped.size, grouped.codes) * w1
+    base = grouped.codes * w1
+
+    def histogram(col: str):
+        lo, hi, _ = scales[col]
+        return _histogram(_score_index(data, col), base, grouped.size, hi - lo + 1, w1, w)
+
+    hists = {col: histogram(col) for col in scales}
     for m in metrics:
         col = METRICS[m][0]
         lo, hi, top = scales[col]
-        if col not in hists:
-            hists[col] = _histogram(_score_index(data, col), base, grouped.size, hi - lo + 1, w1, w)
         out[m] = _stats_from_histogram(m, hists[col], lo, hi, top)
     return out
 
