@@ -445,8 +445,11 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
     ``nps``/``recommend``/``likelihood``, ``ces``/``effort``); their scale is
     the standard one, widened to 1-7 or 1-10 when the values need it.  A date
     column (``date``, ``*_date``, ``timestamp``), an id (``id``,
-    ``response_id``), ``weight`` and ``comment`` are mapped when present, and
-    text columns with 2-50 distinct values become segments.
+    ``response_id``), ``weight`` and ``comment`` are mapped when present,
+    columns named like names, e-mails or phone numbers are listed as PII,
+    text columns with 2-50 distinct values become segments and other numeric
+    columns are kept as extra columns.  A "rating"
+    running from 0 to 10 is read as NPS (likelihood to recommend).
 
     Raises
     ------
@@ -464,10 +467,15 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
             if values.notna().sum() == 0:
                 continue
             lo, hi = METRIC_DEFAULTS[name]["scale"]
-            vmax = values.max()
-            if name != "nps" and vmax > hi:
+            vmin, vmax = values.min(), values.max()
+            target = name
+            if name == "csat" and vmin == 0 and 7 < vmax <= 10 and "nps" not in metrics:
+                target, lo, hi = "nps", 0, 10  # a 0-10 "rating" is a likelihood-to-recommend scale
+            elif name != "nps" and vmax > hi:
                 hi = 7 if vmax <= 7 else 10
-            metrics[name] = {"column": col, "scale": [lo, hi]}
+            if target in metrics:
+                continue
+            metrics[target] = {"column": col, "scale": [lo, hi]}
             used.add(col)
             break
     if not metrics:
@@ -488,25 +496,32 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
             columns["weight"] = col
         elif key in ("comment", "comments", "verbatim", "feedback") and "comment" not in columns:
             columns["comment"] = col
+        elif re.search(r"(^|_)(name|email|e_mail|phone|mobile|address|ip_address)($|_)", key):
+            columns.setdefault("pii", []).append(col)
         else:
             continue
         used.add(col)
-    segments = []
+    segments, extra = [], []
+    pii = set(columns.get("pii", []))
     for col in cols:
-        if col in used:
+        if col in used or col in pii:
             continue
         values = frame[col]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            extra.append(col)  # other ratings, durations, amounts: kept for drivers and regressions
             continue
         present = values.dropna()
         present = present[present.astype(str).str.strip() != ""]
         if len(present) and pd.to_numeric(present, errors="coerce").notna().mean() > 0.9:
-            continue  # numbers stored as text (CSV): ratings or amounts, not segments
+            extra.append(col)  # numbers stored as text (CSV)
+            continue
         k = values.nunique(dropna=True)
         if 2 <= k <= 50 and k < 0.5 * max(len(values), 1):
             segments.append(col)
     if segments:
         columns["segments"] = segments
+    if extra:
+        columns["extra"] = extra
     raw: dict[str, Any] = {"metrics": metrics}
     if columns:
         raw["columns"] = columns

@@ -338,3 +338,19 @@ def test_windows_1252_byte_beyond_the_sniffed_megabyte(tmp_path):
                                        "metrics": {"csat": "csat"}})
     assert report.rows_kept == 120_001
     assert set(df["city"].cat.categories) == {"Paris", "Orléans"}
+
+
+def test_inference_reads_a_0_to_10_rating_as_nps_and_flags_names_as_pii():
+    raw = pd.DataFrame({"id": ["1", "2", "3", "4"], "rating": [0, 10, 7, 9], "customer_name": ["A", "B", "C", "D"],
+                        "market": ["UK", "US", "UK", "US"]})
+    df, report = load_responses(raw)
+    assert report.schema.metrics["nps"].column == "rating" and "csat" not in report.schema.metrics
+    assert report.schema.pii == ("customer_name",) and "customer_name" not in df.columns
+    assert report.rows_kept == 4
+
+
+def test_bank_export_loads_without_a_schema():
+    folder = realdata("bank_nps_2021")
+    df, report = load_responses(folder / "NPStimeseries Updated.csv")
+    assert report.rows_kept == 5000 and "customer_name" not in df.columns
+    assert (df["date"].dt.month == df["month"]).all()
