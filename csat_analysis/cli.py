@@ -92,9 +92,10 @@ def _parameters(pairs: Sequence[Sequence[str]]) -> dict:
 
 
 def _check_file(path: str | None, what: str) -> None:
+    """A missing data file is a data error (exit 1), a missing schema a bad argument (exit 2)."""
     if path is not None and not Path(path).is_file():
-        raise DataError(f"{what} {path!r} does not exist; check the path.") if what == "Data file" else ParameterError(
-            f"{what} {path!r} does not exist; check the path.")
+        error = DataError if what == "Data file" else ParameterError
+        raise error(f"{what} {path!r} does not exist; check the path.")
 
 
 def _report_results(results) -> int:

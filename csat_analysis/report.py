@@ -25,7 +25,6 @@ import concurrent.futures as cf
 import dataclasses
 import datetime as _dt
 import html
-import json
 import os
 import re
 import time
@@ -538,10 +537,3 @@ td {{ vertical-align: top; }} ul.keys {{ margin: 0; padding-left: 1.1rem; }}
     path.write_text(doc, encoding="utf-8")
     return path
 
-
-def headline_json(results: Sequence[ReportResult]) -> str:
-    """The batch outcome as JSON (for schedulers)."""
-    return json.dumps([
-        {"name": r.name, "ok": r.ok, "html": str(r.html) if r.html else None, "error": r.error,
-         "failed_cell": r.failed_cell, "headline": r.headline} for r in results
-    ], indent=2)
