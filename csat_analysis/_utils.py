@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .exceptions import ParameterError
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataError, ParameterError
 
 __all__: list[str] = []
 
@@ -36,6 +40,28 @@ def as_list(value: Any) -> list:
     if isinstance(value, str):
         return [value]
     return list(value)
+
+
+def numeric_values(data, column: str) -> np.ndarray:
+    """A numeric or boolean column as float (NaN = missing); text that is not a number is a DataError."""
+    col = data[column]
+    if pd.api.types.is_bool_dtype(col):
+        col = col.astype("Float64")
+    elif not pd.api.types.is_numeric_dtype(col):
+        converted = pd.to_numeric(col, errors="coerce")
+        bad = converted.isna() & col.notna()
+        if bad.any():
+            raise DataError(
+                f"Column {column!r} is not numeric (it holds {col[bad].iloc[0]!r}); use rating columns, or map text "
+                "answers to scores with 'labels' in the schema."
+            )
+        col = converted
+    return pd.Series(col).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def slug(text: Any, sep: str = "_") -> str:
+    """Lower-case letters and digits joined by ``sep`` (for column and file names)."""
+    return re.sub(r"[^0-9a-z]+", sep, str(text).strip().casefold()).strip(sep) or "blank"
 
 
 def require_columns(data, columns: Iterable[str], what: str = "column") -> None:

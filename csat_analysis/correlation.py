@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import as_list, check_argument, require_columns
-from .exceptions import DataError, ParameterError
-from .metrics import bh_adjust, summarize
+from ._utils import as_list, check_argument, numeric_values, require_columns
+from .exceptions import ParameterError
+from .metrics import _z, bh_adjust, summarize
 
 __all__ = ["correlate", "correlation_matrix", "correlation_report", "CorrelationReport", "strength",
            "CORRELATION_COLUMNS", "MIN_AGGREGATE_UNITS"]
@@ -44,22 +44,6 @@ LEVELS = ("respondent", "aggregate")
 MIN_AGGREGATE_UNITS = 10
 #: the score aggregated per unit for each score column at the aggregate level
 AGGREGATE_METRIC = {"csat": "csat", "nps": "nps", "ces": "ces"}
-
-
-def _numeric(data: pd.DataFrame, column: str) -> np.ndarray:
-    col = data[column]
-    if pd.api.types.is_bool_dtype(col):
-        return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    if not pd.api.types.is_numeric_dtype(col):
-        converted = pd.to_numeric(col, errors="coerce")
-        bad = converted.isna() & col.notna()
-        if bad.any():
-            raise DataError(
-                f"Column {column!r} is not numeric (it holds {col[bad].iloc[0]!r}); correlate rating columns only, "
-                "or map text answers to scores with 'labels' in the schema."
-            )
-        col = converted
-    return pd.Series(col).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _pair(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, method: str, ci: float) -> dict:
@@ -161,8 +145,7 @@ def correlate(
     """
     check_argument("method", list(METHODS), method)
     check_argument("level", list(LEVELS), level)
-    if not 0 < ci < 1:
-        raise ParameterError(f"The value for `ci` must be between 0 and 1 (e.g. 0.95), but {ci!r} was passed.")
+    _z(ci)  # checks the level
     columns = [c for c in as_list(columns) if c in data.columns]
     if len(columns) < 2:
         raise ParameterError(
@@ -175,7 +158,7 @@ def correlate(
         return _aggregate(data, columns, method, by_list, freq, weights, ci, min_units)
     if freq is not None:
         raise ParameterError("`freq` applies to level='aggregate' (correlating period scores); drop it or set level.")
-    values = {c: _numeric(data, c) for c in columns}
+    values = {c: numeric_values(data, c) for c in columns}
     w = None
     if weights is not None:
         require_columns(data, [weights], "weights column")

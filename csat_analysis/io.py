@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._utils import slug
 from .exceptions import DataError, SchemaError
 from .schema import Schema, infer_schema, read_schema
 
@@ -479,10 +480,6 @@ def _qualtrics_rows(frame: pd.DataFrame) -> int:
     return 0
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(text).strip().casefold()).strip("_") or "blank"
-
-
 def load_responses(
     source: str | Path | pd.DataFrame,
     schema: str | Path | Mapping[str, Any] | Schema | None = None,
@@ -710,7 +707,7 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> dict[str
     if camp.delimiter:
         parts = [[p.strip() for p in t.split(camp.delimiter)] if t is not None else [] for t in texts]
         choices = sorted({p for row, a in zip(parts, absent) if not a for p in row if p})
-        return {f"{camp.name}_{_slug(c)}": column([c in row for row in parts]) for c in choices}
+        return {f"{camp.name}_{slug(c)}": column([c in row for row in parts]) for c in choices}
     folded = [t.casefold() if t is not None else None for t in texts]
     if camp.exposed:
         wanted = {v.casefold() for v in camp.exposed}

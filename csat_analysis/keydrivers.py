@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._utils import as_list, check_argument, require_columns
+from ._utils import as_list, check_argument, numeric_values, require_columns
 from .exceptions import DataError, ParameterError
 
 __all__ = ["drivers", "relative_weights", "shapley_r2", "subset_r2", "DRIVER_COLUMNS", "MAX_SHAPLEY_DRIVERS",
@@ -210,26 +210,9 @@ def drivers(
 _key_drivers = drivers  # driver_report's `drivers` argument shadows the function's name
 
 
-def _numeric_matrix(data: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    cols = []
-    for c in columns:
-        col = data[c]
-        if pd.api.types.is_bool_dtype(col):
-            col = col.astype("Float64")
-        if not pd.api.types.is_numeric_dtype(col):
-            converted = pd.to_numeric(col, errors="coerce")
-            bad = converted.isna() & col.notna()
-            if bad.any():
-                raise DataError(f"Column {c!r} is not numeric (it holds {col[bad].iloc[0]!r}); drivers and the "
-                                "outcome must be rating columns.")
-            col = converted
-        cols.append(pd.Series(col).astype("Float64").to_numpy(dtype=float, na_value=np.nan))
-    return np.column_stack(cols)
-
-
 def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, missing, performance, top_box):
     columns = [outcome, *drivers]
-    x = _numeric_matrix(data, columns)
+    x = np.column_stack([numeric_values(data, c) for c in columns])
     w = None
     if weights:
         w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)

@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 
 from ._utils import as_list
-from .metrics import METRICS, apply_privacy, compare, metric_label, scale_of, summarize
+from .metrics import (
+    METRICS,
+    apply_privacy,
+    bh_adjust,
+    compare,
+    metric_label,
+    scale_of,
+    summarize,
+)
 from .narrative import describe_change, describe_score, fmt_change, fmt_score
 from .plots import plot_distribution, plot_scores
 from .report import HTML, _esc, note, table_html
@@ -235,12 +243,7 @@ def overview(
                                           privacy_min_n=privacy_min_n)
             parts = [compare(data, metric=m, by=col, weights=weights) for m in metrics]
             t = apply_privacy(pd.concat(parts, ignore_index=True), privacy_min_n=privacy_min_n)
-            t["p_adj"] = _bh(t["p"])
+            t["p_adj"] = bh_adjust(t["p"].to_numpy(dtype=float))
             tests[col] = t
     return Overview(data, metrics, freq, head, changes, segments, tests, alpha, privacy_min_n, min_n)
 
-
-def _bh(p: pd.Series) -> pd.Series:
-    from .metrics import bh_adjust
-
-    return pd.Series(bh_adjust(p.to_numpy(dtype=float)), index=p.index)

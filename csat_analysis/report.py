@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 from . import config
-from ._utils import nearest
+from ._utils import nearest, slug
 from .exceptions import DataError, ParameterError, ReportError
 
 __all__ = [
@@ -250,7 +250,8 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
     return out
 
 
-def _check_parameters(path: Path, parameters: Mapping[str, Any]) -> None:
+def _check_parameters(path: Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Reject parameters the notebook does not declare; return the declared defaults."""
     declared = notebook_parameters(path)
     for name in parameters:
         if name not in declared:
@@ -258,10 +259,7 @@ def _check_parameters(path: Path, parameters: Mapping[str, Any]) -> None:
                 f"Notebook {path.stem!r} has no parameter {name!r}; it declares {sorted(declared)}."
                 f"{nearest(name, declared)}"
             )
-
-
-def _slug(value: Any) -> str:
-    return re.sub(r"[^0-9A-Za-z]+", "-", str(value)).strip("-").lower() or "blank"
+    return declared
 
 
 def _find_headline(nb) -> dict[str, Any]:
@@ -349,7 +347,7 @@ def run_report(
     elif schema is not None:
         params["schema_path"] = str(Path(schema).resolve())
     params.update(parameters or {})
-    _check_parameters(path, params)
+    defaults = _check_parameters(path, params)
     out_dir = Path(out or config.REPORT_DIR)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = name or path.stem
@@ -368,7 +366,7 @@ def run_report(
     except Exception as exc:  # kernel failed to start, notebook unreadable, ...
         raise ReportError(f"Report {name!r} could not be executed: {type(exc).__name__}: {exc}") from None
     cell, error = _first_error(nb)
-    nb.metadata["csat_title"] = str(params.get("title") or notebook_parameters(path).get("title") or name)
+    nb.metadata["csat_title"] = str(params.get("title") or defaults.get("title") or name)
     html_path = to_html(nb, out_dir / f"{name}.html")
     return ReportResult(name=name, notebook=path.stem, ipynb=ipynb, html=html_path, ok=error is None,
                         seconds=time.perf_counter() - t0, error=error, failed_cell=cell,
@@ -453,7 +451,7 @@ def run_batch(
     out_dir = Path(out or config.REPORT_DIR)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [{"notebook": str(path), "parameters": {**base, "segment": v}, "out": str(out_dir),
-             "name": f"{path.stem}-{_slug(v)}"} for v in values]
+             "name": f"{path.stem}-{slug(v, sep='-')}"} for v in values]
     results = sorted(_run_jobs(jobs, workers, f"{path.stem} by {by}", progress), key=lambda r: r.name)
     write_index(results, out_dir, title=f"{path.stem} reports by {by}")
     return results
