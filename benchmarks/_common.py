@@ -13,13 +13,19 @@ OUT.mkdir(exist_ok=True)
 
 def best_of(fn, repeat: int = 3) -> float:
     """Best wall time of ``repeat`` runs (seconds)."""
-    times = []
+    return best_of_each(fn, repeat=repeat)[0]
+
+
+def best_of_each(*fns, repeat: int = 5) -> list[float]:
+    """Best wall time of each function, their runs interleaved so machine drift hits all alike."""
+    best = [float("inf")] * len(fns)
     for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for i, fn in enumerate(fns):
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return best
 
 
 def peak_rss_mb() -> float:

@@ -31,6 +31,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from ._utils import slug
 from .exceptions import DataError, SchemaError
@@ -262,9 +265,6 @@ def _read_csv(path: Path, encoding: str, sep: str, usecols: list[str], text: lis
     per-value work runs once per distinct value; ``na_values`` (None: nothing
     is missing) are read as missing by the parser.
     """
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
     try:
         table = pcsv.read_csv(
             path,
@@ -418,6 +418,72 @@ def _text(values: pd.Series) -> pd.Series:
     return values.map(lambda v: None if v is None or _isna(v) else str(v).strip())
 
 
+def _text_column(raw: pd.Series, missing: frozenset[str]) -> tuple[pd.Series, np.ndarray]:
+    """Identifier / comment text, stripped, with missing codes as NA; also returns the missing mask."""
+    if not (isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow"):
+        raw = raw.map(lambda v: None if _isna(v) else str(v)).astype(pd.StringDtype("pyarrow"))
+    text = pc.utf8_trim_whitespace(pa.chunked_array(pa.array(raw.array)))
+    absent = pc.or_kleene(pc.is_null(text), pc.is_in(text, value_set=pa.array(sorted(missing), pa.string())))
+    mask = absent.to_numpy(zero_copy_only=False).astype(bool)
+    if mask.any():
+        text = pc.if_else(absent, pa.scalar(None, pa.string()), text)
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index), mask
+
+
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9))
+
+
+def _hash_text(strings: pa.ChunkedArray, max_bytes: int = 64) -> np.ndarray | None:
+    """A 64-bit hash of each ASCII string (its length and first ``max_bytes`` bytes), vectorised.
+
+    The strings are padded to one width of whole 8-byte words, so their bytes
+    form an n x width block that numpy reads as integers without copying.
+    Only used to find *candidate* repeats, which are then compared exactly:
+    collisions cost time, never correctness.  None when some string is not
+    ASCII.
+    """
+    arr = strings.combine_chunks().fill_null("")
+    if not pc.all(pc.string_is_ascii(arr)).as_py():
+        return None
+    lengths = pc.binary_length(arr).to_numpy().astype(np.uint64)
+    longest = int(lengths.max(initial=0))
+    width = -(-min(longest, max_bytes) // 8) * 8  # whole 8-byte words
+    if width and (longest > width or (lengths != width).any()):
+        arr = pc.utf8_rpad(pc.utf8_slice_codeunits(arr, 0, width), width=width, padding="\0")
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+    start = int(offsets[arr.offset]) if width else 0
+    data = np.frombuffer(arr.buffers()[2] or b"", dtype=np.uint8)[start:start + len(arr) * width]
+    words = data.view("<u8").reshape(len(arr), width // 8)  # every string is now ``width`` bytes
+    h = lengths * _MIX[0]
+    for word in words.T:
+        h = (h ^ word) * _MIX[1]
+        h ^= h >> np.uint64(31)
+    return h
+
+
+def _repeated(ids: pd.Series, among: np.ndarray) -> np.ndarray:
+    """True for rows of ``among`` whose id already occurred in an earlier row of ``among``."""
+    rows = np.flatnonzero(among)
+    out = np.zeros(len(ids), dtype=bool)
+    if len(rows) < 2:
+        return out
+    strings = pa.chunked_array(pa.array(ids.array))
+    if len(rows) < len(ids):
+        strings = strings.take(pa.array(rows))
+    if pc.all(pc.less(strings[:-1], strings[1:])).as_py():  # exports in id order: unique by one comparison
+        return out
+    hashes = _hash_text(strings)
+    if hashes is None:  # non-ASCII ids: compare them directly
+        candidates = rows
+    else:
+        hashes = pd.Index(hashes)
+        if hashes.is_unique:
+            return out
+        candidates = rows[hashes.duplicated(keep=False)]
+    out[candidates] = ids.iloc[candidates].duplicated(keep="first").to_numpy()
+    return out
+
+
 def _as_number(text: str) -> float | None:
     try:
         return float(text)
@@ -433,7 +499,7 @@ def _is_missing(col: pd.Series, missing: frozenset[str]) -> np.ndarray:
         if codes:
             mask |= np.isin(col.to_numpy(dtype=float, na_value=np.nan), codes)
         return mask
-    if pd.api.types.is_string_dtype(col) and col.dtype != object:  # arrow-backed text: vectorised
+    if pd.api.types.is_string_dtype(col) and col.dtype != object and not isinstance(col.dtype, pd.CategoricalDtype):
         return (col.isna() | col.str.strip().isin(missing)).to_numpy(dtype=bool, na_value=True)
     return _on_uniques(col, lambda u: _text(u).map(lambda t: t is None or t in missing).to_numpy(dtype=bool))
 
@@ -441,9 +507,8 @@ def _is_missing(col: pd.Series, missing: frozenset[str]) -> np.ndarray:
 def _scores(raw: pd.Series, missing: np.ndarray, spec) -> tuple[pd.Series, dict[str, np.ndarray]]:
     """Convert one score column; return nullable Int64 scores and masks of bad values."""
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        numeric = pd.to_numeric(raw, errors="coerce").astype("Float64")
         unknown = np.zeros(len(raw), dtype=bool)
-        values = numeric.to_numpy(dtype=float, na_value=np.nan)
+        values = raw.to_numpy(dtype=float, na_value=np.nan)
     else:
         def parse(uniques: pd.Series) -> np.ndarray:
             text = _text(uniques)
@@ -460,11 +525,8 @@ def _scores(raw: pd.Series, missing: np.ndarray, spec) -> tuple[pd.Series, dict[
     non_integer = present & (values != np.round(values))
     out_of_range = present & ~non_integer & ((values < lo) | (values > hi))
     good = present & ~non_integer & ~out_of_range & ~missing
-    result = pd.array(np.where(good, values, 0).astype("int64"), dtype="Int64")
-    result[~good] = pd.NA
-    if not spec.higher_is_better:
-        result = (lo + hi) - result
-    return pd.Series(result, index=raw.index), {
+    scores = np.where(good, values if spec.higher_is_better else (lo + hi) - values, 0).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(scores, ~good), index=raw.index), {
         "unknown_label": unknown,
         "out_of_range": out_of_range,
         "non_integer": non_integer,
@@ -599,12 +661,10 @@ def load_responses(
     # ids ------------------------------------------------------------------
     if sch.response_id:
         raw = frame[sch.response_id]
-        missing = _is_missing(raw, missing_codes)
-        ids = raw.astype("string").str.strip()
+        ids, missing = _text_column(raw, missing_codes)
         ledger.exclude(missing, "missing_id", sch.response_id, raw)
         # an id duplicates only among rows still kept, so an excluded first copy does not evict the second
-        dup = pd.Series(ids.where(ledger.kept)).duplicated(keep="first").to_numpy() & ledger.kept & ~missing
-        ledger.exclude(dup, "duplicate_id", sch.response_id, raw)
+        ledger.exclude(_repeated(ids, ledger.kept), "duplicate_id", sch.response_id, raw)
         out["response_id"] = ids
     else:
         out["response_id"] = pd.Series([f"r{i + 1}" for i in range(n)], index=frame.index, dtype="string")
@@ -621,8 +681,7 @@ def load_responses(
     for col in sch.segments:
         out[col] = _category(frame[col], missing_codes)
     if sch.comment:
-        raw = frame[sch.comment]
-        out["comment"] = raw.astype("string").mask(_is_missing(raw, missing_codes))
+        out["comment"] = _text_column(frame[sch.comment], missing_codes)[0]
     for col in sch.extra:
         out[col] = _extra_column(frame[col], missing_codes)
     for camp in sch.campaigns:
@@ -633,9 +692,14 @@ def load_responses(
     order = ["response_id"] + (["date"] if "date" in out else []) + list(sch.metrics)
     order += [c for c in out if c not in order]
     result = pd.DataFrame({c: out[c] for c in order}, index=frame.index)
-    result = result.loc[kept].reset_index(drop=True)
-    for col in sch.segments:
-        result[col] = result[col].cat.remove_unused_categories()
+    if not kept.all():
+        result = result.loc[kept]
+        for col in {*sch.segments, *(c.group for c in sch.campaigns if c.group)}:
+            codes = result[col].cat.codes.to_numpy()
+            used = np.bincount(codes[codes >= 0], minlength=len(result[col].cat.categories)) > 0
+            if not used.all():
+                result[col] = result[col].cat.remove_categories(result[col].cat.categories[~used])
+    result = result.reset_index(drop=True)
     result.attrs["schema"] = sch.to_dict()
     result.attrs["source"] = name
 
@@ -693,16 +757,13 @@ def _category(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
 
 def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> dict[str, pd.Series]:
     """Boolean exposure column(s) of one campaign, computed once per distinct answer."""
-    miss = _is_missing(raw, missing)
     codes, uniques = _codes(raw)
     texts = [None if _isna(u) else str(u).strip() for u in uniques]
-    absent = np.array([t is None or t in missing for t in texts] + [True])  # last: NA cells
+    absent = np.array([t is None or t in missing for t in texts] + [True])[codes]  # code -1 (last): NA cells
 
     def column(flags: list[bool]) -> pd.Series:
-        table = np.array(list(flags) + [False])
-        values = pd.array(table[codes], dtype="boolean")
-        values[absent[codes] | miss] = pd.NA
-        return pd.Series(values, index=raw.index)
+        values = np.array(list(flags) + [False])[codes]
+        return pd.Series(pd.arrays.BooleanArray(values, absent.copy()), index=raw.index)
 
     if camp.delimiter:
         parts = [[p.strip() for p in t.split(camp.delimiter)] if t is not None else [] for t in texts]

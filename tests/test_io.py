@@ -354,3 +354,41 @@ def test_bank_export_loads_without_a_schema():
     df, report = load_responses(folder / "NPStimeseries Updated.csv")
     assert report.rows_kept == 5000 and "customer_name" not in df.columns
     assert (df["date"].dt.month == df["month"]).all()
+
+
+def test_quoted_line_breaks_across_parser_blocks(tmp_path):
+    # ~2.5 MB: pyarrow splits it into 1 MB blocks, and a boundary falls inside a quoted comment.  pyarrow's
+    # faster line-split mode (newlines_in_values=False, as in a bare read_csv) silently yields a ghost row here.
+    rng = np.random.default_rng(3)
+    comments = np.array(['"Slow app,\nthen fine"', "ok", '"line one\n\n3,5,ghost row"', '"a ""quoted"" word"'])
+    n = 100_000
+    picks = rng.integers(0, len(comments), n)
+    body = "".join(f"{i},{i % 5 + 1},{comments[k]}\n" for i, k in enumerate(picks))
+    path = tmp_path / "multiline.csv"
+    path.write_text("id,csat,comment\n" + body)
+    df, report = load_responses(path, {"columns": {"response_id": "id", "comment": "comment"}, "metrics": {"csat": "csat"}})
+    assert report.rows_read == n and report.rows_kept == n
+    expected = pd.Series(comments[picks]).str.strip('"').str.replace('""', '"')
+    assert df["comment"].tolist() == expected.tolist()
+    assert df["csat"].tolist() == [i % 5 + 1 for i in range(n)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab é7 -") + ["😀"]), max_size=12), min_size=1, max_size=40),
+       st.data())
+def test_duplicate_ids_match_pandas(ids, data):
+    from csat_analysis.io import _repeated, _text_column
+
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids))))
+    text, missing = _text_column(pd.Series(ids, dtype=object), frozenset({""}))
+    among = keep & ~missing
+    expected = text.where(among).duplicated(keep="first").to_numpy() & among
+    assert (_repeated(text, among) == expected).all()
+
+
+def test_duplicate_ids_beyond_the_hashed_prefix_are_compared_exactly():
+    from csat_analysis.io import _repeated
+
+    prefix = "x" * 70  # the hash reads 64 bytes, so these all collide and must be compared as strings
+    ids = pd.Series([prefix + s for s in "abcab"] + ["short"], dtype=pd.StringDtype("pyarrow"))
+    assert _repeated(ids, np.ones(6, dtype=bool)).tolist() == [False, False, False, True, True, False]
