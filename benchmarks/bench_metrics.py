@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
-from _common import best_of
+from _common import best_of, best_of_each
 
 from csat_analysis import summarize
 
@@ -62,7 +62,7 @@ def polars():
                  pl.col("ces").sum().alias("s"), (pl.col("ces").cast(pl.Int64) ** 2).sum().alias("ss")))
 
 
-t_ours, t_duck, t_polars = best_of(ours), best_of(duck), best_of(polars)
+t_ours, t_duck, t_polars = best_of_each(ours, duck, polars)
 small = frame.sample(1_000_000, random_state=0)
 
 

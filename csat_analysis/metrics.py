@@ -297,8 +297,14 @@ def _score_index(data: pd.DataFrame, column: str) -> np.ndarray:
     if pd.api.types.is_bool_dtype(col):
         _non_numeric(col, column)
     if pd.api.types.is_integer_dtype(col):
-        missing = col.isna().to_numpy(dtype=bool) if col.hasnans else None
+        nullable = not isinstance(col.dtype, np.dtype)  # numpy integers cannot hold a missing value
+        missing = col.isna().to_numpy(dtype=bool) if nullable and col.hasnans else None
         v = col.to_numpy(dtype=np.int64, na_value=lo) if missing is not None else col.to_numpy()
+        if len(v) and lo <= v.min() and v.max() <= hi:  # the usual case: two quick passes, no mask
+            idx = np.subtract(v, lo, dtype=np.int8 if width < 127 else np.int32, casting="unsafe")
+            if missing is not None:
+                idx[missing] = width
+            return idx
         bad = (v < lo) | (v > hi)
     else:
         if not pd.api.types.is_numeric_dtype(col):
@@ -399,27 +405,6 @@ def _period_label(freq: str):
     return label
 
 
-def _period_offsets(dates: pd.Series, freq: str) -> tuple[np.ndarray, int, int, Any]:
-    """Per-row period offsets from the first period (int32, NaT -> -1), the first code, the span and the labeller.
-
-    The hot path of :func:`summarize`: the period of every calendar day in the
-    data's range is computed once and looked up, without copying the dates.
-    """
-    first, last = dates.min(), dates.max()
-    if pd.isna(first):
-        return np.full(len(dates), -1, dtype=np.int32), 0, 0, _period_label(freq)
-    d0 = np.datetime64(first, "D").astype(np.int64)
-    d1 = np.datetime64(last, "D").astype(np.int64)
-    table, label = _period_codes(pd.Series(np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[ns]")),
-                                 freq)
-    p0 = int(table[0])
-    lookup = np.concatenate([[-1], table - p0]).astype(np.int32)  # slot 0: NaT
-    ns_per_day = 86_400_000_000_000
-    day = dates.to_numpy(dtype="datetime64[ns]").view(np.int64) // ns_per_day
-    idx = np.maximum(day - (d0 - 1), 0)  # NaT (the smallest int64) lands on slot 0
-    return lookup[idx], p0, int(table[-1] - p0 + 1), label
-
-
 def period_start(code: int, freq: str) -> pd.Timestamp:
     """First day of the period with integer ``code`` (see :func:`_period_codes`)."""
     if freq == "M":
@@ -431,97 +416,191 @@ def period_start(code: int, freq: str) -> pd.Timestamp:
     return pd.Timestamp(np.datetime64(int(code) * 7 - 3, "D"))
 
 
+_NS_PER_DAY = 86_400_000_000_000
+_MAX_FINE_CELLS = 1 << 18  # day x segment cells; beyond, rows are counted per period instead of per day
+_BLOCK = 1 << 18  # rows per block: each block's intermediate arrays stay in the CPU cache
+
+
 @dataclasses.dataclass
 class _Grouped:
-    """Groups of a table: a key table (one row per group) and each row's group code."""
+    """The groups of a table: one key row (by columns, ``period``, ``_pcode``) per group."""
 
-    keys: pd.DataFrame  # by columns + 'period' (+ '_pcode')
-    codes: np.ndarray  # group index per row (int64); rows in no group get ``size``, an extra group
+    keys: pd.DataFrame
     size: int
+
+
+@dataclasses.dataclass
+class _Cells:
+    """Where each row is counted: its segment cell and, with a frequency, its calendar day.
+
+    Counting happens per such *fine cell*; the histograms of the few thousand
+    fine cells are then folded into groups (periods), so the per-row work does
+    not depend on the period length.  Row codes are made block by block in
+    :meth:`codes`, which keeps the arrays of each step in the CPU cache.
+    """
+
+    n: int
+    by: list[str]
+    dims: list[int]
+    levels: list[Any]
+    segment: np.ndarray | None  # per row: segment cell, negative if a segment value is missing
+    stamps: np.ndarray | None  # per row: the date as int64 nanoseconds (None without freq)
+    first_day: int
+    day_period: np.ndarray  # per fine day: its period offset (a single 0 without freq)
+    nperiods: int
+    period_codes: tuple[int, Any] | None  # (first period code, labeller) with freq
+    by_period: bool = False  # too many fine cells: rows go straight to periods
+    some_invalid: bool = False  # some rows have NaT or a missing segment
+
+    @property
+    def ncell(self) -> int:
+        return int(np.prod(self.dims)) if self.dims else 1
+
+    @property
+    def size(self) -> int:
+        """Number of fine cells; rows in no group get code ``size``."""
+        return (self.nperiods if self.by_period else len(self.day_period)) * self.ncell
+
+    def codes(self, start: int, stop: int, stride: int = 1) -> np.ndarray:
+        """``stride`` x the fine cell of rows ``start:stop`` (int64; ``stride * size`` for rows in no group)."""
+        if self.stamps is None:
+            out = self.segment[start:stop].astype(np.int64) if self.segment is not None else np.zeros(stop - start, np.int64)
+        else:
+            stamps = self.stamps[start:stop]
+            out = stamps // _NS_PER_DAY
+            out -= self.first_day
+            if self.some_invalid:
+                nat = stamps == np.iinfo(np.int64).min
+                out[nat] = 0
+            if self.by_period:
+                out = self.day_period[out]
+            if self.segment is not None:
+                out *= self.ncell
+                out += self.segment[start:stop]
+        if stride != 1:
+            out *= stride
+        if self.some_invalid:
+            bad = nat if self.stamps is not None else np.zeros(len(out), dtype=bool)
+            if self.segment is not None:
+                bad |= self.segment[start:stop] < 0
+            out[bad] = self.size * stride
+        return out
+
+
+def _segment_cells(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray | None, list[int], list[Any]]:
+    """Each row's segment cell (row-major over the ``by`` columns' categories; negative if any is missing).
+
+    One column keeps its categorical codes as they are (often int8), so the
+    per-row work that follows reads as few bytes as possible.
+    """
+    cell, dims, levels = None, [], []
+    for col in by:
+        cat = data[col] if isinstance(data[col].dtype, pd.CategoricalDtype) else data[col].astype("category")
+        part = np.asarray(cat.cat.codes)
+        levels.append(cat.cat.categories)
+        dims.append(len(cat.cat.categories))
+        if cell is None:
+            cell = part
+        else:
+            missing = (cell < 0) | (part < 0)
+            cell = cell.astype(np.int64) * dims[-1] + part
+            cell[missing] = -1
+    return cell, dims, levels
+
+
+def _cells(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "date") -> _Cells:
+    """The fine cells of a table grouped by segment columns and (with ``freq``) period."""
+    segment, dims, levels = _segment_cells(data, by)
+    invalid = segment is not None and len(segment) and segment.min() < 0
+    cells = _Cells(len(data), by, dims, levels, segment, None, 0, np.zeros(1, dtype=np.int64), 1, None,
+                   some_invalid=bool(invalid))
+    if freq is None:
+        return cells
+    if date not in data.columns:
+        raise ParameterError(
+            f"`freq={freq!r}` needs a date column, but the data has no {date!r} column; map one under "
+            "columns.date in the schema."
+        )
+    if not pd.api.types.is_datetime64_any_dtype(data[date]):
+        raise DataError(f"Column {date!r} is not a datetime column; load the data with load_responses.")
+    stamps = data[date].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    nat = np.iinfo(np.int64).min
+    first = stamps.min() if len(stamps) else nat
+    if first == nat:
+        valid = stamps[stamps != nat]
+        if not len(valid):
+            raise DataError(f"Column {date!r} has no usable dates, so periods ({freq}) cannot be formed.")
+        first, cells.some_invalid = valid.min(), True
+    d0, d1 = int(first // _NS_PER_DAY), int(stamps.max() // _NS_PER_DAY)
+    table, label = _period_codes(pd.Series(np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[ns]")),
+                                 freq)
+    p0 = int(table[0])
+    cells.stamps, cells.first_day, cells.day_period = stamps, d0, table - p0
+    cells.nperiods, cells.period_codes = int(table[-1] - p0 + 1), (p0, label)
+    cells.by_period = len(table) * cells.ncell > _MAX_FINE_CELLS
+    return cells
+
+
+def _fold(cells: _Cells, rows: np.ndarray, fill_periods: bool = False) -> tuple[_Grouped, np.ndarray]:
+    """Groups from the rows counted per fine cell, and the group of each fine cell (``size`` for none).
+
+    A group exists when it has rows; with ``fill_periods`` every segment cell
+    that has rows gets every period from the data's first to its last.
+    Without segments and periods the single group always exists.
+    """
+    ncell, nperiods = cells.ncell, cells.nperiods
+    day_period = np.arange(nperiods) if cells.by_period else cells.day_period
+    grid = (np.arange(ncell)[None, :] * nperiods + day_period[:, None]).ravel()  # fine cell -> segment x period
+    present = np.zeros(ncell * nperiods, dtype=bool)
+    present[grid[rows[:cells.size] > 0]] = True
+    if fill_periods and cells.period_codes is not None:
+        present = np.repeat(present.reshape(ncell, nperiods).any(1), nperiods)
+    if not cells.by and cells.period_codes is None:
+        present[:] = True
+    groups = np.flatnonzero(present)
+    unr = np.unravel_index(groups, [*cells.dims, nperiods])
+    keys: dict[str, Any] = {col: pd.Categorical.from_codes(unr[i], categories=cells.levels[i])
+                            for i, col in enumerate(cells.by)}
+    if cells.period_codes is not None:
+        p0, label = cells.period_codes
+        keys["period"] = [label(c) for c in unr[-1] + p0]
+        keys["_pcode"] = unr[-1] + p0
+    else:
+        keys["period"] = ["all"] * len(groups)
+    remap = np.full(ncell * nperiods, len(groups), dtype=np.int64)
+    remap[groups] = np.arange(len(groups))
+    return _Grouped(pd.DataFrame(keys), len(groups)), np.append(remap[grid], len(groups))
 
 
 def _groups(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "date",
             fill_periods: bool = False) -> _Grouped:
-    n = len(data)
-    dims: list[int] = []
-    parts: list[np.ndarray] = []
-    levels: list[Any] = []
-    for col in by:
-        cat = data[col] if isinstance(data[col].dtype, pd.CategoricalDtype) else data[col].astype("category")
-        parts.append(np.asarray(cat.cat.codes))
-        levels.append(cat.cat.categories)
-        dims.append(len(cat.cat.categories))
-    pcodes = None
-    if freq is not None:
-        if date not in data.columns:
-            raise ParameterError(
-                f"`freq={freq!r}` needs a date column, but the data has no {date!r} column; map one under "
-                "columns.date in the schema."
-            )
-        if not pd.api.types.is_datetime64_any_dtype(data[date]):
-            raise DataError(f"Column {date!r} is not a datetime column; load the data with load_responses.")
-        offsets, p0, span, label = _period_offsets(data[date], freq)
-        if span == 0:
-            raise DataError(f"Column {date!r} has no usable dates, so periods ({freq}) cannot be formed.")
-        parts.append(offsets)
-        dims.append(span)
-        pcodes = (p0, span, label)
-    if not dims:
-        return _Grouped(pd.DataFrame({"period": ["all"]}), np.zeros(n, dtype=np.int64), 1)
-    total = int(np.prod(dims))
-    itype = np.int32 if total < 2**31 - 1 else np.int64
-    codes = None
-    valid = None
-    for part, dim in zip(parts, dims):
-        neg = part < 0
-        if neg.any():
-            valid = ~neg if valid is None else valid & ~neg
-            part = np.where(neg, 0, part)
-        codes = part.astype(itype) if codes is None else codes * itype(dim) + part
-    if valid is not None:
-        codes[~valid] = -1
-    present = np.bincount(codes if valid is None else codes[valid], minlength=total) > 0
-    if fill_periods and pcodes is not None:
-        # keep every period between the first and last for each observed combination of by-keys
-        shaped = present.reshape(-1, dims[-1])
-        present = np.repeat(shaped.any(axis=1, keepdims=True), dims[-1], axis=1).ravel()
-    cells = np.flatnonzero(present)
-    unr = np.unravel_index(cells, dims) if dims else ()
-    keys = {}
-    for i, col in enumerate(by):
-        keys[col] = pd.Categorical.from_codes(unr[i], categories=levels[i])
-    if pcodes is not None:
-        p0, span, label = pcodes
-        pc = unr[-1] + p0
-        keys["period"] = [label(c) for c in pc]
-        keys["_pcode"] = pc
-    else:
-        keys["period"] = "all"
-    remap = np.full(total + 1, len(cells), dtype=np.int64)  # rows in no group (code -1, the last slot) -> extra group
-    remap[cells] = np.arange(len(cells))
-    row_codes = remap[codes]
-    return _Grouped(pd.DataFrame(keys), row_codes, len(cells))
+    """The groups alone (no scores counted)."""
+    cells = _cells(data, by, freq, date)
+    return _fold(cells, np.bincount(cells.codes(0, cells.n), minlength=cells.size + 1), fill_periods)[0]
 
 
-def _histogram(idx: np.ndarray, base: np.ndarray, size: int, width: int, w1: int,
-               w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts, sum of weights and sum of squared weights per (group, score): arrays [size, width].
+def _count(cells: _Cells, bins: dict[str, np.ndarray], widths: dict[str, int],
+           w: np.ndarray | None) -> dict[str, list[np.ndarray]]:
+    """Per score column, per fine cell and score bin: counts (and with weights, sums of w and w**2).
 
-    One ``bincount`` over ``base + score`` where ``base = group * w1``
-    (``w1 > width``, int64 so that bincount needs no cast); bin ``width``
-    collects missing answers and the extra group ``size`` the rows outside
-    every group, so no row is filtered first.
+    ``bins[col]`` holds each row's bin (``widths[col] - 1`` for a missing
+    answer).  Block by block, one ``bincount`` per column over
+    ``fine cell * stride + bin`` (int64, so bincount needs no cast).  The last
+    fine cell collects the rows outside every group, so no row is filtered.
     """
-    cell = base + idx
-    total = (size + 1) * w1
-
-    def count(weights=None):
-        return np.bincount(cell, weights=weights, minlength=total).reshape(size + 1, w1)[:size, :width].astype(float)
-
-    counts = count()
-    if w is None:
-        return counts, counts, counts
-    return counts, count(w), count(w * w)
+    stride = max(widths.values())
+    length = (cells.size + 1) * stride
+    out = {col: [np.zeros(length) for _ in range(1 if w is None else 3)] for col in bins}
+    for start in range(0, max(cells.n, 1), _BLOCK):
+        stop = min(start + _BLOCK, cells.n)
+        base = cells.codes(start, stop, stride)
+        cell = np.empty_like(base)
+        weights = () if w is None else (w[start:stop], w[start:stop] ** 2)
+        for col, idx in bins.items():
+            np.add(base, idx[start:stop], out=cell)
+            for acc, wt in zip(out[col], (None, *weights)):
+                acc += np.bincount(cell, weights=wt, minlength=length)
+    return {col: [h.reshape(cells.size + 1, stride)[:, :widths[col]] for h in hists] for col, hists in out.items()}
 
 
 def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int) -> _Stats:
@@ -539,24 +618,28 @@ def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int) -> 
     return _Stats(kind, n, tw, tw2, s1, s2)
 
 
-def _metric_stats(data: pd.DataFrame, metrics: list[str], grouped: _Grouped,
-                  weights: str | None) -> dict[str, _Stats]:
+def _grouped_stats(data: pd.DataFrame, metrics: list[str], by: list[str], freq: str | None, date: str = "date",
+                   weights: str | None = None, fill_periods: bool = False) -> tuple[_Grouped, dict[str, _Stats]]:
+    """The groups and each metric's sufficient statistics per group: the one pass behind every estimate."""
     w = _weight_values(data, weights)
-    out: dict[str, _Stats] = {}
+    cells = _cells(data, by, freq, date)
     scales = {METRICS[m][0]: scale_of(data, METRICS[m][0]) for m in metrics}
-    w1 = max(hi - lo + 2 for lo, hi, _ in scales.values())  # one bin layout for every score column
-    base = grouped.codes * w1
+    fine = _count(cells, {col: _score_index(data, col) for col in scales},
+                  {col: hi - lo + 2 for col, (lo, hi, _) in scales.items()}, w)
+    grouped, fold = _fold(cells, next(iter(fine.values()))[0].sum(1), fill_periods)
 
-    def histogram(col: str):
-        lo, hi, _ = scales[col]
-        return _histogram(_score_index(data, col), base, grouped.size, hi - lo + 1, w1, w)
+    def folded(hist: np.ndarray) -> np.ndarray:  # fine cells -> groups, without the missing-answer bin
+        out = np.zeros((grouped.size + 1, hist.shape[1]))
+        np.add.at(out, fold, hist)
+        return out[:-1, :-1]
 
-    hists = {col: histogram(col) for col in scales}
+    stats = {}
     for m in metrics:
         col = METRICS[m][0]
         lo, hi, top = scales[col]
-        out[m] = _stats_from_histogram(m, hists[col], lo, hi, top)
-    return out
+        hists = [folded(h) for h in fine[col]]
+        stats[m] = _stats_from_histogram(m, hists * 3 if len(hists) == 1 else hists, lo, hi, top)
+    return grouped, stats
 
 
 # --------------------------------------------------------------------------- public API
@@ -604,8 +687,7 @@ def _one(metric: str, data, column: str, weights, ci: float, ci_method: str, top
         lo, hi, _ = scale_of(frame, score_col)
         frame = frame.copy()
         frame.attrs = {"schema": {"metrics": {score_col: {"scale": [lo, hi], "top_box": top_box}}}}
-    grouped = _Grouped(pd.DataFrame({"period": ["all"]}), np.zeros(len(frame), dtype=np.int64), 1)
-    st = _metric_stats(frame, [metric], grouped, weights)[metric]
+    st = _grouped_stats(frame, [metric], [], None, weights=weights)[1][metric]
     est = _estimate(st, ci, ci_method)
     shares = None
     if metric == "nps":
@@ -746,9 +828,10 @@ def summarize(
 
     Notes
     -----
-    One vectorised pass builds a weighted score histogram per group
-    (``numpy.bincount``); counts, sums, sums of squares and sums of
-    (squared) weights follow from it, and every interval from those.
+    One vectorised pass over the rows builds a weighted score histogram per
+    segment and calendar day (``numpy.bincount``, in cache-sized blocks);
+    those are folded into the groups, and counts, sums, sums of squares and
+    sums of (squared) weights follow, and every interval from those.
 
     Examples
     --------
@@ -767,8 +850,7 @@ def summarize(
         check_argument("freq", FREQS, freq)
     require_columns(data, by, "segment column")
     metrics = [m for m in metrics if METRICS[m][0] in data.columns] or _missing_scores(data, metrics)
-    grouped = _groups(data, by, freq, date)
-    return _summary_table(data, metrics, grouped, weights, ci, ci_method, min_n, by).drop(columns="_pcode", errors="ignore")
+    return _summary_table(data, metrics, by, freq, date, weights, ci, ci_method, min_n).drop(columns="_pcode", errors="ignore")
 
 
 def _missing_scores(data, metrics):
@@ -777,8 +859,8 @@ def _missing_scores(data, metrics):
     )
 
 
-def _summary_table(data, metrics, grouped, weights, ci, ci_method, min_n, by) -> pd.DataFrame:
-    st = _metric_stats(data, metrics, grouped, weights)
+def _summary_table(data, metrics, by, freq, date, weights, ci, ci_method, min_n) -> pd.DataFrame:
+    grouped, st = _grouped_stats(data, metrics, by, freq, date, weights)
     frames = []
     for m in metrics:
         est = _estimate(st[m], ci, ci_method)
@@ -854,8 +936,8 @@ def compare(
         check_argument("period", FREQS, period)
     by_list = as_list(by)
     require_columns(data, by_list, "segment column")
-    grouped = _groups(data, by_list, period, date, fill_periods=period is not None)
-    st = _metric_stats(data, [metric], grouped, weights)[metric]
+    grouped, st = _grouped_stats(data, [metric], by_list, period, date, weights, fill_periods=period is not None)
+    st = st[metric]
     keys = grouped.keys
     if period is not None:
         prev = np.full(grouped.size, -1)

@@ -32,8 +32,7 @@ from .metrics import (
     SUMMARY_COLUMNS,
     _difference,
     _estimate,
-    _groups,
-    _metric_stats,
+    _grouped_stats,
     _nps_parts,
     _Stats,
     bh_adjust,
@@ -188,8 +187,8 @@ def trend(
         )
     if rolling is not None and (not isinstance(rolling, int) or rolling < 2):
         raise ParameterError(f"The value for `rolling` must be a whole number of periods of at least 2, not {rolling!r}.")
-    grouped = _groups(data, by, freq, date, fill_periods=True)
-    st = _metric_stats(data, [metric], grouped, weights)[metric]
+    grouped, st = _grouped_stats(data, [metric], by, freq, date, weights, fill_periods=True)
+    st = st[metric]
     est = _estimate(st, ci)
     keys = grouped.keys
     out = keys[by + ["period"]].copy()

@@ -192,6 +192,43 @@ def test_summarize_matches_groupby(responses_missing):
         assert r.loc["ces_top", "score"] == pytest.approx(100 * (g.ces.dropna() >= 5).mean())
 
 
+@pytest.mark.parametrize("block, fine_cells", [(1 << 18, 1 << 18), (7, 1 << 18), (50, 0)])
+@pytest.mark.parametrize("freq", ["W", "M"])
+def test_summarize_by_two_segments_and_period_matches_a_direct_computation(responses_missing, rng, monkeypatch,
+                                                                            block, fine_cells, freq):
+    # rows counted in blocks of 7 or 50 (block edges everywhere), and per period instead of per day
+    import csat_analysis.metrics as metrics
+
+    monkeypatch.setattr(metrics, "_BLOCK", block)
+    monkeypatch.setattr(metrics, "_MAX_FINE_CELLS", fine_cells)
+    df = responses_missing.copy()
+    df["channel"] = pd.Categorical(rng.choice(["Web", "Phone", "Store"], len(df)))
+    df.loc[rng.random(len(df)) < 0.05, "date"] = pd.NaT
+    df.loc[rng.random(len(df)) < 0.05, "region"] = np.nan
+    out = summarize(df, metrics=["csat", "nps", "ces"], by=["region", "channel"], freq=freq, weights="weight")
+    period = df["date"].dt.to_period(freq)
+    labels = period.dt.strftime("%Y-%m") if freq == "M" else period.map(
+        lambda p: f"{p.start_time.isocalendar()[0]}-W{p.start_time.isocalendar()[1]:02d}" if pd.notna(p) else None)
+    ok = df["date"].notna() & df["region"].notna()
+    expected = {}
+    for (region, channel, label), g in df[ok].groupby([df["region"], df["channel"], labels[ok]], observed=True):
+        c = g.dropna(subset=["csat"])
+        v = g.dropna(subset=["nps"])
+        e = g.dropna(subset=["ces"])
+        expected[(region, channel, label)] = {
+            "csat": (len(c), 100 * np.average(c.csat >= 4, weights=c.weight) if len(c) else np.nan),
+            "nps": (len(v), 100 * (np.average(v.nps >= 9, weights=v.weight) - np.average(v.nps <= 6, weights=v.weight))
+                    if len(v) else np.nan),
+            "ces": (len(e), np.average(e.ces.astype(float), weights=e.weight) if len(e) else np.nan),
+        }
+    got = {(r.region, r.channel, r.period): r for r in out.itertuples()}
+    assert {k[:3] for k in got} == set(expected)
+    for r in out.itertuples():
+        n, score = expected[(r.region, r.channel, r.period)][r.metric]
+        assert r.n == n
+        assert r.score == pytest.approx(score, nan_ok=True)
+
+
 def test_low_n_flag_and_empty_groups():
     df = pd.DataFrame({"csat": pd.array([5, 4, pd.NA, pd.NA], dtype="Int64"), "seg": ["a", "a", "b", "b"]})
     out = summarize(df, metrics="csat", by="seg", min_n=2)
