@@ -461,6 +461,18 @@ def _hash_text(strings: pa.ChunkedArray, max_bytes: int = 64) -> np.ndarray | No
     return h
 
 
+def _increasing(strings: pa.ChunkedArray) -> bool:
+    """Whether the strings strictly increase, as text or as (length, text), the order of "9" < "10" and
+    "R-999999" < "R-1000000": sequential ids, which are then unique."""
+    before, after = strings[:-1], strings[1:]
+    less = pc.less(before, after)
+    if pc.all(less).as_py():
+        return True
+    len_before, len_after = pc.binary_length(before), pc.binary_length(after)
+    natural = pc.or_(pc.less(len_before, len_after), pc.and_(pc.equal(len_before, len_after), less))
+    return bool(pc.all(natural).as_py())
+
+
 def _repeated(ids: pd.Series, among: np.ndarray) -> np.ndarray:
     """True for rows of ``among`` whose id already occurred in an earlier row of ``among``."""
     rows = np.flatnonzero(among)
@@ -470,7 +482,7 @@ def _repeated(ids: pd.Series, among: np.ndarray) -> np.ndarray:
     strings = pa.chunked_array(pa.array(ids.array))
     if len(rows) < len(ids):
         strings = strings.take(pa.array(rows))
-    if pc.all(pc.less(strings[:-1], strings[1:])).as_py():  # exports in id order: unique by one comparison
+    if _increasing(strings):  # exports in id order: unique by one comparison
         return out
     hashes = _hash_text(strings)
     if hashes is None:  # non-ASCII ids: compare them directly
@@ -691,7 +703,7 @@ def load_responses(
 
     order = ["response_id"] + (["date"] if "date" in out else []) + list(sch.metrics)
     order += [c for c in out if c not in order]
-    result = pd.DataFrame({c: out[c] for c in order}, index=frame.index)
+    result = pd.DataFrame({c: out[c] for c in order}, index=frame.index, copy=False)
     if not kept.all():
         result = result.loc[kept]
         for col in {*sch.segments, *(c.group for c in sch.campaigns if c.group)}:
@@ -728,6 +740,8 @@ def load_responses(
 
 def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
     """Pass a column through; Excel time-of-day cells become durations (timedelta)."""
+    if pd.api.types.is_numeric_dtype(raw) and not any(_as_number(v) is not None for v in missing):
+        return raw  # the parser has typed it and no missing code is a number: nothing to do
     values = raw.mask(_is_missing(raw, missing))
     sample = values.dropna()
     import datetime as _dt

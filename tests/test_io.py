@@ -392,3 +392,16 @@ def test_duplicate_ids_beyond_the_hashed_prefix_are_compared_exactly():
     prefix = "x" * 70  # the hash reads 64 bytes, so these all collide and must be compared as strings
     ids = pd.Series([prefix + s for s in "abcab"] + ["short"], dtype=pd.StringDtype("pyarrow"))
     assert _repeated(ids, np.ones(6, dtype=bool)).tolist() == [False, False, False, True, True, False]
+
+
+@pytest.mark.parametrize("ids, repeated", [
+    (["1", "2", "9", "10", "11", "100"], []),  # sequential numbers: ordered by (length, text)
+    (["R-8", "R-9", "R-10", "R-9"], [3]),  # ordered until a repeat
+    (["b", "a", "c", "a"], [3]),
+    (["10", "9", "10"], [2]),
+])
+def test_ordered_ids_shortcut_never_hides_a_repeat(ids, repeated):
+    from csat_analysis.io import _repeated
+
+    got = _repeated(pd.Series(ids, dtype=pd.StringDtype("pyarrow")), np.ones(len(ids), dtype=bool))
+    assert np.flatnonzero(got).tolist() == repeated
