@@ -380,9 +380,7 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str 
         if got.tz is not None:
             got = got.tz_localize(None)
         parsed[np.asarray(text_idx)] = got.to_numpy(dtype="datetime64[ns]")
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = codes >= 0
-    out[ok] = parsed[codes[ok]]
+    out = np.append(parsed, np.datetime64("NaT"))[codes]  # code -1 (missing) picks NaT
     return pd.Series(out, index=values.index, name=values.name), warnings
 
 
@@ -405,12 +403,8 @@ def _on_uniques(col: pd.Series, fn) -> np.ndarray:
     codes, uniques = _codes(col)
     values = np.asarray(fn(pd.Series(uniques, dtype=object)))
     missing = np.asarray(fn(pd.Series([None], dtype=object)))
-    out = np.empty(len(col), dtype=np.result_type(values.dtype, missing.dtype) if len(values) else missing.dtype)
-    ok = codes >= 0
-    if len(values):
-        out[ok] = values[codes[ok]]
-    out[~ok] = missing[0]
-    return out
+    values = values if len(values) else values.astype(missing.dtype)  # no distinct values: keep the result type
+    return np.concatenate([values, missing])[codes]  # code -1 (missing) picks the last entry
 
 
 def _text(values: pd.Series) -> pd.Series:
