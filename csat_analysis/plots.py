@@ -311,7 +311,8 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
     if mask_upper and len(r) > 1:
         r, p, annot = r.iloc[1:, :-1], p.iloc[1:, :-1], annot[1:, :-1]
         mask = np.triu(np.ones(r.shape, dtype=bool), k=1)
-    sns.heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, center=0, cmap=cmap, square=True, ax=ax,
+    # -1..1 already centres the diverging map on 0 (seaborn's center= would resample it, and warns)
+    sns.heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, cmap=cmap, square=True, ax=ax,
                 linewidths=0.5, linecolor="white", cbar_kws={"label": f"{table['method'].iloc[0]} correlation",
                                                              "shrink": 0.8})
     ax.set_xticklabels([names.get(t.get_text(), t.get_text()) for t in ax.get_xticklabels()], rotation=0)
