@@ -705,9 +705,10 @@ class CampaignReport:
         if not results:
             return None
         labels = [f"{metric_label(r.outcome)} — {r.design}" for r in results]
-        ax = plot_forest(compare_effects(results, labels))
-        ax.set_title(f"Effect of {self.campaign} by outcome and design", loc="left", fontsize=11)
-        return ax
+        axes = np.atleast_1d(plot_forest(compare_effects(results, labels)))
+        axes[0].figure.suptitle(f"Effect of {self.campaign} by outcome and design", x=0.02, ha="left", fontsize=11,
+                                fontweight="bold")
+        return axes
 
     def plot_event_study(self):
         first = next(iter(self.did.values()), None)

@@ -15,6 +15,7 @@ import pandas as pd
 import seaborn as sns
 
 from ._utils import check_argument, require_columns
+from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, scale_of
 
 __all__ = [
@@ -254,8 +255,6 @@ def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center:
     """
     require_columns(table, ["period", "metric", "score", "low_n"])
     if not table["period"].astype(str).str.match(r"^\d{4}-W\d{2}$").all():
-        from .exceptions import ParameterError
-
         raise ParameterError("plot_calendar needs a weekly trend table (trend(..., freq='W')).")
     ax = _axes(ax, (13, 1.0 + 0.5 * table["period"].str[:4].nunique()))
     if table["score"].notna().sum() == 0:
@@ -349,34 +348,55 @@ def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", a
 def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None):
     """Forest plot of effects: one row per estimate with its interval (a :func:`~csat_analysis.effects.compare_effects` table).
 
-    Rows with different units (pp, NPS points, ...) are labelled with them; the
-    reference line is 0 (1 for odds ratios).
+    Effects in different units (pp, NPS points, scale points, odds ratios)
+    never share an axis: each unit gets its own panel, with its own
+    no-effect line (0, or 1 for odds ratios).
 
     Returns
     -------
-    matplotlib.axes.Axes
+    matplotlib.axes.Axes, or an array of them (one per unit, in order of
+    first appearance) when the table holds several units, as
+    ``plt.subplots`` does.  ``ax`` can only be given for a single unit.
     """
     require_columns(table, ["label", "estimate", "ci_low", "ci_high", "unit"])
-    ax = _axes(ax, (6.5, 0.55 * max(2, len(table)) + 1))
+    units = list(dict.fromkeys(table["unit"]))
+    if ax is not None and len(units) > 1:
+        raise ParameterError(f"The effects are in {len(units)} units ({', '.join(units)}), one panel each; "
+                             "call plot_forest without `ax`, or with a table of one unit.")
+    if ax is None:
+        sizes = [max(1, int((table["unit"] == u).sum())) for u in units] or [2]
+        _, axes = plt.subplots(len(sizes), 1, figsize=(7, 0.5 * sum(sizes) + 0.9 * len(sizes) + 0.4),
+                               height_ratios=[s + 1.2 for s in sizes], layout="constrained", squeeze=False)
+        axes = axes[:, 0]
+    else:
+        axes = np.array([ax])
     if table.empty:
-        return _no_data(ax, "No effects to show")
-    y = np.arange(len(table))[::-1]
-    sig = ((table["ci_low"] > (1 if (table["unit"] == "odds ratio").all() else 0))
-           | (table["ci_high"] < (1 if (table["unit"] == "odds ratio").all() else 0))).to_numpy()
-    ax.hlines(y, table["ci_low"], table["ci_high"], color=PALETTE["main"], lw=2)
-    ax.scatter(table["estimate"][sig], y[sig], color=PALETTE["main"], s=45, zorder=3, label="95% CI excludes no effect")
-    ax.scatter(table["estimate"][~sig], y[~sig], facecolor="white", edgecolor=PALETTE["main"], s=45, zorder=3,
-               label="95% CI includes no effect")
-    ref = reference if reference is not None else (1.0 if (table["unit"] == "odds ratio").all() else 0.0)
-    ax.axvline(ref, color="#555", lw=1, ls="--")
-    ax.set_yticks(y, [f"{lab}  [{u}]" for lab, u in zip(table["label"], table["unit"])])
-    for yi, row in zip(y, table.itertuples()):
-        ax.annotate(f"{row.estimate:+.2f}", (row.estimate, yi), textcoords="offset points", xytext=(0, 7),
-                    ha="center", fontsize=8)
-    ax.set_xlabel("Estimated effect with 95% interval (in each outcome's units)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
-    sns.despine(ax=ax)
-    return ax
+        return _no_data(axes[0], "No effects to show")
+    for i, (unit, panel) in enumerate(zip(units, axes)):
+        part = table[table["unit"] == unit]
+        y = np.arange(len(part))[::-1]
+        ref = reference if reference is not None else (1.0 if unit == "odds ratio" else 0.0)
+        sig = ((part["ci_low"] > ref) | (part["ci_high"] < ref)).to_numpy()
+        panel.hlines(y, part["ci_low"], part["ci_high"], color=PALETTE["main"], lw=2)
+        panel.scatter(part["estimate"][sig], y[sig], color=PALETTE["main"], s=45, zorder=3,
+                      label="95% CI excludes no effect")
+        panel.scatter(part["estimate"][~sig], y[~sig], facecolor="white", edgecolor=PALETTE["main"], s=45,
+                      zorder=3, label="95% CI includes no effect")
+        panel.axvline(ref, color="#555", lw=1, ls="--")
+        panel.set_yticks(y, list(part["label"]))
+        panel.set_ylim(-0.7, len(part) - 0.3)
+        digits = 2 if unit in ("scale points", "odds ratio") else 1
+        for yi, row in zip(y, part.itertuples()):
+            panel.annotate(f"{row.estimate:+.{digits}f}", (row.estimate, yi), textcoords="offset points",
+                           xytext=(0, 6), ha="center", fontsize=8)
+        low, high = min(part["ci_low"].min(), ref), max(part["ci_high"].max(), ref)
+        pad = 0.08 * (high - low or 1)
+        panel.set_xlim(low - pad, high + pad)
+        panel.set_xlabel(f"Effect in {unit} (95% interval)")
+        if i == 0:
+            panel.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+        sns.despine(ax=panel)
+    return axes[0] if len(axes) == 1 else axes
 
 
 def plot_event_study(table: pd.DataFrame, *, outcome: str, ax=None):

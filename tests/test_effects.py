@@ -176,10 +176,18 @@ def test_forest_plot_and_summary(ref_data):
     results = [campaign_effect(ref_data, outcome=o, campaign="spring_promo", controls="C(region)")
                for o in ("csat", "nps", "ces")]
     table = compare_effects(results)
-    ax = plot_forest(table)
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0].startswith("CSAT") and "[pp]" in labels[0] and "[NPS points]" in labels[1]
-    assert len(ax.texts) == 3
+    axes = plot_forest(table)  # pp, NPS points and scale points: one panel each, never one shared axis
+    assert [a.get_xlabel() for a in axes] == ["Effect in pp (95% interval)", "Effect in NPS points (95% interval)",
+                                              "Effect in scale points (95% interval)"]
+    for a, row in zip(axes, table.itertuples()):
+        assert [t.get_text() for t in a.get_yticklabels()] == [row.label]
+        assert len(a.texts) == 1
+        low, high = a.get_xlim()
+        assert low <= min(row.ci_low, 0) and high >= max(row.ci_high, 0)
+    with pytest.raises(ParameterError, match="one panel each"):
+        plot_forest(table, ax=axes[0])
+    single = plot_forest(table[table.unit == "pp"])
+    assert [t.get_text() for t in single.get_yticklabels()] == [table.label.iloc[0]]
     assert results[0].summary().startswith("Exposure to spring_promo raised CSAT (top-box %) by +")
 
 
