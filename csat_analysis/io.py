@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -627,51 +628,22 @@ def load_responses(
         warnings.append(f"{skip} row(s) under the header hold question text or import ids (Qualtrics style) and were skipped.")
     missing_codes = frozenset(sch.missing_values)
     out: dict[str, Any] = {}
-
-    # scores ---------------------------------------------------------------
-    any_score = np.zeros(n, dtype=bool)
-    bad_values: dict[str, dict[str, np.ndarray]] = {}
-    for mname, spec in sch.metrics.items():
-        raw = frame[spec.column]
-        scores, bad_values[mname] = _scores(raw, _is_missing(raw, missing_codes), spec)
-        out[mname] = scores
-        any_score |= scores.notna().to_numpy()
-    # a bad value excludes its row only when no other metric of the row is usable
-    for reason in ("unknown_label", "out_of_range", "non_integer"):
-        for mname, spec in sch.metrics.items():
-            mask = bad_values[mname][reason]
-            ledger.exclude(mask & ~any_score, reason, spec.column, frame[spec.column])
-    first_metric = next(iter(sch.metrics.values()))
-    ledger.exclude(~any_score, "missing_score", first_metric.column, frame[first_metric.column])
-
-    # dates ----------------------------------------------------------------
-    if sch.date is not None:
-        raw = frame[sch.date.column]
-        missing = _is_missing(raw, missing_codes)
-        cleaned = raw.where(~missing) if len(raw) else raw
-        dates, notes = parse_dates(cleaned, dayfirst=sch.date.dayfirst, format=sch.date.format,
-                                   column=sch.date.column)
-        warnings += notes
-        ledger.exclude(missing, "missing_date", sch.date.column, raw)
-        ledger.exclude(dates.isna().to_numpy() & ~missing, "unparseable_date", sch.date.column, raw)
-        out["date"] = dates
-
-    # weight ---------------------------------------------------------------
-    if sch.weight:
-        raw = frame[sch.weight]
-        w = pd.to_numeric(raw.where(~_is_missing(raw, missing_codes)), errors="coerce").astype(float)
-        bad = ~(w > 0).to_numpy() | ~np.isfinite(w.to_numpy())
-        ledger.exclude(bad, "invalid_weight", sch.weight, raw)
-        out["weight"] = w
+    # Text, segment and campaign columns are built in a second thread while the scores, dates and weights are
+    # checked (pyarrow and numpy release the GIL); the worker gets its columns as Series, never the frame.
+    described = [c for c in (sch.response_id, sch.comment, *sch.segments, *sch.extra,
+                             *(c.column for c in sch.campaigns), *(c.group for c in sch.campaigns)) if c]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(_described_columns, {c: frame[c] for c in described}, sch, missing_codes)
+        bad_values = _check_values(frame, sch, missing_codes, ledger, out, warnings)
+        ids, columns = future.result()
 
     # ids ------------------------------------------------------------------
-    if sch.response_id:
+    if ids is not None:
         raw = frame[sch.response_id]
-        ids, missing = _text_column(raw, missing_codes)
-        ledger.exclude(missing, "missing_id", sch.response_id, raw)
+        ledger.exclude(ids[1], "missing_id", sch.response_id, raw)
         # an id duplicates only among rows still kept, so an excluded first copy does not evict the second
-        ledger.exclude(_repeated(ids, ledger.kept), "duplicate_id", sch.response_id, raw)
-        out["response_id"] = ids
+        ledger.exclude(_repeated(ids[0], ledger.kept), "duplicate_id", sch.response_id, raw)
+        out["response_id"] = ids[0]
     else:
         out["response_id"] = pd.Series([f"r{i + 1}" for i in range(n)], index=frame.index, dtype="string")
 
@@ -682,18 +654,7 @@ def load_responses(
             ledger.issue(mask & kept, reason, spec.column, frame[spec.column])
     for reason, info_ in ledger.value_issues.items():
         warnings.append(f"{info_['count']:,} score value(s) set to missing in kept rows ({reason}); other metrics of those rows are used.")
-
-    # segments, comment, extra, campaigns ------------------------------------
-    for col in sch.segments:
-        out[col] = _category(frame[col], missing_codes)
-    if sch.comment:
-        out["comment"] = _text_column(frame[sch.comment], missing_codes)[0]
-    for col in sch.extra:
-        out[col] = _extra_column(frame[col], missing_codes)
-    for camp in sch.campaigns:
-        out.update(_campaign_columns(frame[camp.column], camp, missing_codes))
-        if camp.group and camp.group not in out:
-            out[camp.group] = _category(frame[camp.group], missing_codes)
+    out.update(columns)
 
     order = ["response_id"] + (["date"] if "date" in out else []) + list(sch.metrics)
     order += [c for c in out if c not in order]
@@ -730,6 +691,63 @@ def load_responses(
         error.report = report
         raise error
     return result, report
+
+
+def _check_values(frame: pd.DataFrame, sch: Schema, missing: frozenset[str], ledger: _Ledger,
+                  out: dict[str, Any], warnings: list[str]) -> dict[str, dict[str, np.ndarray]]:
+    """Scores, dates and weight into ``out``; rows without a usable value excluded, in the order of the reasons.
+
+    Returns each metric's masks of bad values, so that those in rows that stay can be reported.
+    """
+    n = len(frame)
+    any_score = np.zeros(n, dtype=bool)
+    bad_values: dict[str, dict[str, np.ndarray]] = {}
+    for mname, spec in sch.metrics.items():
+        raw = frame[spec.column]
+        scores, bad_values[mname] = _scores(raw, _is_missing(raw, missing), spec)
+        out[mname] = scores
+        any_score |= scores.notna().to_numpy()
+    # a bad value excludes its row only when no other metric of the row is usable
+    for reason in ("unknown_label", "out_of_range", "non_integer"):
+        for mname, spec in sch.metrics.items():
+            ledger.exclude(bad_values[mname][reason] & ~any_score, reason, spec.column, frame[spec.column])
+    first_metric = next(iter(sch.metrics.values()))
+    ledger.exclude(~any_score, "missing_score", first_metric.column, frame[first_metric.column])
+
+    if sch.date is not None:
+        raw = frame[sch.date.column]
+        absent = _is_missing(raw, missing)
+        cleaned = raw.where(~absent) if len(raw) else raw
+        dates, notes = parse_dates(cleaned, dayfirst=sch.date.dayfirst, format=sch.date.format,
+                                   column=sch.date.column)
+        warnings += notes
+        ledger.exclude(absent, "missing_date", sch.date.column, raw)
+        ledger.exclude(dates.isna().to_numpy() & ~absent, "unparseable_date", sch.date.column, raw)
+        out["date"] = dates
+
+    if sch.weight:
+        raw = frame[sch.weight]
+        w = pd.to_numeric(raw.where(~_is_missing(raw, missing)), errors="coerce").astype(float)
+        bad = ~(w > 0).to_numpy() | ~np.isfinite(w.to_numpy())
+        ledger.exclude(bad, "invalid_weight", sch.weight, raw)
+        out["weight"] = w
+    return bad_values
+
+
+def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozenset[str]):
+    """Ids as ``(text, missing mask)`` (None without an id column) and the segment, comment, extra and
+    campaign columns, in output order."""
+    ids = _text_column(raw[sch.response_id], missing) if sch.response_id else None
+    columns: dict[str, pd.Series] = {col: _category(raw[col], missing) for col in sch.segments}
+    if sch.comment:
+        columns["comment"] = _text_column(raw[sch.comment], missing)[0]
+    for col in sch.extra:
+        columns[col] = _extra_column(raw[col], missing)
+    for camp in sch.campaigns:
+        columns.update(_campaign_columns(raw[camp.column], camp, missing))
+        if camp.group and camp.group not in columns:
+            columns[camp.group] = _category(raw[camp.group], missing)
+    return ids, columns
 
 
 def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
