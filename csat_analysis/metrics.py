@@ -463,8 +463,10 @@ class _Cells:
 
     def codes(self, start: int, stop: int, stride: int = 1) -> np.ndarray:
         """``stride`` x the fine cell of rows ``start:stop`` (int64; ``stride * size`` for rows in no group)."""
-        if self.stamps is None:
-            out = self.segment[start:stop].astype(np.int64) if self.segment is not None else np.zeros(stop - start, np.int64)
+        if self.stamps is None and self.segment is None:  # one group
+            out = np.zeros(stop - start, dtype=np.int64)
+        elif self.stamps is None:
+            out = self.segment[start:stop].astype(np.int64)
         else:
             stamps = self.stamps[start:stop]
             out = stamps // _NS_PER_DAY
@@ -850,7 +852,8 @@ def summarize(
         check_argument("freq", FREQS, freq)
     require_columns(data, by, "segment column")
     metrics = [m for m in metrics if METRICS[m][0] in data.columns] or _missing_scores(data, metrics)
-    return _summary_table(data, metrics, by, freq, date, weights, ci, ci_method, min_n).drop(columns="_pcode", errors="ignore")
+    table = _summary_table(data, metrics, by, freq, date, weights, ci, ci_method, min_n)
+    return table.drop(columns="_pcode", errors="ignore")
 
 
 def _missing_scores(data, metrics):
