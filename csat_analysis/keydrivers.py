@@ -218,6 +218,10 @@ def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, mi
         w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
     complete = ~np.isnan(x).any(axis=1) & (np.ones(len(x), bool) if w is None else ~np.isnan(w))
     n_complete = int(complete.sum())
+    unanswered = [c for i, c in enumerate(columns) if np.isnan(x[:, i]).all()]
+    if unanswered and len(x):
+        raise DataError(f"{unanswered[0]!r} has no answers in these rows, so no row is complete; drop it from the "
+                        "drivers (or the segment from the analysis).")
     if n_complete < 10 * len(drivers):
         raise DataError(
             f"Only {n_complete} complete rows for {len(drivers)} drivers; key-driver analysis needs at least 10 per "

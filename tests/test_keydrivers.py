@@ -137,6 +137,8 @@ def test_bad_input(responses):
         drivers(df, outcome="nps", drivers=["a", "d"], bootstrap=0)
     with pytest.raises(CsatAnalysisError, match="at least 10 per driver"):
         drivers(df.iloc[:15], outcome="nps", drivers=["a", "ces"], bootstrap=0)
+    with pytest.raises(CsatAnalysisError, match="'e' has no answers in these rows"):
+        drivers(df.assign(e=np.nan), outcome="nps", drivers=["a", "e"], bootstrap=0)
     many = df.assign(**{f"x{i}": np.random.default_rng(i).normal(size=len(df)) for i in range(16)})
     with pytest.raises(ParameterError, match="use at most 15.*relative_weights"):
         drivers(many, outcome="nps", drivers=[f"x{i}" for i in range(16)], method="shapley")
