@@ -463,28 +463,27 @@ class _Cells:
 
     def codes(self, start: int, stop: int, stride: int = 1) -> np.ndarray:
         """``stride`` x the fine cell of rows ``start:stop`` (int64; ``stride * size`` for rows in no group)."""
-        if self.stamps is None and self.segment is None:  # one group
-            out = np.zeros(stop - start, dtype=np.int64)
-        elif self.stamps is None:
-            out = self.segment[start:stop].astype(np.int64)
+        segment = None if self.segment is None else self.segment[start:stop]
+        bad = np.zeros(stop - start, dtype=bool) if self.some_invalid else None
+        if self.stamps is None:
+            out = np.zeros(stop - start, dtype=np.int64) if segment is None else segment.astype(np.int64)
         else:
             stamps = self.stamps[start:stop]
             out = stamps // _NS_PER_DAY
             out -= self.first_day
-            if self.some_invalid:
-                nat = stamps == np.iinfo(np.int64).min
-                out[nat] = 0
+            if bad is not None:
+                bad |= stamps == np.iinfo(np.int64).min
+                out[bad] = 0  # a valid day until the row is sent to the extra cell below
             if self.by_period:
                 out = self.day_period[out]
-            if self.segment is not None:
+            if segment is not None:
                 out *= self.ncell
-                out += self.segment[start:stop]
+                out += segment
         if stride != 1:
             out *= stride
-        if self.some_invalid:
-            bad = nat if self.stamps is not None else np.zeros(len(out), dtype=bool)
-            if self.segment is not None:
-                bad |= self.segment[start:stop] < 0
+        if bad is not None:
+            if segment is not None:
+                bad |= segment < 0
             out[bad] = self.size * stride
         return out
 
@@ -593,10 +592,11 @@ def _count(cells: _Cells, bins: dict[str, np.ndarray], widths: dict[str, int],
     stride = max(widths.values())
     length = (cells.size + 1) * stride
     out = {col: [np.zeros(length) for _ in range(1 if w is None else 3)] for col in bins}
+    buffer = np.empty(min(cells.n, _BLOCK), dtype=np.int64)
     for start in range(0, max(cells.n, 1), _BLOCK):
         stop = min(start + _BLOCK, cells.n)
         base = cells.codes(start, stop, stride)
-        cell = np.empty_like(base)
+        cell = buffer[:stop - start]
         weights = () if w is None else (w[start:stop], w[start:stop] ** 2)
         for col, idx in bins.items():
             np.add(base, idx[start:stop], out=cell)
