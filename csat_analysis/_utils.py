@@ -72,3 +72,46 @@ def require_columns(data, columns: Iterable[str], what: str = "column") -> None:
                 f"The {what} {col!r} is not in the data; available columns are "
                 f"{list(map(str, data.columns))}.{nearest(col, map(str, data.columns))}"
             )
+
+
+def shorten(text: Any, limit: int = 80) -> str:
+    """``text`` as a string of at most ``limit`` characters, cut with an ellipsis and its full length.
+
+    Used wherever a message echoes text from a user's file (a header, a cell,
+    a schema value), so that a 50 MB line never ends up in an error.
+
+    >>> shorten("short")
+    'short'
+    >>> shorten("x" * 1000, limit=10)
+    'xxxxxxxxx… (1,000 characters)'
+    """
+    text = text if isinstance(text, str) else str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:max(limit - 1, 0)]}… ({len(text):,} characters)"
+
+
+def shorten_list(items: Sequence[Any], limit: int = 30, each: int = 80) -> str:
+    """A list for a message: at most ``limit`` items, each cut by :func:`shorten`, and how many there are.
+
+    >>> shorten_list(["a", "b"])
+    "['a', 'b']"
+    >>> shorten_list([f"c{i}" for i in range(100)], limit=3)
+    "['c0', 'c1', 'c2', ...] (100 in all)"
+    """
+    head = ", ".join(repr(shorten(v, each)) for v in list(items[:limit]))
+    return f"[{head}]" if len(items) <= limit else f"[{head}, ...] ({len(items):,} in all)"
+
+
+#: Unicode bidirectional controls (LRM/RLM/ALM, embeddings, overrides, isolates): invisible characters that
+#: reorder how text is displayed ("Trojan Source"); stripped from labels when they are loaded.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without Unicode bidirectional control characters (U+202E RIGHT-TO-LEFT OVERRIDE etc.).
+
+    >>> strip_bidi("Paris\\u202e")
+    'Paris'
+    """
+    return BIDI_CONTROLS.sub("", text)

@@ -3,7 +3,10 @@
 Parameters reach a notebook in this order (later wins): the notebook's
 ``parameters`` cell, ``--data``/``--schema``, then each ``-p NAME VALUE``.
 ``VALUE`` is read as YAML, so ``-p min_n 50`` is an integer, ``-p segment
-null`` is None and ``-p title "Q1 review"`` a string.
+null`` is None, ``-p start 2021-07-01`` a date (passed on as ISO text) and
+``-p title "Q1 review"`` a string.  Only plain scalars and lists of them are
+accepted: a YAML tag such as ``!!pairs`` or ``!!binary`` is an error (exit 2)
+before any kernel starts, since papermill writes parameter values into code.
 
 Exit status: 0 success; 1 a report failed or nothing usable was loaded;
 2 bad arguments, a bad schema or an unreadable file.
@@ -78,17 +81,21 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--rows", type=_positive_int, default=20_000, help="number of responses (default 20000)")
     sample.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx")
     sample.add_argument("--seed", type=int, default=2024)
+    sample.add_argument("--force", action="store_true", help="overwrite existing files")
     return parser
 
 
 def _parameters(pairs: Sequence[Sequence[str]]) -> dict:
+    """``-p NAME VALUE`` pairs as plain values (see :func:`csat_analysis.report.plain_parameters`)."""
+    from .report import plain_parameters
+
     out = {}
     for name, value in pairs:
         try:
             out[name] = yaml.safe_load(value)
-        except yaml.YAMLError:
+        except yaml.YAMLError:  # e.g. a !!python tag: safe_load refuses it, the text stays text
             out[name] = value
-    return out
+    return plain_parameters(out)
 
 
 def _check_file(path: str | None, what: str) -> None:
@@ -118,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sample":
             from .datasets import write_sample
 
-            paths = write_sample(args.out, args.rows, seed=args.seed)
+            paths = write_sample(args.out, args.rows, seed=args.seed, overwrite=args.force)
             print(f"Wrote {args.rows:,} responses to {paths['data']}, schema {paths['schema']}, truth {paths['truth']}.")
             return 0
         if args.command == "validate":
@@ -168,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"csat-report: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        print("csat-report: interrupted; finished reports were kept, unfinished ones are marked in the index.",
+              file=sys.stderr)
         return 130
 
 

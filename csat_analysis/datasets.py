@@ -331,16 +331,29 @@ def sample_paths(out: str | Path) -> dict[str, Path]:
     return {"data": out, "schema": out.with_name(f"{stem}_schema.yml"), "truth": out.with_name(f"{stem}_truth.json")}
 
 
-def write_sample(out: str | Path, n_rows: int = 20_000, *, seed: int = 2024) -> dict[str, Path]:
-    """Write a sample CSV (or .parquet/.xlsx by suffix) with its schema and truth files beside it."""
+def write_sample(out: str | Path, n_rows: int = 20_000, *, seed: int = 2024,
+                 overwrite: bool = False) -> dict[str, Path]:
+    """Write a sample CSV (or .parquet/.xlsx by suffix) with its schema and truth files beside it.
+
+    Existing files are never replaced unless ``overwrite`` is true (``--force``).
+    """
     import yaml
 
     paths = sample_paths(out)
     suffix = paths["data"].suffix.lower()
     if suffix not in (".csv", ".parquet", ".xlsx"):
         raise ParameterError(f"--out must end in .csv, .parquet or .xlsx, not {paths['data'].name!r}.")
+    existing = [str(p) for p in paths.values() if p.exists() or p.is_symlink()]
+    if existing and not overwrite:
+        raise ParameterError(f"{existing[0]!r} already exists; choose another --out or pass --force to overwrite it.")
     frame, truth = make_sample(n_rows, seed=seed, return_truth=True)
-    paths["data"].parent.mkdir(parents=True, exist_ok=True)
+    try:
+        paths["data"].parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(f"Cannot create the folder of --out {str(out)!r} ({exc.strerror or exc}).") from None
+    for p in paths.values():
+        if p.is_symlink():
+            p.unlink()  # write a new file, never through a link
     if suffix == ".csv":
         frame.to_csv(paths["data"], index=False, lineterminator="\n")
     elif suffix == ".parquet":

@@ -7,6 +7,7 @@ Figure.  Statistics are never computed here beyond simple counts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -41,6 +42,17 @@ PALETTE = {"detractor": "#c8553d", "passive": "#b8b8b8", "promoter": "#2e8b57", 
            "flag": "#c8553d", "target": "#d99a00"}
 
 
+def _plain_text(fn):
+    """Draw data labels as typed: "$" in a segment name is not matplotlib mathtext (no parse errors)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context({"text.parse_math": False}):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def _axes(ax, figsize=(7, 3.5)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -54,6 +66,7 @@ def _no_data(ax, message: str = "No responses to show"):
     return ax
 
 
+@_plain_text
 def plot_distribution(data: pd.DataFrame, *, column: str = "csat", ax=None):
     """Bar chart of the share of responses at each score of a scale.
 
@@ -86,6 +99,7 @@ def plot_distribution(data: pd.DataFrame, *, column: str = "csat", ax=None):
     return ax
 
 
+@_plain_text
 def plot_scores(table: pd.DataFrame, *, metric: str, by: str, ax=None, target: float | None = None):
     """Dot-and-interval plot of one metric across the levels of ``by``.
 
@@ -122,6 +136,7 @@ def plot_scores(table: pd.DataFrame, *, metric: str, by: str, ax=None, target: f
     return ax
 
 
+@_plain_text
 def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, cmap: str = "RdYlGn",
                          fmt: str = ".0f", center: float | None = None):
     """Heatmap of a metric by segment (rows) and period (columns).
@@ -162,13 +177,15 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
 def set_style() -> None:
     """The report look: seaborn's whitegrid theme, readable font sizes, crisp PNG figures."""
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.9)
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold"})
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold",
+                         "text.parse_math": False})  # "$" in data labels is text, not mathtext
 
 
 def _unit(metric: str) -> str:
     return "%" if metric in ("csat", "ces_top") else ""
 
 
+@_plain_text
 def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, control_limits: bool = True,
                annotate: bool = True, flags: Sequence[str] = ("significant_change", "outside_control_limits"),
                color: str | None = None, label: str | None = None):
@@ -220,6 +237,7 @@ def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, con
     return ax
 
 
+@_plain_text
 def plot_trend_facets(table: pd.DataFrame, *, by: str, target: float | None = None, col_wrap: int = 3):
     """Small multiples of a :func:`~csat_analysis.trend` table, one panel per segment, shared axes.
 
@@ -244,6 +262,7 @@ def plot_trend_facets(table: pd.DataFrame, *, by: str, target: float | None = No
     return fig
 
 
+@_plain_text
 def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center: float | None = None):
     """Calendar-style heatmap of a weekly :func:`~csat_analysis.trend` table: years by ISO week.
 
@@ -282,6 +301,7 @@ def _stars(p: float) -> str:
 _PRETTY = {"csat": "CSAT", "nps": "NPS", "ces": "CES"}
 
 
+@_plain_text
 def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool = True, cmap: str = "vlag",
                              labels: dict | None = None):
     """Heatmap of a :func:`~csat_analysis.correlate` table (one group).
@@ -320,6 +340,7 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
     return ax
 
 
+@_plain_text
 def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", ax=None, jitter: float = 0.25,
                        seed: int = 0, max_points: int = 5000):
     """Respondent scores against each other, jittered so ties show, with a fitted OLS line and its band.
@@ -345,6 +366,7 @@ def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", a
     return ax
 
 
+@_plain_text
 def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None):
     """Forest plot of effects: one row per estimate with its interval (a :func:`~csat_analysis.effects.compare_effects` table).
 
@@ -399,6 +421,7 @@ def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None)
     return axes[0] if len(axes) == 1 else axes
 
 
+@_plain_text
 def plot_event_study(table: pd.DataFrame, *, outcome: str, ax=None):
     """Event-study coefficients by period relative to the campaign start (reference period -1 at 0).
 
@@ -426,6 +449,7 @@ def plot_event_study(table: pd.DataFrame, *, outcome: str, ax=None):
     return ax
 
 
+@_plain_text
 def plot_its(series: pd.DataFrame, *, outcome: str, start, ax=None):
     """Interrupted time series: observed period scores, the fitted segmented line and the counterfactual.
 
@@ -460,6 +484,7 @@ def _spread_labels(y: np.ndarray, min_gap: float) -> np.ndarray:
     return out
 
 
+@_plain_text
 def plot_importance_performance(table: pd.DataFrame, *, ax=None):
     """Importance-performance quadrant: each driver's share of R² against its performance.
 
@@ -502,6 +527,7 @@ def plot_importance_performance(table: pd.DataFrame, *, ax=None):
     return ax
 
 
+@_plain_text
 def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
     """Heatmap of each driver's share of R² (%) by segment (a ``drivers(..., by=...)`` table).
 

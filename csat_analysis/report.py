@@ -21,13 +21,18 @@ user-supplied string escaped, no PII column, small groups suppressed.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import datetime as _dt
+import glob
+import hashlib
 import html
+import math
 import os
 import re
+import signal
+import tempfile
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +40,7 @@ from typing import Any
 import pandas as pd
 
 from . import config
-from ._utils import nearest, slug
+from ._utils import nearest, shorten
 from .exceptions import DataError, ParameterError, ReportError
 
 __all__ = [
@@ -43,6 +48,9 @@ __all__ = [
     "resolve_notebook",
     "notebook_parameters",
     "run_report",
+    "plain_parameters",
+    "report_name",
+    "SelectionTooSmall",
     "run_batch",
     "run_demo",
     "write_index",
@@ -82,14 +90,27 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+class SelectionTooSmall(ReportError):
+    """The report's selection has fewer responses than the privacy threshold.
+
+    Raised by :func:`select` so that nothing about a tiny group is computed;
+    :func:`run_report` turns it into a report that says only that.
+    """
+
+
 def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: Any = None,
-           start: str | None = None, end: str | None = None, date: str = "date") -> pd.DataFrame:
-    """Rows of one segment and date range (the report's selection); may be empty.
+           start: str | None = None, end: str | None = None, date: str = "date",
+           privacy_min_n: int | None = None) -> pd.DataFrame:
+    """Rows of one segment and date range (the report's selection).
 
     Raises
     ------
     ParameterError
         When ``segment_column`` is not a column, or dates do not parse.
+    SelectionTooSmall
+        When ``privacy_min_n`` is given and fewer responses are selected: a
+        report on, say, three customers would publish their answers and
+        comments, so none is written (SPEC.md, privacy).
     """
     view = data
     if segment is not None:
@@ -110,6 +131,11 @@ def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: An
             except ValueError:
                 raise ParameterError(f"start/end {bound!r} is not a date; write it as YYYY-MM-DD.") from None
             view = view[getattr(view[date], op)(ts)]
+    if privacy_min_n is not None and len(view) < privacy_min_n:
+        what = "No responses match this selection" if len(view) == 0 else \
+            f"This selection has fewer than {privacy_min_n} responses (the privacy threshold)"
+        raise SelectionTooSmall(f"{what}, so the report shows nothing about it. Widen the selection "
+                                "(segment, start, end) to report on it.")
     out = view.copy()
     out.attrs = dict(data.attrs)
     return out
@@ -219,6 +245,7 @@ class ReportResult:
     failed_cell: int | None = None  # 1-based position in the executed notebook
     headline: dict[str, Any] = dataclasses.field(default_factory=dict)
     label: str = ""
+    note: str | None = None  # e.g. why the report shows nothing (selection below the privacy threshold)
 
 
 def resolve_notebook(notebook: str | Path) -> Path:
@@ -299,7 +326,7 @@ def to_html(nb, path: Path) -> Path:
 
 
 def _strip_noise(nb):
-    """Drop stderr streams and hidden outputs; keep errors (a failed report shows why)."""
+    """Drop stderr streams and hidden outputs; errors keep only their message (no traceback, paths or source)."""
     import copy
 
     nb = copy.deepcopy(nb)
@@ -312,9 +339,115 @@ def _strip_noise(nb):
                 continue
             if HEADLINE_MIME in out.get("data", {}):
                 continue
+            if out.get("output_type") == "error":
+                out["traceback"] = [f"{out.get('ename')}: {shorten(str(out.get('evalue')), 500)}"]
             kept.append(out)
         cell["outputs"] = kept
     return nb
+
+
+def plain_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Check that every parameter value is a plain scalar or a list of them; dates become ISO text.
+
+    Papermill writes parameter values into a code cell; only values whose
+    Python literal is safe to write reach it: str, int, float, bool, None,
+    an ISO date (as ``"YYYY-MM-DD"``) and lists of these.  Anything else (a
+    YAML ``!!pairs`` or ``!!binary`` value, a dict, bytes) is a
+    :class:`ParameterError`, raised before any kernel starts.
+
+    Examples
+    --------
+    >>> plain_parameters({"start": __import__("datetime").date(2021, 7, 1), "min_n": 50})
+    {'start': '2021-07-01', 'min_n': 50}
+    """
+
+    def plain(name: str, value: Any, nested: bool = False) -> Any:
+        if value is None or isinstance(value, (str, bool)):
+            return value
+        if isinstance(value, _dt.datetime):
+            return value.isoformat(sep=" ")
+        if isinstance(value, _dt.date):
+            return value.isoformat()
+        if isinstance(value, int):
+            if abs(value) > 2**53:
+                raise ParameterError(f"Parameter {name!r} = {value} is too large; use a number below 2**53.")
+            return value
+        if isinstance(value, float):
+            if not math.isfinite(value) or abs(value) > 1e15:
+                raise ParameterError(f"Parameter {name!r} = {value} is not a usable number; use a finite number "
+                                     "below 1e15.")
+            return value
+        if isinstance(value, list) and not nested:
+            return [plain(name, v, nested=True) for v in value]
+        raise ParameterError(
+            f"Parameter {name!r} must be text, a number, true/false, null, a date or a list of these; "
+            f"a {type(value).__name__} was given. Quote the value to pass it as text."
+        )
+
+    return {str(name): plain(str(name), value) for name, value in parameters.items()}
+
+
+def _check_name(name: str) -> str:
+    """A report file name is one plain path component (no folders, no leading dot), at most 100 bytes."""
+    if (not name or name in (".", "..") or name.startswith(".") or "/" in name or "\\" in name or "\0" in name
+            or len(name.encode()) > 100):
+        raise ParameterError(f"--name {shorten(name)!r} must be a plain file name of at most 100 bytes, "
+                             "without folders or a leading dot (e.g. 'overview-north').")
+    return name
+
+
+def report_name(prefix: str, value: Any) -> str:
+    """A unique, stable, readable file name for the report on one value (at most 100 bytes).
+
+    The readable part keeps Latin letters (accents dropped) and digits; a
+    short hash of the exact value keeps "North"/"north", "A/B"/"A B" and
+    non-Latin values such as "東京" and "大阪" apart.
+
+    Examples
+    --------
+    >>> report_name("overview", "Île-de-France")
+    'overview-ile-de-france-...'
+    >>> report_name("overview", "東京") != report_name("overview", "大阪")
+    True
+    """
+    text = str(value)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    latin = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    readable = re.sub(r"[^0-9a-z]+", "-", latin.casefold()).strip("-")[: 100 - len(prefix) - 10].strip("-")
+    return "-".join(p for p in (prefix, readable, digest) if p)
+
+
+def _out_dir(out: str | Path | None) -> Path:
+    """The output folder, created if needed; an unusable one is a one-sentence error."""
+    out_dir = Path(out or config.REPORT_DIR)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=out_dir, prefix=".csat-write-test-")
+        probe.close()
+    except OSError as exc:
+        raise ParameterError(f"Cannot write reports to {str(out_dir)!r} ({exc.strerror or exc}); "
+                             "choose a writable folder with --out.") from None
+    return out_dir
+
+
+def _too_small(nb) -> str | None:
+    """Turn a :class:`SelectionTooSmall` stop into the report's only content; return its message."""
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "error" and out.get("ename") == SelectionTooSmall.__name__:
+                message = str(out.get("evalue", ""))
+                title = nb.metadata.get("csat_title", "")
+                html_text = f'<h1>{_esc(title)}</h1><div class="csat-note">{_esc(message)}</div>'
+                import nbformat
+
+                cell["outputs"] = [nbformat.v4.new_output("display_data",
+                                                          data={"text/html": html_text, "text/plain": message})]
+                before = [c for c in nb.cells[:i] if c.cell_type == "code"]
+                for c in before:  # e.g. load warnings: nothing computed before the stop is shown
+                    c["outputs"] = []
+                nb.cells = [*before, cell]
+                return message
+    return None
 
 
 def run_report(
@@ -331,7 +464,12 @@ def run_report(
 
     Parameters are merged in this order (later wins): the notebook's
     defaults, ``data``/``schema``, then ``parameters``.  Unknown parameter
-    names and missing data files are rejected before any kernel starts.
+    names, values that are not plain scalars (:func:`plain_parameters`),
+    missing data files and unusable output folders are rejected before any
+    kernel starts.  Both files are written under temporary names and moved
+    into place when complete, so an interrupted run never leaves a partial
+    report where a complete one was.  A selection below the privacy
+    threshold (:class:`SelectionTooSmall`) yields a report that says only that.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -346,31 +484,47 @@ def run_report(
         params["schema_path"] = str(Path(schema).resolve()) if schema else None
     elif schema is not None:
         params["schema_path"] = str(Path(schema).resolve())
-    params.update(parameters or {})
+    params.update(plain_parameters(parameters or {}))
     defaults = _check_parameters(path, params)
-    out_dir = Path(out or config.REPORT_DIR)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    name = name or path.stem
-    ipynb = out_dir / f"{name}.ipynb"
+    name = _check_name(name or path.stem)
+    out_dir = _out_dir(out)
+    ipynb, html_path = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name[:40]}.", suffix=".partial.ipynb")
+    os.close(fd)
+    tmp_ipynb, tmp_html = Path(tmp), Path(tmp).with_suffix(".html")
     t0 = time.perf_counter()
     extra = {"km": km} if km is not None else {}
     try:
-        nb = papermill.execute_notebook(
-            str(path), str(ipynb), parameters=params, kernel_name=config.KERNEL_NAME,
-            cwd=str(path.parent), progress_bar=False, log_output=False, **extra,
-        )
-    except PapermillExecutionError:
-        import nbformat
+        try:
+            nb = papermill.execute_notebook(
+                str(path), str(tmp_ipynb), parameters=params, kernel_name=config.KERNEL_NAME,
+                cwd=str(path.parent), progress_bar=False, log_output=False, **extra,
+            )
+        except PapermillExecutionError:
+            import nbformat
 
-        nb = nbformat.read(str(ipynb), as_version=4)
-    except Exception as exc:  # kernel failed to start, notebook unreadable, ...
-        raise ReportError(f"Report {name!r} could not be executed: {type(exc).__name__}: {exc}") from None
-    cell, error = _first_error(nb)
-    nb.metadata["csat_title"] = str(params.get("title") or defaults.get("title") or name)
-    html_path = to_html(nb, out_dir / f"{name}.html")
+            nb = nbformat.read(str(tmp_ipynb), as_version=4)
+        except Exception as exc:  # kernel failed to start, notebook unreadable, ...
+            raise ReportError(f"Report {name!r} could not be executed: {type(exc).__name__}: {shorten(str(exc), 300)}"
+                              ) from None
+        nb.metadata["csat_title"] = str(params.get("title") or defaults.get("title") or name)
+        shown = _too_small(nb)
+        cell, error = _first_error(nb)
+        if error is not None and error.startswith("KeyboardInterrupt"):
+            raise KeyboardInterrupt  # the kernel was interrupted: keep any earlier complete report
+        if shown is not None:
+            import nbformat
+
+            nbformat.write(nb, str(tmp_ipynb))  # nothing about the tiny group stays in the notebook either
+        to_html(nb, tmp_html)
+        os.replace(tmp_ipynb, ipynb)  # a symlink at the final name is replaced, never followed
+        os.replace(tmp_html, html_path)
+    finally:
+        tmp_ipynb.unlink(missing_ok=True)
+        tmp_html.unlink(missing_ok=True)
     return ReportResult(name=name, notebook=path.stem, ipynb=ipynb, html=html_path, ok=error is None,
                         seconds=time.perf_counter() - t0, error=error, failed_cell=cell,
-                        headline=_find_headline(nb),
+                        headline=_find_headline(nb), note=shown,
                         label=str(params["segment"]) if params.get("segment") is not None else nb.metadata["csat_title"])
 
 
@@ -391,6 +545,16 @@ def _worker_init() -> None:
     _WORKER_KM = km
     # worker processes skip atexit; multiprocessing finalizers do run when the pool shuts down
     Finalize(km, km.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
+    # Ctrl-C is the parent's to handle: it terminates the pool (SIGTERM), and a terminated worker
+    # exits quietly through its finalizers (kernel shut down, temporary files removed).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _quiet_exit)
+
+
+def _quiet_exit(signum, frame) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # no tracebacks from half-finished kernel messages on the user's terminal
+    raise SystemExit(128 + signum)
 
 
 def _reset_kernel(km) -> None:
@@ -407,14 +571,15 @@ def _reset_kernel(km) -> None:
 def _worker_run(job: dict[str, Any]) -> ReportResult:
     km = _WORKER_KM
     try:
-        return run_report(job["notebook"], parameters=job["parameters"], out=job["out"], name=job["name"], km=km)
+        result = run_report(job["notebook"], parameters=job["parameters"], out=job["out"], name=job["name"], km=km)
     except Exception as exc:  # report it in the index instead of losing the batch
-        return ReportResult(name=job["name"], notebook=str(job["notebook"]), ipynb=Path(job["out"]) / f"{job['name']}.ipynb",
-                            html=None, ok=False, seconds=0.0, error=f"{type(exc).__name__}: {exc}",
-                            label=str(job["parameters"].get("segment", job["name"])))
-    finally:
-        if km is not None and km.is_alive():
-            _reset_kernel(km)
+        result = ReportResult(name=job["name"], notebook=str(job["notebook"]),
+                              ipynb=Path(job["out"]) / f"{job['name']}.ipynb", html=None, ok=False, seconds=0.0,
+                              error=f"{type(exc).__name__}: {shorten(str(exc), 500)}",
+                              label=str(job["parameters"].get("segment", job["name"])))
+    if km is not None and km.is_alive():
+        _reset_kernel(km)
+    return result
 
 
 def run_batch(
@@ -431,7 +596,10 @@ def run_batch(
     """Render one report per value of ``by`` in parallel worker processes, then ``index.html``.
 
     A report that fails is recorded (failing cell and error) and the others
-    go on; check ``all(r.ok for r in results)``.
+    go on; check ``all(r.ok for r in results)``.  File names come from
+    :func:`report_name` (unique per value).  The index is written last, also
+    when the batch is interrupted (Ctrl-C): reports that did not finish are
+    marked, and their earlier files, if any, are left as they were.
     """
     from .io import load_responses
 
@@ -439,53 +607,84 @@ def run_batch(
     frame, _ = load_responses(data, schema)
     if by not in frame.columns:
         raise ParameterError(
-            f"--by {by!r} is not a column of the loaded data; columns are {list(map(str, frame.columns))}."
+            f"--by {shorten(by)!r} is not a column of the loaded data; columns are {list(map(str, frame.columns))}."
             f"{nearest(by, map(str, frame.columns))}"
         )
     values = [v for v in pd.unique(frame[by].dropna().astype(str))]
     values.sort()
     base = {"data_path": str(Path(data).resolve()), "schema_path": str(Path(schema).resolve()) if schema else None,
             "segment_column": by}
-    base.update(parameters or {})
+    base.update(plain_parameters(parameters or {}))
     _check_parameters(path, {**base, "segment": None})
-    out_dir = Path(out or config.REPORT_DIR)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = _out_dir(out)
     jobs = [{"notebook": str(path), "parameters": {**base, "segment": v}, "out": str(out_dir),
-             "name": f"{path.stem}-{slug(v, sep='-')}"} for v in values]
-    results = sorted(_run_jobs(jobs, workers, f"{path.stem} by {by}", progress), key=lambda r: r.name)
-    write_index(results, out_dir, title=f"{path.stem} reports by {by}")
+             "name": report_name(path.stem, v)} for v in values]
+    return _run_and_index(jobs, workers, f"{path.stem} by {by}", progress, out_dir,
+                          title=f"{path.stem} reports by {by}", order=lambda r: r.name)
+
+
+def _run_and_index(jobs: list[dict[str, Any]], workers: int | None, desc: str, progress: bool, out_dir: Path, *,
+                   title: str, order) -> list[ReportResult]:
+    """Run the jobs, then write the index, also after an interrupt (unfinished reports marked)."""
+    results: list[ReportResult] = []
+    try:
+        _run_jobs(jobs, workers, desc, progress, results)
+    except KeyboardInterrupt:
+        done = {r.name for r in results}
+        results += [ReportResult(name=j["name"], notebook=Path(j["notebook"]).stem,
+                                 ipynb=out_dir / f"{j['name']}.ipynb", html=None, ok=False, seconds=0.0,
+                                 error="not finished: interrupted (an earlier file of this report, if any, was left as it was)",
+                                 label=str(j["parameters"].get("segment") or j["name"]))
+                    for j in jobs if j["name"] not in done]
+        write_index(sorted(results, key=order), out_dir, title=f"{title} (interrupted)")
+        for job in jobs:  # temporary files of reports stopped half-way
+            for tmp in out_dir.glob(f".{glob.escape(job['name'][:40])}.*.partial.*"):
+                tmp.unlink(missing_ok=True)
+        raise
+    results.sort(key=order)
+    write_index(results, out_dir, title=title)
     return results
 
 
-def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, desc: str, progress: bool) -> list[ReportResult]:
-    """Execute report jobs in worker processes (one reused kernel each), with a progress bar."""
+def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, desc: str, progress: bool,
+              results: list[ReportResult]) -> list[ReportResult]:
+    """Execute report jobs in worker processes (one reused kernel each), with a progress bar.
+
+    Results are appended to ``results`` as they arrive, so that a caller
+    still has the finished ones after an interrupt.
+    """
+    import multiprocessing
+
     from tqdm.auto import tqdm
 
     workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(jobs)))
-    results: list[ReportResult] = []
     bar = tqdm(total=len(jobs), desc=desc, unit="report", disable=not progress)
-    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-        futures = [pool.submit(_worker_run, job) for job in jobs]
-        for fut in cf.as_completed(futures):
-            results.append(fut.result())
+    pool = multiprocessing.Pool(workers, initializer=_worker_init)
+    try:
+        for result in pool.imap_unordered(_worker_run, jobs):
+            results.append(result)
             bar.update(1)
-    bar.close()
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+        bar.close()
     return results
 
 
 def run_demo(out: str | Path | None = None, *, notebooks: Sequence[str] | None = None, workers: int | None = None,
              progress: bool = True) -> list[ReportResult]:
     """Render every report notebook on the bundled sample data, plus ``index.html`` (``make report``)."""
-    out_dir = Path(out or config.REPORT_DIR)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = _out_dir(out)
     names = [n for n in (notebooks or config.REPORT_NOTEBOOKS) if (config.NOTEBOOK_DIR / f"{n}.ipynb").is_file()]
     params = {"data_path": str(config.SAMPLE_DATA), "schema_path": str(config.SAMPLE_SCHEMA_FILE)}
     jobs = [{"notebook": str(resolve_notebook(n)), "parameters": params, "out": str(out_dir), "name": n}
             for n in names]
-    order = {n: i for i, n in enumerate(names)}
-    results = sorted(_run_jobs(jobs, workers, "reports", progress), key=lambda r: order[r.name])
-    write_index(results, out_dir, title="csat_analysis reports on the sample data")
-    return results
+    position = {n: i for i, n in enumerate(names)}
+    return _run_and_index(jobs, workers, "reports", progress, out_dir,
+                          title="csat_analysis reports on the sample data", order=lambda r: position[r.name])
 
 
 def write_index(results: Sequence[ReportResult], out: str | Path, *, title: str = "Reports") -> Path:
@@ -508,7 +707,7 @@ def write_index(results: Sequence[ReportResult], out: str | Path, *, title: str 
             items = "".join(f"<li><strong>{_esc(k)}</strong>: {_esc(v)}</li>" for k, v in r.headline.items())
             cells = [link, f'<ul class="keys">{items}</ul>']
         if r.ok:
-            status = "ok"
+            status = "ok" if not r.note else f"ok — {_esc(r.note)}"
         else:
             where = f"cell {r.failed_cell}: " if r.failed_cell else ""
             status = f'<span class="failed">failed — {_esc(where)}{_esc(r.error)}</span>'
@@ -532,6 +731,9 @@ td {{ vertical-align: top; }} ul.keys {{ margin: 0; padding-left: 1.1rem; }}
 </body></html>
 """
     path = out / "index.html"
-    path.write_text(doc, encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".index.", suffix=".partial.html")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(doc)
+    os.replace(tmp, path)  # never half-written, never through a symlink
     return path
 

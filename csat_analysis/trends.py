@@ -118,6 +118,7 @@ def trend(
     alpha: float = 0.05,
     min_n: int = 30,
     date: str = "date",
+    privacy_min_n: int | None = None,
 ) -> pd.DataFrame:
     """A metric over time, with intervals, changes, control limits and flags.
 
@@ -138,6 +139,11 @@ def trend(
     weights, ci, min_n : see :func:`~csat_analysis.summarize`.
     alpha : float
         Level for ``significant_change`` (on the BH-adjusted p-value).
+    privacy_min_n : int, optional
+        For shared reports: periods with fewer responses get NaN scores, and
+        every change or year-on-year change *against* such a period is NaN
+        too (else the small period's score could be recovered from its
+        neighbour's score and change).  The digest is written after this.
 
     Returns
     -------
@@ -223,6 +229,15 @@ def trend(
     out["center"], out["lcl"], out["ucl"] = _control_limits(st, out["score"].to_numpy(), group)
     out["rolling_score"] = _rolling(st, group, rolling, ci) if rolling else np.nan
     out["target"] = np.nan if target is None else float(target)
+    if privacy_min_n is not None:
+        small = out["n"].to_numpy() < privacy_min_n
+        for col in ("score", "se", "ci_low", "ci_high", "rolling_score"):
+            out[col] = out[col].mask(small)
+        for lag, cols in ((1, ("change", "change_p", "change_p_adj")), (_YEAR[freq], ("yoy_change", "yoy_p"))):
+            prev = _shift(idx, group, lag)
+            against = small | ((prev >= 0) & small[np.maximum(prev, 0)])
+            for col in cols:
+                out[col] = out[col].mask(against)
 
     starts = [period_start(c, freq) for c in keys["_pcode"]]
     out["period_start"] = pd.to_datetime(starts)
@@ -261,7 +276,7 @@ def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
         t = out.iloc[rows]
         who = " ".join(f"{t[c].iloc[0]}" for c in by) + ": " if by else ""
         cap = (lambda text: text[0].lower() + text[1:]) if by else (lambda text: text)
-        valid = t[t["n"] > 0]
+        valid = t[(t["n"] > 0) & t["score"].notna()]
         if valid.empty:
             continue
         cur = valid.iloc[-1]
@@ -333,13 +348,13 @@ class TrendReport:
     def headline_values(self) -> dict[str, str]:
         if self.table is None:
             return {"Responses": f"{len(self.data):,}"}
-        valid = self.table[self.table["n"] >= self.privacy_min_n]
+        valid = self.table[self.table["score"].notna()]
         if valid.empty:
             return {"Responses": f"{len(self.data):,}"}
         cur = valid.iloc[-1]
         return {"Responses": f"{len(self.data):,}",
                 f"{metric_label(self.metric)} ({cur['period']})": fmt_score(self.metric, cur["score"]),
-                "Significant changes": str(int((self.table["change_p_adj"] < 0.05).sum()))}
+                "Significant changes": str(int(self.table["flag"].str.contains("significant_change").sum()))}
 
     def plot(self):
         from .plots import plot_trend
@@ -408,7 +423,7 @@ def trend_report(
     if len(data) == 0 or "date" not in data or data["date"].notna().sum() == 0:
         msg = None if len(data) == 0 else "The data has no usable dates, so no trend can be drawn."
         return TrendReport(data, None, None, None, metric, facet_by, target, privacy_min_n, msg)
-    kw = dict(metric=metric, target=target, weights=weights, alpha=alpha, min_n=min_n)
+    kw = dict(metric=metric, target=target, weights=weights, alpha=alpha, min_n=min_n, privacy_min_n=privacy_min_n)
     table = trend(data, freq=freq, rolling=rolling, **kw)
     facets = None
     if facet_by and facet_by in data and data[facet_by].nunique() > 1:
