@@ -13,7 +13,16 @@ Exclusion reasons (a row gets the first that applies):
 ``non_integer``      the only score is a fraction (e.g. 4.5)
 ``missing_date`` / ``unparseable_date``
 ``invalid_weight``   weight missing, not a number, or not > 0
+``label_too_long``   a segment or campaign value longer than :data:`MAX_LABEL_LENGTH` characters
 ``missing_id`` / ``duplicate_id``  (the first occurrence of an id is kept)
+
+Examples of excluded values never show the comment or a PII column (they
+read ``<hidden: free text>`` / ``<hidden: pii>``), and long values are cut.
+Hostile files are refused or contained: more than :data:`MAX_COLUMNS`
+columns without a schema, repeated column names, and Excel cells far outside
+the table (only the header's columns are read) do not reach the parser.
+Unicode bidirectional controls (U+202E etc.) are stripped from segment and
+campaign labels.
 
 A bad value in one metric does not exclude a row that has another usable
 metric; it is set to missing and counted under ``value_issues``.
@@ -24,8 +33,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
+import io
 import json
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,14 +47,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from ._utils import slug
+from ._utils import BIDI_CONTROLS, nearest, shorten, shorten_list, slug
 from .exceptions import DataError, SchemaError
 from .schema import Schema, infer_schema, read_schema
 
-__all__ = ["load_responses", "LoadReport", "parse_dates", "read_table"]
+__all__ = ["load_responses", "LoadReport", "parse_dates", "read_table", "MAX_COLUMNS", "MAX_LABEL_LENGTH"]
 
 _MAX_EXAMPLES = 5
 _ENCODINGS = ("utf-8", "cp1252")
+#: Most columns a file may have when no schema says which to read (inference looks at every column).
+MAX_COLUMNS = 2_000
+#: Longest segment or campaign value kept; a longer one excludes its row (``label_too_long``).
+MAX_LABEL_LENGTH = 1_000
+#: Longest CSV header line read (a file whose first line is longer has no usable header).
+_MAX_HEADER_CHARS = 16 << 20
+#: Text shown for an example value from the comment column or a PII column.
+_HIDDEN = {"comment": "<hidden: free text>", "pii": "<hidden: pii>"}
+_EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#GETTING_DATA"})
 
 
 @dataclasses.dataclass
@@ -120,10 +140,11 @@ class LoadReport:
 class _Ledger:
     """Collects per-row exclusions and per-value issues while loading."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, hidden: Mapping[str, str] | None = None) -> None:
         self.kept = np.ones(n, dtype=bool)
         self.excluded: dict[str, dict[str, Any]] = {}
         self.value_issues: dict[str, dict[str, Any]] = {}
+        self.hidden = dict(hidden or {})  # column -> what its examples show instead of the value
 
     def exclude(self, mask: np.ndarray, reason: str, column: str, values: pd.Series | None = None) -> None:
         """Exclude rows in ``mask`` not excluded yet, recording ``reason``."""
@@ -138,17 +159,15 @@ class _Ledger:
         if mask.any():
             self._record(self.value_issues, mask, reason, column, values)
 
-    @staticmethod
-    def _record(table, mask, reason, column, values) -> None:
+    def _record(self, table, mask, reason, column, values) -> None:
         idx = np.flatnonzero(mask)
         entry = table.setdefault(reason, {"count": 0, "examples": []})
         entry["count"] += int(idx.size)
         room = _MAX_EXAMPLES - len(entry["examples"])
         for i in idx[:room]:
             value = "" if values is None else values.iloc[i]
-            entry["examples"].append(
-                {"row": int(i) + 1, "column": column, "value": "" if _isna(value) else str(value)}
-            )
+            value = "" if _isna(value) else self.hidden.get(column) or shorten(value)
+            entry["examples"].append({"row": int(i) + 1, "column": column, "value": value})
 
 
 def _isna(value: Any) -> bool:
@@ -173,6 +192,17 @@ def _detect_encoding(path: Path, declared: str | None) -> str:
         raw = fh.read(1 << 20)
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"  # the codec reads the byte order from the BOM and drops it
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = raw[:4096]
+    if len(head) >= 8 and head.count(0) > len(head) // 4:  # UTF-16 without a BOM: every other byte of ASCII is 0
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > 10 * even:
+            return "utf-16-le"
+        if even > 10 * odd:
+            return "utf-16-be"
     try:
         raw.decode("utf-8")
         return "utf-8"
@@ -206,26 +236,38 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
     keeps its zeros) and the schema's missing-value codes are applied by the
     parser itself — the fast path that keeps loading close to a bare read.
 
-    Returns the raw table and facts about the read (``encoding``, ``delimiter``).
+    Excel sheets are read within the header's columns only, and Parquet files
+    column by column (only the columns the schema uses; without a schema,
+    every column of a loadable type).  Without a schema a file with more than
+    :data:`MAX_COLUMNS` columns is refused before its rows are parsed; a
+    column name used twice is always refused.
+
+    Returns the raw table and facts about the read (``encoding``, ``delimiter``,
+    ``warnings``).
     Raises :class:`DataError` for a missing, empty or unreadable file.
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"Data file {str(path)!r} does not exist; check the path given to --data.")
+        raise DataError(f"Data file {shorten(str(path), 200)!r} does not exist; check the path given to --data.")
     suffix = path.suffix.lower()
-    info: dict[str, Any] = {}
+    info: dict[str, Any] = {"warnings": []}
     try:
-        if suffix in (".xlsx", ".xlsm", ".xls"):
+        if suffix in (".xlsx", ".xlsm"):
+            frame = _read_xlsx(path, sheet, schema, info)
+        elif suffix == ".xls":
             frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
         elif suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
+            frame = _read_parquet(path, schema, info)
         else:
             if path.stat().st_size == 0:
                 raise DataError(f"{path.name} is empty (0 bytes); export the survey again.")
             enc = _detect_encoding(path, encoding)
             sep = _detect_delimiter(path, enc, delimiter)
             info.update(encoding=enc, delimiter=sep)
-            header_raw = list(pd.read_csv(path, sep=sep, encoding=enc, nrows=0, dtype=str).columns)
+            header_raw = _csv_header(path, enc, sep)
+            _check_header(header_raw, path.name, schema)
+            # pandas' names for blank header cells (pandas itself takes 30 s over a 100,000-column header)
+            header_raw = [name if name else f"Unnamed: {i}" for i, name in enumerate(header_raw)]
             header = [str(c).strip() for c in header_raw]
             if schema is not None:
                 schema.check_columns(header, path.name)
@@ -246,15 +288,193 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
             else:
                 usecols, text, coded, na_values = header_raw, header_raw, [], None
             frame = _read_csv(path, enc, sep, usecols, text, na_values, coded)
-    except DataError:
+    except (DataError, SchemaError):
         raise
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError, KeyError) as exc:
+    except ImportError as exc:  # .xls needs xlrd, which is not a dependency
+        raise DataError(f"{path.name} could not be read ({shorten(exc)}); save it as .xlsx or .csv.") from None
+    except (ValueError, OSError, UnicodeError, LookupError, pd.errors.ParserError, KeyError, zipfile.BadZipFile,
+            csv.Error, SyntaxError) as exc:  # SyntaxError: broken XML inside an .xlsx (ElementTree's ParseError)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "Worksheet" in first or "sheet" in first.lower():
-            raise SchemaError(f"{path.name}: {first}; set source.sheet in the schema to an existing sheet.") from None
-        raise DataError(f"{path.name} could not be read as a {suffix or 'CSV'} file: {first}.") from None
+            raise SchemaError(f"{path.name}: {shorten(first, 200)}; set source.sheet in the schema to an existing "
+                              "sheet.") from None
+        raise DataError(f"{path.name} could not be read as a {suffix or 'CSV'} file: {shorten(first, 200)}.") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, info
+
+
+def _check_header(names: Sequence[Any], source: str, schema: Schema | None) -> None:
+    """Refuse a repeated column name, and more than :data:`MAX_COLUMNS` columns when no schema names those
+    to read (blank names are not repeats: the parsers call them ``Unnamed: N``)."""
+    if schema is None and len(names) > MAX_COLUMNS:
+        raise DataError(
+            f"{source} has {len(names):,} columns, more than the {MAX_COLUMNS:,} read without a schema; pass a "
+            "schema (--schema) naming the columns needed, or raise csat_analysis.io.MAX_COLUMNS."
+        )
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        key = "" if name is None else str(name).strip()
+        if not key:
+            continue
+        if key in seen:
+            raise DataError(
+                f"{source}: the header names column {shorten(key)!r} twice (columns {seen[key] + 1} and {i + 1}); "
+                "rename one so that every column has its own name."
+            )
+        seen[key] = i
+
+
+def _csv_header(path: Path, encoding: str, sep: str) -> list[str]:
+    """The header record as the file writes it (pandas would rename a repeated ``score`` to ``score.1``).
+
+    Reads the first line (more while a quoted name holds a line break), at most
+    ``_MAX_HEADER_CHARS`` characters, so a huge first line costs little.
+    """
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        text = fh.readline(_MAX_HEADER_CHARS + 1)
+        while text and not text.strip("\r\n"):  # blank lines before the header are skipped, as the parsers do
+            text = fh.readline(_MAX_HEADER_CHARS + 1)
+        while text.count('"') % 2 and len(text) <= _MAX_HEADER_CHARS:
+            more = fh.readline(_MAX_HEADER_CHARS + 1 - len(text))
+            if not more:
+                break
+            text += more
+    if len(text) > _MAX_HEADER_CHARS:
+        raise DataError(
+            f"{path.name}: the first line is longer than {_MAX_HEADER_CHARS:,} characters, so it is not a header "
+            "row; export the survey again as CSV with a header."
+        )
+    try:
+        return next(csv.reader(io.StringIO(text), delimiter=sep), [])
+    except csv.Error as exc:
+        raise DataError(
+            f"{path.name}: the header row could not be read ({shorten(exc)}); export the survey again as CSV "
+            "with a header."
+        ) from None
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """An Excel cell value as pandas' reader gives it: whole numbers as int, error cells and "" as missing."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str) and (value == "" or value in _EXCEL_ERRORS):
+        return None
+    return value
+
+
+def _read_xlsx(path: Path, sheet: str | int | None, schema: Schema | None, info: dict[str, Any]) -> pd.DataFrame:
+    """One sheet of an .xlsx workbook: row 1 is the header; only the header's columns are read.
+
+    The sheet's declared size is ignored (a single cell at XFD1048576 would
+    otherwise make 17 billion cells): rows are streamed in read-only mode, cut
+    at the header's last column, and a cell outside the table is reported as
+    a warning.  Blank rows inside the table are kept (and then excluded with a
+    reason); trailing blank rows are not rows.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        sheets = wb.worksheets
+        titles = [ws.title for ws in sheets]
+        if sheet is None:
+            ws = sheets[0]
+        elif isinstance(sheet, int) and not isinstance(sheet, bool):
+            if not -len(sheets) <= sheet < len(sheets):
+                raise SchemaError(f"{path.name}: there is no sheet number {sheet}; its sheets are "
+                                  f"{shorten_list(titles)}. Set source.sheet in the schema to one of them.")
+            ws = sheets[sheet]
+        elif str(sheet) in titles:
+            ws = sheets[titles.index(str(sheet))]
+        else:
+            raise SchemaError(f"{path.name}: there is no sheet named {shorten(sheet)!r}; its sheets are "
+                              f"{shorten_list(titles)}.{nearest(shorten(sheet, 200), titles)} Set source.sheet "
+                              "in the schema to an existing sheet.")
+        declared = (ws.max_row, ws.max_column)
+        ws.reset_dimensions()  # the declared size is not trusted: rows are read as far as they go
+        limit = MAX_COLUMNS if schema is None else 16_384
+        first = next(ws.iter_rows(min_row=1, max_row=1, max_col=limit + 1, values_only=True), ())
+        width = max((i + 1 for i, v in enumerate(first) if v is not None), default=0)
+        if schema is None and width > MAX_COLUMNS:
+            raise DataError(
+                f"{path.name} (sheet {shorten(ws.title)!r}) has more than {MAX_COLUMNS:,} columns, the most read "
+                "without a schema; pass a schema (--schema) naming the columns needed, or raise "
+                "csat_analysis.io.MAX_COLUMNS."
+            )
+        names = [f"Unnamed: {i}" if v is None else str(_xlsx_cell(v)).strip() for i, v in enumerate(first[:width])]
+        _check_header(names, f"{path.name} (sheet {shorten(ws.title)!r})", schema)
+        take = list(range(width))
+        if schema is not None:
+            schema.check_columns(names, path.name)
+            info["columns_checked"] = True
+            wanted = set(schema.source_columns())
+            take = [i for i, name in enumerate(names) if name in wanted]
+        read_to = max(take, default=-1) + 1
+        rows: list[list[Any]] = []
+        blank = 0  # blank rows not yet known to lie inside the table
+        for row in ws.iter_rows(min_row=2, max_col=max(read_to, 1), values_only=True):
+            if all(v is None for v in row):
+                blank += 1
+                continue
+            if blank:
+                rows.extend([None] * len(take) for _ in range(blank))
+                blank = 0
+            rows.append([_xlsx_cell(row[i]) for i in take])
+        last = f"{get_column_letter(max(width, 1))}{len(rows) + 1}"
+        if (declared[0] or 0) > len(rows) + 1 or (declared[1] or 0) > width:
+            corner = f"{get_column_letter(min(declared[1] or 1, 16_384))}{declared[0] or 1}"
+            info["warnings"].append(
+                f"{path.name}: sheet {shorten(ws.title)!r} declares cells up to {corner}, but its table (header "
+                f"row and the rows under it) is A1:{last}; cells outside the table were not read."
+            )
+    finally:
+        wb.close()
+    return pd.DataFrame(rows, columns=[names[i] for i in take], dtype=object)
+
+
+def _loadable(kind: pa.DataType) -> bool:
+    """Whether a Parquet column type maps onto a survey column (numbers, text, booleans, dates, categories)."""
+    t = pa.types
+    if t.is_dictionary(kind):
+        return _loadable(kind.value_type)
+    return (t.is_integer(kind) or t.is_floating(kind) or t.is_boolean(kind) or t.is_string(kind)
+            or t.is_large_string(kind) or getattr(t, "is_string_view", lambda _: False)(kind) or t.is_decimal(kind)
+            or t.is_temporal(kind) or t.is_null(kind))
+
+
+def _read_parquet(path: Path, schema: Schema | None, info: dict[str, Any]) -> pd.DataFrame:
+    """The columns of a Parquet file that the schema uses, or (without one) every column of a loadable type.
+
+    Binary, list, struct and map columns are skipped with a warning when
+    unused; one the schema uses is a DataError naming it and its type.
+    """
+    import pyarrow.parquet as pq
+
+    fields = pq.read_schema(path)
+    names = [f.name for f in fields if not f.name.startswith("__index_level_")]
+    _check_header(names, path.name, schema)
+    if schema is not None:
+        schema.check_columns([n.strip() for n in names], path.name)
+        info["columns_checked"] = True
+        wanted = set(schema.source_columns())
+        columns = [n for n in names if n.strip() in wanted]
+        for n in columns:
+            kind = fields.field(n).type
+            if not _loadable(kind):
+                raise DataError(
+                    f"{path.name}: column {shorten(n)!r} holds {shorten(kind)} values, which cannot be a survey "
+                    "column; export it as text or numbers, or remove it from the schema."
+                )
+    else:
+        columns = [n for n in names if _loadable(fields.field(n).type)]
+        skipped = [f"{shorten(n)!r} ({shorten(fields.field(n).type, 40)})" for n in names if n not in columns]
+        if skipped:
+            info["warnings"].append(
+                f"{path.name}: column(s) {', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''} hold "
+                "binary, list or nested values and were not read."
+            )
+    return pd.read_parquet(path, columns=columns)
 
 
 def _read_csv(path: Path, encoding: str, sep: str, usecols: list[str], text: list[str],
@@ -352,14 +572,14 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str 
             if dayfirst is None:
                 if len(day_first_proof) and len(month_first_proof):
                     raise DataError(
-                        f"{column}: dates are ambiguous: {day_first_proof.iloc[0]!r} is day-first but "
-                        f"{month_first_proof.iloc[0]!r} is month-first; set dayfirst (true/false) or a "
+                        f"{column}: dates are ambiguous: {shorten(day_first_proof.iloc[0])!r} is day-first but "
+                        f"{shorten(month_first_proof.iloc[0])!r} is month-first; set dayfirst (true/false) or a "
                         "format for the date column in the schema."
                     )
                 if len(day_first_proof):
                     dayfirst = True
                     warnings.append(
-                        f"{column}: read as day-first (a value such as {day_first_proof.iloc[0]!r} can only "
+                        f"{column}: read as day-first (a value such as {shorten(day_first_proof.iloc[0])!r} can only "
                         "be day/month/year); set dayfirst in the schema to silence this."
                     )
                 elif len(month_first_proof):
@@ -367,7 +587,7 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str 
                 elif m[0].notna().any():
                     dayfirst = False
                     warnings.append(
-                        f"{column}: dates such as {text[m[0].notna()].iloc[0]!r} could be day-first or "
+                        f"{column}: dates such as {shorten(text[m[0].notna()].iloc[0])!r} could be day-first or "
                         "month-first; read as month/day/year. Set dayfirst: true in the schema if they are "
                         "day/month/year."
                     )
@@ -591,9 +811,10 @@ def load_responses(
     ([10, 7], 2, ['duplicate_id', 'unknown_label'])
     """
     if isinstance(source, pd.DataFrame):
+        given = read_schema(schema) if schema is not None else None
+        _check_header(list(source.columns), "<DataFrame>", given)
         frame, name, info = source.copy(), "<DataFrame>", {}
         frame.columns = [str(c) for c in frame.columns]
-        given = read_schema(schema) if schema is not None else None
     else:
         given = read_schema(schema) if schema is not None else None
         frame, info = read_table(
@@ -606,7 +827,7 @@ def load_responses(
         name = Path(source).name
     if frame.shape[1] == 0 or (frame.shape[1] == 1 and str(frame.columns[0]).strip() == ""):
         raise DataError(f"{name} has no header row or columns; export the survey again with a header.")
-    warnings: list[str] = []
+    warnings: list[str] = list(info.get("warnings", ()))
     if given is None:
         sch = infer_schema(frame, origin=f"schema inferred for {name}")
         warnings.append(
@@ -619,7 +840,10 @@ def load_responses(
         sch.check_columns(frame.columns, name)
 
     n = len(frame)
-    ledger = _Ledger(n)
+    hidden = {c: _HIDDEN["pii"] for c in sch.pii}
+    if sch.comment:
+        hidden[sch.comment] = _HIDDEN["comment"]
+    ledger = _Ledger(n, hidden)
     skip = sch.header_rows if sch.header_rows is not None else _qualtrics_rows(frame)
     if skip:
         meta = np.zeros(n, dtype=bool)
@@ -635,7 +859,9 @@ def load_responses(
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(_described_columns, {c: frame[c] for c in described}, sch, missing_codes)
         bad_values = _check_values(frame, sch, missing_codes, ledger, out, warnings)
-        ids, columns = future.result()
+        ids, columns, too_long = future.result()
+    for col, mask in too_long.items():
+        ledger.exclude(mask, "label_too_long", col, frame[col])
 
     # ids ------------------------------------------------------------------
     if ids is not None:
@@ -735,19 +961,24 @@ def _check_values(frame: pd.DataFrame, sch: Schema, missing: frozenset[str], led
 
 
 def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozenset[str]):
-    """Ids as ``(text, missing mask)`` (None without an id column) and the segment, comment, extra and
-    campaign columns, in output order."""
+    """Ids as ``(text, missing mask)`` (None without an id column), the segment, comment, extra and
+    campaign columns in output order, and per segment / campaign column the rows whose value is longer
+    than :data:`MAX_LABEL_LENGTH` (set to missing here, excluded by the caller)."""
     ids = _text_column(raw[sch.response_id], missing) if sch.response_id else None
-    columns: dict[str, pd.Series] = {col: _category(raw[col], missing) for col in sch.segments}
+    too_long: dict[str, np.ndarray] = {}
+    columns: dict[str, pd.Series] = {}
+    for col in sch.segments:
+        columns[col], too_long[col] = _category(raw[col], missing)
     if sch.comment:
         columns["comment"] = _text_column(raw[sch.comment], missing)[0]
     for col in sch.extra:
         columns[col] = _extra_column(raw[col], missing)
     for camp in sch.campaigns:
-        columns.update(_campaign_columns(raw[camp.column], camp, missing))
+        flags, too_long[camp.column] = _campaign_columns(raw[camp.column], camp, missing)
+        columns.update(flags)
         if camp.group and camp.group not in columns:
-            columns[camp.group] = _category(raw[camp.group], missing)
-    return ids, columns
+            columns[camp.group], too_long[camp.group] = _category(raw[camp.group], missing)
+    return ids, columns, {col: mask for col, mask in too_long.items() if mask.any()}
 
 
 def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
@@ -770,22 +1001,40 @@ def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
     return values
 
 
-def _category(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
-    """A segment column: stripped text as a category (sorted levels), missing codes as NaN."""
+def _label(value: Any) -> str | None:
+    """A segment / campaign label: stripped text without bidirectional controls; None when missing."""
+    if _isna(value):
+        return None
+    return BIDI_CONTROLS.sub("", str(value)).strip()
+
+
+def _category(raw: pd.Series, missing: frozenset[str]) -> tuple[pd.Series, np.ndarray]:
+    """A segment column: stripped text as a category (sorted levels), missing codes as NaN.
+
+    Works once per distinct value: bidirectional controls (U+202E ...) are
+    removed, and a value longer than :data:`MAX_LABEL_LENGTH` becomes missing;
+    also returns the mask of the rows that held such a value.
+    """
     codes, uniques = _codes(raw)
-    cleaned = pd.Series([None if _isna(u) or str(u).strip() in missing else str(u).strip() for u in uniques],
+    texts = [_label(u) for u in uniques]
+    long = np.array([t is not None and len(t) > MAX_LABEL_LENGTH for t in texts] + [False])
+    cleaned = pd.Series([None if t is None or t in missing or len(t) > MAX_LABEL_LENGTH else t for t in texts],
                         dtype=object)
     remap, levels = pd.factorize(cleaned, sort=True, use_na_sentinel=True)
     remap = np.append(remap, -1)  # code -1 (missing) stays missing
-    return pd.Series(pd.Categorical.from_codes(remap[codes], categories=pd.Index(levels, dtype=object)),
-                     index=raw.index)
+    return (pd.Series(pd.Categorical.from_codes(remap[codes], categories=pd.Index(levels, dtype=object)),
+                      index=raw.index), long[codes])
 
 
-def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> dict[str, pd.Series]:
-    """Boolean exposure column(s) of one campaign, computed once per distinct answer."""
+def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> tuple[dict[str, pd.Series], np.ndarray]:
+    """Boolean exposure column(s) of one campaign, computed once per distinct answer, and the mask of rows
+    whose answer is longer than :data:`MAX_LABEL_LENGTH` (treated as missing; the caller excludes them)."""
     codes, uniques = _codes(raw)
-    texts = [None if _isna(u) else str(u).strip() for u in uniques]
-    absent = np.array([t is None or t in missing for t in texts] + [True])[codes]  # code -1 (last): NA cells
+    texts = [_label(u) for u in uniques]
+    long = np.array([t is not None and len(t) > MAX_LABEL_LENGTH for t in texts] + [False])
+    texts = [None if t is not None and len(t) > MAX_LABEL_LENGTH else t for t in texts]
+    gone = [t is None or t in missing for t in texts]  # per distinct answer
+    absent = np.array(gone + [True])[codes]  # per row; code -1 (last): NA cells
 
     def column(flags: list[bool]) -> pd.Series:
         values = np.array(list(flags) + [False])[codes]
@@ -793,8 +1042,8 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> dict[str
 
     if camp.delimiter:
         parts = [[p.strip() for p in t.split(camp.delimiter)] if t is not None else [] for t in texts]
-        choices = sorted({p for row, a in zip(parts, absent) if not a for p in row if p})
-        return {f"{camp.name}_{slug(c)}": column([c in row for row in parts]) for c in choices}
+        choices = sorted({p for row, a in zip(parts, gone) if not a for p in row if p})
+        return {f"{camp.name}_{slug(c)}": column([c in row for row in parts]) for c in choices}, long[codes]
     folded = [t.casefold() if t is not None else None for t in texts]
     if camp.exposed:
         wanted = {v.casefold() for v in camp.exposed}
@@ -804,11 +1053,11 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> dict[str
     else:
         truthy = {"1", "true", "yes", "y", "exposed", "treated"}
         falsy = {"0", "false", "no", "n", "control", "none"}
-        for t, f, a in zip(texts, folded, absent):
+        for t, f, a in zip(texts, folded, gone):
             if not a and f not in truthy | falsy:
                 raise SchemaError(
-                    f"campaign {camp.name!r}: column {camp.column!r} holds {t!r}, which is not yes/no; "
-                    "set 'control' (the value meaning not exposed) or 'exposed' in the schema."
+                    f"campaign {camp.name!r}: column {shorten(camp.column)!r} holds {shorten(t)!r}, which is not "
+                    "yes/no; set 'control' (the value meaning not exposed) or 'exposed' in the schema."
                 )
         flags = [f in truthy for f in folded]
-    return {camp.name: column(flags)}
+    return {camp.name: column(flags)}, long[codes]

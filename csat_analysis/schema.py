@@ -32,11 +32,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
-from ._utils import nearest
+from ._utils import nearest, shorten, shorten_list
 from .exceptions import SchemaError
+from .privacy import looks_like_email, looks_like_phone
 
 __all__ = [
     "Schema",
@@ -47,6 +49,7 @@ __all__ = [
     "DEFAULT_MISSING_VALUES",
     "read_schema",
     "infer_schema",
+    "safe_yaml_load",
 ]
 
 #: Default scale, top box and direction per metric (SPEC.md "Metric conventions").
@@ -189,7 +192,7 @@ class Schema:
             if c.name == name:
                 return c
         raise SchemaError(
-            f"{self.origin}: no campaign named {name!r}; the schema defines "
+            f"{self.origin}: no campaign named {shorten(repr(name))}; the schema defines "
             f"{[c.name for c in self.campaigns]}.{nearest(name, [c.name for c in self.campaigns])}"
         )
 
@@ -228,19 +231,19 @@ class Schema:
         for col in self.source_columns() + list(self.pii):
             if col not in available:
                 raise SchemaError(
-                    f"{self.origin}: column {col!r} is not in {source}; its columns are "
-                    f"{available}.{nearest(col, available)}"
+                    f"{self.origin}: column {shorten(col)!r} is not in {source}; its columns are "
+                    f"{shorten_list(available)}.{nearest(shorten(col, 200), available[:5000])}"
                 )
 
 
 def _check_keys(mapping: Any, allowed: Sequence[str], where: str, origin: str) -> None:
     if not isinstance(mapping, Mapping):
-        raise SchemaError(f"{origin}: {where} must be a mapping of keys to values, not {mapping!r}.")
+        raise SchemaError(f"{origin}: {where} must be a mapping of keys to values, not {shorten(repr(mapping))}.")
     for key in mapping:
         if key not in allowed:
             raise SchemaError(
-                f"{origin}: unknown key {key!r} in {where}; allowed keys are {list(allowed)}."
-                f"{nearest(str(key), allowed)}"
+                f"{origin}: unknown key {shorten(key)!r} in {where}; allowed keys are {list(allowed)}."
+                f"{nearest(shorten(key, 200), allowed)}"
             )
 
 
@@ -252,7 +255,7 @@ def _as_timestamp(value: Any, where: str, origin: str) -> pd.Timestamp | None:
     try:
         return pd.Timestamp(str(value))
     except (ValueError, TypeError):
-        raise SchemaError(f"{origin}: {where} {value!r} is not a date; write it as YYYY-MM-DD.") from None
+        raise SchemaError(f"{origin}: {where} {shorten(repr(value))} is not a date; write it as YYYY-MM-DD.") from None
 
 
 def _metric(name: str, spec: Any, origin: str) -> MetricSpec:
@@ -271,7 +274,7 @@ def _metric(name: str, spec: Any, origin: str) -> MetricSpec:
         or scale[0] >= scale[1]
     ):
         raise SchemaError(
-            f"{origin}: metrics.{name}.scale {scale!r} is impossible; write it as [lowest, highest] "
+            f"{origin}: metrics.{name}.scale {shorten(repr(scale))} is impossible; write it as [lowest, highest] "
             f"with two integers, e.g. {list(defaults['scale'])}."
         )
     lo, hi = int(scale[0]), int(scale[1])
@@ -285,7 +288,7 @@ def _metric(name: str, spec: Any, origin: str) -> MetricSpec:
         top_box = hi - 1  # top-two-box on any other scale
     if not isinstance(top_box, int) or isinstance(top_box, bool) or not lo < top_box <= hi:
         raise SchemaError(
-            f"{origin}: metrics.{name}.top_box {top_box!r} must be an integer above {lo} and at most {hi}."
+            f"{origin}: metrics.{name}.top_box {shorten(repr(top_box))} must be an integer above {lo} and at most {hi}."
         )
     labels = spec.get("labels") or {}
     if not isinstance(labels, Mapping):
@@ -294,12 +297,13 @@ def _metric(name: str, spec: Any, origin: str) -> MetricSpec:
     for text, value in labels.items():
         if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
             raise SchemaError(
-                f"{origin}: metrics.{name}.labels maps {text!r} to {value!r}, outside the scale {lo}-{hi}."
+                f"{origin}: metrics.{name}.labels maps {shorten(repr(text))} to {shorten(repr(value))}, outside "
+                f"the scale {lo}-{hi}."
             )
         clean[str(text).strip().casefold()] = value
     hib = spec.get("higher_is_better", True)
     if not isinstance(hib, bool):
-        raise SchemaError(f"{origin}: metrics.{name}.higher_is_better must be true or false, not {hib!r}.")
+        raise SchemaError(f"{origin}: metrics.{name}.higher_is_better must be true or false, not {shorten(repr(hib))}.")
     return MetricSpec(name, str(spec["column"]), (lo, hi), int(top_box), hib, clean)
 
 
@@ -312,7 +316,7 @@ def _campaign(spec: Any, i: int, origin: str) -> CampaignSpec:
     name = str(spec["name"])
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise SchemaError(
-            f"{origin}: {where}.name {name!r} must be a Python-style identifier (letters, digits, _), "
+            f"{origin}: {where}.name {shorten(repr(name))} must be a Python-style identifier (letters, digits, _), "
             "because it becomes a column name."
         )
     exposed = spec.get("exposed") or ()
@@ -333,6 +337,22 @@ def _campaign(spec: Any, i: int, origin: str) -> CampaignSpec:
         delimiter=spec.get("delimiter"),
         group=spec.get("group"),
     )
+
+
+def _scalar(value: Any) -> bool:
+    """A YAML scalar usable as a name or a code (not a list or mapping)."""
+    return isinstance(value, (str, int, float, _dt.date))
+
+
+def _check_pii(pii: Sequence[str], roles: Sequence[tuple[str, Sequence[Any]]], origin: str) -> None:
+    """A PII column may have no other role: it is never loaded, so using it would be a silent contradiction."""
+    for col in pii:
+        for role, cols in roles:
+            if col in {str(c) for c in cols if c is not None}:
+                raise SchemaError(
+                    f"{origin}: column {shorten(col)!r} is listed under columns.pii and as {role}; "
+                    f"pii wins (a PII column is never loaded), so remove it from {role} or from columns.pii."
+                )
 
 
 def _schema_from_dict(raw: Any, origin: str) -> Schema:
@@ -357,13 +377,17 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         if "column" not in date:
             raise SchemaError(f"{origin}: columns.date needs a 'column'.")
         if date.get("dayfirst") is not None and not isinstance(date["dayfirst"], bool):
-            raise SchemaError(f"{origin}: columns.date.dayfirst must be true or false, not {date['dayfirst']!r}.")
+            raise SchemaError(
+                f"{origin}: columns.date.dayfirst must be true or false, not {shorten(repr(date['dayfirst']))}."
+            )
         date = DateSpec(str(date["column"]), date.get("dayfirst"), date.get("format"))
 
     def _list(key: str) -> tuple[str, ...]:
         value = columns.get(key) or ()
         if isinstance(value, str):
             value = [value]
+        if not isinstance(value, Sequence) or not all(_scalar(v) for v in value):
+            raise SchemaError(f"{origin}: columns.{key} must be a list of column names, not {shorten(repr(value))}.")
         return tuple(str(v) for v in value)
 
     campaigns = tuple(_campaign(spec, i, origin) for i, spec in enumerate(raw.get("campaigns") or ()))
@@ -373,15 +397,35 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
     missing = raw.get("missing_values", DEFAULT_MISSING_VALUES)
     if isinstance(missing, str):
         missing = [missing]
+    if not isinstance(missing, Sequence) or not all(v is None or _scalar(v) for v in missing):
+        raise SchemaError(
+            f"{origin}: missing_values must be a list of texts or numbers, e.g. ['', 'NA', '-1'], "
+            f"not {shorten(repr(missing))}."
+        )
+    for key in ("response_id", "weight", "comment"):
+        if columns.get(key) is not None and not _scalar(columns[key]):
+            raise SchemaError(f"{origin}: columns.{key} must be one column name, not {shorten(repr(columns[key]))}.")
+    segments, pii, extra = _list("segments"), _list("pii"), _list("extra")
+    _check_pii(pii, [
+        ("columns.response_id", [columns.get("response_id")]),
+        ("columns.date", [date.column if date else None]),
+        ("columns.segments", segments),
+        ("columns.weight", [columns.get("weight")]),
+        ("columns.comment", [columns.get("comment")]),
+        ("columns.extra", extra),
+        *((f"metrics.{name}", [spec.column]) for name, spec in metrics.items()),
+        *((f"campaigns[{i}].column", [c.column]) for i, c in enumerate(campaigns)),
+        *((f"campaigns[{i}].group", [c.group]) for i, c in enumerate(campaigns)),
+    ], origin)
     return Schema(
         metrics=metrics,
         response_id=columns.get("response_id"),
         date=date,
-        segments=_list("segments"),
+        segments=segments,
         weight=columns.get("weight"),
         comment=columns.get("comment"),
-        pii=_list("pii"),
-        extra=_list("extra"),
+        pii=pii,
+        extra=extra,
         campaigns=campaigns,
         missing_values=tuple("" if v is None else str(v) for v in missing),
         sheet=source.get("sheet"),
@@ -419,12 +463,75 @@ def read_schema(schema: str | Path | Mapping[str, Any] | Schema) -> Schema:
     if not path.is_file():
         raise SchemaError(f"Schema file {str(path)!r} does not exist; check the path given to --schema.")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise SchemaError(f"{path.name}: not UTF-8 text; save the schema file as UTF-8.") from None
+    return _schema_from_dict(safe_yaml_load(text, path.name), path.name)
+
+
+#: How many values YAML aliases may add to a document (a schema needs a handful; "billion laughs" needs 10^9).
+MAX_YAML_ALIAS_VALUES = 10_000
+
+
+class _AliasBudgetExceeded(yaml.YAMLError):
+    pass
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses documents whose aliases expand to more than
+    :data:`MAX_YAML_ALIAS_VALUES` values, or refer to themselves, before anything is built from them."""
+
+    def compose_document(self):
+        node = super().compose_document()
+        sizes: dict[int, int] = {}
+        active: set[int] = set()
+
+        def size(n) -> int:  # the number of values of ``n`` once every alias is expanded
+            key = id(n)
+            if key in sizes:
+                return sizes[key]
+            if key in active:
+                raise _AliasBudgetExceeded(
+                    "uses a YAML alias (*name) inside its own anchor (&name); write the values out")
+            active.add(key)
+            if isinstance(n, yaml.SequenceNode):
+                total = 1 + sum(size(c) for c in n.value)
+            elif isinstance(n, yaml.MappingNode):
+                total = 1 + sum(size(k) + size(v) for k, v in n.value)
+            else:
+                total = 1
+            active.discard(key)
+            sizes[key] = total
+            if total - len(sizes) > MAX_YAML_ALIAS_VALUES:  # values beyond the distinct nodes come from aliases
+                raise _AliasBudgetExceeded(
+                    f"uses YAML aliases (*name) that expand to more than {MAX_YAML_ALIAS_VALUES:,} values; "
+                    "write the list out instead of repeating anchors")
+            return total
+
+        if node is not None:
+            size(node)
+        return node
+
+
+def safe_yaml_load(text: str, origin: str = "schema") -> Any:
+    """Parse YAML text like ``yaml.safe_load``, refusing alias bombs ("billion laughs") and recursive aliases.
+
+    A SchemaError names ``origin`` (the file) and what to do.  Use it wherever a
+    schema, or any YAML a user supplies, is parsed.
+
+    >>> safe_yaml_load("a: &x [1, 2]\\nb: *x")
+    {'a': [1, 2], 'b': [1, 2]}
+    """
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except _AliasBudgetExceeded as exc:
+        raise SchemaError(f"{origin} {exc}.") from None
+    except RecursionError:
+        raise SchemaError(f"{origin}: YAML nested too deeply; a schema needs only a few levels.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise SchemaError(f"{path.name}: not valid YAML{where}; check indentation and quotes.") from None
-    return _schema_from_dict(raw, path.name)
+        raise SchemaError(f"{origin}: not valid YAML{where}; check indentation and quotes.") from None
 
 
 _NAME_PATTERNS: dict[str, str] = {
@@ -438,6 +545,51 @@ def _norm(col: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(col).lower()).strip("_")
 
 
+#: words that make a "... name" column a person's name ("customer_name"), unlike "channel_name" or "product_name"
+_PERSON_WORDS = frozenset({
+    "first", "last", "full", "given", "family", "middle", "sur", "nick", "display", "maiden", "customer", "client",
+    "respondent", "contact", "user", "person", "member", "patient", "guest", "passenger", "caller", "employee",
+    "agent", "account", "holder", "owner", "reviewer", "author", "manager",
+})
+
+
+def _pii_name(key: str) -> bool:
+    """Whether a normalised column name says the column holds contact details or a person's name."""
+    if re.search(r"(^|_)(email|e_mail|phone|telephone|mobile|address|ip_address)($|_)", key):
+        return True
+    words = key.split("_")
+    if any(w in ("surname", "firstname", "lastname", "fullname", "username") for w in words):
+        return True
+    if "name" not in words:
+        return False
+    others = [w for w in words if w != "name"]
+    return not others or any(w in _PERSON_WORDS for w in others)
+
+
+def _holds_contacts(values: pd.Series, sample: int = 100) -> bool:
+    """Whether at least half of a sample of the column's non-missing values are e-mail addresses or phone numbers.
+
+    The content decides, whatever the column is called ("Account manager", "Contact").  Numbers stored
+    as numbers are not looked at (ids, amounts).
+    """
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) \
+            or pd.api.types.is_datetime64_any_dtype(values):
+        return False
+    if len(values) > 100 * sample:  # a spread of rows, so that millions of rows cost no more than thousands
+        values = values.iloc[np.linspace(0, len(values) - 1, 100 * sample).astype(int)]
+    present = values.dropna()
+    if isinstance(present.dtype, pd.CategoricalDtype):
+        present = present.astype(object)
+    if len(present) > sample:
+        present = present.iloc[np.linspace(0, len(present) - 1, sample).astype(int)]
+    texts = [str(v).strip() for v in present]
+    texts = [t for t in texts if t not in DEFAULT_MISSING_VALUES]
+    if not texts:
+        return False
+    hits = sum(len(t) <= 320 and (looks_like_email(t) or looks_like_phone(t)) for t in texts)
+    return hits >= 0.5 * len(texts)
+
+
 def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Schema:
     """Guess a schema from column names and values (for files without one).
 
@@ -446,7 +598,10 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
     the standard one, widened to 1-7 or 1-10 when the values need it.  A date
     column (``date``, ``*_date``, ``timestamp``), an id (``id``,
     ``response_id``), ``weight`` and ``comment`` are mapped when present,
-    columns named like names, e-mails or phone numbers are listed as PII,
+    columns named like a person's name (``customer_name``, not
+    ``channel_name``), e-mails or phone numbers, and text columns whose
+    values are mostly e-mail addresses or phone numbers, whatever their name,
+    are listed as PII,
     text columns with 2-50 distinct values become segments and other numeric
     columns are kept as extra columns.  A "rating"
     running from 0 to 10 is read as NPS (likelihood to recommend).
@@ -480,7 +635,7 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
             break
     if not metrics:
         raise SchemaError(
-            f"{origin}: no column looks like a CSAT, NPS or CES score (columns: {cols}); "
+            f"{origin}: no column looks like a CSAT, NPS or CES score (columns: {shorten_list(cols)}); "
             "write a schema file naming them under 'metrics'."
         )
     columns: dict[str, Any] = {}
@@ -488,7 +643,9 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
         key = _norm(col)
         if col in used:
             continue
-        if "response_id" not in columns and re.fullmatch(r"(response|respondent|review|call|record)?_?id", key):
+        if _holds_contacts(frame[col]) or _pii_name(key):
+            columns.setdefault("pii", []).append(col)
+        elif "response_id" not in columns and re.fullmatch(r"(response|respondent|review|call|record)?_?id", key):
             columns["response_id"] = col
         elif "date" not in columns and re.search(r"(^|_)(date|timestamp|datetime|submitted|created)($|_)", key):
             columns["date"] = {"column": col}
@@ -496,8 +653,6 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
             columns["weight"] = col
         elif key in ("comment", "comments", "verbatim", "feedback") and "comment" not in columns:
             columns["comment"] = col
-        elif re.search(r"(^|_)(name|email|e_mail|phone|mobile|address|ip_address)($|_)", key):
-            columns.setdefault("pii", []).append(col)
         else:
             continue
         used.add(col)
