@@ -13,14 +13,22 @@ drivers (one pass over the data), so it stays fast on millions of rows:
   15 drivers.  The values sum to the full-model R².
 
 ``importance`` is the R² contribution, ``share`` its percentage of R²;
-intervals are percentile bootstrap intervals (rows resampled).  Beside them,
-standardized coefficients with HC1-robust p-values from the full regression.
+intervals are percentile bootstrap intervals (rows resampled, and the
+correlation matrix recomputed the same way as the estimate, listwise or
+pairwise).  Beside them, standardized coefficients with HC1-robust p-values
+from the full regression, and its HC1-robust overall F-test.
+
+A model that explains almost nothing cannot rank its drivers: when R² < 0.02
+(:data:`R2_MIN`) or the robust F-test does not reject R² = 0 at 5%
+(:data:`R2_ALPHA`), the table says so (``attrs["r2_negligible"]``) and the
+report gives no advice on where to act.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,6 +44,24 @@ DRIVER_COLUMNS = ["driver", "importance", "share", "ci_low", "ci_high", "coef_st
                   "importance_ci_low", "importance_ci_high", "rank_stability"]
 METHODS = ("relative_weights", "shapley")
 MAX_SHAPLEY_DRIVERS = 15
+R2_MIN = 0.02  # below this R² the drivers explain almost nothing, whatever the sample size
+R2_ALPHA = 0.05  # level of the overall F-test of R² = 0
+_NEG_EIG = -1e-8  # a pairwise matrix with an eigenvalue below this is not a correlation matrix
+_SMOOTH_FLOOR = 1e-6  # the eigenvalues such a matrix is raised to
+
+
+def _label(name) -> str:
+    """How a driver is named in sentences and plots: only snake_case names are prettified.
+
+    Examples
+    --------
+    >>> [_label(c) for c in ["rating_value", "price", "ValueForMoney", "Wifi&Connectivity", "Q1_staff"]]
+    ['Rating value', 'Price', 'ValueForMoney', 'Wifi&Connectivity', 'Q1_staff']
+    """
+    text = str(name)
+    if re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", text):
+        return text.replace("_", " ").capitalize()
+    return text
 
 
 def relative_weights(corr: np.ndarray) -> np.ndarray:
@@ -92,23 +118,73 @@ def shapley_r2(corr: np.ndarray, r2_table: dict[frozenset, float] | None = None)
 
 
 def _corr(x: np.ndarray, w: np.ndarray | None, pairwise: bool) -> np.ndarray:
-    if not pairwise:
-        if w is None:
-            return np.corrcoef(x, rowvar=False)
-        m = np.average(x, axis=0, weights=w)
-        c = (x - m).T @ ((x - m) * w[:, None]) / w.sum()
-        d = np.sqrt(np.diag(c))
-        return c / np.outer(d, d)
-    frame = pd.DataFrame(x)
+    if pairwise:
+        return _pairwise_corr(x, w)
     if w is None:
-        return frame.corr(min_periods=3).to_numpy()
+        return np.corrcoef(x, rowvar=False)
+    m = np.average(x, axis=0, weights=w)
+    c = (x - m).T @ ((x - m) * w[:, None]) / w.sum()
+    d = np.sqrt(np.diag(c))
+    return c / np.outer(d, d)
+
+
+def _pairwise_corr(x: np.ndarray, w: np.ndarray | None = None, min_periods: int = 3,
+                   parts: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Correlations, each on the rows where both columns are answered (NaN = missing), weighted by ``w``.
+
+    One matrix product over the rows, so a bootstrap resample is the same
+    call with ``w`` times the resample counts (and ``parts`` from
+    :func:`_pairwise_parts`, computed once).  Pairs with fewer than
+    ``min_periods`` rows (or a constant column among them) are NaN, as in
+    ``DataFrame.corr(min_periods=...)``.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, np.nan], [2, 4, 1], [3, 5, 2], [4, 4, 3], [np.nan, 1, 5]])
+    >>> np.allclose(_pairwise_corr(x), pd.DataFrame(x).corr())
+    True
+    """
+    left, right = parts if parts is not None else _pairwise_parts(x)
     k = x.shape[1]
-    out = np.eye(k)
-    for i in range(k):
-        for j in range(i + 1, k):
-            ok = ~(np.isnan(x[:, i]) | np.isnan(x[:, j]))
-            out[i, j] = out[j, i] = _corr(x[ok][:, [i, j]], w[ok], False)[0, 1]
-    return out
+    g = left.T @ (right if w is None else right * w[:, None])
+    total, sums, sq, cross = g[:k, :k], g[k:2 * k, :k], g[2 * k:, :k], g[k:2 * k, k:]
+    count = total if w is None else left[:, :k].T @ (right[:, :k] * (w > 0)[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = sums / total  # [i, j]: mean of column i on the rows answering i and j
+        sq = sq / total
+        var = sq - mean**2
+        cov = cross / total - mean * mean.T
+        flat = var <= 1e-12 * sq
+        r = cov / np.sqrt(var * var.T)
+    r[flat | flat.T | (count < min_periods)] = np.nan
+    r = np.clip(r, -1, 1)
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def _pairwise_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``[answered, z, z²]`` and ``[answered, z]`` by row, with ``z`` the centred values (0 where missing)."""
+    answered = ~np.isnan(x)
+    ones = answered.astype(float)
+    z = np.where(answered, x - np.nanmean(x, axis=0), 0.0)  # centred for accuracy
+    return np.hstack([ones, z, z * z]), np.hstack([ones, z])
+
+
+def _smooth_corr(corr: np.ndarray, floor: float = _SMOOTH_FLOOR) -> np.ndarray:
+    """The correlation matrix with eigenvalues raised to ``floor`` and unit diagonal (cf. R ``psych::cor.smooth``).
+
+    Examples
+    --------
+    >>> r = np.array([[1, .9, .9], [.9, 1, -.9], [.9, -.9, 1]])  # not positive definite
+    >>> bool(np.linalg.eigvalsh(_smooth_corr(r)).min() > 0)
+    True
+    """
+    lam, vec = np.linalg.eigh(corr)
+    fixed = vec @ np.diag(np.clip(lam, floor, None)) @ vec.T
+    d = np.sqrt(np.diag(fixed))
+    fixed = fixed / np.outer(d, d)
+    np.fill_diagonal(fixed, 1.0)
+    return fixed
 
 
 def _importance(corr: np.ndarray, method: str) -> np.ndarray:
@@ -150,8 +226,12 @@ def drivers(
     ci : float
     seed : int
     missing : {"listwise", "pairwise"}
-        Complete rows only, or each correlation on its pairwise-complete rows
-        (the bootstrap and the robust p-values then use complete rows).
+        Complete rows only, or each correlation on its pairwise-complete rows;
+        every pair then needs 10 responses per driver.  The bootstrap resamples
+        all rows and recomputes the pairwise correlations each time; a pairwise
+        matrix that is not positive definite is replaced by the nearest valid
+        one (eigenvalues clipped), with a warning.  The robust p-values and
+        F-test need complete rows (10 per driver; blank otherwise).
     performance : {"mean", "top_box"}
         How each driver performs: its mean, or the % of ratings at or above
         ``top_box`` (default: the highest rating seen minus one).
@@ -163,8 +243,13 @@ def drivers(
         performance, n, r2, importance_ci_low, importance_ci_high,
         rank_stability``; ``ci_low``/``ci_high`` bound ``share`` (%),
         ``rank_stability`` is the share of bootstrap resamples that rank the
-        driver where the full data does.  ``table.attrs`` holds ``r2``,
-        ``method``, ``missing`` and ``warnings`` (e.g. collinear drivers).
+        driver where the full data does.  A percentile interval that misses
+        its estimate (bootstrap bias near 0) is extended to it, with a warning.
+        ``table.attrs`` holds ``r2``, ``method``, ``missing``, ``warnings``
+        (e.g. collinear drivers), ``r2_test`` (the HC1-robust overall F-test:
+        ``F``, ``df1``, ``df2``, ``p``), ``r2_negligible`` (R² < ``R2_MIN`` =
+        0.02, or F-test p >= ``R2_ALPHA`` = 0.05: the drivers explain almost
+        nothing and their shares rank nothing) and ``r2_note`` (why, in words).
 
     Raises
     ------
@@ -172,7 +257,8 @@ def drivers(
         Absent column, unknown method, more than 15 drivers for Shapley.
     DataError
         Non-numeric or constant columns, fewer than 10 complete rows per
-        driver, perfectly collinear drivers.
+        driver (pairwise: 10 per driver for every pair), perfectly collinear
+        drivers.
     """
     check_argument("method", list(METHODS), method)
     check_argument("missing", ["listwise", "pairwise"], missing)
@@ -197,6 +283,9 @@ def drivers(
             except DataError as exc:  # one segment without enough data does not stop the others
                 notes.append(f"{by} = {level}: {exc}")
                 continue
+            if part.attrs["r2_negligible"]:
+                notes.append(f"{by} = {level}: the drivers explain almost nothing here (R² = {part.attrs['r2']:.3f}), "
+                             "so its shares do not rank them.")
             part.insert(0, by, level)
             parts.append(part)
         if not parts:
@@ -212,41 +301,65 @@ _key_drivers = drivers  # driver_report's `drivers` argument shadows the functio
 
 def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, missing, performance, top_box):
     columns = [outcome, *drivers]
+    pairwise = missing == "pairwise"
     x = np.column_stack([numeric_values(data, c) for c in columns])
     w = None
     if weights:
         w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
-    complete = ~np.isnan(x).any(axis=1) & (np.ones(len(x), bool) if w is None else ~np.isnan(w))
+        x, w = x[~np.isnan(w)], w[~np.isnan(w)]  # a response without a weight takes no part
+    complete = ~np.isnan(x).any(axis=1)
     n_complete = int(complete.sum())
     unanswered = [c for i, c in enumerate(columns) if np.isnan(x[:, i]).all()]
     if unanswered and len(x):
         raise DataError(f"{unanswered[0]!r} has no answers in these rows, so no row is complete; drop it from the "
                         "drivers (or the segment from the analysis).")
-    if n_complete < 10 * len(drivers):
+    need = 10 * len(drivers)
+    if pairwise:
+        answered = ~np.isnan(x)
+        pairs = answered.T.astype(int) @ answered
+        i, j = np.unravel_index(np.argmin(pairs), pairs.shape)
+        if pairs[i, j] < need:
+            raise DataError(f"Only {pairs[i, j]} responses answer both {columns[i]!r} and {columns[j]!r}; pairwise "
+                            f"key-driver analysis needs at least 10 per driver ({need}) for every pair.")
+    elif n_complete < need:
         raise DataError(
             f"Only {n_complete} complete rows for {len(drivers)} drivers; key-driver analysis needs at least 10 per "
-            f"driver ({10 * len(drivers)}). Drop drivers with many gaps (e.g. "
+            f"driver ({need}). Drop drivers with many gaps (e.g. "
             f"{max(drivers, key=lambda c: np.isnan(x[:, columns.index(c)]).sum())!r}) or use missing='pairwise'."
-            if missing == "listwise" or n_complete < 3 else
-            f"Only {n_complete} complete rows for {len(drivers)} drivers (10 per driver needed)."
         )
     xc = x[complete]
     wc = None if w is None else w[complete]
-    sd = xc.std(axis=0)
+    sd = np.nanstd(x, axis=0) if pairwise else xc.std(axis=0)
     if (sd == 0).any():
         const = [c for c, s in zip(columns, sd) if s == 0]
         raise DataError(f"Column {const[0]!r} is constant in the rows used, so it cannot explain or be explained; "
                         "drop it.")
-    corr = _corr(x if missing == "pairwise" else xc, None if w is None else (w if missing == "pairwise" else wc),
-                 missing == "pairwise")
+    warnings: list[str] = []
+    if pairwise:
+        keep = (~np.isnan(x)).sum(axis=1) >= 2  # rows that answer no pair add nothing
+        xs, ws = x[keep], None if w is None else w[keep]
+    else:
+        xs, ws = xc, wc
+    corr = _corr(xs, ws, pairwise)
+    if np.isnan(corr).any():
+        i, j = np.argwhere(np.isnan(corr))[0]
+        raise DataError(f"{columns[i]!r} or {columns[j]!r} is constant in the responses that answer both, so their "
+                        "correlation is undefined; drop one of them.")
     rxx = corr[1:, 1:]
     eig = np.linalg.eigvalsh(rxx)
-    if eig.min() < 1e-10:
+    if eig.min() < 1e-10 and not (pairwise and eig.min() < _NEG_EIG):
         inv = np.linalg.pinv(rxx)
         worst = [drivers[i] for i in np.argsort(-np.abs(np.diag(inv)))[:2]]
         raise DataError(f"The drivers {worst[0]!r} and {worst[1]!r} (among others) are perfectly collinear; drop one "
                         "of them.")
-    warnings: list[str] = []
+    low = np.linalg.eigvalsh(corr).min()
+    if pairwise and low < _NEG_EIG:
+        corr = _smooth_corr(corr)
+        rxx = corr[1:, 1:]
+        warnings.append(f"The pairwise correlations do not fit together (their matrix is not positive definite: "
+                        f"smallest eigenvalue {low:.3f}), as happens when different respondents answer different "
+                        "drivers; they were replaced by the nearest valid correlation matrix (eigenvalues clipped), "
+                        "so treat the importances as approximate.")
     vif = np.diag(np.linalg.inv(rxx))
     high = [f"{d} (VIF {v:.1f})" for d, v in zip(drivers, vif) if v > 5]
     if high:
@@ -255,21 +368,17 @@ def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, mi
     importance = _importance(corr, method)
     beta = np.linalg.solve(rxx, corr[1:, 0])
     r2 = float(corr[1:, 0] @ beta)
-    p = _robust_p(xc, wc)
+    if pairwise and (n_complete < need or (xc.std(axis=0) == 0).any()):
+        p, ftest = np.full(len(drivers), np.nan), {"F": np.nan, "df1": len(drivers), "df2": np.nan, "p": np.nan}
+        warnings.append(f"Only {n_complete} responses answer every driver, too few (10 per driver) for the robust "
+                        "p-values and F-test, which need complete rows; they are left blank.")
+    else:
+        p, ftest = _robust_fit(xc, wc)
+    negligible, note = _r2_verdict(r2, ftest, outcome)
+    if negligible:
+        warnings.insert(0, note)
 
-    boots = np.full((max(bootstrap, 0), len(drivers)), np.nan)
-    if bootstrap and bootstrap > 0:
-        rng = np.random.default_rng(seed)
-        for b in range(bootstrap):
-            idx = rng.integers(0, n_complete, n_complete)
-            xb = xc[idx]
-            if (xb.std(axis=0) == 0).any():
-                continue
-            cb = _corr(xb, None if wc is None else wc[idx], False)
-            try:
-                boots[b] = _importance(cb, method)
-            except np.linalg.LinAlgError:
-                continue
+    boots = _bootstrap(xs, ws, pairwise, method, bootstrap, seed)
     alpha = (1 - ci) / 2
     ok = ~np.isnan(boots).any(axis=1)
     shares_b = 100 * boots[ok] / boots[ok].sum(axis=1, keepdims=True) if ok.any() else boots[ok]
@@ -287,14 +396,22 @@ def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, mi
             perf.append(float(100 * np.average(v[okv] >= threshold, weights=None if w is None else w[okv])))
     q = lambda a: (np.quantile(a, alpha, axis=0), np.quantile(a, 1 - alpha, axis=0)) if len(a) else (  # noqa: E731
         np.full(len(drivers), np.nan), np.full(len(drivers), np.nan))
+    share = 100 * importance / importance.sum()
     share_lo, share_hi = q(shares_b)
     imp_lo, imp_hi = q(boots[ok])
-    n_used = [int((~np.isnan(x[:, 0]) & ~np.isnan(x[:, j])).sum()) if missing == "pairwise" else n_complete
+    outside = (share < share_lo) | (share > share_hi) | (importance < imp_lo) | (importance > imp_hi)
+    if outside.any():  # percentile intervals of importances near 0 can miss the estimate (bootstrap bias)
+        share_lo, share_hi = np.fmin(share_lo, share), np.fmax(share_hi, share)
+        imp_lo, imp_hi = np.fmin(imp_lo, importance), np.fmax(imp_hi, importance)
+        warnings.append("The bootstrap interval of " + ", ".join(np.asarray(drivers)[outside]) + " lay on one side "
+                        "of the estimate (resampling bias, usual for importances near zero) and was extended to "
+                        "include it.")
+    n_used = [int((~np.isnan(x[:, 0]) & ~np.isnan(x[:, j])).sum()) if pairwise else n_complete
               for j in range(1, len(columns))]
     out = pd.DataFrame({
         "driver": drivers,
         "importance": importance,
-        "share": 100 * importance / importance.sum(),
+        "share": share,
         "ci_low": share_lo,
         "ci_high": share_hi,
         "coef_std": beta,
@@ -308,18 +425,88 @@ def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, mi
     })
     out = out.sort_values("importance", ascending=False, ignore_index=True)
     out.attrs = {"r2": r2, "method": method, "missing": missing, "warnings": warnings, "outcome": outcome,
-                 "n_complete": n_complete, "bootstrap": int(ok.sum()), "performance": performance}
+                 "n_complete": n_complete, "bootstrap": int(ok.sum()), "performance": performance,
+                 "r2_test": ftest, "r2_negligible": negligible, "r2_note": note if negligible else None}
     return out[DRIVER_COLUMNS]
 
 
-def _robust_p(xc: np.ndarray, wc: np.ndarray | None) -> np.ndarray:
-    """HC1-robust p-values of the standardized regression of the outcome on the drivers."""
+def _bootstrap(x: np.ndarray, w: np.ndarray | None, pairwise: bool, method: str, bootstrap: int,
+               seed: int) -> np.ndarray:
+    """Importances of ``bootstrap`` row resamples (NaN rows for degenerate resamples).
+
+    Listwise: ``x`` holds the complete rows.  Pairwise: ``x`` holds every row;
+    each resample recomputes the pairwise correlations (the resample counts
+    act as weights) and, like the estimate, smooths a matrix that is not
+    positive definite.
+    """
+    n, k = x.shape
+    boots = np.full((max(bootstrap, 0), k - 1), np.nan)
+    rng = np.random.default_rng(seed)
+    parts = _pairwise_parts(x) if pairwise and bootstrap > 0 else None
+    for b in range(max(bootstrap, 0)):
+        idx = rng.integers(0, n, n)
+        if pairwise:
+            counts = np.bincount(idx, minlength=n).astype(float)
+            cb = _pairwise_corr(x, counts if w is None else counts * w, parts=parts)
+            if np.isnan(cb).any():
+                continue
+            if np.linalg.eigvalsh(cb).min() < _NEG_EIG:
+                cb = _smooth_corr(cb)
+        else:
+            xb = x[idx]
+            if (xb.std(axis=0) == 0).any():
+                continue
+            cb = _corr(xb, None if w is None else w[idx], False)
+        try:
+            if np.linalg.eigvalsh(cb[1:, 1:]).min() < 1e-10:
+                continue
+            boots[b] = _importance(cb, method)
+        except np.linalg.LinAlgError:
+            continue
+    return boots
+
+
+def _robust_fit(xc: np.ndarray, wc: np.ndarray | None) -> tuple[np.ndarray, dict]:
+    """HC1-robust p-values of the standardized regression of the outcome on the drivers, and its overall F-test.
+
+    The F-test is the robust Wald test that all driver coefficients are 0
+    (``F``, ``df1``, ``df2``, ``p``), i.e. that the population R² is 0.
+    """
     import statsmodels.api as sm
 
     z = (xc - xc.mean(axis=0)) / xc.std(axis=0)
     exog = sm.add_constant(z[:, 1:], has_constant="add")
     model = sm.OLS(z[:, 0], exog) if wc is None else sm.WLS(z[:, 0], exog, weights=wc)
-    return np.asarray(model.fit(cov_type="HC1").pvalues[1:])
+    fit = model.fit(cov_type="HC1")
+    ftest = {"F": float(np.squeeze(fit.fvalue)), "df1": int(fit.df_model), "df2": int(fit.df_resid),
+             "p": float(np.squeeze(fit.f_pvalue))}
+    return np.asarray(fit.pvalues[1:]), ftest
+
+
+def _r2_verdict(r2: float, ftest: dict, outcome: str) -> tuple[bool, str]:
+    """Whether R² is negligible (below :data:`R2_MIN`, or not significant at :data:`R2_ALPHA`), and why, in words.
+
+    Examples
+    --------
+    >>> print(_r2_verdict(0.004, {"F": 0.8, "df1": 4, "df2": 1995, "p": 0.52}, "csat")[1])
+    The drivers explain almost none of the variation in CSAT scores (R² = 0.004, below 0.02, and not
+    significantly above zero: robust F-test F(4, 1995) = 0.80, p = 0.520).
+    >>> _r2_verdict(0.31, {"F": 90.0, "df1": 4, "df2": 995, "p": 1e-40}, "csat")[0]
+    False
+    """
+    what = _OUTCOME_NAMES.get(outcome, outcome)
+    fp = ftest.get("p", np.nan)
+    small, insignificant = r2 < R2_MIN, bool(fp >= R2_ALPHA)  # NaN p: no test, R² alone decides
+    if not (small or insignificant):
+        return False, ""
+    test = (f"robust F-test F({ftest['df1']}, {ftest['df2']}) = {ftest['F']:.2f}, "
+            f"{'p < 0.001' if fp < 0.001 else f'p = {fp:.3f}'}") if not np.isnan(fp) else ""
+    if small:
+        why = (f"below {R2_MIN:g}" + (f", and not significantly above zero: {test}" if insignificant else
+                                      f", although significantly above zero: {test}" if test else ""))
+        return True, f"The drivers explain almost none of the variation in {what} (R² = {r2:.3f}, {why})."
+    return True, (f"The drivers explain {100 * r2:.0f}% of the variation in {what} (R² = {r2:.2f}), which is not "
+                  f"significantly more than nothing ({test}).")
 
 
 _OUTCOME_NAMES = {"csat": "CSAT scores", "nps": "likelihood to recommend (0-10)", "ces": "CES scores"}
@@ -332,43 +519,64 @@ class DriverReport:
         self.data, self.table, self.by_segment = data, table, by_segment
         self.outcome, self.by, self.message = outcome, by, message
 
+    def _negligible(self) -> bool:
+        return self.table is not None and bool(self.table.attrs.get("r2_negligible", False))
+
     def sentences(self) -> list[str]:
         if self.table is None:
             return [self.message or "No responses match this selection, so there are no drivers to rank."]
         t = self.table
+        what = _OUTCOME_NAMES.get(self.outcome, self.outcome)
+        if t.attrs["missing"] == "pairwise":
+            n = f"n = {t['n'].min():,} to {t['n'].max():,} responses per driver, pairwise"
+        else:
+            n = f"n = {t.attrs['n_complete']:,} complete responses"
+        if self._negligible():
+            note, fp = t.attrs["r2_note"], t.attrs["r2_test"].get("p", np.nan)
+            if t.attrs["r2"] >= R2_MIN:
+                advice = (f"With so little evidence, the shares below are noise and do not show which driver moves "
+                          f"{what}: collect more responses, or look for other attributes.")
+            elif fp < R2_ALPHA:
+                advice = (f"The link is real but tiny: even large changes in these ratings would barely move {what}, "
+                          "so their shares are no guide to what to improve; look for other attributes.")
+            else:
+                advice = (f"With so little explained, the shares below are noise and do not show which driver moves "
+                          f"{what}: look for other attributes.")
+            out = [note.removesuffix(".") + f"; {n}.", advice]
+            return out + [w for w in t.attrs.get("warnings", []) if w != note] + self._segment_warnings()
         top = t.iloc[0]
         worst = t.loc[t["performance"].idxmin()]
-        name = lambda d: str(d).replace("_", " ")  # noqa: E731
         out = [
-            f"The drivers explain {100 * t.attrs['r2']:.0f}% of the variation in "
-            f"{_OUTCOME_NAMES.get(self.outcome, self.outcome)} "
-            f"(R² = {t.attrs['r2']:.2f}, n = {t.attrs['n_complete']:,} complete responses).",
-            f"{name(top['driver']).capitalize()} matters most: it accounts for {top['share']:.0f}% of the explained "
+            f"The drivers explain {100 * t.attrs['r2']:.0f}% of the variation in {what} "
+            f"(R² = {t.attrs['r2']:.2f}, {n}).",
+            f"{_label(top['driver'])} matters most: it accounts for {top['share']:.0f}% of the explained "
             f"variation (95% CI {top['ci_low']:.0f}% to {top['ci_high']:.0f}%).",
         ]
         median_share = t["share"].median()
         if worst["share"] >= median_share:
-            out.append(f"{name(worst['driver']).capitalize()} is important ({worst['share']:.0f}% of the explained "
+            out.append(f"{_label(worst['driver'])} is important ({worst['share']:.0f}% of the explained "
                        f"variation) and performs worst (average {worst['performance']:.2f}): the first place to act.")
         else:
-            out.append(f"{name(worst['driver']).capitalize()} performs worst (average {worst['performance']:.2f}) "
+            out.append(f"{_label(worst['driver'])} performs worst (average {worst['performance']:.2f}) "
                        f"but matters less ({worst['share']:.0f}%); among the important drivers, "
-                       f"{name(t[t['share'] >= median_share].sort_values('performance').iloc[0]['driver'])} "
+                       f"{_label(t[t['share'] >= median_share].sort_values('performance').iloc[0]['driver'])} "
                        "performs worst.")
         unstable = t[t["rank_stability"] < 0.8]
         if len(unstable):
-            out.append("The ranking of " + ", ".join(map(name, unstable["driver"])) + " changes in more than 20% of "
-                       "bootstrap resamples: treat their order as uncertain.")
-        out += t.attrs.get("warnings", [])
-        if self.by_segment is not None:
-            out += self.by_segment.attrs.get("warnings", [])
-        return out
+            out.append("The ranking of " + ", ".join(map(_label, unstable["driver"])) + " changes in more than 20% "
+                       "of bootstrap resamples: treat their order as uncertain.")
+        return out + t.attrs.get("warnings", []) + self._segment_warnings()
+
+    def _segment_warnings(self) -> list[str]:
+        return [] if self.by_segment is None else list(self.by_segment.attrs.get("warnings", []))
 
     def headline_values(self) -> dict[str, str]:
         vals = {"Responses": f"{len(self.data):,}"}
         if self.table is not None:
             vals["R²"] = f"{self.table.attrs['r2']:.2f}"
-            vals["Top driver"] = f"{self.table.iloc[0]['driver']} ({self.table.iloc[0]['share']:.0f}%)"
+            top = self.table.iloc[0]
+            vals["Top driver"] = (f"none (R² = {self.table.attrs['r2']:.2f})" if self._negligible() else
+                                  f"{top['driver']} ({top['share']:.0f}%)")
         return vals
 
     def table_html(self):
@@ -385,17 +593,39 @@ class DriverReport:
                                       "importance": "R² contribution", "coef_std": "Std. coefficient",
                                       "p_f": "Robust p", "performance": "Performance", "rank_stability": "Rank stability"},
                           formats={"share": "{:.1f}", "share_ci": "{}", "importance": "{:.3f}", "coef_std": "{:.3f}",
-                                   "p_f": "{}", "performance": "{:.2f}", "rank_stability": "{:.0%}"})
+                                   "p_f": "{}", "performance": "{:.2f}", "rank_stability": "{:.0%}"},
+                          caption=(t.attrs["r2_note"] + " The shares below do not rank what to improve.")
+                          if self._negligible() else None)
 
     def plot_quadrant(self):
+        """Importance-performance quadrant with drivers named as in the sentences.
+
+        When the drivers explain almost nothing, the shaded act-first corner
+        is removed and the title says why.
+        """
+        from matplotlib.collections import PolyCollection
+
         from .plots import plot_importance_performance
 
-        return None if self.table is None else plot_importance_performance(self.table)
+        if self.table is None:
+            return None
+        table = self.table.assign(driver=self.table["driver"].map(_label))
+        table.attrs = dict(self.table.attrs)
+        ax = plot_importance_performance(table)
+        if self._negligible():
+            for artist in [t for t in ax.texts if t.get_text().startswith("act first")] + [
+                    c for c in ax.collections if isinstance(c, PolyCollection)]:
+                artist.remove()
+            ax.set_title(f"The drivers explain almost nothing (R² = {self.table.attrs['r2']:.3f}): "
+                         "no corner to start from", fontsize=9, color="#666", loc="left")
+        return ax
 
     def plot_segments(self):
         from .plots import plot_driver_heatmap
 
-        return None if self.by_segment is None else plot_driver_heatmap(self.by_segment, by=self.by)
+        if self.by_segment is None:
+            return None
+        return plot_driver_heatmap(self.by_segment.assign(driver=self.by_segment["driver"].map(_label)), by=self.by)
 
 
 def driver_report(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], by: str | None = None,

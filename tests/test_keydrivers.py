@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import math
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from csat_analysis import CsatAnalysisError, ParameterError, driver_report, drivers, load_responses
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
+from csat_analysis.keydrivers import relative_weights, shapley_r2
 from csat_analysis.plots import plot_driver_heatmap, plot_importance_performance
 
 from .conftest import realdata
@@ -144,3 +146,191 @@ def test_bad_input(responses):
         drivers(many, outcome="nps", drivers=[f"x{i}" for i in range(16)], method="shapley")
     with pytest.raises(ParameterError, match="`method` must be one of"):
         drivers(df, outcome="nps", drivers=["a"], method="kruskal")
+
+
+# --------------------------------------------------------------------------- R² near zero: no advice
+
+ADVICE = re.compile(r"act first|fix first|first place to act|priorit|matters most|performs worst", re.IGNORECASE)
+
+
+def noise_frame(n=2000, seed=13):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({f"d{i}": rng.integers(1, 6, n).astype(float) for i in range(1, 5)})
+    frame["outcome"] = rng.integers(1, 6, n).astype(float)
+    return frame
+
+
+def test_noise_drivers_report_says_they_explain_nothing_and_gives_no_advice():
+    report = driver_report(noise_frame(), outcome="outcome", drivers=["d1", "d2", "d3", "d4"], bootstrap=100)
+    text = " ".join(report.sentences())
+    assert not ADVICE.search(text), text
+    assert "almost none of the variation" in text and "below 0.02" in text and "robust F-test" in text
+    t = report.table
+    assert t.attrs["r2"] < 0.02 and t.attrs["r2_negligible"]
+    assert t.attrs["r2_test"]["p"] > 0.05  # independent by construction
+    html = report.table_html().data
+    assert "almost none of the variation" in html and not ADVICE.search(html)
+    ax = report.plot_quadrant()
+    labels = [t.get_text() for t in ax.texts] + [ax.get_title(loc=loc) for loc in ("left", "center", "right")]
+    assert not any(ADVICE.search(s) for s in labels), labels
+    assert any("almost nothing" in s for s in labels)
+    assert "none" in report.headline_values()["Top driver"]
+
+
+def test_small_sample_not_significant_says_so():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    frame["y"] = 0.2 * frame["a"] + rng.normal(size=60)
+    report = driver_report(frame, outcome="y", drivers=["a", "b", "c"], bootstrap=100)
+    text = " ".join(report.sentences())
+    assert "not significantly more than nothing" in text and not ADVICE.search(text), text
+    t = report.table
+    assert t.attrs["r2"] >= 0.02 and t.attrs["r2_test"]["p"] >= 0.05 and t.attrs["r2_negligible"]
+
+
+def test_tiny_but_significant_r2_is_still_negligible():
+    frame = noise_frame(n=20_000)
+    frame["outcome"] += 0.1 * frame["d1"]  # real, but explains well under 2%
+    report = driver_report(frame, outcome="outcome", drivers=["d1", "d2", "d3", "d4"], bootstrap=0)
+    assert report.table.attrs["r2"] < 0.02 and report.table.attrs["r2_test"]["p"] < 0.001
+    text = " ".join(report.sentences())
+    assert "almost none of the variation" in text and "although significantly above zero" in text
+    assert not ADVICE.search(text), text
+
+
+def test_real_signal_keeps_advice_and_f_test():
+    raw = make_sample(6000, seed=8)
+    frame, _ = load_responses(raw, SAMPLE_SCHEMA)
+    table = drivers(frame, outcome="csat", drivers=["rating_value", "rating_staff"], bootstrap=0)
+    assert not table.attrs["r2_negligible"] and table.attrs["r2_test"]["p"] < 1e-6
+
+
+def test_bank_churn_satisfaction_has_no_numeric_drivers():
+    path = realdata("bank_churn_satisfaction") / "Customer-Churn-Records.csv"
+    bank = pd.read_csv(path)
+    cols = ["CreditScore", "Age", "Tenure", "Balance"]
+    report = driver_report(bank, outcome="Satisfaction_Score", drivers=cols, bootstrap=100)
+    text = " ".join(report.sentences())
+    assert "almost none of the variation in Satisfaction_Score" in text and not ADVICE.search(text), text
+    assert report.table.attrs["r2"] < 0.01 and report.table.attrs["r2_negligible"]
+    ax = report.plot_quadrant()
+    assert not any(ADVICE.search(t.get_text()) for t in ax.texts)
+
+
+# --------------------------------------------------------------------------- pairwise deletion
+
+
+def missing_frame(n=2000, p=6, seed=5):
+    """Correlated 1-5 drivers with an outcome driven by them; each driver 30-70% missing (MCAR)."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(n, 1)) + rng.normal(size=(n, p))
+    y = latent @ np.linspace(1.0, 0.2, p) + rng.normal(scale=2, size=n)
+    frame = pd.DataFrame(np.clip(np.round(3 + latent), 1, 5), columns=[f"q{i}" for i in range(p)])
+    frame["y"] = np.clip(np.round(5 + y / 2), 0, 10)
+    for i, share in enumerate(np.linspace(0.3, 0.7, p)):
+        frame.loc[rng.random(n) < share, f"q{i}"] = np.nan
+    return frame
+
+
+def assert_ci_contains_estimate(table):
+    assert table["ci_low"].notna().all()
+    assert ((table["ci_low"] <= table["share"]) & (table["share"] <= table["ci_high"])).all(), table
+    assert ((table["importance_ci_low"] <= table["importance"])
+            & (table["importance"] <= table["importance_ci_high"])).all(), table
+
+
+@pytest.mark.parametrize("method", ["relative_weights", "shapley"])
+def test_pairwise_bootstrap_matches_point_estimate(method):
+    frame = missing_frame()
+    cols = [f"q{i}" for i in range(6)]
+    assert frame[cols].notna().all(axis=1).sum() < 60  # fewer complete rows than listwise needs
+    table = drivers(frame, outcome="y", drivers=cols, method=method, missing="pairwise", bootstrap=150, seed=2)
+    assert_ci_contains_estimate(table)
+    assert table["share"].sum() == pytest.approx(100)
+    # the point estimate is the importance of the pairwise-complete correlation matrix (pandas, min_periods)
+    corr = frame[["y", *cols]].corr().to_numpy()
+    ref = relative_weights(corr) if method == "relative_weights" else shapley_r2(corr)
+    assert table.set_index("driver").loc[cols, "importance"].to_numpy() == pytest.approx(ref, abs=1e-10)
+    n_pairs = frame[cols].notna().mul(frame["y"].notna(), axis=0).sum()
+    assert table.set_index("driver").loc[cols, "n"].tolist() == n_pairs.tolist()
+    assert table["p"].isna().all() and any("robust p-values" in w for w in table.attrs["warnings"])
+
+
+def test_pairwise_weighted_correlations():
+    frame = missing_frame(n=800, p=3).assign(w=np.random.default_rng(1).uniform(0.5, 2, 800))
+    table = drivers(frame, outcome="y", drivers=["q0", "q1", "q2"], weights="w", missing="pairwise", bootstrap=100)
+    assert_ci_contains_estimate(table)
+    cols = ["y", "q0", "q1", "q2"]
+    ref = np.eye(4)
+    for i, j in itertools.combinations(range(4), 2):
+        ok = frame[[cols[i], cols[j]]].notna().all(axis=1)
+        ref[i, j] = ref[j, i] = np.cov(frame.loc[ok, cols[i]], frame.loc[ok, cols[j]], aweights=frame.loc[ok, "w"])[
+            0, 1] / np.sqrt(np.cov(frame.loc[ok, cols[i]], aweights=frame.loc[ok, "w"])
+                            * np.cov(frame.loc[ok, cols[j]], aweights=frame.loc[ok, "w"]))
+    assert table.set_index("driver").loc[cols[1:], "importance"].to_numpy() == pytest.approx(
+        relative_weights(ref), abs=1e-10)
+
+
+def test_pairwise_ba_airline_with_sparse_wifi():
+    ba = pd.read_csv(realdata("ba_airline_reviews") / "BA_AirlineReviews.csv")
+    cols = [*BA_DRIVERS, "Wifi&Connectivity"]
+    assert ba["Wifi&Connectivity"].isna().sum() == 3092
+    table = drivers(ba, outcome="OverallRating", drivers=cols, missing="pairwise", bootstrap=150, seed=1)
+    assert_ci_contains_estimate(table)
+    assert table["driver"].iloc[0] == "ValueForMoney"
+    assert table.set_index("driver").loc["Wifi&Connectivity", "n"] == 609
+    report = driver_report(ba, outcome="OverallRating", drivers=cols, missing="pairwise", bootstrap=100)
+    text = " ".join(report.sentences())
+    assert "ValueForMoney matters most" in text and "Wifi&Connectivity" in text
+
+
+def test_pairwise_inconsistent_correlations_are_smoothed_with_a_warning():
+    # a~b and b~c answered by different people, a and c anti-correlated: no joint distribution fits
+    rng = np.random.default_rng(9)
+    n = 300
+    blocks = []
+    for first, second, sign in [("a", "b", 1), ("b", "c", 1), ("a", "c", -1)]:
+        u = rng.normal(size=n)
+        blocks.append(pd.DataFrame({first: u + 0.3 * rng.normal(size=n), second: sign * u + 0.3 * rng.normal(size=n)}))
+    frame = pd.concat(blocks, ignore_index=True)
+    frame["y"] = frame[["a", "b", "c"]].sum(axis=1, min_count=1) + rng.normal(size=len(frame))
+    corr = frame[["y", "a", "b", "c"]].corr().to_numpy()
+    assert np.linalg.eigvalsh(corr).min() < -0.1  # the pairwise matrix is not a correlation matrix
+    table = drivers(frame, outcome="y", drivers=["a", "b", "c"], missing="pairwise", bootstrap=100)
+    assert any("not positive definite" in w for w in table.attrs["warnings"])
+    assert np.isfinite(table[["importance", "share", "ci_low", "ci_high"]].to_numpy()).all()
+    assert 0 <= table.attrs["r2"] <= 1 and table["share"].sum() == pytest.approx(100)
+    assert_ci_contains_estimate(table)
+
+
+def test_pairwise_needs_enough_pairs():
+    frame = missing_frame(n=400, p=2)
+    frame.loc[frame["q0"].notna(), "q1"] = np.nan  # q0 and q1 never answered together
+    with pytest.raises(CsatAnalysisError, match="'q0' and 'q1'"):
+        drivers(frame, outcome="y", drivers=["q0", "q1"], missing="pairwise", bootstrap=0)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def test_labels_keep_the_column_spelling():
+    rng = np.random.default_rng(4)
+    n = 600
+    frame = pd.DataFrame({"ValueForMoney": rng.integers(1, 6, n), "Wifi&Connectivity": rng.integers(1, 3, n),
+                          "rating_staff": rng.integers(2, 6, n)}).astype(float)
+    frame["OverallRating"] = (2 * frame["ValueForMoney"] + frame["Wifi&Connectivity"] + frame["rating_staff"]
+                              + rng.normal(size=n))
+    frame["segment"] = rng.choice(["A", "B"], n)
+    cols = ["ValueForMoney", "Wifi&Connectivity", "rating_staff"]
+    report = driver_report(frame, outcome="OverallRating", drivers=cols, by="segment", bootstrap=100)
+    text = " ".join(report.sentences())
+    assert "ValueForMoney matters most" in text and "Wifi&Connectivity performs worst" in text, text
+    assert "Valueformoney" not in text and "Wifi&connectivity" not in text
+    assert "Rating staff" in text or "rating_staff" not in text  # snake_case is still prettified
+    html = report.table_html().data
+    assert "ValueForMoney" in html and "Wifi&amp;Connectivity" in html
+    quadrant = {t.get_text() for t in report.plot_quadrant().texts}
+    assert {"ValueForMoney", "Wifi&Connectivity", "Rating staff"} <= quadrant
+    ticks = {t.get_text() for t in report.plot_segments().get_yticklabels()}
+    assert {"ValueForMoney", "Wifi&Connectivity"} <= ticks
+    assert report.headline_values()["Top driver"].startswith("ValueForMoney")
