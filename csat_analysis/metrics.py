@@ -31,6 +31,8 @@ sufficient statistics), computed in a single vectorised pass with
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,6 +57,8 @@ __all__ = [
     "bh_adjust",
     "apply_privacy",
     "metric_label",
+    "period_codes",
+    "period_order",
 ]
 
 #: metric name -> (score column, kind)
@@ -416,6 +420,90 @@ def period_start(code: int, freq: str) -> pd.Timestamp:
     return pd.Timestamp(np.datetime64(int(code) * 7 - 3, "D"))
 
 
+_LABEL_FORMS = (
+    ("W", re.compile(r"^(\d{4})-W(\d{2})$")),
+    ("M", re.compile(r"^(\d{4})-(\d{2})$")),
+    ("Q", re.compile(r"^(\d{4})Q([1-4])$")),
+    ("Y", re.compile(r"^(\d{4})$")),
+)
+
+
+def _label_code(label: Any) -> tuple[str | None, float]:
+    """(freq, integer period code) of one period label; ``(None, nan)`` if it is not one."""
+    text = str(label)
+    for freq, form in _LABEL_FORMS:
+        m = form.match(text)
+        if not m:
+            continue
+        year, part = int(m.group(1)), int(m.group(2)) if form.groups > 1 else 0
+        if freq == "Y":
+            return freq, float(year - 1970)
+        if freq == "Q":
+            return freq, float((year - 1970) * 4 + part - 1)
+        if freq == "M":
+            return (freq, float((year - 1970) * 12 + part - 1)) if 1 <= part <= 12 else (None, np.nan)
+        try:  # the Monday of ISO week `part` of ISO year `year` (an impossible week, e.g. 2021-W53, fails)
+            monday = datetime.date.fromisocalendar(year, part, 1)
+        except ValueError:
+            return None, np.nan
+        return freq, float((np.datetime64(monday, "D").astype(np.int64) + 3) // 7)
+    return None, np.nan
+
+
+def period_codes(labels: Sequence[Any]) -> tuple[str | None, np.ndarray]:
+    """The frequency and integer codes of period labels (``2024-W05``, ``2024-03``, ``2024Q1``, ``2024``).
+
+    Codes count periods (of one frequency) and sort chronologically, where the
+    labels' text order may not (a table in order of appearance, a pivot).
+    Labels that are not periods (``"all"``), or labels of mixed frequencies,
+    give NaN codes and ``freq = None`` when nothing can be compared.
+
+    Examples
+    --------
+    >>> freq, codes = period_codes(["2023", "2011", "2014"])
+    >>> freq, (codes - codes.min()).tolist()
+    ('Y', [12.0, 0.0, 3.0])
+    >>> period_codes(["2021-W01", "2020-W53"])[1].tolist()
+    [2662.0, 2661.0]
+    """
+    values = pd.Series(list(labels), dtype=object)
+    uniq = pd.unique(values)
+    parsed = {u: _label_code(u) for u in uniq}  # one parse per distinct label, not per row
+    freqs = {f for f, _ in parsed.values() if f is not None}
+    freq = freqs.pop() if len(freqs) == 1 else None
+    codes = np.array([parsed[v][1] if parsed[v][0] == freq else np.nan for v in values], dtype=float)
+    return freq, codes
+
+
+def period_order(labels: Sequence[Any], *, fill: bool = False) -> list:
+    """The distinct period labels in chronological order (optionally every period from first to last).
+
+    Labels that are not periods keep their order of appearance, after the
+    periods.  With ``fill=True`` periods without a label in ``labels`` (a gap
+    year) are inserted, as :func:`~csat_analysis.trend` shows them.
+
+    Examples
+    --------
+    >>> period_order(["2012", "2014", "2023", "2011"])
+    ['2011', '2012', '2014', '2023']
+    >>> period_order(["2012", "2014", "2011"], fill=True)
+    ['2011', '2012', '2013', '2014']
+    >>> period_order(["2021-W02", "2020-W53", "2021-W01"])
+    ['2020-W53', '2021-W01', '2021-W02']
+    """
+    uniq = list(pd.unique(pd.Series(list(labels), dtype=object)))
+    freq, codes = period_codes(uniq)
+    ok = ~np.isnan(codes)
+    other = [u for u, good in zip(uniq, ok) if not good]
+    if not ok.any():
+        return uniq
+    if fill:
+        label = _period_label(freq)
+        return [label(c) for c in range(int(codes[ok].min()), int(codes[ok].max()) + 1)] + other
+    order = np.argsort(codes[ok], kind="stable")
+    return [uniq[i] for i in np.flatnonzero(ok)[order]] + other
+
+
 _NS_PER_DAY = 86_400_000_000_000
 _MAX_FINE_CELLS = 1 << 18  # day x segment cells; beyond, rows are counted per period instead of per day
 _BLOCK = 1 << 18  # rows per block: each block's intermediate arrays stay in the CPU cache
@@ -665,11 +753,12 @@ class Estimate:
     shares: dict[str, float] | None = None
 
     def __str__(self) -> str:
-        unit = "%" if self.metric in ("csat", "ces_top") else ""
-        return (
-            f"{metric_label(self.metric)} {self.score:.1f}{unit} "
-            f"({100 * self.ci:.0f}% CI {self.ci_low:.1f} to {self.ci_high:.1f}, n={self.n:,})"
-        )
+        """``NPS +12.0 (95% CI +10.7 to +13.3, n = 18,068)``, as :func:`~csat_analysis.narrative.fmt_estimate`
+        prints it (bounds with enough decimals to differ from the score)."""
+        from .narrative import fmt_estimate  # narrative imports this module
+
+        text = fmt_estimate(self.metric, self.score, self.ci_low, self.ci_high, style="words", n=self.n, ci=self.ci)
+        return f"{metric_label(self.metric)} {text}"
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -893,8 +982,9 @@ def compare(
     weights: str | None = None,
     ci: float = 0.95,
     date: str = "date",
+    privacy_min_n: int | None = None,
 ) -> pd.DataFrame:
-    """Differences between segments or consecutive periods, with intervals and p-values.
+    """Differences between segments or periods, with intervals and p-values.
 
     Parameters
     ----------
@@ -903,17 +993,29 @@ def compare(
         Segment column: each segment against the rest (or against the
         ``reference`` level when given).
     period : {"W", "M", "Q", "Y"}, optional
-        Each period against the previous one (within each segment when ``by``
-        is also given).
+        Each period against the previous one (or against the ``reference``
+        period when given), within each segment when ``by`` is also given.
     reference : optional
-        A level of ``by`` to compare every other level with.
+        What every row is compared with.  Without ``period``: a level of
+        ``by``.  With ``period``: a period, as its label (``"2021-01"``,
+        ``"2021Q1"``, ``"2021-W05"``, ``"2021"``) or a date inside it; every
+        other period is compared with that one.
+    privacy_min_n : int, optional
+        For shared reports: groups (segments or periods) with fewer responses
+        get NaN scores, and every difference *against* such a group is NaN
+        (else its score could be recovered as ``score_ref + change``).  The
+        "rest" a segment is compared with then leaves such segments out, so
+        that no visible difference contains them (``table.attrs
+        ["privacy_min_n"]`` records it for :func:`apply_privacy`).
 
     Returns
     -------
     DataFrame
-        ``[<by>], period, reference, metric, n, n_ref, score, score_ref,
-        change, ci_low, ci_high, p, p_adj``.  ``change = score - score_ref``
-        in the metric's units (percentage points, NPS points, scale points);
+        ``[<by>], [period], reference, metric, n, n_ref, score, score_ref,
+        change, ci_low, ci_high, p, p_adj``, periods in chronological order.
+        ``change = score - score_ref`` in the metric's units (percentage
+        points, NPS points, scale points) and ``ci_low``/``ci_high`` are its
+        interval; ``n_ref`` is the size of the group compared with;
         ``p_adj`` is Benjamini-Hochberg over the rows of the table.
 
     Notes
@@ -931,6 +1033,11 @@ def compare(
     [{'seg': 'a', 'reference': 'b', 'change': 20.0}]
     >>> round(float(out["p"].iloc[0]), 4)
     0.0047
+    >>> df["date"] = pd.to_datetime(["2024-01-15"] * 100 + ["2024-02-15"] * 50 + ["2024-03-15"] * 50)
+    >>> compare(df, metric="csat", period="M", reference="2024-01")[["period", "reference", "change"]]
+        period reference  change
+    0  2024-02   2024-01    20.0
+    1  2024-03   2024-01   -60.0
     """
     check_argument("metric", list(METRICS), metric)
     if by is None and period is None:
@@ -942,20 +1049,26 @@ def compare(
     grouped, st = _grouped_stats(data, [metric], by_list, period, date, weights, fill_periods=period is not None)
     st = st[metric]
     keys = grouped.keys
+    small = st.n < privacy_min_n if privacy_min_n is not None else np.zeros(grouped.size, dtype=bool)
     if period is not None:
-        prev = np.full(grouped.size, -1)
-        same = np.ones(grouped.size - 1, dtype=bool) if grouped.size > 1 else np.zeros(0, dtype=bool)
-        for col in by_list:
-            codes = np.asarray(keys[col].cat.codes)
-            same &= codes[1:] == codes[:-1]
-        prev[1:][same] = np.arange(grouped.size - 1)[same]
-        rows = np.flatnonzero(prev >= 0)
-        a, b = st.take(rows), st.take(prev[rows])
+        # fill_periods: each segment holds every period from the first to the last, in order
+        pcode = np.asarray(keys["_pcode"], dtype=np.int64)
+        first, last = (int(pcode.min()), int(pcode.max())) if len(pcode) else (0, -1)
+        if reference is None or not len(pcode):
+            prev = np.arange(grouped.size) - 1
+            ok = pcode > first
+        else:
+            ref = _reference_period(reference, period, keys, first, last)
+            prev = np.arange(grouped.size) - (pcode - ref)
+            ok = pcode != ref
+        rows = np.flatnonzero(ok)
+        prev = prev[rows]
+        a, b = st.take(rows), st.take(prev)
         out = keys.iloc[rows].reset_index(drop=True)
-        out["reference"] = keys["period"].to_numpy()[prev[rows]]
+        out["reference"] = keys["period"].to_numpy()[prev]
+        hide_a, hide_b = small[rows], small[prev]
     else:
         col = by_list[0]
-        total = st.pooled(repeat=grouped.size)
         levels = keys[col].astype(object).to_numpy()
         if reference is not None:
             if reference not in set(levels):
@@ -967,11 +1080,14 @@ def compare(
             a, b = st.take(rows), st.take(np.full(len(rows), ref))
             out = keys.iloc[rows].reset_index(drop=True)
             out["reference"] = reference
+            hide_a, hide_b = small[rows], np.full(len(rows), small[ref])
         else:
-            rows = np.arange(grouped.size)
-            a, b = st, total - st
+            # the rest leaves out the groups below the privacy threshold, so that no difference contains them
+            total = st.pooled(np.flatnonzero(~small), repeat=grouped.size)
+            a, b = st, total - _Stats(st.kind, *(np.where(small, 0, getattr(st, f)) for f in _FIELDS))
             out = keys.copy()
             out["reference"] = "rest"
+            hide_a, hide_b = small, np.zeros(grouped.size, dtype=bool)
     ea, eb = _estimate(a, ci), _estimate(b, ci)
     diff = _difference(a, b, ci)
     out["metric"] = metric
@@ -979,10 +1095,43 @@ def compare(
     out["score"], out["score_ref"] = ea["score"], eb["score"]
     for k in ("change", "ci_low", "ci_high", "p"):
         out[k] = diff[k]
+    if privacy_min_n is not None:
+        out["score"] = out["score"].mask(hide_a)
+        out["score_ref"] = out["score_ref"].mask(hide_b)
+        for k in ("change", "ci_low", "ci_high", "p"):
+            out[k] = out[k].mask(hide_a | hide_b)
     out["p_adj"] = bh_adjust(out["p"].to_numpy())
     cols = by_list + (["period"] if period is not None else []) + [
         "reference", "metric", "n", "n_ref", "score", "score_ref", "change", "ci_low", "ci_high", "p", "p_adj"]
-    return out[cols].reset_index(drop=True)
+    out = out[cols].reset_index(drop=True)
+    if privacy_min_n is not None:
+        out.attrs["privacy_min_n"] = int(privacy_min_n)
+    return out
+
+
+def _reference_period(reference: Any, freq: str, keys: pd.DataFrame, first: int, last: int) -> int:
+    """The period code of ``reference`` (a period label, or a date inside the period) within the data's range."""
+    label_freq, code = _label_code(reference)
+    if label_freq is None:  # not a label: a date inside the period
+        try:
+            stamp = pd.Timestamp(reference)
+        except (ValueError, TypeError):
+            stamp = pd.NaT
+        if not pd.isna(stamp):
+            stamp = stamp.tz_localize(None) if stamp.tz is not None else stamp
+            code = float(_period_codes(pd.Series([stamp]), freq)[0][0])
+    elif label_freq != freq:
+        code = np.nan
+    labels = keys["period"].to_numpy()
+    if np.isnan(code) or not first <= code <= last:
+        raise ParameterError(
+            f"The reference {reference!r} is not a period ({freq}) of the data, which runs from {labels[0]} to "
+            f"{labels[-1]}; pass a period label such as {labels[0]!r} or a date inside one."
+        )
+    return int(code)
+
+
+_COMPARISON_COLUMNS = ("score_ref", "change", "ci_low", "ci_high", "p", "p_adj")
 
 
 def apply_privacy(table: pd.DataFrame, *, privacy_min_n: int = 5) -> pd.DataFrame:
@@ -990,6 +1139,14 @@ def apply_privacy(table: pd.DataFrame, *, privacy_min_n: int = 5) -> pd.DataFram
 
     Adds a boolean ``suppressed`` column; ``score``, ``se``, ``ci_low``,
     ``ci_high`` (and ``change``-type columns when present) become NaN there.
+    In a :func:`compare` table a row is also suppressed when the group it is
+    compared with (``n_ref``) is below the threshold, since ``score_ref`` and
+    ``change`` would reveal that group.  When a suppressed segment is part of
+    the "rest" other segments are compared with (a ``compare(by=...)`` table
+    made without ``privacy_min_n``, or with a lower one), those differences
+    would reveal it too (rest scores and the other segments' own scores add up
+    to it): their ``score_ref``, ``change``, interval and p-values are blanked
+    as well.
 
     Examples
     --------
@@ -1003,7 +1160,15 @@ def apply_privacy(table: pd.DataFrame, *, privacy_min_n: int = 5) -> pd.DataFram
         hide |= out["n_ref"] < privacy_min_n
     out["suppressed"] = hide
     for col in ("score", "se", "ci_low", "ci_high", "change", "change_p", "change_p_adj", "p", "p_adj",
-                "score_ref", "yoy_change"):
+                "score_ref", "yoy_change", "yoy_p", "rolling_score"):
         if col in out:
             out[col] = out[col].astype(float).mask(hide)
+    if "reference" in out and "n_ref" in out:
+        rest = (out["reference"] == "rest").to_numpy(dtype=bool)
+        left_out = int(table.attrs.get("privacy_min_n") or 0)  # compare() left groups below this out of the rest
+        inside = rest & (out["n"] < privacy_min_n).to_numpy() & (out["n"] >= left_out).to_numpy()
+        if inside.any():
+            for col in _COMPARISON_COLUMNS:
+                if col in out:
+                    out[col] = out[col].astype(float).mask(rest)
     return out

@@ -8,36 +8,150 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
+from ._utils import check_argument
 from .metrics import metric_label
 
-__all__ = ["fmt_score", "fmt_change", "fmt_p", "describe_score", "describe_change", "significance"]
+__all__ = ["fmt_score", "fmt_change", "fmt_p", "fmt_estimate", "interval_decimals", "displayed", "DECIMALS",
+           "describe_score", "describe_change", "significance"]
+
+#: Decimals a score is shown with: percentages and NPS points to 0.1, mean scores to 0.01.
+DECIMALS = {"csat": 1, "ces_top": 1, "nps": 1, "csat_mean": 2, "ces": 2}
+#: Most decimals an estimate is widened to so that its interval bounds differ from it (see interval_decimals).
+MAX_DECIMALS = 4
 
 
 def _nan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x)
 
 
-def fmt_score(metric: str, value: float) -> str:
+def _decimals(metric: str, decimals: int | None) -> int:
+    return DECIMALS.get(metric, 2) if decimals is None else int(decimals)
+
+
+def fmt_score(metric: str, value: float, decimals: int | None = None) -> str:
     """Format a score in its metric's units.
+
+    ``decimals`` overrides the metric's display precision (:data:`DECIMALS`:
+    one decimal for percentages and NPS, two for mean scores).
 
     Examples
     --------
     >>> fmt_score("csat", 62.34), fmt_score("nps", 14.5), fmt_score("ces", 4.917)
     ('62.3%', '+14.5', '4.92')
+    >>> fmt_score("ces", 3.4031, decimals=3)
+    '3.403'
     """
     if _nan(value):
         return "n/a"
+    d = _decimals(metric, decimals)
     if metric in ("csat", "ces_top"):
-        return f"{value:.1f}%"
+        return f"{value:.{d}f}%"
     if metric == "nps":
-        return f"{value:+.1f}"
-    return f"{value:.2f}"
+        return f"{value:+.{d}f}"
+    return f"{value:.{d}f}"
 
 
-def fmt_change(metric: str, value: float) -> str:
+def displayed(metric: str, value, decimals=None):
+    """The value a reader sees: ``value`` rounded as :func:`fmt_score` prints it (NaN stays NaN).
+
+    Comparisons that are reported next to a printed score (e.g. "below the
+    target") use this, so that a score printed as ``15.0`` is never called
+    below a target of 15.  Accepts a scalar or an array; ``decimals`` may be
+    an array of the same length (one precision per value).
+
+    Examples
+    --------
+    >>> displayed("nps", 14.98), displayed("ces", 3.404)
+    (15.0, 3.4)
+    >>> displayed("csat", [79.96, float("nan")]).tolist()
+    [80.0, nan]
+    """
+    x = np.asarray(value, dtype=float)
+    d = np.broadcast_to(np.asarray(DECIMALS.get(metric, 2) if decimals is None else decimals, dtype=int), x.shape)
+    scale = 10.0 ** d
+    y = x * scale
+    with np.errstate(invalid="ignore"):
+        out = np.round(y) / scale  # k / 10**d is the double nearest the printed decimal, as float(text) is
+        # values at (or within float noise of) a tie: the text decides, as printed (formatting rounds the exact binary value)
+        tie = np.abs(np.abs(y - np.floor(y)) - 0.5) < 1e-6
+    for i in np.flatnonzero(tie.ravel()):
+        out.flat[i] = float(f"{x.flat[i]:.{int(d.flat[i])}f}")
+    return float(out) if x.ndim == 0 else out
+
+
+def interval_decimals(metric: str, score, ci_low, ci_high, max_decimals: int = MAX_DECIMALS):
+    """Decimals needed to print an estimate so that its interval bounds read differently from it.
+
+    Starts at the metric's precision (:data:`DECIMALS`) and adds one decimal
+    at a time, up to ``max_decimals``, while a bound that differs from the
+    score prints the same as the score (a large-n CES mean ``3.40 [3.40,
+    3.41]`` becomes ``3.403 [3.398, 3.409]``).  A bound equal to the score
+    (e.g. 100% with a Wilson bound at 100%) or missing does not widen it.
+    Scalars give an int, arrays an int array.
+
+    Examples
+    --------
+    >>> interval_decimals("ces", 3.4031, 3.3985, 3.4088)
+    3
+    >>> interval_decimals("nps", 14.5, 13.3, 15.7), interval_decimals("csat", 100.0, 96.4, 100.0)
+    (1, 1)
+    """
+    s, lo, hi = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (score, ci_low, ci_high)))
+    out = np.full(s.shape, DECIMALS.get(metric, 2), dtype=int)
+    for d in range(DECIMALS.get(metric, 2), max_decimals):
+        shown = displayed(metric, s, d)
+        same = np.zeros(s.shape, dtype=bool)
+        for bound in (lo, hi):
+            with np.errstate(invalid="ignore"):
+                same |= (bound != s) & (displayed(metric, bound, d) == shown)  # NaN compares unequal
+        same &= out == d
+        if not same.any():
+            break
+        out[same] = d + 1
+    return int(out) if s.ndim == 0 else out
+
+
+def fmt_estimate(metric: str, score: float, ci_low: float, ci_high: float, *, style: str = "brackets",
+                 n: int | None = None, ci: float = 0.95) -> str:
+    """An estimate with its interval, with enough decimals for the bounds to differ from the estimate.
+
+    Score and bounds share one precision, from :func:`interval_decimals`.
+
+    Parameters
+    ----------
+    metric : str
+    score, ci_low, ci_high : float
+    style : {"brackets", "words"}
+        ``"+15.0 [+11.6, +18.3]"`` (tables, headline values) or
+        ``"+15.0 (95% CI +11.6 to +18.3, n = 400)"`` (sentences).
+    n : int, optional
+        Responses, named by the ``"words"`` style.
+    ci : float
+        Confidence level named by the ``"words"`` style.
+
+    Examples
+    --------
+    >>> fmt_estimate("ces", 3.4031, 3.3985, 3.4088)
+    '3.403 [3.398, 3.409]'
+    >>> fmt_estimate("nps", 15.0, 11.6, 18.3, style="words", n=400)
+    '+15.0 (95% CI +11.6 to +18.3, n = 400)'
+    """
+    check_argument("style", ["brackets", "words"], style)
+    d = interval_decimals(metric, score, ci_low, ci_high)
+    s, lo, hi = (fmt_score(metric, v, d) for v in (score, ci_low, ci_high))
+    if style == "brackets":
+        return f"{s} [{lo}, {hi}]"
+    count = "" if n is None else f", n = {int(n):,}"
+    return f"{s} ({100 * ci:.0f}% CI {lo} to {hi}{count})"
+
+
+def fmt_change(metric: str, value: float, decimals: int | None = None) -> str:
     """Format a change: percentage points for shares, points for NPS and means.
+
+    ``decimals`` overrides the metric's display precision (:data:`DECIMALS`).
 
     Examples
     --------
@@ -46,11 +160,10 @@ def fmt_change(metric: str, value: float) -> str:
     """
     if _nan(value):
         return "n/a"
+    d = _decimals(metric, decimals)
     if metric in ("csat", "ces_top"):
-        return f"{value:+.1f} pp"
-    if metric == "nps":
-        return f"{value:+.1f} points"
-    return f"{value:+.2f} points"
+        return f"{value:+.{d}f} pp"
+    return f"{value:+.{d}f} points"
 
 
 def fmt_p(p: float) -> str:
@@ -74,13 +187,13 @@ def describe_score(metric: str, row) -> str:
     --------
     >>> describe_score("nps", {"score": 14.5, "ci_low": 13.3, "ci_high": 15.7, "n": 18068})
     'NPS is +14.5 (95% CI +13.3 to +15.7, n = 18,068).'
+    >>> describe_score("ces", {"score": 3.4031, "ci_low": 3.3985, "ci_high": 3.4088, "n": 250000})
+    'CES mean score is 3.403 (95% CI 3.398 to 3.409, n = 250,000).'
     """
     if row["n"] == 0 or _nan(row["score"]):
         return f"{metric_label(metric)}: no answers in this selection."
-    return (
-        f"{metric_label(metric)} is {fmt_score(metric, row['score'])} (95% CI "
-        f"{fmt_score(metric, row['ci_low'])} to {fmt_score(metric, row['ci_high'])}, n = {int(row['n']):,})."
-    )
+    estimate = fmt_estimate(metric, row["score"], row["ci_low"], row["ci_high"], style="words", n=row["n"])
+    return f"{metric_label(metric)} is {estimate}."
 
 
 def describe_change(metric: str, row, alpha: float = 0.05) -> str:

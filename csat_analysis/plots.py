@@ -17,7 +17,8 @@ import seaborn as sns
 
 from ._utils import check_argument, require_columns
 from .exceptions import ParameterError
-from .metrics import METRICS, metric_label, scale_of
+from .metrics import METRICS, metric_label, period_codes, period_order, scale_of
+from .narrative import fmt_change
 
 __all__ = [
     "plot_distribution",
@@ -142,8 +143,11 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
     """Heatmap of a metric by segment (rows) and period (columns).
 
     ``table`` is a :func:`~csat_analysis.summarize` table with ``freq`` set.
-    Cells are annotated with the score; low-n cells carry a trailing ``*``
-    and suppressed cells (``suppressed`` column, or no answers) stay blank.
+    Columns are the periods in chronological order, every period from the
+    first to the last (a year without answers is a blank column), whatever
+    the order of the table's rows.  Cells are annotated with the score;
+    low-n cells carry a trailing ``*`` and suppressed cells (``suppressed``
+    column, or no answers) stay blank.
 
     Returns
     -------
@@ -157,19 +161,19 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
     ax = _axes(ax, (min(14, 1.0 + 0.6 * max(1, rows["period"].nunique())), 0.5 * max(2, rows[by].nunique()) + 1.2))
     if rows["score"].notna().sum() == 0:
         return _no_data(ax)
-    periods = list(dict.fromkeys(rows["period"]))
+    periods = period_order(rows["period"], fill=True)  # not the order of appearance: 2011 may come last
     grid = rows.pivot_table(index=by, columns="period", values="score", observed=True, dropna=False).reindex(columns=periods)
     low = rows.pivot_table(index=by, columns="period", values="low_n", aggfunc="max", observed=True).reindex(
-        index=grid.index, columns=periods)
+        index=grid.index, columns=periods).astype(float).fillna(0).astype(bool)  # a gap period is not low-n
     labels = grid.map(lambda v: "" if pd.isna(v) else format(v, fmt))
-    labels = labels.where(~low.fillna(False).astype(bool), labels + "*")
+    labels = labels.where(~low, labels + "*")
     sns.heatmap(grid, annot=labels.to_numpy(), fmt="", cmap=cmap, center=center, ax=ax, linewidths=0.5,
                 linecolor="white", cbar_kws={"label": metric_label(metric), "shrink": 0.8},
                 annot_kws={"fontsize": 8})
     ax.set_xlabel("")
     ax.set_ylabel(by)
     ax.tick_params(axis="x", rotation=45)
-    if low.fillna(False).astype(bool).to_numpy().any():
+    if low.to_numpy().any():
         ax.set_title("* fewer responses than min_n", loc="right", fontsize=8, color="#666")
     return ax
 
@@ -188,13 +192,19 @@ def _unit(metric: str) -> str:
 @_plain_text
 def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, control_limits: bool = True,
                annotate: bool = True, flags: Sequence[str] = ("significant_change", "outside_control_limits"),
-               color: str | None = None, label: str | None = None):
+               color: str | None = None, label: str | None = None, label_change: bool = False):
     """Line of a :func:`~csat_analysis.trend` table with its interval band.
 
     Periods without answers leave gaps; low-n periods are drawn hollow;
     periods with one of ``flags`` are ringed and labelled (Δ marks a
     significant change); the target (argument or the table's ``target``
     column) is a dashed line; control limits are dotted.
+
+    Ringed periods are labelled with their score (``Δ 40.0%``: a period whose
+    change is significant, scoring 40.0%), or, with ``label_change=True``,
+    periods with a significant change are labelled with the change itself
+    in its units (``Δ +3.2 pp``, ``Δ -5.0 points``), named in the legend as the
+    change against the previous period.
 
     Returns
     -------
@@ -224,10 +234,18 @@ def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, con
     if annotate:
         flagged = table[table["flag"].str.contains("|".join(flags), regex=True) & table["score"].notna()] \
             if flags else table.iloc[:0]
+        changed = flagged["flag"].str.contains("significant_change")
+        if label_change and "change" in flagged:
+            changed &= flagged["change"].notna()
+        legend = ("flagged period" if not label_change
+                  else "Δ: change vs previous period (significant)" if changed.any() else "flagged period")
         ax.scatter(flagged["period_start"], flagged["score"], s=110, facecolor="none", edgecolor=PALETTE["flag"],
-                   lw=1.5, zorder=4, label="flagged period" if len(flagged) else None)
-        for row in flagged.itertuples():
-            text = ("Δ " if "significant_change" in row.flag else "") + f"{row.score:.1f}{_unit(metric)}"
+                   lw=1.5, zorder=4, label=legend if len(flagged) else None)
+        for row, sig in zip(flagged.itertuples(), changed):
+            if label_change and sig:
+                text = f"Δ {fmt_change(metric, row.change)}"  # the change, in pp or points, not the score
+            else:
+                text = ("Δ " if sig or "significant_change" in row.flag else "") + f"{row.score:.1f}{_unit(metric)}"
             ax.annotate(text, (row.period_start, row.score), textcoords="offset points", xytext=(0, 9),
                         ha="center", fontsize=8, color=PALETTE["flag"])
     ax.set_ylabel(metric_label(metric))
@@ -241,6 +259,10 @@ def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, con
 def plot_trend_facets(table: pd.DataFrame, *, by: str, target: float | None = None, col_wrap: int = 3):
     """Small multiples of a :func:`~csat_analysis.trend` table, one panel per segment, shared axes.
 
+    Periods with a significant change against the previous period are ringed
+    and labelled with that change (``Δ +3.2 pp``), as the figure's caption
+    says; the line and band are the scores.
+
     Returns
     -------
     matplotlib.figure.Figure
@@ -253,20 +275,31 @@ def plot_trend_facets(table: pd.DataFrame, *, by: str, target: float | None = No
                              layout="constrained", squeeze=False)
     for ax, level in zip(axes.ravel(), levels):
         part = table[table[by].astype(str) == level]
-        plot_trend(part, ax=ax, target=target, control_limits=False, flags=("significant_change",))
+        plot_trend(part, ax=ax, target=target, control_limits=False, flags=("significant_change",),
+                   label_change=True)
         ax.set_title(level, loc="left", fontsize=10)
         ax.legend().remove() if ax.get_legend() else None
         ax.tick_params(axis="x", rotation=45, labelsize=8)
     for ax in axes.ravel()[len(levels):]:
         ax.set_visible(False)
+    if "metric" in table and len(table):
+        fig.suptitle(f"Line: {metric_label(table['metric'].iloc[0])} with its 95% interval; "
+                     "Δ labels: change vs previous period (statistically significant)",
+                     x=0.01, ha="left", fontsize=9, color="#444")
     return fig
 
 
 @_plain_text
 def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center: float | None = None):
-    """Calendar-style heatmap of a weekly :func:`~csat_analysis.trend` table: years by ISO week.
+    """Calendar-style heatmap of a weekly :func:`~csat_analysis.trend` table: ISO years by ISO week.
 
-    Empty weeks stay blank; low-n weeks carry a ``*``.
+    Rows are ISO years in chronological order, columns weeks 1 to 53; each
+    week sits in the row of its ISO year (1 January 2021, a Friday, is in
+    week 53 of ISO year 2020).  Weeks of the table's range without answers
+    (or suppressed) stay blank.  Cells that are not weeks of the
+    table's range -- before its first or after its last week, or a week 53
+    in a year of 52 ISO weeks -- are shaded grey, so they are not mistaken
+    for weeks without answers.
 
     Returns
     -------
@@ -275,19 +308,34 @@ def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center:
     require_columns(table, ["period", "metric", "score", "low_n"])
     if not table["period"].astype(str).str.match(r"^\d{4}-W\d{2}$").all():
         raise ParameterError("plot_calendar needs a weekly trend table (trend(..., freq='W')).")
-    ax = _axes(ax, (13, 1.0 + 0.5 * table["period"].str[:4].nunique()))
+    periods = table["period"].astype(str)
+    years = periods.str[:4].astype(int)
+    ax = _axes(ax, (13, 1.0 + 0.5 * years.nunique()))
     if table["score"].notna().sum() == 0:
         return _no_data(ax)
-    year = table["period"].str[:4]
-    week = table["period"].str[-2:].astype(int)
-    grid = pd.DataFrame({"year": year, "week": week, "score": table["score"]}).pivot_table(
-        index="year", columns="week", values="score", dropna=False).reindex(columns=range(1, 54))
+    span = np.arange(years.min(), years.max() + 1)
+    week = periods.str[-2:].astype(int)
+    grid = pd.DataFrame({"year": years, "week": week, "score": table["score"].astype(float)}).pivot_table(
+        index="year", columns="week", values="score", dropna=False).reindex(index=span, columns=range(1, 54))
+    grid.index = grid.index.astype(str)
+    # weeks of the table's range: from its first to its last week, and only weeks that exist
+    _, codes = period_codes(periods)
+    first, last = np.nanmin(codes), np.nanmax(codes)
+    cell = [f"{y}-W{w:02d}" for y in span for w in range(1, 54)]
+    cell_codes = period_codes(cell)[1].reshape(len(span), 53)
+    inside = (cell_codes >= first) & (cell_codes <= last)  # NaN (no such week) is outside
     metric = table["metric"].iloc[0]
     sns.heatmap(grid, ax=ax, cmap=cmap, center=center, linewidths=0.3, linecolor="white",
                 cbar_kws={"label": metric_label(metric), "shrink": 0.9})
+    if not inside.all():
+        from matplotlib.colors import ListedColormap
+
+        ax.pcolormesh(np.arange(54), np.arange(len(span) + 1), np.ma.masked_array(np.ones(inside.shape), inside),
+                      cmap=ListedColormap(["#e4e4e4"]), edgecolors="white", linewidth=0.3)
+        ax.set_title("grey: outside the data's weeks, or no such ISO week", loc="right", fontsize=8, color="#666")
     ax.grid(False)
     ax.set_xlabel("ISO week")
-    ax.set_ylabel("")
+    ax.set_ylabel("ISO year")
     ax.set_xticks(np.arange(0, 53, 4) + 0.5, [str(w) for w in range(1, 54, 4)], rotation=0)
     return ax
 

@@ -33,30 +33,85 @@ from .metrics import (
     _difference,
     _estimate,
     _grouped_stats,
+    _label_code,
     _nps_parts,
+    _period_label,
     _Stats,
     bh_adjust,
     metric_label,
     period_start,
 )
-from .narrative import fmt_change, fmt_p, fmt_score
+from .narrative import displayed, fmt_change, fmt_estimate, fmt_p, fmt_score, interval_decimals
 
 __all__ = ["trend", "trend_digest", "trend_report", "TrendReport", "TREND_COLUMNS", "FLAGS"]
 
 TREND_COLUMNS = SUMMARY_COLUMNS + ["change", "change_p", "change_p_adj", "flag", "period_start", "partial",
                                    "yoy_change", "yoy_p", "center", "lcl", "ucl", "rolling_score", "target"]
 FLAGS = ("significant_change", "outside_control_limits", "below_target", "low_n")
-_YEAR = {"W": 52, "M": 12, "Q": 4, "Y": 1}
+_YEAR = {"M": 12, "Q": 4, "Y": 1}
 _QUARTER = {"W": 13, "M": 3, "Q": 1, "Y": 1}
+#: A period is partial when the data's date range covers less than this share of its days.
+PARTIAL_COVERAGE = 0.8
 
 
-def _shift(idx: np.ndarray, group: np.ndarray, lag: int) -> np.ndarray:
-    """Index of the row ``lag`` periods earlier in the same group, or -1."""
-    prev = np.full(len(idx), -1)
-    if lag < len(idx):
-        same = group[lag:] == group[:-lag]
-        prev[lag:][same] = idx[:-lag][same]
-    return prev
+def _shift(pcode: np.ndarray, group: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Index of the row of period code ``target`` (NaN: none) in the same group, or -1.
+
+    Rows are grouped, and within a group hold consecutive period codes (every
+    period from the first to the last), so the row is ``pcode - target`` rows earlier.
+    """
+    target = np.asarray(target, dtype=float)
+    has = ~np.isnan(target)
+    prev = np.arange(len(pcode)) - (pcode - np.where(has, target, pcode)).astype(np.int64)
+    ok = has & (prev >= 0) & (prev < len(pcode))
+    safe = np.where(ok, prev, 0)
+    ok &= (group[safe] == group) & (pcode[safe] == target)
+    return np.where(ok, prev, -1)
+
+
+def _year_earlier(pcode: np.ndarray, freq: str) -> np.ndarray:
+    """Period code of the same period a year earlier (NaN if there is no such period).
+
+    Weeks: the same ISO week number of the previous ISO year (years have 52
+    or 53 ISO weeks, so this is not a fixed lag; a week 53 has no match).
+    """
+    if freq != "W":
+        return (pcode - _YEAR[freq]).astype(float)
+    codes = np.unique(pcode)
+    label = _period_label("W")
+    target = {}
+    for c in codes:  # one per period, not per row
+        year, week = label(c).split("-W")
+        target[c] = _label_code(f"{int(year) - 1:04d}-W{week}")[1]
+    return np.array([target[c] for c in pcode], dtype=float)
+
+
+def _coverage(period_start: pd.Series, next_start: pd.Series, first: pd.Timestamp, last: pd.Timestamp) -> np.ndarray:
+    """Share of each period's days that fall between the dates ``first`` and ``last`` (inclusive)."""
+    start = period_start.to_numpy(dtype="datetime64[D]")
+    end = next_start.to_numpy(dtype="datetime64[D]")  # exclusive
+    lo = np.maximum(start, np.datetime64(first.normalize().date(), "D"))
+    hi = np.minimum(end, np.datetime64(last.normalize().date(), "D") + 1)
+    days = (end - start).astype(np.int64)
+    covered = np.clip((hi - lo).astype(np.int64), 0, None)
+    return covered / np.maximum(days, 1)
+
+
+def _date_range(data: pd.DataFrame, date: str, date_range) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``(first, last)``: the given ``date_range`` (as Timestamps), else the data's own first and last date."""
+    if date_range is None:
+        return data[date].min(), data[date].max()
+    try:
+        first, last = (pd.Timestamp(d) for d in date_range)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"The value for `date_range` must be two dates (first, last), e.g. ('2021-01-01', '2021-12-31'), "
+            f"but {date_range!r} was passed."
+        ) from exc
+    if pd.isna(first) or pd.isna(last) or first > last:
+        raise ParameterError(f"The value for `date_range` must be two dates, the first not after the last, "
+                             f"but {date_range!r} was passed.")
+    return first.tz_localize(None) if first.tz else first, last.tz_localize(None) if last.tz else last
 
 
 def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
@@ -119,6 +174,7 @@ def trend(
     min_n: int = 30,
     date: str = "date",
     privacy_min_n: int | None = None,
+    date_range: tuple | None = None,
 ) -> pd.DataFrame:
     """A metric over time, with intervals, changes, control limits and flags.
 
@@ -134,8 +190,10 @@ def trend(
     rolling : int, optional
         Also compute the score pooled over the last ``rolling`` periods.
     target : float, optional
-        Target in the metric's units (e.g. 80 for CSAT 80%); periods below it
-        are flagged ``below_target``.
+        Target in the metric's units (e.g. 80 for CSAT 80%); periods whose
+        score, rounded as it is printed (:func:`~csat_analysis.narrative.displayed`),
+        is below it are flagged ``below_target`` (a score printed as 15.0 is
+        not below a target of 15).
     weights, ci, min_n : see :func:`~csat_analysis.summarize`.
     alpha : float
         Level for ``significant_change`` (on the BH-adjusted p-value).
@@ -144,6 +202,12 @@ def trend(
         every change or year-on-year change *against* such a period is NaN
         too (else the small period's score could be recovered from its
         neighbour's score and change).  The digest is written after this.
+    date_range : (first, last), optional
+        Dates the export covers, against which the first and last periods are
+        judged ``partial``; defaults to the first and last date in ``data``.
+        Pass the whole export's range when ``data`` is one segment of it (a
+        segment whose last answer came on 20 December of an export that runs
+        to 31 December has a complete December).
 
     Returns
     -------
@@ -152,8 +216,10 @@ def trend(
         change, change_p, change_p_adj, flag, period_start, partial,
         yoy_change, yoy_p, center, lcl, ucl, rolling_score, target``.
         Every period between the first and the last appears; periods without
-        answers have ``n = 0`` and NaN scores (gaps, not zeros).  ``partial``
-        marks a first or last period that the data covers only in part.
+        answers have ``n = 0`` and NaN scores (gaps, not zeros).  Periods are
+        in chronological order within each segment.  ``partial`` marks a
+        period of which the data's date range (``date_range``) covers less
+        than 80% of the days (only the first and last period can be).
         ``flag`` joins the reasons a period stands out
         (``significant_change``, ``outside_control_limits``,
         ``below_target``, ``low_n``), empty when none.  Notes (e.g. a single
@@ -165,7 +231,10 @@ def trend(
     ``change`` compares each period with the one before (Newcombe / score
     test for shares, Welch t for means, adjusted-variance z for NPS; see
     :func:`~csat_analysis.compare`); ``yoy_change`` the same period a year
-    earlier.  Control limits: see the module docstring.
+    earlier (for weeks, the same ISO week of the previous ISO year).
+    Weeks are labelled by ISO year and week of their Monday (``period_start``):
+    1 January 2021, a Friday, is in ``2020-W53``.  Control limits: see the
+    module docstring.
 
     Examples
     --------
@@ -193,6 +262,7 @@ def trend(
         )
     if rolling is not None and (not isinstance(rolling, int) or rolling < 2):
         raise ParameterError(f"The value for `rolling` must be a whole number of periods of at least 2, not {rolling!r}.")
+    first, last = _date_range(data, date, date_range)
     grouped, st = _grouped_stats(data, [metric], by, freq, date, weights, fill_periods=True)
     st = st[metric]
     est = _estimate(st, ci)
@@ -208,11 +278,11 @@ def trend(
     group = np.zeros(len(out), dtype=np.int64)
     for col in by:
         group = group * (len(keys[col].cat.categories) + 1) + np.asarray(keys[col].cat.codes)
-    idx = np.arange(len(out))
+    pcode = np.asarray(keys["_pcode"], dtype=np.int64)
+    previous = {"change": _shift(pcode, group, pcode - 1), "yoy": _shift(pcode, group, _year_earlier(pcode, freq))}
     notes: list[str] = []
 
-    def diff(lag):
-        prev = _shift(idx, group, lag)
+    def diff(prev):
         change = np.full(len(out), np.nan)
         p = np.full(len(out), np.nan)
         rows = np.flatnonzero(prev >= 0)
@@ -221,9 +291,9 @@ def trend(
             change[rows], p[rows] = d["change"], d["p"]
         return change, p
 
-    out["change"], out["change_p"] = diff(1)
+    out["change"], out["change_p"] = diff(previous["change"])
     out["change_p_adj"] = bh_adjust(out["change_p"].to_numpy())
-    out["yoy_change"], out["yoy_p"] = diff(_YEAR[freq])
+    out["yoy_change"], out["yoy_p"] = diff(previous["yoy"])
     if np.isnan(out["change"].to_numpy()).all():
         notes.append("Only one period with answers: changes between periods cannot be computed.")
     out["center"], out["lcl"], out["ucl"] = _control_limits(st, out["score"].to_numpy(), group)
@@ -233,35 +303,32 @@ def trend(
         small = out["n"].to_numpy() < privacy_min_n
         for col in ("score", "se", "ci_low", "ci_high", "rolling_score"):
             out[col] = out[col].mask(small)
-        for lag, cols in ((1, ("change", "change_p", "change_p_adj")), (_YEAR[freq], ("yoy_change", "yoy_p"))):
-            prev = _shift(idx, group, lag)
+        for prev, cols in ((previous["change"], ("change", "change_p", "change_p_adj")),
+                           (previous["yoy"], ("yoy_change", "yoy_p"))):
             against = small | ((prev >= 0) & small[np.maximum(prev, 0)])
             for col in cols:
                 out[col] = out[col].mask(against)
 
-    starts = [period_start(c, freq) for c in keys["_pcode"]]
-    out["period_start"] = pd.to_datetime(starts)
-    first, last = data[date].min(), data[date].max()
-    next_start = [period_start(c + 1, freq) for c in keys["_pcode"]]
-    out["partial"] = (
-        ((out["period_start"] == out["period_start"].min()) & (first.normalize() > out["period_start"]))
-        | ((out["period_start"] == out["period_start"].max())
-           & (last.normalize() < pd.to_datetime(next_start) - pd.Timedelta(days=1)))
-    ).to_numpy()
+    codes = np.unique(pcode)  # one date computation per period, not per row
+    starts = pd.Series(pd.to_datetime([period_start(c, freq) for c in codes]), index=codes)
+    ends = pd.Series(pd.to_datetime([period_start(c + 1, freq) for c in codes]), index=codes)
+    out["period_start"] = starts.loc[pcode].to_numpy()
+    cover = pd.Series(_coverage(starts, ends, first, last), index=codes)
+    out["partial"] = cover.loc[pcode].to_numpy() < PARTIAL_COVERAGE
 
-    flags = []
-    for row in out.itertuples(index=False):
-        f = []
-        if row.change_p_adj < alpha:
-            f.append("significant_change")
-        if row.n > 0 and (row.score < row.lcl or row.score > row.ucl):
-            f.append("outside_control_limits")
-        if target is not None and row.score < target:
-            f.append("below_target")
-        if row.low_n:
-            f.append("low_n")
-        flags.append(",".join(f))
-    out["flag"] = flags
+    score = out["score"].to_numpy(dtype=float)
+    shown = displayed(metric, score, interval_decimals(metric, score, out["ci_low"], out["ci_high"]))
+    reasons = {
+        "significant_change": out["change_p_adj"].to_numpy(dtype=float) < alpha,
+        "outside_control_limits": (out["n"].to_numpy() > 0) & ((score < out["lcl"].to_numpy(dtype=float))
+                                                               | (score > out["ucl"].to_numpy(dtype=float))),
+        "below_target": shown < target if target is not None else np.zeros(len(out), dtype=bool),
+        "low_n": out["low_n"].to_numpy(dtype=bool),
+    }
+    flag = np.full(len(out), "", dtype=object)
+    for name, hit in reasons.items():
+        flag = np.where(hit, np.where(flag == "", name, flag + "," + name), flag)
+    out["flag"] = flag.tolist()
     out = out[by + TREND_COLUMNS].reset_index(drop=True)
     out.attrs["notes"] = notes
     out.attrs["digest"] = _digest(out, st, group, metric, freq, by, target, alpha, ci)
@@ -280,16 +347,23 @@ def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
         if valid.empty:
             continue
         cur = valid.iloc[-1]
-        s = (f"{who}{label} was {fmt_score(metric, cur['score'])} in {cur['period']} "
-             f"(95% CI {fmt_score(metric, cur['ci_low'])} to {fmt_score(metric, cur['ci_high'])}, n = {int(cur['n']):,})")
+        # one precision for the score and its bounds, enough for the bounds to read differently from it
+        d = interval_decimals(metric, cur["score"], cur["ci_low"], cur["ci_high"])
+        s = (f"{who}{label} was {fmt_score(metric, cur['score'], d)} in {cur['period']} "
+             f"(95% CI {fmt_score(metric, cur['ci_low'], d)} to {fmt_score(metric, cur['ci_high'], d)}, "
+             f"n = {int(cur['n']):,})")
         if cur["partial"]:
             s += ", a period not yet complete"
         if target is not None:
-            gap = cur["score"] - target
-            if cur["ci_low"] > target:
-                s += f"; above the target of {fmt_score(metric, target)} ({fmt_change(metric, gap)}, the whole interval clears it)"
-            elif cur["ci_high"] < target:
-                s += f"; below the target of {fmt_score(metric, target)} ({fmt_change(metric, gap)}, the whole interval falls short)"
+            # compared as printed: a score or bound shown as 15.0 is not below a target of 15
+            score, low, high = (displayed(metric, cur[k], d) for k in ("score", "ci_low", "ci_high"))
+            gap = score - target
+            if low > target:
+                s += (f"; above the target of {fmt_score(metric, target)} ({fmt_change(metric, gap, d)}, "
+                      "the whole interval clears it)")
+            elif high < target:
+                s += (f"; below the target of {fmt_score(metric, target)} ({fmt_change(metric, gap, d)}, "
+                      "the whole interval falls short)")
             else:
                 s += f"; not distinguishable from the target of {fmt_score(metric, target)} (the interval includes it)"
         sentences.append(s + ".")
@@ -353,7 +427,8 @@ class TrendReport:
             return {"Responses": f"{len(self.data):,}"}
         cur = valid.iloc[-1]
         return {"Responses": f"{len(self.data):,}",
-                f"{metric_label(self.metric)} ({cur['period']})": fmt_score(self.metric, cur["score"]),
+                f"{metric_label(self.metric)} ({cur['period']})": fmt_estimate(self.metric, cur["score"],
+                                                                               cur["ci_low"], cur["ci_high"]),
                 "Significant changes": str(int(self.table["flag"].str.contains("significant_change").sum()))}
 
     def plot(self):
@@ -387,8 +462,9 @@ class TrendReport:
             return note(self.message or "No responses match this selection.")
         t = self._public(self.table).copy()
         m = self.metric
+        decimals = interval_decimals(m, t["score"], t["ci_low"], t["ci_high"])  # bounds that read apart from the score
         for col in ("score", "ci_low", "ci_high"):
-            t[col + "_f"] = [fmt_score(m, v) for v in t[col]]
+            t[col + "_f"] = [fmt_score(m, v, d) for v, d in zip(t[col], decimals)]
         t["change_f"] = [fmt_change(m, v) for v in t["change"]]
         t["period_f"] = t["period"] + np.where(t["partial"], " (partial)", "")
         t["flag_f"] = t["flag"].str.replace(",", ", ").str.replace("_", " ")
@@ -417,13 +493,21 @@ def trend_report(
     alpha: float = 0.05,
     min_n: int = 30,
     privacy_min_n: int = 5,
+    date_range: tuple | None = None,
 ) -> TrendReport:
-    """Compute the ``trends`` notebook: the trend, per-segment trends (``facet_by``) and weekly calendar."""
+    """Compute the ``trends`` notebook: the trend, per-segment trends (``facet_by``) and weekly calendar.
+
+    Parameters are those of :func:`trend`; ``date_range`` (the whole export's
+    first and last date) lets a report on one segment or selection judge its
+    first and last periods ``partial`` against the export, not against the
+    segment's own first and last answers.
+    """
     check_argument("metric", list(METRICS), metric)
     if len(data) == 0 or "date" not in data or data["date"].notna().sum() == 0:
         msg = None if len(data) == 0 else "The data has no usable dates, so no trend can be drawn."
         return TrendReport(data, None, None, None, metric, facet_by, target, privacy_min_n, msg)
-    kw = dict(metric=metric, target=target, weights=weights, alpha=alpha, min_n=min_n, privacy_min_n=privacy_min_n)
+    kw = dict(metric=metric, target=target, weights=weights, alpha=alpha, min_n=min_n, privacy_min_n=privacy_min_n,
+              date_range=date_range)
     table = trend(data, freq=freq, rolling=rolling, **kw)
     facets = None
     if facet_by and facet_by in data and data[facet_by].nunique() > 1:

@@ -250,6 +250,98 @@ def test_compare_consecutive_periods(responses):
     assert len(by) == 6 and set(by.region) == {"North", "South"}
 
 
+def test_compare_periods_against_a_reference_period(responses):
+    out = compare(responses, metric="csat", period="Q", reference="2024Q2")
+    assert out.period.tolist() == ["2024Q1", "2024Q3", "2024Q4"]
+    assert (out.reference == "2024Q2").all()
+    # the same comparisons computed directly: quarters as segments, 2024Q2 the reference level
+    direct = compare(responses.assign(q=responses.date.dt.to_period("Q").astype(str)), metric="csat", by="q",
+                     reference="2024Q2").set_index("q")
+    for col in ("n", "n_ref", "score", "score_ref", "change", "ci_low", "ci_high", "p", "p_adj"):
+        assert out[col].tolist() == pytest.approx(direct.loc[out.period, col].tolist()), col
+    q = summarize(responses, metrics="csat", freq="Q").set_index("period").score
+    assert out.change.tolist() == pytest.approx((q.drop("2024Q2") - q["2024Q2"]).tolist())
+    # a date inside the reference period works too; within segments with `by`
+    same = compare(responses, metric="csat", period="Q", reference=pd.Timestamp("2024-05-17"))
+    assert same.change.tolist() == pytest.approx(out.change.tolist())
+    by = compare(responses, metric="nps", period="M", by="region", reference="2024-01")
+    assert len(by) == 22 and set(by.reference) == {"2024-01"}
+    north = responses[responses.region == "North"]
+    m = summarize(north, metrics="nps", freq="M").set_index("period").score
+    got = by[by.region == "North"].set_index("period").change
+    assert got.tolist() == pytest.approx((m.drop("2024-01") - m["2024-01"]).tolist())
+    with pytest.raises(ParameterError, match="not a period"):
+        compare(responses, metric="csat", period="Q", reference="2023Q4")
+
+
+@pytest.fixture
+def with_small_segment():
+    """Segments A (3 answers), B and C (100 each)."""
+    csat_scores = [5, 5, 1] + [5] * 70 + [2] * 30 + [5] * 40 + [2] * 60
+    return pd.DataFrame({"csat": pd.array(csat_scores, dtype="Int64"),
+                         "seg": pd.Categorical(["A"] * 3 + ["B"] * 100 + ["C"] * 100)})
+
+
+def test_compare_privacy_hides_a_small_segment_and_the_rest_that_contains_it(with_small_segment):
+    from csat_analysis import apply_privacy
+
+    df = with_small_segment
+    truth = 100 * 2 / 3  # A's score
+    shared = apply_privacy(compare(df, metric="csat", by="seg"), privacy_min_n=5).set_index("seg")
+    a = shared.loc["A"]
+    assert a.suppressed and np.isnan(a.score) and np.isnan(a.change) and np.isnan(a.score_ref)
+    assert np.isnan(a.score_ref + a.change)  # rest score + difference
+    # B's "rest" is A + C, and C's own score is shown: together they would give A's score
+    b, c = shared.loc["B"], shared.loc["C"]
+    recovered = (b.score_ref * b.n_ref - c.score * c.n) / (b.n_ref - c.n)
+    assert np.isnan(recovered) or recovered != pytest.approx(truth)
+    recovered = ((b.score - b.change) * b.n_ref - c.score * c.n) / (b.n_ref - c.n)
+    assert np.isnan(recovered) or recovered != pytest.approx(truth)
+    # with privacy_min_n, compare leaves A out of every rest, so the other differences can be shown
+    private = compare(df, metric="csat", by="seg", privacy_min_n=5)
+    shown = apply_privacy(private, privacy_min_n=5).set_index("seg")
+    assert np.isnan(shown.loc["A", "score"]) and np.isnan(shown.loc["A", "change"])
+    assert shown.loc["B", "n_ref"] == 100 and shown.loc["B", "score_ref"] == pytest.approx(40.0)
+    assert shown.loc["B", "change"] == pytest.approx(70.0 - 40.0)
+    assert shown.loc["C", "score_ref"] == pytest.approx(70.0)
+    # a small reference level hides every difference against it
+    ref = apply_privacy(compare(df, metric="csat", by="seg", reference="A"), privacy_min_n=5)
+    assert ref.suppressed.all() and ref[["score_ref", "change", "ci_low", "ci_high", "p"]].isna().all().all()
+
+
+def test_compare_privacy_hides_changes_against_a_small_period(responses):
+    from csat_analysis import apply_privacy
+
+    march = (responses.date >= "2024-03-01") & (responses.date < "2024-04-01")
+    frame = pd.concat([responses[~march], responses[march].iloc[:2]]).sort_values("date", ignore_index=True)
+    assert "n_ref" in compare(frame, metric="csat", period="M").columns
+    for table in (apply_privacy(compare(frame, metric="csat", period="M"), privacy_min_n=5),
+                  compare(frame, metric="csat", period="M", privacy_min_n=5)):
+        t = table.set_index("period")
+        assert np.isnan(t.loc["2024-03", "change"]) and np.isnan(t.loc["2024-03", "score"])
+        # April's change against March would give March's score: April's score - change
+        assert np.isnan(t.loc["2024-04", "change"]) and np.isnan(t.loc["2024-04", "score_ref"])
+        assert not np.isnan(t.loc["2024-05", "change"])
+    against = apply_privacy(compare(frame, metric="csat", period="M", reference="2024-03"), privacy_min_n=5)
+    assert against[["score_ref", "change"]].isna().all().all()
+    by = apply_privacy(compare(frame, metric="csat", period="M", by="region"), privacy_min_n=5)
+    small = by[(by.period == "2024-04") & (by.n_ref < 5)]
+    assert len(small) and small[["score_ref", "change"]].isna().all().all()
+
+
+def test_printed_intervals_differ_from_the_estimate():
+    from csat_analysis.narrative import displayed, fmt_estimate, interval_decimals
+
+    e = ces([3, 4] * 100_000 + [5] * 3_000)  # a large-n mean: 3.52 [3.52, 3.52] at two decimals
+    assert f"{e.ci_low:.2f}" == f"{e.score:.2f}" == f"{e.ci_high:.2f}"
+    assert str(e) == f"CES mean score {e.score:.3f} (95% CI {e.ci_low:.3f} to {e.ci_high:.3f}, n = 203,000)"
+    assert fmt_estimate("ces", 3.4031, 3.3985, 3.4088) == "3.403 [3.398, 3.409]"
+    assert fmt_estimate("nps", 12.0, 10.7, 13.3) == "+12.0 [+10.7, +13.3]"  # already distinct: unchanged
+    assert fmt_estimate("csat", 100.0, 96.4, 100.0) == "100.0% [96.4%, 100.0%]"  # a bound at the score is no reason
+    assert interval_decimals("ces", 3.400001, 3.4, 3.4000012) == 4  # capped at 4 decimals
+    assert displayed("nps", 14.999999999999996) == 15.0 and displayed("csat", 14.94) == 14.9
+
+
 # --------------------------------------------------------------------------- bad input
 
 
