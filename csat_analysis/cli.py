@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--data", required=True)
     validate.add_argument("--schema")
     validate.add_argument("--json", action="store_true", help="print the load report as JSON")
+    validate.add_argument("--write-schema", metavar="PATH",
+                          help="save the schema used or inferred (commented) to PATH, to check and edit")
+    validate.add_argument("--force", action="store_true", help="overwrite the --write-schema file if it exists")
 
     sample = sub.add_parser("sample", help="write synthetic responses with documented ground truth")
     sample.add_argument("--rows", type=_positive_int, default=20_000, help="number of responses (default 20000)")
@@ -88,11 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _parameters(pairs: Sequence[Sequence[str]]) -> dict:
     """``-p NAME VALUE`` pairs as plain values (see :func:`csat_analysis.report.plain_parameters`)."""
     from .report import plain_parameters
+    from .schema import safe_yaml_load
 
     out = {}
     for name, value in pairs:
         try:
-            out[name] = yaml.safe_load(value)
+            out[name] = safe_yaml_load(value, origin=f"-p {name}")  # no alias bombs
         except yaml.YAMLError:  # e.g. a !!python tag: safe_load refuses it, the text stays text
             out[name] = value
     return plain_parameters(out)
@@ -142,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(report.to_json() if args.json else str(report))
                 print(f"csat-report: error: {exc}", file=sys.stderr)
                 return 1
+            if args.write_schema:
+                _write_schema(report, args.write_schema, force=args.force)
             if args.json:
                 print(report.to_json())
             else:
@@ -160,10 +166,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_file(args.data, "Data file")
         _check_file(args.schema, "Schema file")
         if args.command == "run":
-            path = rep.resolve_notebook(args.notebook)
-            if params.get("segment") is not None:
-                defaults = rep.notebook_parameters(path)
-                _check_segment(args.data, args.schema, {**defaults, **params})
             result = rep.run_report(args.notebook, data=args.data, schema=args.schema, parameters=params,
                                     out=args.out, name=args.name)
             return _report_results([result])
@@ -180,19 +182,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _check_segment(data: str, schema: str | None, params: dict) -> None:
-    """Reject a segment value absent from the data before any kernel starts."""
-    from .io import load_responses
+_SCHEMA_HELP = """\
+# Schema for {source}, {how} by csat-report validate.
+# Check every line against the export, edit, then pass it with --schema. Keys (all optional but metrics):
+#   columns.segments  category columns to compare groups by (a batch runs one report per value)
+#   columns.ratings   attribute ratings (e.g. 1-5 sub-ratings): drivers and extra correlation items
+#   columns.extra     other numeric columns kept for regressions (durations, amounts)
+#   columns.pii       never shown in reports; a column may not be PII and anything else
+#   metrics.<csat|nps|ces>: {{column, scale: [low, high], top_box, labels: {{text: score}}}}
+#   targets           e.g. {{csat: 80, nps: 30}}: target lines and flags in trend reports
+#   campaigns         e.g. [{{name: spring, column: Offer, control: "None", start: 2021-03-01}}]
+"""
 
-    frame, _ = load_responses(data, schema)
-    column = params.get("segment_column")
-    if column is None or column not in frame.columns:
-        raise ParameterError(
-            f"-p segment needs -p segment_column naming a segment column; columns are {list(map(str, frame.columns))}."
-        )
-    values = sorted(frame[column].dropna().astype(str).unique())
-    if str(params["segment"]) not in values:
-        raise ParameterError(f"Segment {params['segment']!r} does not occur in column {column!r}; values are {values}.")
+
+def _write_schema(report, path: str, *, force: bool) -> None:
+    target = Path(path)
+    if (target.exists() or target.is_symlink()) and not force:
+        raise ParameterError(f"{path!r} already exists; choose another --write-schema path or pass --force.")
+    how = "inferred from its columns" if report.schema_inferred else "as read"
+    text = _SCHEMA_HELP.format(source=Path(report.source).name, how=how) + report.schema.to_yaml()
+    try:
+        if target.is_symlink():
+            target.unlink()
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"Cannot write the schema to {path!r} ({exc.strerror or exc}).") from None
+    print(f"Schema written to {path}; check it, edit it and pass it with --schema.", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

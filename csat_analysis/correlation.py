@@ -257,7 +257,8 @@ class CorrelationReport:
     """What the ``correlations`` notebook shows (built by :func:`correlation_report`)."""
 
     def __init__(self, data, respondent, aggregate, segments, segment_period, method, by, freq, heat_metric,
-                 alpha, min_n, privacy_min_n):
+                 alpha, min_n, privacy_min_n, message=None, columns=()):
+        self.message, self.columns = message, list(columns)
         self.data, self.respondent, self.aggregate = data, respondent, aggregate
         self.segments, self.segment_period = segments, segment_period
         self.method, self.by, self.freq, self.heat_metric = method, by, freq, heat_metric
@@ -271,9 +272,23 @@ class CorrelationReport:
         from .narrative import fmt_p
 
         if self.empty:
-            return ["No responses match this selection, so there is nothing to correlate."]
+            return [self.message or "No responses match this selection, so there is nothing to correlate."]
         out = []
-        for row in self.respondent.itertuples(index=False):
+        rows = list(self.respondent.itertuples(index=False))
+        if len(rows) > 3:  # many items: the pattern, then the strongest and weakest pairs
+            valid = [r for r in rows if not np.isnan(r.r)]
+            sig = [r for r in valid if r.p_adj < self.alpha]
+            positive = sum(r.r > 0 for r in sig)
+            out.append(f"Of {len(rows)} pairs of items, {len(sig)} are significantly correlated after adjusting for "
+                       f"multiple comparisons ({positive} positively, {len(sig) - positive} negatively).")
+            ranked = sorted(valid, key=lambda r: -abs(r.r))
+            picks = ranked[:2] + ([ranked[-1]] if len(ranked) > 2 else [])
+            for row, word in zip(picks, ("Strongest", "Next strongest", "Weakest")):
+                out.append(f"{word}: {_NAMES.get(row.x, row.x)} and {_NAMES.get(row.y, row.y)}, {strength(row.r)} "
+                           f"{self.method} correlation of {row.r:.2f} (95% CI {row.ci_low:.2f} to {row.ci_high:.2f}, "
+                           f"n = {row.n:,}).")
+            rows = []
+        for row in rows:
             a, b = _NAMES.get(row.x, row.x), _NAMES.get(row.y, row.y)
             if np.isnan(row.r):
                 out.append(f"{a} and {b}: no correlation could be computed ({row.note}).")
@@ -301,7 +316,7 @@ class CorrelationReport:
         if not self.empty:
             for row in self.respondent.itertuples(index=False):
                 if not np.isnan(row.r):
-                    vals[f"{row.x.upper()}~{row.y.upper()}"] = f"{row.r:.2f}"
+                    vals[f"{_short(row.x)}~{_short(row.y)}"] = f"{row.r:.2f}"
         return vals
 
     def table_html(self, which: str = "respondent"):
@@ -311,6 +326,11 @@ class CorrelationReport:
         check_argument("which", ["respondent", "segments", "aggregate"], which)
         table = {"respondent": self.respondent, "segments": self.segments, "aggregate": self.aggregate}[which]
         if table is None or table.empty:
+            if self.message or (which == "segments" and not self.by) or (which == "aggregate" and self.aggregate is None):
+                return None  # the section says why this data cannot support it
+            if which == "segments":
+                return note(f"{self.by} has fewer than two levels in this selection, so there are no segments to "
+                            "compare.")
             return note("Nothing to show for this selection.")
         t = table.copy()
         t["pair"] = [f"{_NAMES.get(x, x)} ~ {_NAMES.get(y, y)}" for x, y in zip(t["x"], t["y"])]
@@ -352,9 +372,10 @@ class CorrelationReport:
     def plot_scatter(self):
         from .plots import plot_score_scatter
 
-        if self.empty or not {"csat", "nps"} <= set(self.data.columns):
+        if self.empty:
             return None
-        ax = plot_score_scatter(self.data, x="nps", y="csat")
+        x, y = ("nps", "csat") if {"csat", "nps"} <= set(self.columns) else (self.columns[1], self.columns[0])
+        ax = plot_score_scatter(self.data, x=x, y=y)
         ax.set_title("Each dot is one respondent", loc="left", fontsize=10)
         return ax
 
@@ -372,20 +393,43 @@ def correlation_report(
     min_n: int = 30,
     privacy_min_n: int = 5,
 ) -> CorrelationReport:
-    """Compute the ``correlations`` notebook: respondent level, per segment, across periods, segment × period."""
+    """Compute the ``correlations`` notebook: respondent level, per segment, across periods, segment × period.
+
+    ``columns`` are the rated items to correlate: CSAT, NPS and CES, or any
+    numeric rating columns (sub-ratings, attribute ratings).  Periods are
+    correlated only for two or more of CSAT, NPS and CES.  A section the data
+    cannot support says why (no dates, one item, no breakdown).
+    """
     check_argument("method", list(METHODS), method)
-    columns = [c for c in columns if c in data.columns]
+    asked = as_list(columns)
+    columns = [c for c in asked if c in data.columns]
+    kw = dict(method=method, by=by, freq=freq, heat_metric=heat_metric, alpha=alpha, min_n=min_n,
+              privacy_min_n=privacy_min_n)
     if len(data) == 0:
-        return CorrelationReport(data, None, None, None, None, method, by, freq, heat_metric, alpha, min_n,
-                                 privacy_min_n)
+        return _report(data, columns, None, None, None, None, **kw)
+    if len(columns) < 2:
+        have = ", ".join(columns) or "no rated item"
+        return _report(data, columns, None, None, None, None, **kw, message=(
+            f"There is nothing to correlate: this export has {have} and correlations need two or more rated items. "
+            "Map a second metric (csat, nps, ces) under metrics in the schema, list attribute ratings under "
+            "columns.ratings, or pass -p items [A, B]."))
     respondent = correlate(data, columns=columns, method=method, weights=weights if method != "kendall" else None)
     aggregate = segments = segment_period = None
     has_dates = "date" in data and data["date"].notna().any()
-    if has_dates and freq:
+    if has_dates and freq and sum(c in AGGREGATE_METRIC for c in columns) >= 2:
         aggregate = correlate(data, columns=columns, method=method, level="aggregate", freq=freq, weights=weights)
     if by and by in data and data[by].nunique() > 1:
         segments = correlate(data, columns=columns, method=method, by=by)
-        if has_dates and freq:
+        if has_dates and freq and heat_metric:
             segment_period = summarize(data, metrics=heat_metric, by=by, freq=freq, weights=weights, min_n=min_n)
+    return _report(data, columns, respondent, aggregate, segments, segment_period, **kw)
+
+
+def _report(data, columns, respondent, aggregate, segments, segment_period, *, method, by, freq, heat_metric, alpha,
+            min_n, privacy_min_n, message=None) -> CorrelationReport:
     return CorrelationReport(data, respondent, aggregate, segments, segment_period, method, by, freq, heat_metric,
-                             alpha, min_n, privacy_min_n)
+                             alpha, min_n, privacy_min_n, message, columns)
+
+
+def _short(name: str) -> str:
+    return _NAMES.get(name, name).split(" (")[0]

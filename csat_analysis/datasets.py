@@ -62,7 +62,7 @@ SAMPLE_SCHEMA: dict[str, Any] = {
         "weight": "weight",
         "comment": "comment",
         "pii": ["customer_email"],
-        "extra": ["rating_value", "rating_staff", "rating_speed", "rating_app"],
+        "ratings": ["rating_value", "rating_staff", "rating_speed", "rating_app"],
     },
     "metrics": {
         "csat": {"column": "satisfaction", "scale": [1, 5], "top_box": 4},
@@ -73,6 +73,7 @@ SAMPLE_SCHEMA: dict[str, Any] = {
         {"name": "spring_promo", "column": "offer", "control": "None", "start": "2025-03-01", "group": "region"},
         {"name": "heard_via", "column": "heard_via", "delimiter": ";"},
     ],
+    "targets": {"csat": 65},
     "missing_values": ["", "NA", "N/A"],
 }
 

@@ -664,6 +664,9 @@ class CampaignReport:
     def sentences(self) -> list[str]:
         if len(self.data) == 0:
             return ["No responses match this selection, so no campaign effect can be estimated."]
+        if self.campaign is None:
+            return ["The schema names no campaign, so there is no campaign effect to estimate; add a campaigns "
+                    "entry (name, column, start date) to the schema."]
         out = [r.summary() for r in self.did.values()]
         out += [f"{metric_label(o) if o in METRICS else o}: {msg}" for o, msg in self.problems.items()]
         few = [w for r in self.did.values() for w in r.warnings if "clusters" in w]
@@ -695,7 +698,7 @@ class CampaignReport:
                          f"to {fmt_change(r.outcome, e.ci_high)}", "p": fmt_p(e.p).removeprefix("p ").removeprefix("= "),
                          "n": r.n, "Warnings": len(r.warnings)})
         if not rows:
-            return note("No effect could be estimated for this selection.")
+            return None if self.campaign is None else note("No effect could be estimated for this selection.")
         return table_html(pd.DataFrame(rows), formats={"Effect": "{}", "95% CI": "{}", "p": "{}"})
 
     def plot_forest(self):
@@ -729,6 +732,8 @@ class CampaignReport:
     def warnings_html(self):
         from .report import note, summary_box
 
+        if self.campaign is None:
+            return None
         items = [f"{metric_label(r.outcome)} ({r.design}): {w}" for r in self.results() for w in r.warnings]
         return summary_box(items, title="Caveats") if items else note("No caveats: every model fitted cleanly.")
 
@@ -736,7 +741,7 @@ class CampaignReport:
 def campaign_report(
     data: pd.DataFrame,
     *,
-    campaign: str,
+    campaign: str | None,
     outcomes: Sequence[str] = ("csat", "nps", "ces"),
     controls: str | None = None,
     freq: str = "M",
@@ -745,9 +750,13 @@ def campaign_report(
     alpha: float = 0.05,
 ) -> CampaignReport:
     """Compute the ``campaign_effects`` notebook: DiD (with event study) and exposure regressions per outcome,
-    and an interrupted time series for ``its_outcome`` (default: the first outcome)."""
+    and an interrupted time series for ``its_outcome`` (default: the first outcome).
+
+    ``campaign=None`` (a schema without campaigns) gives a report that says so."""
     from .exceptions import CsatAnalysisError
 
+    if campaign is None:
+        return CampaignReport(data, None, {}, {}, None, {}, alpha)
     outcomes = [o for o in as_list(outcomes) if METRICS.get(o, ("",))[0] in data.columns]
     did: dict[str, EffectResult] = {}
     exposure: dict[str, EffectResult] = {}

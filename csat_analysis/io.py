@@ -834,6 +834,7 @@ def load_responses(
             "No schema was given; one was inferred from the column names (see the 'schema' section). "
             "Save it to a .yml file, check it and pass it with --schema."
         )
+        warnings += sch.inference_warnings
     else:
         sch = given
     if not info.get("columns_checked"):
@@ -854,12 +855,13 @@ def load_responses(
     out: dict[str, Any] = {}
     # Text, segment and campaign columns are built in a second thread while the scores, dates and weights are
     # checked (pyarrow and numpy release the GIL); the worker gets its columns as Series, never the frame.
-    described = [c for c in (sch.response_id, sch.comment, *sch.segments, *sch.extra,
+    described = [c for c in (sch.response_id, sch.comment, *sch.segments, *sch.extra, *sch.ratings,
                              *(c.column for c in sch.campaigns), *(c.group for c in sch.campaigns)) if c]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(_described_columns, {c: frame[c] for c in described}, sch, missing_codes)
+        future = pool.submit(_described_columns, {c: frame[c] for c in described}, sch, missing_codes, skip)
         bad_values = _check_values(frame, sch, missing_codes, ledger, out, warnings)
-        ids, columns, too_long = future.result()
+        ids, columns, too_long, notes = future.result()
+    warnings += notes
     for col, mask in too_long.items():
         ledger.exclude(mask, "label_too_long", col, frame[col])
 
@@ -960,25 +962,29 @@ def _check_values(frame: pd.DataFrame, sch: Schema, missing: frozenset[str], led
     return bad_values
 
 
-def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozenset[str]):
-    """Ids as ``(text, missing mask)`` (None without an id column), the segment, comment, extra and
-    campaign columns in output order, and per segment / campaign column the rows whose value is longer
-    than :data:`MAX_LABEL_LENGTH` (set to missing here, excluded by the caller)."""
+def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozenset[str], skip: int = 0):
+    """Ids as ``(text, missing mask)`` (None without an id column), the segment, comment, extra, rating and
+    campaign columns in output order, per segment / campaign column the rows whose value is longer
+    than :data:`MAX_LABEL_LENGTH` (set to missing here, excluded by the caller), and warnings (about
+    the rows under the first ``skip``, which are metadata)."""
     ids = _text_column(raw[sch.response_id], missing) if sch.response_id else None
     too_long: dict[str, np.ndarray] = {}
     columns: dict[str, pd.Series] = {}
+    notes: list[str] = []
     for col in sch.segments:
         columns[col], too_long[col] = _category(raw[col], missing)
     if sch.comment:
         columns["comment"] = _text_column(raw[sch.comment], missing)[0]
     for col in sch.extra:
         columns[col] = _extra_column(raw[col], missing)
+    for col in sch.ratings:
+        columns[col] = _rating_column(raw[col], missing, col, notes, skip)
     for camp in sch.campaigns:
-        flags, too_long[camp.column] = _campaign_columns(raw[camp.column], camp, missing)
+        flags, too_long[camp.column] = _campaign_columns(raw[camp.column], camp, missing, notes)
         columns.update(flags)
         if camp.group and camp.group not in columns:
             columns[camp.group], too_long[camp.group] = _category(raw[camp.group], missing)
-    return ids, columns, {col: mask for col, mask in too_long.items() if mask.any()}
+    return ids, columns, {col: mask for col, mask in too_long.items() if mask.any()}, notes
 
 
 def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
@@ -999,6 +1005,52 @@ def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
             return numeric
         return values.astype("string")
     return values
+
+
+def _rating_column(raw: pd.Series, missing: frozenset[str], column: str, notes: list[str],
+                   skip: int = 0) -> pd.Series:
+    """An attribute rating (``columns.ratings``) as numbers: like an extra column, but a cell that is not a
+    number becomes missing (reported in ``notes``, except in the first ``skip`` rows, which are metadata)
+    so that drivers and correlations can use the column."""
+    values = _extra_column(raw, missing)
+    if (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)) \
+            or pd.api.types.is_timedelta64_dtype(values):
+        return values
+    numbers = _on_uniques(values, lambda u: pd.to_numeric(_text(u), errors="coerce").to_numpy(dtype=float))
+    bad = np.isnan(numbers) & values.notna().to_numpy(dtype=bool)
+    bad[:skip] = False
+    if bad.any():
+        example = values[bad].iloc[0]
+        notes.append(
+            f"columns.ratings: column {shorten(column)!r} holds {int(bad.sum()):,} value(s) that are not numbers "
+            f"(e.g. {shorten(example)!r}); they were read as missing. Add such codes to missing_values, or remove "
+            "the column from columns.ratings if it is not a rating."
+        )
+    return pd.Series(numbers, index=raw.index, name=raw.name)
+
+
+def _unseen_campaign_values(camp, texts: Sequence[str | None], gone: Sequence[bool], n_missing: int) -> list[str]:
+    """Warnings for a campaign's ``control`` / ``exposed`` values that occur in no row (matched ignoring case)."""
+    occurring = sorted({t for t, a in zip(texts, gone) if not a})
+    seen = {t.casefold() for t in occurring}
+    wanted = [("control", [camp.control])] if camp.control is not None else []
+    if camp.exposed:
+        wanted.append(("exposed", list(camp.exposed)))
+    out = []
+    for key, values in wanted:
+        unseen = [v for v in values if v.casefold() not in seen]  # as the flags compare them
+        if not unseen:
+            continue
+        effect = ("every answered row counts as exposed" if key == "control"
+                  else "no row counts as exposed through it")
+        holds = f"holds {shorten_list(occurring, limit=8, each=40)}" if occurring else "holds no answer at all"
+        out.append(
+            f"campaign {shorten(camp.name)!r}: the {key} value {shorten_list(unseen, limit=5, each=40)[1:-1]} never "
+            f"occurs in column {shorten(camp.column)!r}, so {effect}; the column {holds} and {n_missing:,} missing "
+            f"cell(s). If a join or a reader turned the {key} answer (e.g. the text \"None\") into a missing value, "
+            f"restore it; otherwise set {key} to a value that occurs."
+        )
+    return out
 
 
 def _label(value: Any) -> str | None:
@@ -1026,9 +1078,14 @@ def _category(raw: pd.Series, missing: frozenset[str]) -> tuple[pd.Series, np.nd
                       index=raw.index), long[codes])
 
 
-def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> tuple[dict[str, pd.Series], np.ndarray]:
+def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
+                      notes: list[str] | None = None) -> tuple[dict[str, pd.Series], np.ndarray]:
     """Boolean exposure column(s) of one campaign, computed once per distinct answer, and the mask of rows
-    whose answer is longer than :data:`MAX_LABEL_LENGTH` (treated as missing; the caller excludes them)."""
+    whose answer is longer than :data:`MAX_LABEL_LENGTH` (treated as missing; the caller excludes them).
+
+    A ``control`` or ``exposed`` value that no row holds is reported in ``notes``: every answered row would
+    then count as exposed (or none), typically because a join or a reader turned the text "None" into a
+    missing value."""
     codes, uniques = _codes(raw)
     texts = [_label(u) for u in uniques]
     long = np.array([t is not None and len(t) > MAX_LABEL_LENGTH for t in texts] + [False])
@@ -1045,6 +1102,8 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str]) -> tuple[di
         choices = sorted({p for row, a in zip(parts, gone) if not a for p in row if p})
         return {f"{camp.name}_{slug(c)}": column([c in row for row in parts]) for c in choices}, long[codes]
     folded = [t.casefold() if t is not None else None for t in texts]
+    if notes is not None:
+        notes += _unseen_campaign_values(camp, texts, gone, int(absent.sum()))
     if camp.exposed:
         wanted = {v.casefold() for v in camp.exposed}
         flags = [f in wanted for f in folded]

@@ -515,7 +515,8 @@ _OUTCOME_NAMES = {"csat": "CSAT scores", "nps": "likelihood to recommend (0-10)"
 class DriverReport:
     """What the ``drivers`` notebook shows (built by :func:`driver_report`)."""
 
-    def __init__(self, data, table, by_segment, outcome, by, message=None):
+    def __init__(self, data, table, by_segment, outcome, by, message=None, unsupported=False):
+        self.unsupported = unsupported  # the data (schema) cannot support the analysis; the section says why
         self.data, self.table, self.by_segment = data, table, by_segment
         self.outcome, self.by, self.message = outcome, by, message
 
@@ -583,7 +584,7 @@ class DriverReport:
         from .report import note, table_html
 
         if self.table is None:
-            return note(self.message or "No drivers to show.")
+            return None if self.unsupported else note(self.message or "No drivers to show.")
         from .narrative import fmt_p
 
         t = self.table.copy()
@@ -636,6 +637,13 @@ def driver_report(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], b
 
     if len(data) == 0:
         return DriverReport(data, None, None, outcome, by)
+    if not drivers:
+        return DriverReport(data, None, None, outcome, by, (
+            "The schema lists no attribute ratings, so there are no drivers to rank; list them under "
+            "columns.ratings in the schema, or pass -p drivers [A, B]."), unsupported=True)
+    if outcome is None:
+        return DriverReport(data, None, None, outcome, by, "The schema maps no metric to explain; map csat, nps or "
+                            "ces under metrics, or pass -p outcome COLUMN.", unsupported=True)
     kw = dict(outcome=outcome, drivers=drivers, method=method, weights=weights, missing=missing, seed=seed)
     try:
         table = _key_drivers(data, bootstrap=bootstrap, **kw)

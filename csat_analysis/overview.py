@@ -25,8 +25,9 @@ from .metrics import (
     scale_of,
     summarize,
 )
-from .narrative import describe_change, describe_score, fmt_change, fmt_score
+from .narrative import describe_change, describe_score, fmt_change, fmt_estimate, fmt_score, interval_decimals
 from .plots import plot_distribution, plot_scores
+from .privacy import mask_contacts
 from .report import HTML, _esc, note, table_html
 
 __all__ = ["overview", "Overview"]
@@ -53,6 +54,11 @@ class Overview:
     @property
     def empty(self) -> bool:
         return len(self.data) == 0
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether the headline table compares the latest period with the one before."""
+        return bool(len(self.changes))
 
     def sentences(self) -> list[str]:
         """Plain-language takeaways: each score, its latest change, and standout segments."""
@@ -97,8 +103,7 @@ class Overview:
             row = self.headline[self.headline["metric"] == m]
             if len(row) and not row["suppressed"].iloc[0]:
                 r = row.iloc[0]
-                vals[metric_label(m)] = (f"{fmt_score(m, r['score'])} "
-                                         f"[{fmt_score(m, r['ci_low'])}, {fmt_score(m, r['ci_high'])}]")
+                vals[metric_label(m)] = fmt_estimate(m, r["score"], r["ci_low"], r["ci_high"])
         return vals
 
     def headline_table(self) -> HTML:
@@ -110,8 +115,9 @@ class Overview:
         for col in ("change", "p", "reference"):
             table[col] = table["metric"].map(ch[col]) if col in ch else None
         table["change_fmt"] = [fmt_change(m, c) for m, c in zip(table["metric"], table["change"])]
+        digits = [interval_decimals(r.metric, r.score, r.ci_low, r.ci_high) for r in table.itertuples()]
         for col in ("score", "ci_low", "ci_high"):
-            table[col + "_fmt"] = [fmt_score(m, v) for m, v in zip(table["metric"], table[col])]
+            table[col + "_fmt"] = [fmt_score(m, v, d) for m, v, d in zip(table["metric"], table[col], digits)]
         latest = f"Change in latest {'period' if self.freq else ''}".strip()
         return table_html(
             table,
@@ -121,8 +127,15 @@ class Overview:
         )
 
     def comments_html(self, n: int = 6):
-        """The most recent comments of dissatisfied customers (lowest CSAT, else NPS detractors), escaped."""
-        if self.empty or "comment" not in self.data:
+        """The most recent comments of dissatisfied customers (lowest CSAT, else NPS detractors), escaped.
+
+        E-mail addresses, phone numbers and card-like numbers in the text are
+        masked (:func:`~csat_analysis.privacy.mask_contacts`).  ``None`` when
+        the data has no comment column (the section says why).
+        """
+        if "comment" not in self.data:
+            return None
+        if self.empty:
             return note("No verbatim comments in this selection.")
         data = self.data[self.data["comment"].notna() & (self.data["comment"].astype(str).str.strip() != "")]
         if "csat" in data:
@@ -140,6 +153,7 @@ class Overview:
             rows["date"] = rows["date"].dt.strftime("%d %b %Y")
         columns.update({c: c.upper() for c in ("csat", "nps", "ces") if c in rows})
         columns["comment"] = "Comment"
+        rows["comment"] = [mask_contacts(str(t)) for t in rows["comment"]]
         return table_html(rows, columns=columns,
                           caption=f"The {len(rows)} most recent comments from dissatisfied customers.")
 
@@ -178,8 +192,7 @@ class Overview:
         from IPython.display import display
 
         if self.empty or not self.segments:
-            display(note("No segment breakdown for this selection."))
-            return
+            return  # the section says why
         for column in self.segments:
             display(HTML(f"<h3>By {_esc(column)}</h3>"))
             display(self.segment_table(column))

@@ -382,7 +382,10 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
     sns.heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, cmap=cmap, square=True, ax=ax,
                 linewidths=0.5, linecolor="white", cbar_kws={"label": f"{table['method'].iloc[0]} correlation",
                                                              "shrink": 0.8})
-    ax.set_xticklabels([names.get(t.get_text(), t.get_text()) for t in ax.get_xticklabels()], rotation=0)
+    xlabels = [names.get(t.get_text(), t.get_text()) for t in ax.get_xticklabels()]
+    long = max((len(t) for t in xlabels), default=0) > 10  # long item names would overlap side by side
+    ax.set_xticklabels(xlabels, rotation=35 if long else 0, ha="right" if long else "center",
+                       rotation_mode="anchor")
     ax.set_yticklabels([names.get(t.get_text(), t.get_text()) for t in ax.get_yticklabels()], rotation=0)
     ax.grid(False)
     return ax

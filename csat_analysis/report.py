@@ -32,6 +32,7 @@ import re
 import signal
 import tempfile
 import time
+import types
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,7 +41,7 @@ from typing import Any
 import pandas as pd
 
 from . import config
-from ._utils import nearest, shorten
+from ._utils import as_list, nearest, shorten
 from .exceptions import DataError, ParameterError, ReportError
 
 __all__ = [
@@ -56,8 +57,12 @@ __all__ = [
     "write_index",
     "to_html",
     "select",
+    "resolve",
+    "date_range",
     "header",
     "summary_box",
+    "section",
+    "metric_definitions",
     "note",
     "table_html",
     "publish_headline",
@@ -141,6 +146,125 @@ def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: An
     return out
 
 
+#: parameters that name a column of the canonical table (checked by :func:`resolve`)
+_COLUMN_PARAMETERS = ("segment_column", "breakdown", "facet_by", "weights")
+_METRIC_ORDER = ("csat", "nps", "ces")
+#: parameters :func:`resolve` knows
+_RESOLVED = ("segment", "segment_column", "weights", "breakdown", "facet_by", "campaign", "outcomes", "metric",
+             "outcome", "heat_metric", "target", "drivers", "items", "controls")
+
+
+def _schema_of(data: pd.DataFrame) -> dict:
+    return dict(data.attrs.get("schema") or {})
+
+
+def resolve(data: pd.DataFrame, **params: Any) -> types.SimpleNamespace:
+    """Notebook parameters with ``None`` resolved from the data's schema (SPEC.md, round 2).
+
+    ``None`` means "take it from the schema"; ``False`` switches an optional
+    column off (e.g. ``weights=False`` for unweighted figures, ``facet_by=False``
+    for no small multiples, ``target=False`` for no target line):
+
+    ========================  ==================================================
+    ``weights``               the schema's weight column if mapped, else unweighted
+    ``segment_column``        the first segment
+    ``breakdown``/``facet_by``  the first segment other than the one selected
+    ``campaign``              the schema's first campaign (None when it has none)
+    ``outcomes``              the metrics the schema maps (csat, nps, ces)
+    ``metric``/``outcome``    the first mapped metric
+    ``heat_metric``           the first mapped metric
+    ``target``                the schema's ``targets`` entry for ``metric``
+    ``drivers``               the attribute ratings the schema lists
+    ``items``                 the mapped metrics, plus the attribute ratings when
+                              fewer than two metrics are mapped
+    ``controls``              ``C(segment)`` terms for the segments other than the
+                              campaign's group column and the selected one
+    ========================  ==================================================
+
+    Any other parameter is passed through unchanged.  A value naming a
+    column that is not in the data is a :class:`ParameterError`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"nps": [9, 3], "market": ["UK", "US"]})
+    >>> frame.attrs["schema"] = {"columns": {"segments": ["market"]}, "metrics": {"nps": {}}}
+    >>> p = resolve(frame, weights=None, breakdown=None, metric=None, target=None)
+    >>> p.weights, p.breakdown, p.metric, p.target
+    (None, 'market', 'nps', None)
+    """
+    schema = _schema_of(data)
+    cols = schema.get("columns") or {}
+    segments = [c for c in (cols.get("segments") or []) if c in data.columns]
+    mapped = [m for m in _METRIC_ORDER if m in (schema.get("metrics") or {}) and m in data.columns]
+    if not schema:  # a frame built by hand: its score columns are its metrics
+        mapped = [m for m in _METRIC_ORDER if m in data.columns]
+    ratings = [c for c in (cols.get("ratings") or []) if c in data.columns]
+    campaigns = [c.get("name") for c in (schema.get("campaigns") or []) if c.get("name")]
+    targets = dict(schema.get("targets") or {})
+    out = dict(params)
+    selected = params.get("segment_column") if params.get("segment") is not None else None
+
+    def other_segment() -> str | None:
+        rest = [c for c in segments if c != selected]
+        return rest[0] if rest else None
+
+    rules = {
+        "weights": lambda: "weight" if cols.get("weight") and "weight" in data.columns else None,
+        "segment_column": lambda: segments[0] if segments else None,
+        "breakdown": other_segment,
+        "facet_by": other_segment,
+        "campaign": lambda: campaigns[0] if campaigns else None,
+        "outcomes": lambda: list(mapped),
+        "metric": lambda: mapped[0] if mapped else None,
+        "outcome": lambda: mapped[0] if mapped else None,
+        "heat_metric": lambda: mapped[0] if mapped else None,
+        "drivers": lambda: list(ratings),
+        "items": lambda: list(mapped) if len(mapped) >= 2 else mapped + ratings,
+    }
+    for name, rule in rules.items():
+        if name in out and out[name] is None:
+            out[name] = rule()
+        elif name in out and out[name] is False:
+            out[name] = None
+    if "target" in out:
+        metric = out.get("metric") or (mapped[0] if mapped else None)
+        out["target"] = targets.get(metric) if out["target"] is None else None if out["target"] is False \
+            else out["target"]
+    if "controls" in out and out["controls"] is None:
+        camp = next((c for c in (schema.get("campaigns") or []) if c.get("name") == out.get("campaign")), {})
+        skip = {camp.get("group"), out.get("segment_column") if params.get("segment") is not None else None}
+        terms = [f"C(Q({c!r}))" if not c.isidentifier() else f"C({c})" for c in segments if c not in skip]
+        out["controls"] = " + ".join(terms) or None
+    elif out.get("controls") is False:
+        out["controls"] = None
+    for name in _COLUMN_PARAMETERS:
+        value = out.get(name)
+        if value is not None and value not in data.columns:
+            raise ParameterError(
+                f"Parameter {name!r} names the column {shorten(value)!r}, which is not in the data; columns are "
+                f"{list(map(str, data.columns))}.{nearest(str(value), map(str, data.columns))}"
+            )
+    for name in ("drivers", "items", "outcomes"):
+        for value in as_list(out.get(name)):
+            if value not in data.columns and not (name == "outcomes" and value in ("csat_mean", "ces_top")):
+                raise ParameterError(
+                    f"Parameter {name!r} names {shorten(value)!r}, which is not a column of the data; columns are "
+                    f"{list(map(str, data.columns))}.{nearest(str(value), map(str, data.columns))}"
+                )
+    if out.get("campaign") is not None and out["campaign"] not in campaigns:
+        raise ParameterError(f"Parameter 'campaign' names {shorten(out['campaign'])!r}, which is not a campaign of "
+                             f"the schema; its campaigns are {campaigns}.{nearest(str(out['campaign']), campaigns)}")
+    return types.SimpleNamespace(**out)
+
+
+def date_range(data: pd.DataFrame, date: str = "date") -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last date of the whole export, so that a report on a selection judges partial periods
+    against the export's dates, not its own (None without dates)."""
+    if date not in data or not data[date].notna().any():
+        return None
+    return data[date].min(), data[date].max()
+
+
 def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapping[str, Any] | None = None,
            source: str | None = None) -> HTML:
     """The report header: title, data source, rows used/excluded, period covered, parameters, time."""
@@ -155,6 +279,9 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
                if load_report.excluded else "")
             + "</dd>"
         )
+        if load_report.warnings:  # e.g. an assumed scale the answers do not fill: never silent
+            items = "".join(f"<li>{_esc(shorten(w, 400))}</li>" for w in load_report.warnings)
+            rows.append(f'<dt>Check</dt><dd><ul class="csat-warnings">{items}</ul></dd>')
     rows.append(f"<dt>In this report</dt><dd>{len(data):,} responses</dd>")
     if "date" in data and data["date"].notna().any():
         rows.append(f"<dt>Period</dt><dd>{data['date'].min():%d %b %Y} to {data['date'].max():%d %b %Y}</dd>")
@@ -163,6 +290,112 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
         rows.append(f"<dt>Parameters</dt><dd>{_esc(shown)}</dd>")
     rows.append(f"<dt>Generated</dt><dd>{_dt.datetime.now():%d %b %Y %H:%M}</dd></dl>")
     return HTML('<div class="csat-header">' + "".join(rows) + "</div>")
+
+
+def metric_definitions(data: pd.DataFrame, metrics: Sequence[str], *, changes: bool = False) -> HTML:
+    """How each metric is computed, written from the schema's scales (not from the sample's).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"csat": [1, 7]})
+    >>> frame.attrs["schema"] = {"metrics": {"csat": {"scale": [1, 7], "top_box": 6}}}
+    >>> print(repr(metric_definitions(frame, ["csat"])))
+    CSAT is the share of customers answering in the top two boxes (6–7 on a 1–7 scale), with a Wilson interval.
+    """
+    from .metrics import scale_of
+
+    words = {1: "top box", 2: "top two boxes", 3: "top three boxes"}
+    parts = []
+    for m in metrics:
+        column = {"csat_mean": "csat", "ces_top": "ces"}.get(m, m)
+        lo, hi, top = scale_of(data, column)
+        boxes = words.get(hi - top + 1, f"top {hi - top + 1} boxes")
+        span = f"{top}–{hi}" if top < hi else f"{hi}"
+        if m == "csat":
+            parts.append(f"<strong>CSAT</strong> is the share of customers answering in the {boxes} ({span} on a "
+                         f"{lo}–{hi} scale), with a Wilson interval.")
+        elif m == "csat_mean":
+            parts.append(f"<strong>CSAT mean</strong> is the mean satisfaction score ({lo}–{hi}), with a t interval.")
+        elif m == "nps":
+            parts.append(f"<strong>NPS</strong> is the percentage of promoters (9–10) minus the percentage of "
+                         f"detractors ({lo}–6) on the {lo}–{hi} likelihood-to-recommend scale, from −100 to +100, "
+                         "with an adjusted-Wald interval.")
+        elif m in ("ces", "ces_top"):
+            spec = ((_schema_of(data).get("metrics") or {}).get("ces") or {})
+            easier = "easier" if spec.get("higher_is_better", True) else "harder"
+            text = (f"<strong>CES</strong> is the mean effort score ({lo}–{hi}, higher = {easier}), with a t interval"
+                    if m == "ces" else f"<strong>CES top-box</strong> is the share answering {span} of {lo}–{hi}"
+                    " (Wilson interval)")
+            parts.append(text + ".")
+    if changes:
+        parts.append("The last columns compare the latest period with the one before.")
+    return HTML("<p>" + " ".join(parts) + "</p>")
+
+
+#: why a section cannot be shown, and what to add to the schema (see :func:`section`)
+_NEEDS = {
+    "dates": "This export has no usable dates, so this section cannot be shown; map a date column under "
+             "columns.date in the schema.",
+    "breakdown": "There is no segment column to break this down by; list segments under columns.segments in the "
+                 "schema, or pass -p {param} COLUMN.",
+    "segments": "The schema lists no segment columns, so there is nothing to compare; list them under "
+                "columns.segments in the schema.",
+    "campaign": "The schema names no campaign, so there is no campaign effect to estimate; add a campaigns entry "
+                "(name, column, start date) to the schema.",
+    "drivers": "The schema lists no attribute ratings, so there are no drivers to rank; list them under "
+               "columns.ratings in the schema, or pass -p drivers [A, B].",
+    "items": "Correlations need two or more rated items and this export has {n}; map another metric (csat, nps, "
+             "ces) under metrics, list attribute ratings under columns.ratings, or pass -p items [A, B].",
+    "metrics": "Correlating scores across periods needs two of CSAT, NPS and CES, and this export maps {n}.",
+    "comment": "The schema maps no comment column; map one under columns.comment to see what customers wrote.",
+}
+
+
+def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence[str] = (), p=None) -> HTML:
+    """A report section's heading and explanation, or one sentence saying why this data cannot support it.
+
+    ``needs`` lists what the section requires: ``"dates"``, ``"breakdown"``
+    (or ``"facet_by"``: the resolved parameter must name a column),
+    ``"segments"`` (the schema lists segment columns), ``"campaign"``, ``"drivers"``, ``"items"`` (two or more rated items),
+    ``"metrics"`` (two of CSAT, NPS, CES among the items), ``"comment"``.
+    ``p`` is the namespace from :func:`resolve`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"csat": [4, 5]})
+    >>> print(repr(section("Week by week", "Each cell is one week.", data=frame, needs=["dates"])))
+    Week by week
+    This export has no usable dates, so this section cannot be shown; map a date column under columns.date in the schema.
+    """
+    why = None
+    for need in needs:
+        if need == "dates" and ("date" not in data or not data["date"].notna().any()):
+            why = _NEEDS["dates"]
+        elif need in ("breakdown", "facet_by") and getattr(p, need, None) is None:
+            why = _NEEDS["breakdown"].format(param=need)
+        elif need == "segments" and not [c for c in (_schema_of(data).get("columns") or {}).get("segments") or []
+                                         if c in data]:
+            why = _NEEDS["segments"]
+        elif need in ("campaign", "drivers") and not getattr(p, need, None):
+            why = _NEEDS[need]
+        elif need == "items" and len(getattr(p, "items", None) or []) < 2:
+            why = _NEEDS["items"].format(n=", ".join(p.items or []) or "none")
+        elif need == "metrics" and sum(m in ("csat", "nps", "ces") for m in (getattr(p, "items", None) or [])) < 2:
+            why = _NEEDS["metrics"].format(n=", ".join(m.upper() for m in p.items if m in ("csat", "nps", "ces"))
+                                           or "none")
+        elif need == "comment" and "comment" not in data:
+            why = _NEEDS["comment"]
+        if why:
+            break
+    body = f'<div class="csat-note">{_esc(why)}</div>' if why else (f"<p>{_md(text)}</p>" if text else "")
+    return HTML(f"<h2>{_esc(heading)}</h2>{body}")
+
+
+def _md(text: str) -> str:
+    """Escaped text with **bold** and `code` marks, for section explanations written in the package."""
+    out = _esc(text)
+    out = re.sub(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*", r"<strong>\1</strong>", out)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", out).replace("\\*", "*")
 
 
 def summary_box(sentences: Sequence[str], title: str = "Summary") -> HTML:
@@ -450,6 +683,28 @@ def _too_small(nb) -> str | None:
     return None
 
 
+def check_against_data(notebook: str | Path, data: pd.DataFrame, parameters: Mapping[str, Any]) -> None:
+    """Check, before any kernel starts, that parameters naming columns exist in the loaded ``data``.
+
+    Resolves the notebook's defaults and ``parameters`` with :func:`resolve`
+    and checks that a ``segment`` value occurs in its column; raises
+    :class:`ParameterError` (exit status 2) with one sentence otherwise.
+    """
+    path = resolve_notebook(notebook)
+    merged = {**notebook_parameters(path), **parameters}
+    p = resolve(data, **{k: v for k, v in merged.items() if k in _RESOLVED})
+    segment = merged.get("segment")
+    if segment is not None:
+        column = p.segment_column
+        if column is None or column not in data.columns:
+            raise ParameterError("-p segment needs a segment column: list one under columns.segments in the schema "
+                                 "or pass -p segment_column COLUMN.")
+        values = sorted(data[column].dropna().astype(str).unique())
+        if str(segment) not in values:
+            raise ParameterError(f"Segment {shorten(segment)!r} does not occur in column {column!r}; values are "
+                                 f"{shorten(values, 300)}.{nearest(str(segment), values)}")
+
+
 def run_report(
     notebook: str | Path,
     *,
@@ -459,6 +714,7 @@ def run_report(
     out: str | Path | None = None,
     name: str | None = None,
     km=None,
+    check_data: bool = True,
 ) -> ReportResult:
     """Execute one report notebook with papermill and write ``<name>.ipynb`` and ``<name>.html``.
 
@@ -470,6 +726,9 @@ def run_report(
     into place when complete, so an interrupted run never leaves a partial
     report where a complete one was.  A selection below the privacy
     threshold (:class:`SelectionTooSmall`) yields a report that says only that.
+    With ``check_data`` (the default) and a ``data`` file, the data is loaded
+    first so that parameters naming columns that are not in it are errors
+    before any kernel starts (:func:`check_against_data`).
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -488,6 +747,11 @@ def run_report(
     defaults = _check_parameters(path, params)
     name = _check_name(name or path.stem)
     out_dir = _out_dir(out)
+    if check_data and data is not None:
+        from .io import load_responses
+
+        frame, _ = load_responses(data, schema)
+        check_against_data(path, frame, params)
     ipynb, html_path = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name[:40]}.", suffix=".partial.ipynb")
     os.close(fd)
@@ -571,7 +835,8 @@ def _reset_kernel(km) -> None:
 def _worker_run(job: dict[str, Any]) -> ReportResult:
     km = _WORKER_KM
     try:
-        result = run_report(job["notebook"], parameters=job["parameters"], out=job["out"], name=job["name"], km=km)
+        result = run_report(job["notebook"], parameters=job["parameters"], out=job["out"], name=job["name"], km=km,
+                            check_data=False)
     except Exception as exc:  # report it in the index instead of losing the batch
         result = ReportResult(name=job["name"], notebook=str(job["notebook"]),
                               ipynb=Path(job["out"]) / f"{job['name']}.ipynb", html=None, ok=False, seconds=0.0,
@@ -616,6 +881,7 @@ def run_batch(
             "segment_column": by}
     base.update(plain_parameters(parameters or {}))
     _check_parameters(path, {**base, "segment": None})
+    check_against_data(path, frame, {**base, "segment": None})
     out_dir = _out_dir(out)
     jobs = [{"notebook": str(path), "parameters": {**base, "segment": v}, "out": str(out_dir),
              "name": report_name(path.stem, v)} for v in values]
@@ -623,24 +889,49 @@ def run_batch(
                           title=f"{path.stem} reports by {by}", order=lambda r: r.name)
 
 
+class _SameFailure(Exception):
+    """The first reports of a batch all failed with one error: running the rest would only repeat it."""
+
+
+#: a batch stops when this many reports (or all, if fewer) failed the same way and none succeeded
+SAME_FAILURE_STOP = 3
+
+
+def _failure_key(r: ReportResult) -> str:
+    return f"{r.failed_cell}:{(r.error or '').replace(r.label, '…')}" if r.label else f"{r.failed_cell}:{r.error}"
+
+
 def _run_and_index(jobs: list[dict[str, Any]], workers: int | None, desc: str, progress: bool, out_dir: Path, *,
                    title: str, order) -> list[ReportResult]:
-    """Run the jobs, then write the index, also after an interrupt (unfinished reports marked)."""
+    """Run the jobs, then write the index, also after an interrupt (unfinished reports marked).
+
+    When the first :data:`SAME_FAILURE_STOP` reports all fail with the same
+    error (e.g. a parameter every report trips on), the batch stops early with
+    that one error (:class:`ReportError`) instead of repeating it for every value.
+    """
     results: list[ReportResult] = []
     try:
         _run_jobs(jobs, workers, desc, progress, results)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _SameFailure) as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        why = ("not finished: interrupted (an earlier file of this report, if any, was left as it was)" if interrupted
+               else "not run: the first reports all failed the same way")
         done = {r.name for r in results}
         results += [ReportResult(name=j["name"], notebook=Path(j["notebook"]).stem,
-                                 ipynb=out_dir / f"{j['name']}.ipynb", html=None, ok=False, seconds=0.0,
-                                 error="not finished: interrupted (an earlier file of this report, if any, was left as it was)",
+                                 ipynb=out_dir / f"{j['name']}.ipynb", html=None, ok=False, seconds=0.0, error=why,
                                  label=str(j["parameters"].get("segment") or j["name"]))
                     for j in jobs if j["name"] not in done]
-        write_index(sorted(results, key=order), out_dir, title=f"{title} (interrupted)")
+        write_index(sorted(results, key=order), out_dir,
+                    title=f"{title} ({'interrupted' if interrupted else 'stopped: every report failed'})")
         for job in jobs:  # temporary files of reports stopped half-way
             for tmp in out_dir.glob(f".{glob.escape(job['name'][:40])}.*.partial.*"):
                 tmp.unlink(missing_ok=True)
-        raise
+        if interrupted:
+            raise
+        first = next(r for r in results if not r.ok)
+        where = f" (cell {first.failed_cell})" if first.failed_cell else ""
+        raise ReportError(f"The batch stopped: its first {len(done)} reports all failed the same way{where}: "
+                          f"{shorten(first.error, 300)}") from None
     results.sort(key=order)
     write_index(results, out_dir, title=title)
     return results
@@ -661,9 +952,13 @@ def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, desc: str, progre
     bar = tqdm(total=len(jobs), desc=desc, unit="report", disable=not progress)
     pool = multiprocessing.Pool(workers, initializer=_worker_init)
     try:
+        stop_after = min(SAME_FAILURE_STOP, len(jobs))
         for result in pool.imap_unordered(_worker_run, jobs):
             results.append(result)
             bar.update(1)
+            if (len(jobs) > stop_after and len(results) == stop_after and not any(r.ok for r in results)
+                    and len({_failure_key(r) for r in results}) == 1):
+                raise _SameFailure
         pool.close()
     except BaseException:
         pool.terminate()

@@ -10,12 +10,14 @@ A schema is a small YAML file (see ``data/sample_schema.yml`` and SPEC.md)::
       weight: null
       comment: null
       pii: [customer_name]
+      ratings: [SeatComfort, ValueForMoney]      # attribute ratings (drivers, correlations)
     metrics:
       nps:  {column: rating, scale: [0, 10]}
       csat: {column: "Satisfaction rating", scale: [1, 5], top_box: 4,
              labels: {"Very dissatisfied": 1, "Very satisfied": 5}}
     campaigns:
       - {name: spring_promo, column: Offer, control: "None", start: 2021-03-01}
+    targets: {csat: 80, nps: 30}
     missing_values: ["", "NA", "N/A"]
 
 Only ``metrics`` is required.  :func:`read_schema` validates a file or a dict
@@ -46,6 +48,7 @@ __all__ = [
     "DateSpec",
     "CampaignSpec",
     "METRIC_DEFAULTS",
+    "TARGET_METRICS",
     "DEFAULT_MISSING_VALUES",
     "read_schema",
     "infer_schema",
@@ -64,9 +67,14 @@ METRIC_DEFAULTS: dict[str, dict[str, Any]] = {
 #: ("Offer: None").
 DEFAULT_MISSING_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A")
 
-_TOP_KEYS = ("source", "columns", "metrics", "campaigns", "missing_values")
+#: Metric names a target may be set for, with the range of values it can take (None: the metric's own scale).
+TARGET_METRICS: dict[str, tuple[float, float] | None] = {
+    "csat": (0, 100), "csat_mean": None, "nps": (-100, 100), "ces": None, "ces_top": (0, 100),
+}
+
+_TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "missing_values")
 _SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows")
-_COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra")
+_COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra", "ratings")
 _METRIC_KEYS = ("column", "scale", "top_box", "higher_is_better", "labels")
 _DATE_KEYS = ("column", "dayfirst", "format")
 _CAMPAIGN_KEYS = ("name", "column", "control", "exposed", "start", "end", "delimiter", "group")
@@ -150,7 +158,15 @@ class CampaignSpec:
 
 @dataclasses.dataclass(frozen=True)
 class Schema:
-    """A validated schema (see the module docstring for the file format)."""
+    """A validated schema (see the module docstring for the file format).
+
+    ``ratings`` are attribute ratings (sub-ratings such as seat comfort or
+    value for money) loaded as numbers under their own names; ``targets`` maps
+    metric names (``csat``, ``csat_mean``, ``nps``, ``ces``, ``ces_top``) to a
+    target in the metric's units.  ``inference_warnings`` holds what
+    :func:`infer_schema` could not decide safely (a scale the answers do not
+    fill, a date column left unmapped); it is not part of the file format.
+    """
 
     metrics: Mapping[str, MetricSpec]
     response_id: str | None = None
@@ -160,13 +176,16 @@ class Schema:
     comment: str | None = None
     pii: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
+    ratings: tuple[str, ...] = ()
     campaigns: tuple[CampaignSpec, ...] = ()
+    targets: Mapping[str, float] = dataclasses.field(default_factory=dict)
     missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
     sheet: str | int | None = None
     encoding: str | None = None
     delimiter: str | None = None
     header_rows: int | None = None
     origin: str = "schema"
+    inference_warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     def source_columns(self) -> list[str]:
         """Every export column the schema refers to, in a stable order."""
@@ -181,6 +200,7 @@ class Schema:
             if c:
                 cols.append(c)
         cols += list(self.extra)
+        cols += list(self.ratings)
         cols += [c.column for c in self.campaigns]
         cols += [c.group for c in self.campaigns if c.group]
         seen: set[str] = set()
@@ -207,7 +227,7 @@ class Schema:
             columns["response_id"] = self.response_id
         if self.date:
             columns["date"] = self.date.to_dict()
-        for key in ("segments", "pii", "extra"):
+        for key in ("segments", "ratings", "pii", "extra"):
             if getattr(self, key):
                 columns[key] = list(getattr(self, key))
         for key in ("weight", "comment"):
@@ -218,6 +238,8 @@ class Schema:
         out["metrics"] = {name: spec.to_dict() for name, spec in self.metrics.items()}
         if self.campaigns:
             out["campaigns"] = [c.to_dict() for c in self.campaigns]
+        if self.targets:
+            out["targets"] = dict(self.targets)
         out["missing_values"] = list(self.missing_values)
         return out
 
@@ -284,6 +306,8 @@ def _metric(name: str, spec: Any, origin: str) -> MetricSpec:
         top_box = spec["top_box"]
     elif (lo, hi) == tuple(defaults["scale"]):
         top_box = defaults["top_box"]
+    elif hi - lo == 1:
+        top_box = hi  # a yes/no item ([0, 1]): the share answering yes
     else:
         top_box = hi - 1  # top-two-box on any other scale
     if not isinstance(top_box, int) or isinstance(top_box, bool) or not lo < top_box <= hi:
@@ -337,6 +361,33 @@ def _campaign(spec: Any, i: int, origin: str) -> CampaignSpec:
         delimiter=spec.get("delimiter"),
         group=spec.get("group"),
     )
+
+
+def _targets(raw: Any, metrics: Mapping[str, MetricSpec], origin: str) -> dict[str, float]:
+    """``targets: {csat: 80, nps: 30}``: known metric names, numbers within what the metric can take."""
+    if raw is None:
+        return {}
+    _check_keys(raw, tuple(TARGET_METRICS), "targets", origin)
+    out: dict[str, float] = {}
+    for name, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1e9 < value < 1e9:
+            raise SchemaError(
+                f"{origin}: targets.{name} must be a number in the metric's units (e.g. csat: 80 for 80% top-box, "
+                f"nps: 30), not {shorten(repr(value))}."
+            )
+        bounds = TARGET_METRICS[name]
+        unit = "percent" if name in ("csat", "ces_top") else "NPS points"
+        if bounds is None:  # a mean: within the scale of the metric it summarises, when the schema maps it
+            spec = metrics.get(name.replace("_mean", ""))
+            bounds = spec.scale if spec is not None else None
+            unit = "scale points"
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            raise SchemaError(
+                f"{origin}: targets.{name} is {value:g}, outside {bounds[0]:g} to {bounds[1]:g} ({unit}); write the "
+                f"target in the metric's units."
+            )
+        out[str(name)] = value
+    return out
 
 
 def _scalar(value: Any) -> bool:
@@ -405,7 +456,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
     for key in ("response_id", "weight", "comment"):
         if columns.get(key) is not None and not _scalar(columns[key]):
             raise SchemaError(f"{origin}: columns.{key} must be one column name, not {shorten(repr(columns[key]))}.")
-    segments, pii, extra = _list("segments"), _list("pii"), _list("extra")
+    segments, pii, extra, ratings = _list("segments"), _list("pii"), _list("extra"), _list("ratings")
     _check_pii(pii, [
         ("columns.response_id", [columns.get("response_id")]),
         ("columns.date", [date.column if date else None]),
@@ -413,6 +464,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         ("columns.weight", [columns.get("weight")]),
         ("columns.comment", [columns.get("comment")]),
         ("columns.extra", extra),
+        ("columns.ratings", ratings),
         *((f"metrics.{name}", [spec.column]) for name, spec in metrics.items()),
         *((f"campaigns[{i}].column", [c.column]) for i, c in enumerate(campaigns)),
         *((f"campaigns[{i}].group", [c.group]) for i, c in enumerate(campaigns)),
@@ -426,7 +478,9 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         comment=columns.get("comment"),
         pii=pii,
         extra=extra,
+        ratings=ratings,
         campaigns=campaigns,
+        targets=_targets(raw.get("targets"), metrics, origin),
         missing_values=tuple("" if v is None else str(v) for v in missing),
         sheet=source.get("sheet"),
         encoding=source.get("encoding"),
@@ -590,39 +644,230 @@ def _holds_contacts(values: pd.Series, sample: int = 100) -> bool:
     return hits >= 0.5 * len(texts)
 
 
+def _words(col: Any) -> str:
+    """A column name as lower-case words joined by ``_``, camelCase split: ``ReviewBody`` -> ``review_body``."""
+    return _norm(re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", str(col)))
+
+
+def _named(pattern: str, col: Any) -> bool:
+    """Whether ``pattern`` matches the column name, as written or split into words."""
+    return bool(re.search(pattern, _norm(col)) or re.search(pattern, _words(col)))
+
+
+#: names of columns that hold identifiers (never ratings)
+_ID_NAME = r"(^|_)(id|ids|uuid|guid|key|code|nr|num|number|index|idx|row)($|_)"
+#: names of small whole numbers that are not ratings: calendar parts, counts and durations (not words that
+#: also name rated attributes, such as price, time or balance)
+_NOT_RATING_NAME = (
+    r"(^|_)(year|years|yr|month|months|quarter|qtr|week|weeks|weekday|day|days|hour|hours|minute|minutes|mins?"
+    r"|seconds?|secs?|duration|tenure|age|count|counts|cnt|qty|quantity|products|items|points?|visits?|calls"
+    r"|orders|nights|children|kids|adults|people|persons|rooms)($|_)"
+)
+_DATE_NAME = r"(^|_)(date|dates|timestamp|datetime|submitted|created)($|_)"
+#: names of free-text answers
+_COMMENT_NAME = (
+    r"(^|_)(comments?|verbatims?|feedback|remarks?|reviews?|body|text|why|reasons?|explain|explanation"
+    r"|suggestions?|notes?|describe|specify|opinion)($|_)"
+)
+#: a text date carries its year (so ``23-Nov``, a year and month written yy-Mon, is not read as 23 November)
+_HAS_YEAR = re.compile(r"\d{4}|^\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}\b")
+#: rows looked at per column when inference judges content (an even spread over the file)
+_SAMPLE_ROWS = 500
+#: standard answer scales, smallest first: the one suggested when an inferred scale does not fit
+_STANDARD_SCALES = ((0, 1), (1, 3), (1, 4), (1, 5), (0, 5), (1, 7), (0, 7), (1, 10), (0, 10))
+
+
+def _spread(values: pd.Series, size: int = _SAMPLE_ROWS) -> pd.Series:
+    """At most ``size`` rows spread evenly over the column (all of them when there are fewer)."""
+    if len(values) > size:
+        values = values.iloc[np.linspace(0, len(values) - 1, size).astype(int)]
+    return values
+
+
+def _present_text(values: pd.Series) -> pd.Series:
+    """Non-missing cells as stripped text, without the default missing-value codes."""
+    present = values.dropna()
+    if isinstance(present.dtype, pd.CategoricalDtype):
+        present = present.astype(object)
+    text = present.astype(str).str.strip()
+    return text[~text.isin(DEFAULT_MISSING_VALUES)]
+
+
+def _numeric_profile(values: pd.Series, min_share: float = 0.9) -> tuple[np.ndarray, int] | None:
+    """The distinct numbers of a column and how many cells hold one; None unless at least ``min_share`` of
+    its non-missing cells (and at least one) are numbers.  Worked out once per distinct value (numbers
+    stored as text included)."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values) \
+            or pd.api.types.is_timedelta64_dtype(values):
+        return None
+    if pd.api.types.is_numeric_dtype(values):
+        present = values.dropna()
+        return pd.unique(present.to_numpy(dtype=float)), int(len(present))
+    if min_share >= 0.5:  # text that is plainly not numbers costs no more than a look at 200 cells
+        probe = _present_text(_spread(values, 200))
+        if not len(probe) or pd.to_numeric(probe, errors="coerce").notna().mean() < 0.5:
+            return None
+    counts = values.value_counts(dropna=True)
+    if not len(counts):
+        return None
+    if isinstance(counts.index, pd.CategoricalIndex):
+        counts.index = counts.index.astype(object)
+    if any(isinstance(v, (bool, np.bool_, _dt.date, _dt.time, _dt.timedelta)) for v in counts.index[:1000]):
+        return None
+    text = pd.Series(counts.index, dtype=object).map(lambda v: str(v).strip())
+    keep = ~text.isin(DEFAULT_MISSING_VALUES).to_numpy()
+    numbers = pd.to_numeric(text[keep], errors="coerce").to_numpy(dtype=float)
+    weights = counts.to_numpy()[keep]
+    ok = ~np.isnan(numbers)
+    if not weights[ok].sum() or weights[ok].sum() < min_share * weights.sum():
+        return None
+    return numbers[ok], int(weights[ok].sum())
+
+
+def _looks_like_rating(col: str, numbers: np.ndarray, n_present: int) -> bool:
+    """A rating item: whole numbers, 3+ distinct values, within 0-10 and spanning at least 3 points (1-5,
+    1-7, 0-10; not a 0/1 flag), and neither an identifier nor a count, calendar part or amount by its name."""
+    numbers = numbers[np.isfinite(numbers)]
+    if len(numbers) < 3 or not (numbers == np.round(numbers)).all():
+        return False
+    lo, hi = numbers.min(), numbers.max()
+    if lo < 0 or hi > 10 or hi - lo < 3:
+        return False
+    if n_present >= 12 and len(numbers) == n_present:  # every value distinct: an identifier
+        return False
+    return not (_named(_ID_NAME, col) or _named(_NOT_RATING_NAME, col))
+
+
+def _scale_note(name: str, col: str, scale: tuple[int, int], top_box: int, vmin: float, vmax: float,
+                n: int) -> str | None:
+    """A warning when the answers do not fit the scale inference assumed (SPEC: do not silently assume):
+    the highest answer is below the top box, answers fall outside the scale, or (100+ answers) the lowest
+    or highest point of the scale never occurs."""
+    lo, hi = scale
+    short = vmax < top_box
+    outside = vmin < lo or vmax > hi
+    if not (short or outside or (n >= 100 and (vmin > lo or vmax < hi))):
+        return None
+    fit = next(((a, b) for a, b in _STANDARD_SCALES if a <= vmin and vmax <= b and b - a >= 2),
+               (int(np.floor(vmin)), int(np.ceil(vmax))))
+    what = "NPS" if name == "nps" else name.upper()
+    text = (f"column {shorten(col)!r} was read as {what} on a {lo}-{hi} scale, but its {n:,} answers run "
+            f"{'' if outside else 'only '}from {vmin:g} to {vmax:g}")
+    if outside:
+        text += f"; answers outside {lo}-{hi} are excluded as out_of_range"
+    elif short:
+        text += f", so none reaches the top box ({top_box}-{hi})"
+    if name == "nps":
+        return (text + ". If it is not a 0-10 likelihood-to-recommend question, map it in the schema as csat or ces "
+                f"with its scale, e.g. metrics: {{csat: {{column: {col!r}, scale: [{fit[0]}, {fit[1]}]}}}}.")
+    return (text + f". Check the questionnaire and set the scale in the schema, e.g. metrics: {{{name}: "
+            f"{{column: {col!r}, scale: [{fit[0]}, {fit[1]}]}}}} (and top_box if needed).")
+
+
+def _date_cells(values: pd.Series) -> float:
+    """Estimated number of cells holding a date with its year (judged on a spread of rows)."""
+    from .exceptions import DataError
+    from .io import parse_dates  # the loader's parser (io imports this module, so import it here)
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return float(values.notna().sum())
+    sample = _spread(values, 300)
+    if not len(sample):
+        return 0.0
+    present = sample.dropna()
+    if isinstance(present.dtype, pd.CategoricalDtype):
+        present = present.astype(object)
+    objects = np.fromiter((isinstance(v, (_dt.date, pd.Timestamp)) for v in present), dtype=bool, count=len(present))
+    text = present[~objects].astype(str).str.strip()
+    text = text[text.str.contains(_HAS_YEAR) & ~text.isin(DEFAULT_MISSING_VALUES)]
+    try:
+        parsed = int(parse_dates(text.astype(object), column=str(values.name))[0].notna().sum()) if len(text) else 0
+    except DataError:  # day-first and month-first values side by side: dates all the same (the load will say)
+        parsed = len(text)
+    return (int(objects.sum()) + parsed) / len(sample) * len(values)
+
+
+def _text_profile(values: pd.Series) -> tuple[float, float, float] | None:
+    """(mean length, share distinct, mean words) of a text column's non-missing values, on a spread of rows;
+    None for numbers, dates and columns that are mostly numbers stored as text."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) \
+            or pd.api.types.is_datetime64_any_dtype(values):
+        return None
+    present = _spread(values.dropna())
+    if isinstance(present.dtype, pd.CategoricalDtype):
+        present = present.astype(object)
+    if len(present) and not all(isinstance(v, str) for v in present.iloc[:50]):
+        return None
+    text = _present_text(present)
+    if not len(text) or pd.to_numeric(text, errors="coerce").notna().mean() > 0.5:
+        return None
+    lengths = text.str.len()
+    return float(lengths.mean()), text.nunique() / len(text), float(text.str.count(r"\s+").mean() + 1)
+
+
 def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Schema:
     """Guess a schema from column names and values (for files without one).
 
-    Score columns are recognised by name (``csat``/``satisfaction``,
-    ``nps``/``recommend``/``likelihood``, ``ces``/``effort``); their scale is
-    the standard one, widened to 1-7 or 1-10 when the values need it.  A date
-    column (``date``, ``*_date``, ``timestamp``), an id (``id``,
-    ``response_id``), ``weight`` and ``comment`` are mapped when present,
-    columns named like a person's name (``customer_name``, not
-    ``channel_name``), e-mails or phone numbers, and text columns whose
-    values are mostly e-mail addresses or phone numbers, whatever their name,
-    are listed as PII,
-    text columns with 2-50 distinct values become segments and other numeric
-    columns are kept as extra columns.  A "rating"
-    running from 0 to 10 is read as NPS (likelihood to recommend).
+    * **Scores** are recognised by name (``csat``/``satisfaction``,
+      ``nps``/``recommend``/``likelihood``, ``ces``/``effort``; camelCase
+      names are split, so ``CustomerEffort`` counts); their scale is the
+      standard one, widened to 1-7 or 1-10 when the values need it, and a
+      "rating" running from 0 to 10 is read as NPS (likelihood to
+      recommend).  When the answers do not fill the assumed scale (the
+      highest answer is below the top box, or with 100+ answers the lowest or
+      highest point of the scale never occurs — e.g. a "recommend" question
+      answered 1-5), ``Schema.inference_warnings`` says so and how to set
+      ``scale``.
+    * **Dates**: of the columns named like a date (``date``, ``*_date``,
+      ``Datetime``, ``timestamp``), the one with the most cells holding a date
+      *with its year* (``23-Nov`` has none), mapped when at least 80% of the
+      rows have one (otherwise a warning names it).
+    * **Comments**: of the text columns named like free text (``comment``,
+      ``feedback``, ``verbatim``, ``ReviewBody``, ``Remarks``, "open text",
+      "Why did you give this score") or holding it (long, mostly distinct,
+      several words), the one with the longest answers.
+    * **PII**: columns named like a person's name (``customer_name``, not
+      ``channel_name``), e-mails or phone numbers, and text columns whose
+      values are mostly e-mail addresses or phone numbers, whatever their name.
+    * **Ratings**: other numeric columns that look like rating items (whole
+      numbers, 3+ distinct values within 0-10 spanning 3+ points, e.g. 1-5)
+      and are not identifiers, flags, counts or calendar parts by name
+      (``CustomerId``, ``Tenure``, ``NumOfProducts``, ``quarter``).
+    * ``id``/``response_id`` and ``weight`` by name; text columns with 2-50
+      distinct values become segments; other numeric columns are kept as
+      extra columns.
 
     Raises
     ------
     SchemaError
         When no column looks like a score.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"NPS": [0, 10, 9, 7, 3, 8], "SeatComfort": [1, 5, 4, 2, 3, 5],
+    ...                       "CustomerId": [15634602, 15647311, 15619304, 15701354, 15737888, 15574012],
+    ...                       "Remarks": ["Late again and nobody told us why", "Great crew, comfortable seat",
+    ...                                   "Fine", "Food was cold", "Lost my bag", "Smooth flight"]})
+    >>> s = infer_schema(frame)
+    >>> s.metrics["nps"].column, s.ratings, s.extra, s.comment
+    ('NPS', ('SeatComfort',), ('CustomerId',), 'Remarks')
     """
     cols = [str(c) for c in frame.columns]
+    n_rows = len(frame)
     used: set[str] = set()
+    notes: list[str] = []
     metrics: dict[str, Any] = {}
+    observed: dict[str, tuple[float, float, int]] = {}  # per metric: lowest and highest answer, answers
     for name, pattern in _NAME_PATTERNS.items():
         for col in cols:
-            if col in used or not re.search(pattern, _norm(col)):
+            if col in used or not _named(pattern, col):
                 continue
-            values = pd.to_numeric(frame[col], errors="coerce")
-            if values.notna().sum() == 0:
+            profile = _numeric_profile(frame[col], min_share=0.0)  # text labels may come with the numbers
+            if profile is None or not len(profile[0][np.isfinite(profile[0])]):
                 continue
+            numbers = profile[0][np.isfinite(profile[0])]
             lo, hi = METRIC_DEFAULTS[name]["scale"]
-            vmin, vmax = values.min(), values.max()
+            vmin, vmax = numbers.min(), numbers.max()
             target = name
             if name == "csat" and vmin == 0 and 7 < vmax <= 10 and "nps" not in metrics:
                 target, lo, hi = "nps", 0, 10  # a 0-10 "rating" is a likelihood-to-recommend scale
@@ -631,6 +876,7 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
             if target in metrics:
                 continue
             metrics[target] = {"column": col, "scale": [lo, hi]}
+            observed[target] = (float(vmin), float(vmax), profile[1])
             used.add(col)
             break
     if not metrics:
@@ -647,37 +893,70 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
             columns.setdefault("pii", []).append(col)
         elif "response_id" not in columns and re.fullmatch(r"(response|respondent|review|call|record)?_?id", key):
             columns["response_id"] = col
-        elif "date" not in columns and re.search(r"(^|_)(date|timestamp|datetime|submitted|created)($|_)", key):
-            columns["date"] = {"column": col}
         elif key == "weight" and "weight" not in columns:
             columns["weight"] = col
-        elif key in ("comment", "comments", "verbatim", "feedback") and "comment" not in columns:
-            columns["comment"] = col
         else:
             continue
         used.add(col)
-    segments, extra = [], []
     pii = set(columns.get("pii", []))
+    free = [c for c in cols if c not in used and c not in pii]
+
+    # the date: the candidate with the most dates (with a year), when most rows have one
+    dated = [(c, _date_cells(frame[c])) for c in free
+             if _named(_DATE_NAME, c) or pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if dated:
+        best, cells = max(dated, key=lambda item: item[1])  # the first of equals
+        if n_rows == 0 or cells >= 0.8 * n_rows:
+            columns["date"] = {"column": best}
+            used.add(best)
+        elif cells > 0:
+            notes.append(
+                f"column {shorten(best)!r} looks like a date but only about {cells / n_rows:.0%} of the rows hold one, "
+                "so it was not mapped (rows without a date would be excluded); to use it for trends, map it under "
+                "columns.date in the schema."
+            )
+
+    # the comment: the free-text column with the longest answers
+    texts = []
+    for col in free:
+        if col in used:
+            continue
+        profile = _text_profile(frame[col])
+        if profile is None:
+            continue
+        length, distinct, words = profile
+        if (_named(_COMMENT_NAME, col) and (length >= 15 or distinct >= 0.5)) \
+                or (length >= 40 and distinct >= 0.8 and words >= 5):
+            texts.append((col, length))
+    if texts:
+        columns["comment"] = max(texts, key=lambda item: item[1])[0]
+        used.add(columns["comment"])
+
+    segments, ratings, extra = [], [], []
     for col in cols:
         if col in used or col in pii:
             continue
         values = frame[col]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            extra.append(col)  # other ratings, durations, amounts: kept for drivers and regressions
-            continue
-        present = values.dropna()
-        present = present[present.astype(str).str.strip() != ""]
-        if len(present) and pd.to_numeric(present, errors="coerce").notna().mean() > 0.9:
-            extra.append(col)  # numbers stored as text (CSV)
+        profile = _numeric_profile(values)
+        if profile is not None:
+            # rating items feed drivers and correlations; other numbers (durations, amounts, ids) regressions
+            (ratings if _looks_like_rating(col, *profile) else extra).append(col)
             continue
         k = values.nunique(dropna=True)
         if 2 <= k <= 50 and k < 0.5 * max(len(values), 1):
             segments.append(col)
     if segments:
         columns["segments"] = segments
+    if ratings:
+        columns["ratings"] = ratings
     if extra:
         columns["extra"] = extra
     raw: dict[str, Any] = {"metrics": metrics}
     if columns:
         raw["columns"] = columns
-    return _schema_from_dict(raw, origin)
+    schema = _schema_from_dict(raw, origin)
+    for name, spec in schema.metrics.items():
+        note = _scale_note(name, spec.column, spec.scale, spec.top_box, *observed[name])
+        if note:
+            notes.insert(0, note)
+    return dataclasses.replace(schema, inference_warnings=tuple(notes))

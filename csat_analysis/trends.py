@@ -40,6 +40,7 @@ from .metrics import (
     bh_adjust,
     metric_label,
     period_start,
+    summarize,
 )
 from .narrative import displayed, fmt_change, fmt_estimate, fmt_p, fmt_score, interval_decimals
 
@@ -409,10 +410,11 @@ class TrendReport:
 
     def __init__(self, data: pd.DataFrame, table: pd.DataFrame | None, facets: pd.DataFrame | None,
                  weekly: pd.DataFrame | None, metric: str, facet_by: str | None, target: float | None,
-                 privacy_min_n: int, message: str | None = None) -> None:
+                 privacy_min_n: int, message: str | None = None, overall: pd.DataFrame | None = None) -> None:
         self.data, self.table, self.facets, self.weekly = data, table, facets, weekly
         self.metric, self.facet_by, self.target = metric, facet_by, target
         self.privacy_min_n, self.message = privacy_min_n, message
+        self.overall = overall  # the whole selection's score (summarize), for headlines
 
     def sentences(self) -> list[str]:
         if self.table is None:
@@ -422,14 +424,15 @@ class TrendReport:
     def headline_values(self) -> dict[str, str]:
         if self.table is None:
             return {"Responses": f"{len(self.data):,}"}
-        valid = self.table[self.table["score"].notna()]
-        if valid.empty:
-            return {"Responses": f"{len(self.data):,}"}
-        cur = valid.iloc[-1]
-        return {"Responses": f"{len(self.data):,}",
-                f"{metric_label(self.metric)} ({cur['period']})": fmt_estimate(self.metric, cur["score"],
-                                                                               cur["ci_low"], cur["ci_high"]),
-                "Significant changes": str(int(self.table["flag"].str.contains("significant_change").sum()))}
+        vals = {"Responses": f"{len(self.data):,}"}
+        if self.overall is not None and len(self.overall) and self.overall["n"].iloc[0] >= self.privacy_min_n:
+            row = self.overall.iloc[0]  # the whole selected period, never the last (possibly partial) one alone
+            periods = self.table[self.table["n"] > 0]["period"]
+            span = f"{periods.iloc[0]} to {periods.iloc[-1]}" if len(periods) > 1 else str(periods.iloc[0])
+            vals[f"{metric_label(self.metric)} ({span})"] = (
+                f"{fmt_estimate(self.metric, row['score'], row['ci_low'], row['ci_high'])}, n = {int(row['n']):,}")
+        vals["Significant changes"] = str(int(self.table["flag"].str.contains("significant_change").sum()))
+        return vals
 
     def plot(self):
         from .plots import plot_trend
@@ -459,7 +462,7 @@ class TrendReport:
         from .report import note, table_html
 
         if self.table is None:
-            return note(self.message or "No responses match this selection.")
+            return None if self.message else note("No responses match this selection.")  # the section says why
         t = self._public(self.table).copy()
         m = self.metric
         decimals = interval_decimals(m, t["score"], t["ci_low"], t["ci_high"])  # bounds that read apart from the score
@@ -504,7 +507,8 @@ def trend_report(
     """
     check_argument("metric", list(METRICS), metric)
     if len(data) == 0 or "date" not in data or data["date"].notna().sum() == 0:
-        msg = None if len(data) == 0 else "The data has no usable dates, so no trend can be drawn."
+        msg = None if len(data) == 0 else ("This export has no usable dates, so no trend can be drawn; map a date "
+                                           "column under columns.date in the schema.")
         return TrendReport(data, None, None, None, metric, facet_by, target, privacy_min_n, msg)
     kw = dict(metric=metric, target=target, weights=weights, alpha=alpha, min_n=min_n, privacy_min_n=privacy_min_n,
               date_range=date_range)
@@ -513,5 +517,6 @@ def trend_report(
     if facet_by and facet_by in data and data[facet_by].nunique() > 1:
         facets = trend(data, freq=freq, by=facet_by, **kw)
     weekly = table if freq == "W" else trend(data, freq="W", **kw)
+    overall = summarize(data, metrics=metric, weights=weights, min_n=min_n)
     return TrendReport(data, table, facets, weekly, metric, facet_by if facets is not None else None, target,
-                       privacy_min_n)
+                       privacy_min_n, overall=overall)

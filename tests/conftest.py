@@ -64,3 +64,23 @@ def realdata(name: str) -> Path:
 
 # scripts that produced reference values: run by hand, never imported by pytest
 collect_ignore = ["reference"]
+
+
+def visible_text(html: str) -> str:
+    """What a reader of a rendered report sees: tags, styles and scripts removed, whitespace collapsed."""
+    import re
+
+    html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def run_cli(capsys, *args):
+    """Run ``csat-report ARGS`` in-process; return (exit status, stdout, stderr)."""
+    from csat_analysis.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err

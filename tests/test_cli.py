@@ -9,17 +9,9 @@ import sys
 import pandas as pd
 import pytest
 
-from csat_analysis.cli import main
 from csat_analysis.config import SAMPLE_DATA, SAMPLE_SCHEMA_FILE
 
-
-def run(capsys, *args):
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from .conftest import run_cli as run
 
 
 @pytest.mark.parametrize("rows", ["-5", "0", "ten"])

@@ -405,3 +405,115 @@ def test_ordered_ids_shortcut_never_hides_a_repeat(ids, repeated):
 
     got = _repeated(pd.Series(ids, dtype=pd.StringDtype("pyarrow")), np.ones(len(ids), dtype=bool))
     assert np.flatnonzero(got).tolist() == repeated
+
+
+# --------------------------------------------------------------------------- issue 13: targets, ratings, yes/no, controls
+
+
+def test_targets_are_kept_in_the_schema_and_on_the_loaded_table(tmp_path):
+    schema = {"metrics": {"csat": "csat", "nps": "nps"}, "targets": {"csat": 80, "nps": 30, "csat_mean": 4.2}}
+    sch = read_schema(schema)
+    assert sch.targets == {"csat": 80, "nps": 30, "csat_mean": 4.2}
+    assert sch.to_dict()["targets"] == {"csat": 80, "nps": 30, "csat_mean": 4.2}
+    path = tmp_path / "schema.yml"
+    path.write_text(sch.to_yaml())
+    assert read_schema(path).targets == sch.targets  # to_yaml -> read_schema keeps them
+    df, _ = load_responses(pd.DataFrame({"csat": [5, 4, 2], "nps": [10, 6, 9]}), path)
+    assert df.attrs["schema"]["targets"] == {"csat": 80, "nps": 30, "csat_mean": 4.2}
+    assert "targets" not in read_schema({"metrics": {"csat": "csat"}}).to_dict()
+
+
+@pytest.mark.parametrize("targets, match", [
+    ({"csta": 80}, r"unknown key 'csta' in targets.*Did you mean 'csat'"),
+    ({"ces_tob": 60}, r"unknown key 'ces_tob' in targets.*Did you mean 'ces_top'"),
+    ({"csat": "high"}, r"targets.csat must be a number"),
+    ({"nps": True}, r"targets.nps must be a number"),
+    ({"nps": [30]}, r"targets.nps must be a number"),
+    ({"csat": float("nan")}, r"targets.csat must be a number"),
+    ({"csat": 180}, r"targets.csat is 180, outside 0 to 100"),
+    ({"nps": -130}, r"targets.nps is -130, outside -100 to 100"),
+    ({"csat_mean": 80}, r"targets.csat_mean is 80, outside 1 to 5"),
+    ([80], r"targets must be a mapping"),
+])
+def test_bad_targets_are_schema_errors(targets, match):
+    with pytest.raises(SchemaError, match=match):
+        read_schema({"metrics": {"csat": "csat"}, "targets": targets})
+
+
+def test_ratings_are_loaded_as_numbers_under_their_source_names(tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("id,overall,Seat Comfort,ValueForMoney,staff\n"
+                    "a,5,4,3,5\nb,2,,1,x\nc,4,5,NA,4\n")
+    schema = {"columns": {"response_id": "id", "ratings": ["Seat Comfort", "ValueForMoney", "staff"]},
+              "metrics": {"csat": "overall"}}
+    df, report = load_responses(path, schema)
+    accounted(report)
+    assert report.schema.ratings == ("Seat Comfort", "ValueForMoney", "staff")
+    assert df.attrs["schema"]["columns"]["ratings"] == ["Seat Comfort", "ValueForMoney", "staff"]
+    for col in ("Seat Comfort", "ValueForMoney", "staff"):
+        assert pd.api.types.is_numeric_dtype(df[col]), col
+    assert df["Seat Comfort"].tolist()[:1] == [4] and np.isnan(df["Seat Comfort"].iloc[1])
+    assert np.isnan(df["ValueForMoney"].iloc[2])  # a missing-value code
+    assert np.isnan(df["staff"].iloc[1]) and df["staff"].iloc[2] == 4  # "x" is not a number: missing, and said so
+    assert any("'staff'" in w and "not numbers" in w and "'x'" in w for w in report.warnings)
+    # the same from a DataFrame, where the values arrive as text
+    df2, _ = load_responses(pd.read_csv(path, dtype=str, keep_default_na=False), schema)
+    assert df2["ValueForMoney"].tolist()[:2] == [3, 1]
+
+
+def test_ratings_may_not_be_pii():
+    with pytest.raises(SchemaError, match=r"'Name' is listed under columns.pii and as columns.ratings"):
+        read_schema({"columns": {"pii": ["Name"], "ratings": ["Name"]}, "metrics": {"csat": "csat"}})
+    with pytest.raises(SchemaError, match=r"unknown key 'rating' in columns.*Did you mean 'ratings'"):
+        read_schema({"columns": {"rating": ["x"]}, "metrics": {"csat": "csat"}})
+    with pytest.raises(SchemaError, match=r"column 'SeatComfrt' is not in .*Did you mean 'SeatComfort'"):
+        load_responses(pd.DataFrame({"csat": [5], "SeatComfort": [4]}),
+                       {"columns": {"ratings": ["SeatComfrt"]}, "metrics": {"csat": "csat"}})
+
+
+def test_yes_no_item_as_csat_top_box():
+    raw = pd.DataFrame({"Recommended": ["yes", "no", "Yes ", "NO", "yes", None]})
+    # scale [0, 1] needs no top_box: a two-point item's top box is its upper point (the share of yes)
+    schema = {"metrics": {"csat": {"column": "Recommended", "scale": [0, 1], "labels": {"yes": 1, "no": 0}}}}
+    assert read_schema(schema).metrics["csat"].top_box == 1
+    df, report = load_responses(raw, schema)
+    accounted(report)
+    assert report.rows_kept == 5 and report.excluded["missing_score"]["count"] == 1
+    assert summarize(df, metrics="csat").set_index("metric").loc["csat", "score"] == pytest.approx(60.0)
+
+
+def test_ba_recommended_yes_no_is_a_csat_top_box():
+    folder = realdata("ba_airline_reviews")
+    schema = {"metrics": {"csat": {"column": "Recommended", "scale": [0, 1], "top_box": 1,
+                                   "labels": {"yes": 1, "no": 0}}}}
+    df, report = load_responses(folder / "BA_AirlineReviews.csv", schema)
+    accounted(report)
+    assert report.rows_kept == 3701
+    row = summarize(df, metrics="csat").set_index("metric").loc["csat"]
+    assert row["n"] == 3701 and row["score"] == pytest.approx(40.476, abs=5e-4)
+
+
+def test_campaign_control_value_that_never_occurs_is_reported():
+    # a join turned the answer "None" into NaN: every answered row would count as exposed
+    raw = pd.DataFrame({"csat": [5, 4, 3, 2, 5, 4], "Offer": ["Spring 10%", np.nan, "Bundle", np.nan, "Spring 10%",
+                                                              np.nan]})
+    schema = {"metrics": {"csat": "csat"},
+              "campaigns": [{"name": "spring_promo", "column": "Offer", "control": "None"}]}
+    df, report = load_responses(raw, schema)
+    accounted(report)
+    [w] = [w for w in report.warnings if "spring_promo" in w]
+    assert "'Offer'" in w and "'None'" in w and "never occurs" in w and "['Bundle', 'Spring 10%']" in w
+    assert "3 missing" in w
+    assert "spring_promo" in json.loads(report.to_json())["warnings"][0]
+    # present (ignoring case and spaces): no warning
+    raw["Offer"] = raw["Offer"].fillna(" none ")
+    _, report = load_responses(raw, schema)
+    assert not any("never occurs" in w for w in report.warnings)
+    # many values are shortened, and an unseen 'exposed' value is reported as well
+    many = pd.DataFrame({"csat": [4] * 40, "Offer": [f"offer {i}" for i in range(40)]})
+    _, report = load_responses(many, {"metrics": {"csat": "csat"}, "campaigns": [
+        {"name": "promo", "column": "Offer", "control": "none"},
+        {"name": "promo2", "column": "Offer", "exposed": ["offer 1", "offer 99"]}]})
+    control, exposed = [w for w in report.warnings if "never occurs" in w]
+    assert "(40 in all)" in control and "offer 39" not in control
+    assert "'offer 99'" in exposed and "'offer 1'" not in exposed.split("never occurs")[0]

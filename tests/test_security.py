@@ -20,21 +20,13 @@ import pytest
 import yaml
 
 from csat_analysis import report as rep
-from csat_analysis.cli import main
 from csat_analysis.config import NOTEBOOK_DIR, REPORT_NOTEBOOKS, SAMPLE_DATA, SAMPLE_SCHEMA_FILE
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
 from csat_analysis.exceptions import ParameterError
 
+from .conftest import run_cli as run
+
 CSAT_REPORT = str(Path(sys.executable).parent / "csat-report")
-
-
-def run(capsys, *args):
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")
@@ -274,3 +266,13 @@ def test_dollar_signs_in_labels_are_text_not_mathtext(label):
     assert any(t.get_text().startswith(label) for t in ax.get_yticklabels())
     assert all(not t._parse_math for t in ax.get_yticklabels())
     plt.close(ax.figure)
+
+
+def test_parameter_alias_bomb_is_refused(capsys, tmp_path):
+    nested = "&a [x,x,x,x,x,x,x,x,x,x]"  # eight levels of ten aliases each: 10^8 values once expanded
+    for level in "bcdefgh":
+        previous = chr(ord(level) - 1)
+        nested = f"[{nested}, &{level} [{', '.join(['*' + previous] * 10)}]]"
+    code, _, err = run(capsys, "run", "overview", "--data", str(SAMPLE_DATA), "--out", str(tmp_path),
+                       "-p", "title", nested)
+    assert code == 2 and "alias" in err and "Traceback" not in err

@@ -280,7 +280,7 @@ def test_intervals_print_enough_digits_to_differ_from_the_estimate():
     assert score == f"{row['score']:.3f}"
     report = trend_report(df, metric="ces", freq="M")
     head = report.headline_values()["CES mean score (2024-03)"]
-    assert head == f"{row['score']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+    assert head == f"{row['score']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}], n = 250,000"  # whole period
     html = report.table_html().data
     assert f">{row['score']:.3f}<" in html and f">{row['ci_low']:.3f}<" in html
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from csat_analysis import apply_privacy, compare, load_responses, summarize, trend, trend_report
-from csat_analysis.plots import plot_calendar, plot_segment_heatmap, plot_trend_facets
+from csat_analysis.plots import plot_segment_heatmap, plot_trend_facets
 
 from .conftest import realdata
 from .test_io import SCHEMAS
