@@ -49,6 +49,11 @@ EXPECTED = {
     ("pwc_call_center_csat", "overview"): ["49.9%", "4,054"],
     ("pwc_call_center_csat", "trends"): ["50.2%", "50.5%", "48.9%"],
     ("ba_airline_reviews", "correlations"): ["ValueForMoney", "SeatComfort"],
+    # SOURCE.md: Pearson r (pairwise complete) of OverallRating with ValueForMoney 0.873, SeatComfort 0.740
+    ("ba_airline_reviews", "correlations-pearson"): ["CSAT ~ ValueForMoney 3,695 0.87", "CSAT ~ SeatComfort 3,580 0.74"],
+    # SOURCE.md: mean OverallRating by year 2014 5.950 ... 2023 3.193
+    ("ba_airline_reviews", "trends-mean-by-year"): ["2014 ", "5.95", "5.47", "4.99", "3.85", "4.32", "4.76",
+                                                    "3.19"],
     ("bank_churn_satisfaction", "overview"): ["40.1%", "10,000"],
 }
 
@@ -68,12 +73,19 @@ def _schema_for(capsys, tmp_path: Path, name: str) -> tuple[Path, Path]:
     return data, schema_path
 
 
+#: extra runs with parameters a user would pass, to check more SOURCE.md figures
+EXTRA_RUNS = {
+    "ba_airline_reviews": [("correlations", "correlations-pearson", {"method": "pearson"}),
+                           ("trends", "trends-mean-by-year", {"metric": "csat_mean", "freq": "Y"})],
+}
+
+
 @pytest.mark.parametrize("name", list(EXPORTS))
 def test_every_report_renders_on_the_real_export(capsys, tmp_path, name):
     data, schema = _schema_for(capsys, tmp_path, name)
-    for notebook in REPORT_NOTEBOOKS:
-        parameters = {"bootstrap": 50} if notebook == "drivers" else {}
-        result = rep.run_report(notebook, data=data, schema=schema, out=tmp_path, name=f"{name}-{notebook}",
+    runs = [(nb, nb, {"bootstrap": 50} if nb == "drivers" else {}) for nb in REPORT_NOTEBOOKS]
+    for notebook, label, parameters in runs + EXTRA_RUNS.get(name, []):
+        result = rep.run_report(notebook, data=data, schema=schema, out=tmp_path, name=f"{name}-{label}",
                                 parameters=parameters)
         html = result.html.read_text()
         assert result.ok, f"{name}/{notebook}: cell {result.failed_cell}: {result.error}"
@@ -81,5 +93,5 @@ def test_every_report_renders_on_the_real_export(capsys, tmp_path, name):
         for forbidden in ("customer_name", "Surname", "rating_value", "spring_promo", "weight ="):
             assert forbidden not in html, f"{name}/{notebook} shows {forbidden!r} (a sample default or PII)"
         text = visible_text(html)
-        for expected in EXPECTED.get((name, notebook), []):
-            assert expected in text, f"{name}/{notebook}: {expected!r} not in the report"
+        for expected in EXPECTED.get((name, label), []):
+            assert expected in text, f"{name}/{label}: {expected!r} not in the report"

@@ -1,0 +1,1020 @@
+"""What customers say: sentiment, themes and distinctive terms of open-ended comments.
+
+* :func:`sentiment` scores each comment from −1 (negative) to +1 (positive),
+  either with the VADER lexicon (``vaderSentiment``, which ships its lexicon)
+  or with a model learned from the survey's own rated comments (TF-IDF word
+  1–2-grams + ridge regression, every score out-of-fold), and says how well
+  the scores track the customers' own ratings on this data.
+* :func:`themes` finds what comments are about: dictionary themes from the
+  schema's ``themes:`` key (stable categories to track over time) and/or
+  themes discovered by non-negative matrix factorisation of TF-IDF.
+* :func:`distinctive_terms` ranks the words and phrases that separate
+  dissatisfied from satisfied customers (log-odds ratio with an informative
+  Dirichlet prior, Monroe, Colaresi & Quinn 2008).
+* :func:`comment_report` gathers all three for the ``comments`` notebook.
+
+Privacy (SPEC.md, round 2): comment text is masked with
+:func:`~csat_analysis.privacy.mask_contacts` before it is shown; groups with
+fewer than ``privacy_min_n`` comments are suppressed in every table and give
+no example quotes; terms used in fewer than ``privacy_min_n`` comments are
+never listed (a rare word can identify its writer).
+
+scikit-learn and vaderSentiment are imported where they are used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._utils import as_list, check_argument, nearest
+from .exceptions import ParameterError
+from .metrics import scale_of, wilson_interval
+from .privacy import mask_contacts
+
+__all__ = [
+    "sentiment",
+    "SentimentResult",
+    "themes",
+    "ThemeResult",
+    "distinctive_terms",
+    "comment_report",
+    "CommentReport",
+    "plot_sentiment_trend",
+    "plot_theme_heatmap",
+    "AUTO_MIN_RATED",
+]
+
+#: ``method="auto"`` learns from the data when at least this many comments have a score
+AUTO_MIN_RATED = 500
+#: VADER's conventional thresholds on the compound score (Hutto & Gilbert 2014)
+_VADER_NEUTRAL = 0.05
+#: learned scores within ±this of the scale's midpoint are neutral
+_LEARNED_NEUTRAL = 0.2
+_METRIC_ORDER = ("csat", "nps", "ces")
+_NEGATIONS = {"no", "not", "never", "nothing", "nobody", "none", "cannot", "cant", "without"}
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _check_text(data: pd.DataFrame, text: str) -> None:
+    if text not in data.columns:
+        raise ParameterError(
+            f"The comment column {text!r} is not in the data; columns are {list(map(str, data.columns))}."
+            f"{nearest(text, map(str, data.columns))} Map one under columns.comment in the schema, or pass text=."
+        )
+
+
+def _comment_rows(data: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows with a non-empty comment, index reset."""
+    _check_text(data, text)
+    col = data[text]
+    keep = col.notna() & (col.astype("string").str.strip().fillna("") != "")
+    out = data.loc[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+    out[text] = out[text].astype(str)
+    if "response_id" not in out:
+        out["response_id"] = [str(i) for i in data.index[keep.to_numpy(dtype=bool)]]
+    return out
+
+
+def _default_metric(data: pd.DataFrame) -> str | None:
+    schema = dict(data.attrs.get("schema") or {})
+    mapped = [m for m in _METRIC_ORDER if m in (schema.get("metrics") or {}) and m in data.columns]
+    if not schema:
+        mapped = [m for m in _METRIC_ORDER if m in data.columns]
+    return mapped[0] if mapped else None
+
+
+def _check_metric(data: pd.DataFrame, metric: str | None, name: str) -> str | None:
+    metric = metric if metric is not None else _default_metric(data)
+    if metric is not None and metric not in data.columns:
+        raise ParameterError(f"The value for `{name}` names {metric!r}, which is not a column of the data; columns "
+                             f"are {list(map(str, data.columns))}.{nearest(metric, map(str, data.columns))}")
+    return metric
+
+
+def _scores_of(data: pd.DataFrame, metric: str | None) -> np.ndarray:
+    if metric is None:
+        return np.full(len(data), np.nan)
+    return pd.to_numeric(data[metric], errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _low_high(data: pd.DataFrame, metric: str, low: float | None = None,
+              high: float | None = None) -> tuple[float, float]:
+    """Dissatisfied = score <= low; satisfied = score >= high (defaults documented in :func:`distinctive_terms`)."""
+    lo, hi, top = scale_of(data, metric)
+    if metric == "nps":
+        d_low, d_high = 6, 9
+    else:
+        d_low, d_high = math.ceil((lo + hi) / 2) - 1, top
+    low = d_low if low is None else low
+    high = d_high if high is None else high
+    if not low < high:
+        raise ParameterError(f"`low` ({low}) must be below `high` ({high}): scores up to `low` are dissatisfied, "
+                             "from `high` satisfied.")
+    return low, high
+
+
+def _auc(score: np.ndarray, negative: np.ndarray, positive: np.ndarray) -> float:
+    """Probability that a satisfied customer's comment scores above a dissatisfied one's (ties count ½)."""
+    n0, n1 = int(negative.sum()), int(positive.sum())
+    if n0 == 0 or n1 == 0:
+        return float("nan")
+    both = np.concatenate([score[positive], score[negative]])
+    ranks = stats.rankdata(both)
+    return float((ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n0 * n1))
+
+
+def _period_labels(dates: pd.Series, freq: str) -> pd.Series:
+    """``2024-03`` (M), ``2024Q1`` (Q), ``2024`` (Y), ``2024-W05`` (ISO week); missing dates stay missing."""
+    check_argument("freq", ["W", "M", "Q", "Y"], freq)
+    d = pd.to_datetime(dates)
+    if freq == "W":
+        iso = d.dt.isocalendar()
+        out = iso["year"].astype("string") + "-W" + iso["week"].astype("string").str.zfill(2)
+    else:
+        out = d.dt.to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).astype("string")
+    return out.where(d.notna().to_numpy(), None)
+
+
+def _group_frame(data: pd.DataFrame, by: Sequence[str], freq: str | None, date: str = "date") -> tuple[
+        pd.DataFrame, list[str]]:
+    """A frame of grouping keys (segments, then ``period``) and the key names."""
+    keys = pd.DataFrame(index=data.index)
+    for col in by:
+        if col not in data.columns:
+            raise ParameterError(f"The value for `by` names {col!r}, which is not a column of the data; columns "
+                                 f"are {list(map(str, data.columns))}.{nearest(col, map(str, data.columns))}")
+        keys[col] = data[col].astype("string")
+    names = list(by)
+    if freq:
+        if date not in data.columns:
+            raise ParameterError("A period breakdown (freq) needs a date column in the data.")
+        keys["period"] = _period_labels(data[date], freq)
+        names.append("period")
+    return keys, names
+
+
+def _weights_of(data: pd.DataFrame, weights: str | None) -> np.ndarray:
+    if weights is None:
+        return np.ones(len(data))
+    if weights not in data.columns:
+        raise ParameterError(f"The value for `weights` names {weights!r}, which is not a column of the data."
+                             f"{nearest(weights, map(str, data.columns))}")
+    w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(w) & (w > 0), w, 0.0)
+
+
+def _mean_ci(x: np.ndarray, w: np.ndarray, ci: float) -> tuple[float, float, float]:
+    """Weighted mean with its linearization (``survey::svymean``) t interval."""
+    n = len(x)
+    if n == 0 or w.sum() <= 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(np.sum(w * x) / w.sum())
+    if n < 2:
+        return m, float("nan"), float("nan")
+    se = math.sqrt(n / (n - 1) * np.sum(w**2 * (x - m) ** 2)) / w.sum()
+    q = stats.t.ppf(0.5 + ci / 2, n - 1)
+    return m, m - q * se, m + q * se
+
+
+def _mask(text: Any) -> str:
+    return mask_contacts(str(text))
+
+
+# --------------------------------------------------------------------------- sentiment
+
+
+@dataclasses.dataclass
+class SentimentResult:
+    """Comment sentiment (see :func:`sentiment`).
+
+    Attributes
+    ----------
+    scores : DataFrame
+        ``response_id, sentiment, label``: one row per comment.
+    table : DataFrame
+        ``[<by>], [period], n, mean, ci_low, ci_high, share_negative, share_positive, low_n, suppressed``.
+    validation : DataFrame
+        One row: ``method, n, spearman, auc``.
+    method : str
+        ``"lexicon"`` or ``"learned"`` (what ``"auto"`` chose).
+    reason : str
+        Why this method was used (one sentence).
+    metric : str or None
+        The customers' own score the sentiment is checked against (and learned from).
+    """
+
+    scores: pd.DataFrame = dataclasses.field(repr=False)
+    table: pd.DataFrame = dataclasses.field(repr=False)
+    validation: pd.DataFrame = dataclasses.field(repr=False)
+    method: str
+    reason: str
+    metric: str | None
+
+
+def _vader(texts: Sequence[str]) -> np.ndarray:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    return np.array([analyzer.polarity_scores(t)["compound"] for t in texts], dtype=float)
+
+
+def _learned(texts: Sequence[str], y: np.ndarray, *, folds: int, random_state: int,
+             alpha: float = 1.0) -> np.ndarray:
+    """Out-of-fold ridge predictions of ``y`` from TF-IDF word 1–2-grams (NaN ``y``: mean of the fold models).
+
+    The text is tokenised once; each fold keeps the n-grams seen in at least
+    two of its training comments and fits IDF weights and the model on its
+    training comments only, which equals fitting a ``TfidfVectorizer(min_df=2)``
+    per fold.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold
+
+    counts = CountVectorizer(ngram_range=(1, 2), dtype=np.float32).fit_transform(texts).tocsc()
+    rated = np.flatnonzero(np.isfinite(y))
+    unrated = np.flatnonzero(~np.isfinite(y))
+    pred = np.full(len(y), np.nan)
+    extra = np.zeros(len(unrated))
+    splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
+    for train, test in splitter.split(rated):
+        tr, te = rated[train], rated[test]
+        df = np.asarray((counts[tr] > 0).sum(axis=0)).ravel()
+        cols = np.flatnonzero(df >= 2)
+        sub = counts[:, cols].tocsr()
+        tfidf = TfidfTransformer(sublinear_tf=True).fit(sub[tr])
+        model = Ridge(alpha=alpha, solver="sparse_cg").fit(tfidf.transform(sub[tr]), y[tr])
+        pred[te] = model.predict(tfidf.transform(sub[te]))
+        if len(unrated):
+            extra += model.predict(tfidf.transform(sub[unrated])) / folds
+    pred[unrated] = extra
+    return pred
+
+
+def _summary_table(frame: pd.DataFrame, value: str, by: list[str], freq: str | None, weights: str | None,
+                   neutral: float, ci: float, min_n: int, privacy_min_n: int) -> pd.DataFrame:
+    keys, names = _group_frame(frame, by, freq)
+    w = _weights_of(frame, weights)
+    x = frame[value].to_numpy(dtype=float)
+    rows = []
+    if names:
+        valid = keys.notna().all(axis=1).to_numpy()
+        groups = keys[valid].groupby(names, sort=True, observed=True).indices
+        groups = {k if isinstance(k, tuple) else (k,): np.flatnonzero(valid)[v] for k, v in groups.items()}
+    else:
+        groups = {(): np.arange(len(frame))}
+    for key, idx in groups.items():
+        xi, wi = x[idx], w[idx]
+        m, low, high = _mean_ci(xi, wi, ci)
+        tot = wi.sum()
+        rows.append(dict(zip(names, key)) | {
+            "n": len(idx), "mean": m, "ci_low": low, "ci_high": high,
+            "share_negative": 100 * wi[xi < -neutral].sum() / tot if tot > 0 else np.nan,
+            "share_positive": 100 * wi[xi > neutral].sum() / tot if tot > 0 else np.nan,
+        })
+    cols = names + ["n", "mean", "ci_low", "ci_high", "share_negative", "share_positive"]
+    table = pd.DataFrame(rows, columns=cols)
+    table["n"] = table["n"].astype("int64")
+    table["low_n"] = table["n"] < min_n
+    table["suppressed"] = table["n"] < privacy_min_n
+    for col in ("mean", "ci_low", "ci_high", "share_negative", "share_positive"):
+        table[col] = table[col].astype(float).mask(table["suppressed"])
+    return table
+
+
+def sentiment(
+    data: pd.DataFrame,
+    *,
+    text: str = "comment",
+    method: str = "auto",
+    learn_from: str | None = None,
+    by: Sequence[str] | str | None = None,
+    freq: str | None = None,
+    weights: str | None = None,
+    folds: int = 5,
+    ci: float = 0.95,
+    min_n: int = 30,
+    privacy_min_n: int = 5,
+    random_state: int = 0,
+) -> SentimentResult:
+    """Sentiment of each comment, summarised by group and period, and checked against the customers' scores.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The canonical responses table (:func:`csat_analysis.load_responses`).
+    text : str
+        Comment column.  Rows with no comment are left out.
+    method : {"auto", "lexicon", "learned"}
+        ``"lexicon"``: VADER's compound score (Hutto & Gilbert 2014), exactly
+        as ``vaderSentiment`` computes it.  ``"learned"``: TF-IDF word
+        1–2-grams and a ridge regression predicting ``learn_from`` from the
+        survey's own rated comments; every score is out-of-fold
+        (``folds``-fold cross-fitting, so no comment is scored by a model that
+        saw it), mapped linearly from the metric's scale to −1..1.
+        ``"auto"``: learned when at least :data:`AUTO_MIN_RATED` (500)
+        comments have a score, else lexicon; ``.reason`` says which and why.
+    learn_from : str, optional
+        Score column to learn from and validate against (default: the first
+        mapped metric of csat, nps, ces).
+    by : str or list of str, optional
+        Segment columns for ``.table``.
+    freq : {"W", "M", "Q", "Y"}, optional
+        Period for ``.table`` (needs a ``date`` column).
+    weights : str, optional
+        Weight column for ``.table`` (weighted means with linearization SEs,
+        weighted shares).
+    folds : int
+        Folds for the learned model's cross-fitting.
+    ci, min_n, privacy_min_n :
+        Confidence level; groups below ``min_n`` are flagged ``low_n``, groups
+        below ``privacy_min_n`` are ``suppressed`` (their figures blanked).
+
+    Returns
+    -------
+    SentimentResult
+        ``.scores``: ``response_id, sentiment, label`` (label ``negative`` /
+        ``neutral`` / ``positive``; neutral is |sentiment| < 0.05 for VADER,
+        its authors' convention, and < 0.2 for learned scores, i.e. within a
+        tenth of the scale's range of its midpoint).
+        ``.table``: ``[<by>], [period], n, mean, ci_low, ci_high,
+        share_negative, share_positive, low_n, suppressed`` (shares in
+        percent).  ``.validation``: ``method, n, spearman, auc`` — Spearman's
+        rank correlation of sentiment with ``learn_from``, and the AUC of
+        sentiment for telling satisfied from dissatisfied customers (as
+        defined in :func:`distinctive_terms`), over comments with a score.
+
+    Notes
+    -----
+    Hutto & Gilbert (2014) report r ≈ 0.56 for VADER against human ratings
+    of Amazon product reviews; on British Airways reviews VADER's Spearman
+    with the 1–10 overall rating is 0.69 and the learned model's out-of-fold
+    Spearman 0.83 (see ``tests/test_comments.py``).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"response_id": ["a", "b", "c"], "csat": [5, 1, 3],
+    ...                       "comment": ["Great, friendly staff!", "Terrible and slow.", None]})
+    >>> res = sentiment(frame, method="lexicon")
+    >>> res.scores
+      response_id  sentiment     label
+    0           a     0.8221  positive
+    1           b    -0.4767  negative
+    >>> res.table[["n", "share_negative", "share_positive", "suppressed"]]
+       n  share_negative  share_positive  suppressed
+    0  2             NaN             NaN        True
+    """
+    check_argument("method", ["auto", "lexicon", "learned"], method)
+    if int(folds) < 2:
+        raise ParameterError(f"The value for `folds` must be at least 2, but {folds!r} was passed.")
+    metric = _check_metric(data, learn_from, "learn_from")
+    frame = _comment_rows(data, text)
+    y = _scores_of(frame, metric)
+    rated = int(np.isfinite(y).sum())
+    if method == "auto":
+        if metric is None:
+            method, reason = "lexicon", ("No score column to learn from, so comments are scored with the VADER "
+                                         "lexicon.")
+        elif rated >= AUTO_MIN_RATED:
+            method, reason = "learned", (f"{rated:,} comments have a {metric.upper()} score (at least "
+                                         f"{AUTO_MIN_RATED}), so sentiment is learned from them (out-of-fold).")
+        else:
+            method, reason = "lexicon", (f"Only {rated:,} comments have a {metric.upper()} score (fewer than "
+                                         f"{AUTO_MIN_RATED}), so comments are scored with the VADER lexicon.")
+    elif method == "learned":
+        if metric is None:
+            raise ParameterError("method='learned' needs a score to learn from; pass learn_from= (e.g. 'csat').")
+        if rated < 2 * folds:
+            raise ParameterError(f"method='learned' needs at least {2 * folds} comments with a {metric} score; "
+                                 f"this data has {rated}. Use method='lexicon'.")
+        reason = f"Sentiment learned from {rated:,} comments with a {metric.upper()} score (out-of-fold)."
+    else:
+        reason = "Comments scored with the VADER lexicon."
+    texts = frame[text].tolist()
+    if method == "lexicon":
+        values = _vader(texts) if len(texts) else np.array([], dtype=float)
+        neutral = _VADER_NEUTRAL
+    else:
+        lo, hi, _ = scale_of(data, metric)
+        pred = _learned(texts, y, folds=int(folds), random_state=random_state)
+        values = np.clip(2 * (pred - lo) / (hi - lo) - 1, -1, 1)
+        neutral = _LEARNED_NEUTRAL
+    label = np.where(values > neutral, "positive", np.where(values < -neutral, "negative", "neutral"))
+    scores = pd.DataFrame({"response_id": frame["response_id"].astype(str).to_numpy(), "sentiment": values,
+                           "label": label})
+    frame["_sentiment"] = values
+    table = _summary_table(frame, "_sentiment", as_list(by), freq, weights, neutral, ci, min_n, privacy_min_n)
+    ok = np.isfinite(y)
+    n = int(ok.sum())
+    rho = auc = float("nan")
+    if n >= 3 and np.ptp(values[ok]) > 0 and np.ptp(y[ok]) > 0:
+        rho = float(stats.spearmanr(values[ok], y[ok])[0])
+        low, high = _low_high(data, metric)
+        auc = _auc(values[ok], y[ok] <= low, y[ok] >= high)
+    validation = pd.DataFrame({"method": [method], "n": [n], "spearman": [rho], "auc": [auc]})
+    return SentimentResult(scores, table, validation, method, reason, metric)
+
+
+# --------------------------------------------------------------------------- themes
+
+
+@dataclasses.dataclass
+class ThemeResult:
+    """Comment themes (see :func:`themes`).
+
+    Attributes
+    ----------
+    terms : DataFrame
+        ``theme, term, weight``.
+    assignments : DataFrame
+        ``response_id, theme``: one row per comment and theme it is about.
+    table : DataFrame
+        ``[<by>], [period], theme, n, n_theme, share, ci_low, ci_high, mean_score, low_n, suppressed``.
+    kind : dict
+        Theme name -> ``"dictionary"`` or ``"discovered"``.
+    k_rule : str
+        How the number of discovered themes was chosen.
+    """
+
+    terms: pd.DataFrame = dataclasses.field(repr=False)
+    assignments: pd.DataFrame = dataclasses.field(repr=False)
+    table: pd.DataFrame = dataclasses.field(repr=False)
+    kind: dict
+    k_rule: str
+
+
+def _term_pattern(term: str) -> re.Pattern:
+    """Whole-word match, case-insensitive; a trailing ``*`` matches any ending (``deliver*``)."""
+    term = str(term).strip()
+    stem = term[:-1] if term.endswith("*") else term
+    body = r"\s+".join(re.escape(part) for part in stem.split())
+    tail = r"\w*" if term.endswith("*") else ""
+    return re.compile(rf"(?<!\w){body}{tail}(?!\w)", re.IGNORECASE)
+
+
+def _stop_words() -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(ENGLISH_STOP_WORDS - _NEGATIONS)
+
+
+def _choose_k(n_comments: int) -> int:
+    return int(np.clip(round(math.sqrt(n_comments / 100)), 3, 8))
+
+
+def themes(
+    data: pd.DataFrame,
+    *,
+    text: str = "comment",
+    k: int | None = None,
+    dictionary: Mapping[str, Sequence[str]] | None = None,
+    discover: bool | None = None,
+    by: Sequence[str] | str | None = None,
+    freq: str | None = None,
+    metric: str | None = None,
+    n_terms: int = 8,
+    ci: float = 0.95,
+    min_n: int = 30,
+    privacy_min_n: int = 5,
+    random_state: int = 0,
+) -> ThemeResult:
+    """What comments are about: dictionary and discovered themes, with their share by group and period.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The canonical responses table.
+    text : str
+        Comment column.
+    k : int, optional
+        Number of discovered themes.  ``None``: round(√(comments / 100)),
+        kept within 3..8 (a rule of thumb stated in ``.k_rule``).
+    dictionary : dict of str to list of str, optional
+        Theme -> terms (``{"delivery": ["late", "delay", "courier"]}``); default
+        the schema's ``themes:`` key.  A term matches whole words, ignoring
+        case; a trailing ``*`` matches any ending (``deliver*``).  A comment
+        belongs to every theme one of whose terms it contains.
+    discover : bool, optional
+        Whether to discover themes by NMF; default: when there is no
+        dictionary, or when ``k`` is given.
+    by, freq : optional
+        Segment columns and period for ``.table``.
+    metric : str, optional
+        Score whose mean is reported per theme (default the first mapped metric).
+    n_terms : int
+        Terms listed per discovered theme.
+    ci, min_n, privacy_min_n :
+        Confidence level of the Wilson intervals; ``low_n`` and ``suppressed``
+        flags as in :func:`~csat_analysis.summarize`.  A theme's
+        ``mean_score`` is also blanked when fewer than ``privacy_min_n`` of
+        the group's comments are in it.
+
+    Returns
+    -------
+    ThemeResult
+        ``.terms``: ``theme, term, weight`` (dictionary terms weigh 1;
+        discovered terms carry their NMF loading, largest first).
+        ``.assignments``: ``response_id, theme``.  A discovered theme takes
+        the comments whose largest NMF weight is on it.
+        ``.table``: ``[<by>], [period], theme, n, n_theme, share, ci_low,
+        ci_high, mean_score, low_n, suppressed``: ``n`` comments in the
+        group, ``n_theme`` of them in the theme, ``share`` in percent with a
+        Wilson interval, and the mean ``metric`` of the theme's comments.
+
+    Notes
+    -----
+    Discovered themes: NMF (``nndsvda`` start, Frobenius loss) of the TF-IDF
+    matrix of word 1–2-grams used in at least ``privacy_min_n`` comments and
+    in at most half of them, English stop words removed (negations kept).
+    A theme is named after its three heaviest terms.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"response_id": list("abcdef"), "csat": [1, 2, 5, 4, 5, 1],
+    ...                       "comment": ["Delivery was late", "late again", "Helpful staff",
+    ...                                   "staff were helpful", "great", "courier lost it"]})
+    >>> res = themes(frame, dictionary={"delivery": ["late", "courier"], "staff": ["staff*"]}, privacy_min_n=2)
+    >>> res.table[["theme", "n", "n_theme", "share", "mean_score"]]
+          theme  n  n_theme  share  mean_score
+    0  delivery  6        3   50.0    1.333333
+    1     staff  6        2   33.3    4.500000
+    """
+    metric = _check_metric(data, metric, "metric")
+    frame = _comment_rows(data, text)
+    if dictionary is None:
+        dictionary = dict((data.attrs.get("schema") or {}).get("themes") or {})
+    dictionary = {str(name): as_list(terms) for name, terms in (dictionary or {}).items()}
+    for name, terms in dictionary.items():
+        if not terms or not all(isinstance(t, str) and t.strip() for t in terms):
+            raise ParameterError(f"Theme {name!r} needs a list of words, e.g. {{{name}: [late, delay]}}; "
+                                 f"got {terms!r}.")
+    if discover is None:
+        discover = not dictionary or k is not None
+    texts = frame[text].tolist()
+    ids = frame["response_id"].astype(str).to_numpy()
+    term_rows, assign, kind = [], [], {}
+    for name, terms in dictionary.items():
+        kind[name] = "dictionary"
+        patterns = [_term_pattern(t) for t in terms]
+        term_rows += [{"theme": name, "term": t, "weight": 1.0} for t in terms]
+        hit = [i for i, t in enumerate(texts) if any(p.search(t) for p in patterns)]
+        assign += [(ids[i], name) for i in hit]
+    k_rule = ""
+    if discover and len(texts):
+        from sklearn.decomposition import NMF
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if k is None:
+            k = _choose_k(len(texts))
+            k_rule = (f"{k} themes: round(√({len(texts):,} comments / 100)), kept within 3 to 8.")
+        else:
+            k_rule = f"{int(k)} themes, as requested."
+        try:
+            vec = TfidfVectorizer(ngram_range=(1, 2), min_df=max(int(privacy_min_n), 1), max_df=0.5,
+                                  stop_words=_stop_words(), sublinear_tf=True)
+            x = vec.fit_transform(texts)
+        except ValueError:  # no term is used often enough
+            x = None
+        if x is not None and x.shape[1] >= int(k) and int(k) >= 1:
+            nmf = NMF(n_components=int(k), init="nndsvda", random_state=random_state, max_iter=400)
+            with warnings.catch_warnings():  # tiny or degenerate vocabularies: NMF still returns a factorisation
+                warnings.simplefilter("ignore")
+                w = nmf.fit_transform(x)
+            h = nmf.components_
+            vocab = vec.get_feature_names_out()
+            names = []
+            for j in range(int(k)):
+                top = np.argsort(-h[j])[:n_terms]
+                name = " / ".join(vocab[top[:3]])
+                while name in kind:
+                    name += "'"
+                names.append(name)
+                kind[name] = "discovered"
+                term_rows += [{"theme": name, "term": vocab[t], "weight": float(h[j, t])} for t in top
+                              if h[j, t] > 0.01 * h[j, top[0]]]
+            best = w.argmax(axis=1)
+            has = w.max(axis=1) > 0
+            assign += [(ids[i], names[best[i]]) for i in np.flatnonzero(has)]
+        else:
+            k_rule = "No themes discovered: too few words are used in enough comments."
+    terms_df = pd.DataFrame(term_rows, columns=["theme", "term", "weight"])
+    assignments = pd.DataFrame(assign, columns=["response_id", "theme"])
+    table = _theme_table(frame, assignments, list(kind), metric, as_list(by), freq, ci, min_n, privacy_min_n)
+    return ThemeResult(terms_df, assignments, table, kind, k_rule)
+
+
+def _theme_table(frame: pd.DataFrame, assignments: pd.DataFrame, names: list[str], metric: str | None,
+                 by: list[str], freq: str | None, ci: float, min_n: int, privacy_min_n: int) -> pd.DataFrame:
+    keys, key_names = _group_frame(frame, by, freq)
+    y = _scores_of(frame, metric)
+    ids = frame["response_id"].astype(str).to_numpy()
+    member = {name: np.isin(ids, assignments.loc[assignments["theme"] == name, "response_id"].to_numpy())
+              for name in names}
+    if key_names:
+        valid = keys.notna().all(axis=1).to_numpy()
+        groups = keys[valid].groupby(key_names, sort=True, observed=True).indices
+        groups = {g if isinstance(g, tuple) else (g,): np.flatnonzero(valid)[v] for g, v in groups.items()}
+    else:
+        groups = {(): np.arange(len(frame))}
+    rows = []
+    for key, idx in groups.items():
+        for name in names:
+            inside = idx[member[name][idx]]
+            ys = y[inside]
+            ys = ys[np.isfinite(ys)]
+            rows.append(dict(zip(key_names, key)) | {
+                "theme": name, "n": len(idx), "n_theme": len(inside),
+                "share": 100 * len(inside) / len(idx) if len(idx) else np.nan,
+                "mean_score": float(ys.mean()) if len(ys) and len(inside) >= privacy_min_n else np.nan,
+            })
+    cols = key_names + ["theme", "n", "n_theme", "share", "ci_low", "ci_high", "mean_score", "low_n", "suppressed"]
+    table = pd.DataFrame(rows, columns=[c for c in cols if c not in ("ci_low", "ci_high", "low_n", "suppressed")])
+    low, high = wilson_interval(table["share"].to_numpy(dtype=float) / 100, table["n"].to_numpy(dtype=float), ci)
+    table["ci_low"], table["ci_high"] = 100 * np.asarray(low), 100 * np.asarray(high)
+    table["share"] = table["share"].astype(float).round(1)
+    table["low_n"] = table["n"] < min_n
+    table["suppressed"] = table["n"] < privacy_min_n
+    for col in ("share", "ci_low", "ci_high", "mean_score"):
+        table[col] = table[col].astype(float).mask(table["suppressed"])
+    table["n_theme"] = table["n_theme"].astype("Int64").mask(table["suppressed"])
+    return table[cols]
+
+
+# --------------------------------------------------------------------------- distinctive terms
+
+
+def distinctive_terms(
+    data: pd.DataFrame,
+    *,
+    text: str = "comment",
+    outcome: str | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    ngram_range: tuple[int, int] = (1, 2),
+    min_comments: int = 5,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """Words and phrases that separate dissatisfied from satisfied customers.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The canonical responses table.
+    text : str
+        Comment column.
+    outcome : str, optional
+        Score that defines the two groups (default the first mapped metric).
+    low, high : number, optional
+        Scores up to ``low`` are dissatisfied, from ``high`` satisfied.
+        Defaults: NPS detractors (0–6) vs promoters (9–10); otherwise scores
+        below the scale's midpoint vs the top box (CSAT 1–2 vs 4–5 on 1–5).
+    ngram_range : (int, int)
+        Word n-grams counted (English stop words removed, negations kept).
+    min_comments : int
+        Terms used in fewer comments are not listed (privacy: a rare word can
+        identify its writer; keep it at least the privacy threshold).
+    top : int, optional
+        Keep the ``top`` terms at each end of the ranking.
+
+    Returns
+    -------
+    DataFrame
+        ``term, n_low, n_high, log_odds, se, z, favours``: counts of the term
+        among dissatisfied and satisfied customers' comments, the log-odds
+        ratio (dissatisfied vs satisfied) with an informative Dirichlet prior,
+        its standard error and z-score, and ``"low"`` or ``"high"``.  Sorted by
+        z, most typical of dissatisfied customers first.
+
+    Notes
+    -----
+    Monroe, Colaresi & Quinn (2008, *Political Analysis* 16:372), eq. 16–22:
+    with counts :math:`y_w^i` of term w in group i (total :math:`n^i`) and a
+    prior :math:`\\alpha_w` equal to the term's count over all comments
+    (:math:`\\alpha_0 = \\sum_w \\alpha_w`),
+    :math:`\\delta_w = \\log\\frac{y_w^l + \\alpha_w}{n^l + \\alpha_0 - y_w^l - \\alpha_w}
+    - \\log\\frac{y_w^h + \\alpha_w}{n^h + \\alpha_0 - y_w^h - \\alpha_w}`,
+    :math:`\\sigma^2 \\approx 1/(y_w^l + \\alpha_w) + 1/(y_w^h + \\alpha_w)`, z = δ/σ.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"nps": [0, 2, 3, 9, 10, 10] * 5,
+    ...                       "comment": ["rude staff", "rude agent", "slow and rude", "friendly staff",
+    ...                                   "friendly and fast", "fast"] * 5})
+    >>> distinctive_terms(frame, ngram_range=(1, 1))[["term", "n_low", "n_high", "favours"]]
+           term  n_low  n_high favours
+    0      rude     15       0     low
+    1     agent      5       0     low
+    2      slow      5       0     low
+    3     staff      5       5    high
+    4      fast      0      10    high
+    5  friendly      0      10    high
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    outcome = _check_metric(data, outcome, "outcome")
+    if outcome is None:
+        raise ParameterError("distinctive_terms needs a score to split customers by; pass outcome= (e.g. 'nps').")
+    low, high = _low_high(data, outcome, low, high)
+    frame = _comment_rows(data, text)
+    y = _scores_of(frame, outcome)
+    columns = ["term", "n_low", "n_high", "log_odds", "se", "z", "favours"]
+    try:
+        vec = CountVectorizer(ngram_range=tuple(ngram_range), stop_words=_stop_words(), min_df=max(int(min_comments), 1))
+        counts = vec.fit_transform(frame[text].tolist()).tocsr()
+    except ValueError:  # empty vocabulary
+        return pd.DataFrame(columns=columns)
+    is_low, is_high = y <= low, y >= high
+    y_all = np.asarray(counts.sum(axis=0)).ravel().astype(float)
+    y_l = np.asarray(counts[is_low].sum(axis=0)).ravel().astype(float)
+    y_h = np.asarray(counts[is_high].sum(axis=0)).ravel().astype(float)
+    a, a0 = y_all, y_all.sum()
+    n_l, n_h = y_l.sum(), y_h.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = (np.log((y_l + a) / (n_l + a0 - y_l - a)) - np.log((y_h + a) / (n_h + a0 - y_h - a)))
+        se = np.sqrt(1 / (y_l + a) + 1 / (y_h + a))
+    out = pd.DataFrame({"term": vec.get_feature_names_out(), "n_low": y_l.astype("int64"),
+                        "n_high": y_h.astype("int64"), "log_odds": delta, "se": se, "z": delta / se})
+    out = out[(out["n_low"] + out["n_high"]) > 0]
+    out["favours"] = np.where(out["z"] > 0, "low", "high")
+    out = out.sort_values(["z", "term"], ascending=[False, True], ignore_index=True)
+    if top is not None:
+        out = pd.concat([out.head(top), out.tail(top)]).drop_duplicates("term").reset_index(drop=True)
+    return out[columns]
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def plot_sentiment_trend(table: pd.DataFrame, *, ax=None):
+    """Mean sentiment by period with its interval as a band (a :func:`sentiment` table made with ``freq``).
+
+    Suppressed periods are left as gaps.  Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.2))
+    t = table[~table["suppressed"]] if "suppressed" in table else table
+    if t.empty or "period" not in t:
+        ax.text(0.5, 0.5, "No periods to show", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    order = sorted(table["period"].astype(str).unique())
+    pos = {p: i for i, p in enumerate(order)}
+    x = t["period"].astype(str).map(pos).to_numpy()
+    ax.fill_between(x, t["ci_low"], t["ci_high"], alpha=0.25, color="C0", linewidth=0, label="95% interval")
+    ax.plot(x, t["mean"], marker="o", color="C0", label="mean sentiment")
+    ax.axhline(0, color="0.5", linewidth=0.8)
+    step = max(1, len(order) // 12)
+    ax.set_xticks(range(0, len(order), step), [order[i] for i in range(0, len(order), step)], rotation=45,
+                  ha="right")
+    ax.set_ylabel("Sentiment (−1 to +1)")
+    ax.legend(loc="best", frameon=False)
+    return ax
+
+
+def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Blues"):
+    """Theme share (%) by segment as a heatmap (a :func:`themes` table made with ``by``); suppressed cells blank.
+
+    Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    t = table.copy()
+    grid = t.pivot_table(index="theme", columns=by, values="share", aggfunc="first", dropna=False, observed=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.2 + 1.1 * max(len(grid.columns), 2), 0.9 + 0.45 * max(len(grid), 2)))
+    if grid.empty:
+        ax.text(0.5, 0.5, "No themes to show", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    values = grid.to_numpy(dtype=float)
+    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto", vmin=0)
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, "–" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center", fontsize=9,
+                color="white" if np.isfinite(v) and v > np.nanmax(values) * 0.6 else "black")
+    ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], rotation=30, ha="right")
+    ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
+    ax.set_xlabel(str(by))
+    ax.set_title("Share of comments per theme (%)", fontsize=10)
+    return ax
+
+
+# --------------------------------------------------------------------------- the comments report
+
+
+@dataclasses.dataclass
+class CommentReport:
+    """Everything the ``comments`` notebook shows (see :func:`comment_report`).
+
+    Methods return escaped HTML pieces or Axes, or ``None`` when the data
+    cannot support them (the notebook's section heading says why).
+    """
+
+    data: pd.DataFrame = dataclasses.field(repr=False)
+    text: str
+    sentiment: SentimentResult | None
+    overall: pd.DataFrame | None = dataclasses.field(repr=False)
+    trend: SentimentResult | None
+    themes: ThemeResult | None
+    segment_themes: ThemeResult | None
+    breakdown: str | None
+    distinctive: pd.DataFrame | None = dataclasses.field(repr=False)
+    privacy_min_n: int = 5
+
+    @property
+    def has_comments(self) -> bool:
+        return self.sentiment is not None and len(self.sentiment.scores) > 0
+
+    def sentences(self) -> list[str]:
+        """Plain-language takeaways, written from the tables after privacy suppression."""
+        if self.text not in self.data:
+            return ["This export has no comment column, so there is nothing to analyse; map one under "
+                    "columns.comment in the schema."]
+        if not self.has_comments:
+            return ["No comments in this selection."]
+        n = len(self.sentiment.scores)
+        row = self.overall.iloc[0]
+        if row["suppressed"]:
+            return [f"Fewer than {self.privacy_min_n} comments in this selection, so they are not analysed "
+                    "(privacy threshold)."]
+        out = [f"{n:,} comments. {self.sentiment.reason}",
+               f"Mean sentiment {row['mean']:+.2f} (95% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f}, "
+               f"on −1 to +1): {row['share_negative']:.0f}% negative, {row['share_positive']:.0f}% positive."]
+        v = self.sentiment.validation.iloc[0]
+        if np.isfinite(v["spearman"]):
+            how = "out-of-fold " if self.sentiment.method == "learned" else ""
+            out.append(f"Sentiment tracks the customers' own {self.sentiment.metric.upper()} scores: "
+                       f"{how}Spearman {v['spearman']:.2f}, AUC {v['auc']:.2f} (n = {int(v['n']):,}).")
+        if self.themes is not None and len(self.themes.table):
+            t = self.themes.table.dropna(subset=["share"]).sort_values("share", ascending=False)
+            if len(t):
+                top = t.iloc[0]
+                out.append(f"The most common theme is \u201c{top['theme']}\u201d ({top['share']:.0f}% of comments).")
+        if self.distinctive is not None and len(self.distinctive):
+            low = self.distinctive[self.distinctive["favours"] == "low"].head(3)["term"].tolist()
+            if low:
+                out.append("Words most typical of dissatisfied customers: " + ", ".join(low) + ".")
+        return out
+
+    def headline_values(self) -> dict[str, str]:
+        """Formatted headline numbers for the batch index."""
+        vals = {"Comments": f"{len(self.sentiment.scores):,}" if self.sentiment is not None else "0"}
+        if self.has_comments and not self.overall["suppressed"].iloc[0]:
+            r = self.overall.iloc[0]
+            vals["Sentiment"] = f"{r['mean']:+.2f} ({r['ci_low']:+.2f} to {r['ci_high']:+.2f})"
+            vals["Negative comments"] = f"{r['share_negative']:.0f}%"
+        return vals
+
+    def sentiment_html(self):
+        """The overall sentiment and how it was scored, with its check against the customers' scores."""
+        from .report import table_html
+
+        if not self.has_comments:
+            return None
+        t = self.overall.copy()
+        t["method"] = self.sentiment.method
+        v = self.sentiment.validation.iloc[0]
+        t["spearman"], t["auc"], t["n_rated"] = v["spearman"], v["auc"], v["n"]
+        return table_html(
+            t, columns={"method": "Method", "n": "Comments", "mean": "Mean sentiment", "ci_low": "95% CI low",
+                        "ci_high": "95% CI high", "share_negative": "Negative %", "share_positive": "Positive %",
+                        "n_rated": "With a score", "spearman": "Spearman vs score", "auc": "AUC"},
+            formats={"mean": "{:+.2f}", "ci_low": "{:+.2f}", "ci_high": "{:+.2f}", "share_negative": "{:.1f}",
+                     "share_positive": "{:.1f}", "spearman": "{:.2f}", "auc": "{:.2f}"},
+            caption=self.sentiment.reason)
+
+    def plot_trend(self):
+        if self.trend is None or "period" not in self.trend.table or not len(self.trend.table):
+            return None
+        return plot_sentiment_trend(self.trend.table)
+
+    def themes_html(self):
+        """Each theme with its share of comments, the mean score of its comments, and its top terms."""
+        from .report import table_html
+
+        if self.themes is None or not len(self.themes.table):
+            return None
+        t = self.themes.table.copy()
+        terms = self.themes.terms.groupby("theme", sort=False)["term"].apply(lambda s: ", ".join(s.head(8)))
+        t["terms"] = t["theme"].map(terms)
+        t["kind"] = t["theme"].map(self.themes.kind)
+        cap = "Share of comments in each theme (Wilson 95% interval). " + (self.themes.k_rule or "")
+        return table_html(
+            t, columns={"theme": "Theme", "kind": "Kind", "n_theme": "Comments", "share": "Share %",
+                        "ci_low": "95% CI low", "ci_high": "95% CI high", "mean_score": "Mean score",
+                        "terms": "Terms"},
+            formats={"share": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}", "mean_score": "{:.2f}"},
+            caption=cap.strip())
+
+    def plot_theme_heatmap(self):
+        if self.segment_themes is None or self.breakdown is None:
+            return None
+        return plot_theme_heatmap(self.segment_themes.table, by=self.breakdown)
+
+    def quotes_html(self, n: int = 2):
+        """Up to ``n`` distinct comments per theme, contact details masked; none for themes below the privacy threshold."""
+        from .report import HTML, _esc
+
+        if self.themes is None or not len(self.themes.table):
+            return None
+        frame = _comment_rows(self.data, self.text)
+        frame.index = frame["response_id"].astype(str).to_numpy()
+        parts = []
+        for name in self.themes.table["theme"]:
+            ids = self.themes.assignments.loc[self.themes.assignments["theme"] == name, "response_id"]
+            if len(ids) < self.privacy_min_n:
+                parts.append(f"<li><strong>{_esc(name)}</strong>: fewer than {self.privacy_min_n} comments, "
+                             "so none is quoted.</li>")
+                continue
+            texts = frame.loc[frame.index.intersection(ids.to_numpy()), self.text]
+            texts = texts[texts.str.len() <= 400].drop_duplicates().head(n) if (texts.str.len() <= 400).any() \
+                else texts.drop_duplicates().head(n).str.slice(0, 400) + "…"
+            quotes = "".join(f"<blockquote>{_esc(_mask(t))}</blockquote>" for t in texts)
+            parts.append(f"<li><strong>{_esc(name)}</strong>{quotes}</li>")
+        return HTML('<ul class="csat-quotes">' + "".join(parts) + "</ul>")
+
+    def distinctive_html(self, top: int = 10):
+        """The terms most typical of dissatisfied and of satisfied customers."""
+        from .report import table_html
+
+        if self.distinctive is None or not len(self.distinctive):
+            return None
+        d = self.distinctive
+        t = pd.concat([d.head(top), d.iloc[::-1].head(top)]).drop_duplicates("term")
+        t = t.assign(group=np.where(t["favours"] == "low", "dissatisfied", "satisfied"))
+        return table_html(t, columns={"term": "Term", "group": "More typical of", "n_low": "Uses (dissatisfied)",
+                                      "n_high": "Uses (satisfied)", "log_odds": "Log-odds ratio", "z": "z"},
+                          formats={"log_odds": "{:+.2f}", "z": "{:+.1f}"},
+                          caption="Log-odds ratio with an informative Dirichlet prior (Monroe et al. 2008); "
+                                  "|z| > 2 is a clear difference.")
+
+
+def comment_report(
+    data: pd.DataFrame,
+    *,
+    text: str = "comment",
+    method: str = "auto",
+    learn_from: str | None = None,
+    breakdown: str | None = None,
+    freq: str | None = "M",
+    weights: str | None = None,
+    k: int | None = None,
+    min_n: int = 30,
+    privacy_min_n: int = 5,
+) -> CommentReport:
+    """Sentiment, themes and distinctive terms for the ``comments`` notebook, computed once.
+
+    A data frame without the comment column, or without dates, gives a
+    report whose parts say so (they return ``None``) instead of failing.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"csat": [5, 1] * 5, "comment": ["Lovely staff", "Rude staff"] * 5})
+    >>> rep = comment_report(frame, method="lexicon", freq=None)
+    >>> rep.sentences()[1]
+    'Mean sentiment +0.06 (95% CI -0.33 to +0.46, on −1 to +1): 50% negative, 50% positive.'
+    """
+    empty = CommentReport(data, text, None, None, None, None, None, None, None, privacy_min_n)
+    if text not in data.columns:
+        return empty
+    frame = _comment_rows(data, text)
+    if len(frame) == 0:
+        return empty
+    metric = _check_metric(data, learn_from, "learn_from")
+    sent = sentiment(data, text=text, method=method, learn_from=metric, weights=weights, min_n=min_n,
+                     privacy_min_n=privacy_min_n)
+    if len(frame) < privacy_min_n:
+        return CommentReport(data, text, sent, sent.table, None, None, None, None, None, privacy_min_n)
+    trend = None
+    if freq and "date" in data.columns and data["date"].notna().any():
+        trend = dataclasses.replace(sent, table=_summary_table(
+            _with_sentiment(frame, sent), "_sentiment", [], freq, weights,
+            _VADER_NEUTRAL if sent.method == "lexicon" else _LEARNED_NEUTRAL, 0.95, min_n, privacy_min_n))
+    th = themes(data, text=text, k=k, metric=metric, min_n=min_n, privacy_min_n=privacy_min_n)
+    seg = None
+    if breakdown is not None and breakdown in data.columns:
+        seg = dataclasses.replace(th, table=_theme_table(frame, th.assignments, list(th.kind), metric, [breakdown],
+                                                         None, 0.95, min_n, privacy_min_n))
+    dist = None
+    if metric is not None:
+        dist = distinctive_terms(data, text=text, outcome=metric, min_comments=max(privacy_min_n, 5))
+    return CommentReport(data, text, sent, sent.table, trend, th, seg, breakdown if seg is not None else None, dist,
+                         privacy_min_n)
+
+
+def _with_sentiment(frame: pd.DataFrame, sent: SentimentResult) -> pd.DataFrame:
+    out = frame.copy()
+    out["_sentiment"] = sent.scores["sentiment"].to_numpy()
+    return out
