@@ -1,6 +1,15 @@
 """csat_analysis: CSAT, NPS and CES with honest uncertainty, for analysts and report batches."""
 
-from . import plots, report  # noqa: E402  (modules used as ca.plots, ca.report)
+from . import comments, plots, report  # noqa: E402  (modules used as ca.comments, ca.plots, ca.report)
+from .comments import (
+    CommentReport,
+    SentimentResult,
+    ThemeResult,
+    comment_report,
+    distinctive_terms,
+    sentiment,
+    themes,
+)
 from .correlation import (
     CorrelationReport,
     correlate,
@@ -36,6 +45,7 @@ from .metrics import (
     wilson_interval,
 )
 from .overview import Overview, overview
+from .planning import mde, sample_size
 from .schema import Schema, infer_schema, read_schema
 from .trends import TrendReport, trend, trend_digest, trend_report
 
@@ -81,6 +91,15 @@ __all__ = [
     "trend_digest",
     "trend_report",
     "TrendReport",
+    "sample_size",
+    "mde",
+    "sentiment",
+    "themes",
+    "distinctive_terms",
+    "comment_report",
+    "SentimentResult",
+    "ThemeResult",
+    "CommentReport",
     "plots",
     "report",
 ]

@@ -12,13 +12,20 @@ ci_high, p, p_adj, note`` (with the ``by`` column first when given).
   exist with tied scores).
 * Kendall tau-b: p from the tie-corrected normal approximation (R
   ``cor.test(method = "kendall", exact = FALSE)``); interval on Fisher's z with
-  Bonett & Wright's variance ``0.437/(n - 4)``.
+  the delta-method (asymptotic) variance of tau-b from the contingency table,
+  which is valid with ties (Agresti 2010; SAS ``ASE1``):
+  ``var_z = ASE^2 / (1 - tau^2)^2``.  Bonett & Wright's ``0.437/(n - 4)``
+  (which assumes no ties and undercovers on 1-5 scores) only for continuous
+  scores with more than 250,000 distinct value pairs.
 * ``p_adj``: Benjamini-Hochberg over every row of the table.
 
 With ``level="aggregate"`` the units are periods (``freq``) and/or segments
 (``by``): each unit's CSAT top-box %, NPS and CES mean are computed with
 :func:`~csat_analysis.summarize` and correlated across units (``n`` = number
-of units, with a note when it is small).
+of units, with a note when it is small).  Across periods the scores' changes
+(first differences, within each segment) are correlated, with the t test and
+interval at Bartlett's effective n, because the levels of independent
+trending series correlate by chance; the ``note`` says so.
 """
 
 from __future__ import annotations
@@ -46,6 +53,44 @@ MIN_AGGREGATE_UNITS = 10
 AGGREGATE_METRIC = {"csat": "csat", "nps": "nps", "ces": "ces"}
 
 
+_MAX_TABLE = 250_000  # cells of the x-by-y contingency table for Kendall's tau-b variance
+
+
+def _tau_b_ase(x: np.ndarray, y: np.ndarray, tau: float) -> float:
+    """Asymptotic (delta-method) SE of Kendall's tau-b from the contingency table, valid with ties.
+
+    Agresti (2010, *Analysis of Ordinal Categorical Data*, 2nd ed., sec. 7.1),
+    SAS PROC FREQ ``ASE1``: with ``A_ij``/``D_ij`` the counts concordant /
+    discordant with cell (i, j), ``d = A - D``, ``D_r = n^2 - sum n_i.^2``,
+    ``D_c = n^2 - sum n_.j^2``, ``w = sqrt(D_r D_c)`` and ``v_ij = n_i. D_c +
+    n_.j D_r``: ``ASE^2 = (sum n_ij (2 w d_ij + tau v_ij)^2 - n^3 tau^2 (D_r + D_c)^2) / w^4``.
+    NaN when the table would be too large (continuous scores).
+    """
+    ux, ix = np.unique(x, return_inverse=True)
+    uy, iy = np.unique(y, return_inverse=True)
+    if len(ux) * len(uy) > _MAX_TABLE:
+        return np.nan
+    table = np.zeros((len(ux), len(uy)))
+    np.add.at(table, (ix, iy), 1.0)
+    n = table.sum()
+
+    def below(t):  # sum over k < i, l < j
+        c = t.cumsum(0).cumsum(1)
+        out = np.zeros_like(c)
+        out[1:, 1:] = c[:-1, :-1]
+        return out
+
+    concordant = below(table) + below(table[::-1, ::-1])[::-1, ::-1]
+    discordant = below(table[:, ::-1])[:, ::-1] + below(table[::-1, :])[::-1, :]
+    d = concordant - discordant
+    rows, cols = table.sum(1), table.sum(0)
+    dr, dc = n**2 - (rows**2).sum(), n**2 - (cols**2).sum()
+    w = np.sqrt(dr * dc)
+    v = rows[:, None] * dc + cols[None, :] * dr
+    total = (table * (2 * w * d + tau * v) ** 2).sum() - n**3 * tau**2 * (dr + dc) ** 2
+    return float(np.sqrt(max(total, 0.0)) / w**2) if w > 0 else np.nan
+
+
 def _pair(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, method: str, ci: float) -> dict:
     ok = ~(np.isnan(x) | np.isnan(y))
     if w is not None:
@@ -64,7 +109,12 @@ def _pair(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, method: str, ci: f
         if w is not None:
             raise ParameterError("Weights are not supported for Kendall's tau; use method='spearman' or 'pearson'.")
         tau, p = stats.kendalltau(x, y, variant="b", method="asymptotic")
-        r, var_z, n_eff = float(tau), 0.437 / (n - 4) if n > 4 else np.nan, n
+        r, n_eff = float(tau), n
+        ase = _tau_b_ase(x, y, r)
+        if np.isnan(ase):  # continuous scores (no ties to speak of): Bonett & Wright
+            var_z = 0.437 / (n - 4) if n > 4 else np.nan
+        else:
+            var_z = (ase / (1 - r**2)) ** 2 if abs(r) < 1 else np.nan
     else:
         if method == "spearman":
             x, y = stats.rankdata(x), stats.rankdata(y)
@@ -189,17 +239,110 @@ def _aggregate(data, columns, method, by_list, freq, weights, ci, min_units) -> 
                       min_n=0)
     keys = by_list + ["period"]
     wide = table.pivot_table(index=keys, columns="metric", values="score", observed=True)
+    if freq is not None:  # chronological order within each segment (pivot_table sorts labels as text)
+        from .metrics import period_codes
+
+        wide = wide.assign(_code=period_codes(wide.index.get_level_values("period"))[1])
+        wide = wide.sort_values(by_list + ["_code"] if by_list else ["_code"]).drop(columns="_code")
+    series = [wide] if not by_list or freq is None else [g for _, g in wide.groupby(level=by_list, observed=True)]
     rows = []
     for a, b in itertools.combinations(scores, 2):
         ma, mb = AGGREGATE_METRIC[a], AGGREGATE_METRIC[b]
         if ma not in wide or mb not in wide:
             continue
-        res = _pair(wide[ma].to_numpy(float), wide[mb].to_numpy(float), None, method, ci)
         units = " × ".join(by_list + (["period"] if freq else []))
-        if res["n"] < min_units and not res["note"]:
-            res["note"] = f"only {res['n']} {units} units: a fragile estimate, interpret with care"
+        if freq is None:  # segments only: no time order, units are independent
+            res = _pair(wide[ma].to_numpy(float), wide[mb].to_numpy(float), None, method, ci)
+        else:
+            res = _time_pair(series, ma, mb, method, ci)
+        notes = [res["note"]] if res["note"] else []
+        if freq is not None and not np.isnan(res["r"]) and not np.isnan(res.get("n_eff", np.nan)):
+            notes.append("correlation of period-to-period changes (first differences), so shared trends do not "
+                         f"count; p-value and interval at an effective n = {res['n_eff']:.1f} for the "
+                         "autocorrelation and unequal variance left; each period's sampling error (noise in the changes) pulls r toward 0")
+        if res["n"] < min_units and not np.isnan(res["r"]):
+            notes.insert(0, f"only {res['n']} {units} units: a fragile estimate, interpret with care")
+        res["note"] = "; ".join(notes)
+        res.pop("n_eff", None)
         rows.append({"x": a, "y": b, "method": method, "level": "aggregate", **res})
     return _finish(rows, [])
+
+
+def _time_pair(series: list[pd.DataFrame], ma: str, mb: str, method: str, ci: float) -> dict:
+    """Correlation of first differences of period scores, with Bartlett's effective n.
+
+    Levels of two independent random walks correlate by chance (spurious
+    regression); their changes do not.  The changes of noisy period scores
+    are still autocorrelated (sampling error makes them MA(1)) and their
+    variance changes with the level (a share near 0 or 100 moves less), so the
+    t test and the interval use ``n_eff = n_w / (1 + 2 sum_j (n - j)/n
+    rho_x(j) rho_y(j))`` (Bartlett 1935; Pyper & Peterman 1998, lags up to
+    n/5), where ``n_w = sum x~^2 sum y~^2 / sum (x~ y~)^2`` is the count that
+    White's heteroskedasticity-robust variance of r implies (``n`` for
+    homoskedastic data), capped at n and at least 4.
+    ``n`` in the result is the number of periods (units).
+    """
+    dx, dy, units = [], [], 0
+    for g in series:
+        x, y = g[ma].to_numpy(float), g[mb].to_numpy(float)
+        units += int((~(np.isnan(x) | np.isnan(y))).sum())
+        dx.append(np.diff(x))
+        dy.append(np.diff(y))
+    res = _pair(np.concatenate(dx), np.concatenate(dy), None, method, ci)
+    m = res["n"]
+    res["n"] = units
+    res["n_eff"] = np.nan
+    if np.isnan(res["r"]) or m < 4:
+        return res
+    num = den = 0.0
+    acf_x, acf_y = np.zeros(max(m // 5, 1) + 1), np.zeros(max(m // 5, 1) + 1)
+    for x, y in zip(dx, dy):
+        ok = ~(np.isnan(x) | np.isnan(y))
+        if ok.sum() < 3:
+            continue
+        acf_x += _acf(x[ok], len(acf_x) - 1) * ok.sum()
+        acf_y += _acf(y[ok], len(acf_y) - 1) * ok.sum()
+        den += ok.sum()
+    lags = np.arange(1, len(acf_x))
+    if den > 0:
+        num = (2 * (m - lags) / m * (acf_x[1:] / den) * (acf_y[1:] / den)).sum()
+    # heteroskedasticity (scores near a bound change less): White's variance of r, as an effective n
+    x, y = np.concatenate(dx), np.concatenate(dy)
+    ok = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[ok], y[ok]
+    if method != "pearson":
+        x, y = stats.rankdata(x), stats.rankdata(y)
+    xt, yt = x - x.mean(), y - y.mean()
+    robust = (xt**2).sum() * (yt**2).sum() / max(((xt * yt) ** 2).sum(), 1e-300)
+    n_eff = float(np.clip(robust / max(1 + num, 1e-9), 4.0, m))
+    res["n_eff"] = n_eff
+    r = res["r"]
+    zq = stats.norm.ppf(0.5 + ci / 2)
+    if method == "kendall":  # scale the variance of tau by m / n_eff
+        z = stats.norm.isf(res["p"] / 2) if res["p"] > 0 else np.inf
+        res["p"] = float(2 * stats.norm.sf(z * np.sqrt(n_eff / m)))
+        var_z = 0.437 / (n_eff - 4) if n_eff > 4 else np.nan
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = r * np.sqrt((n_eff - 2) / (1 - r**2))
+        res["p"] = float(2 * stats.t.sf(abs(t), n_eff - 2)) if abs(r) < 1 else 0.0
+        var_z = (1 + r**2 / 2 if method == "spearman" else 1.0) / (n_eff - 3) if n_eff > 3 else np.nan
+    if abs(r) < 1 and not np.isnan(var_z):
+        half = zq * np.sqrt(var_z)
+        res.update(ci_low=float(np.tanh(np.arctanh(r) - half)), ci_high=float(np.tanh(np.arctanh(r) + half)))
+    return res
+
+
+def _acf(x: np.ndarray, lags: int) -> np.ndarray:
+    """Sample autocorrelations at lags 0..lags (divisor n, as usual)."""
+    x = x - x.mean()
+    c0 = (x**2).sum()
+    out = np.zeros(lags + 1)
+    if c0 <= 0:
+        return out
+    for k in range(lags + 1):
+        out[k] = (x[: len(x) - k] * x[k:]).sum() / c0 if k < len(x) else 0.0
+    return out
 
 
 def _finish(rows: list[dict], lead: list[str]) -> pd.DataFrame:
@@ -257,8 +400,8 @@ class CorrelationReport:
     """What the ``correlations`` notebook shows (built by :func:`correlation_report`)."""
 
     def __init__(self, data, respondent, aggregate, segments, segment_period, method, by, freq, heat_metric,
-                 alpha, min_n, privacy_min_n, message=None, columns=()):
-        self.message, self.columns = message, list(columns)
+                 alpha, min_n, privacy_min_n, message=None, columns=(), ci=0.95):
+        self.message, self.columns, self.ci = message, list(columns), ci
         self.data, self.respondent, self.aggregate = data, respondent, aggregate
         self.segments, self.segment_period = segments, segment_period
         self.method, self.by, self.freq, self.heat_metric = method, by, freq, heat_metric
@@ -285,7 +428,7 @@ class CorrelationReport:
             picks = ranked[:2] + ([ranked[-1]] if len(ranked) > 2 else [])
             for row, word in zip(picks, ("Strongest", "Next strongest", "Weakest")):
                 out.append(f"{word}: {_NAMES.get(row.x, row.x)} and {_NAMES.get(row.y, row.y)}, {strength(row.r)} "
-                           f"{self.method} correlation of {row.r:.2f} (95% CI {row.ci_low:.2f} to {row.ci_high:.2f}, "
+                           f"{self.method} correlation of {row.r:.2f} ({_ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, "
                            f"n = {row.n:,}).")
             rows = []
         for row in rows:
@@ -297,7 +440,7 @@ class CorrelationReport:
             sig = "statistically significant" if row.p_adj < self.alpha else "not statistically significant"
             out.append(
                 f"Respondents' {a} and {b} {direction}: {strength(row.r)} {self.method} correlation of "
-                f"{row.r:.2f} (95% CI {row.ci_low:.2f} to {row.ci_high:.2f}, n = {row.n:,}, {fmt_p(row.p_adj)} "
+                f"{row.r:.2f} ({_ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, n = {row.n:,}, {fmt_p(row.p_adj)} "
                 f"adjusted): {sig}."
             )
         if self.aggregate is not None and len(self.aggregate):
@@ -306,7 +449,7 @@ class CorrelationReport:
                 a, b = _NAMES.get(row["x"], row["x"]).split(" (")[0], _NAMES.get(row["y"], row["y"]).split(" (")[0]
                 out.append(
                     f"Across {row['n']} periods, {a} and {b} scores have a {strength(row['r'])} correlation of "
-                    f"{row['r']:.2f} (95% CI {row['ci_low']:.2f} to {row['ci_high']:.2f})"
+                    f"{row['r']:.2f} ({_ci_text(self.ci)} {row['ci_low']:.2f} to {row['ci_high']:.2f})"
                     + (f"; {row['note']}." if row["note"] else ".")
                 )
         return out
@@ -336,7 +479,7 @@ class CorrelationReport:
         t["pair"] = [f"{_NAMES.get(x, x)} ~ {_NAMES.get(y, y)}" for x, y in zip(t["x"], t["y"])]
         t["p_f"] = [fmt_p(p).removeprefix("p ").removeprefix("= ") for p in t["p_adj"]]
         cols = {self.by: self.by} if self.by in t else {}
-        cols.update({"pair": "Pair", "n": "n", "r": "r", "ci_low": "95% CI low", "ci_high": "95% CI high",
+        cols.update({"pair": "Pair", "n": "n", "r": "r", "ci_low": f"{_ci_text(self.ci)} low", "ci_high": f"{_ci_text(self.ci)} high",
                      "p_f": "Adjusted p", "note": "Note"})
         return table_html(t, columns=cols, formats={"r": "{:.2f}", "ci_low": "{:.2f}", "ci_high": "{:.2f}",
                                                     "p_f": "{}"})
@@ -392,6 +535,7 @@ def correlation_report(
     alpha: float = 0.05,
     min_n: int = 30,
     privacy_min_n: int = 5,
+    ci: float = 0.95,
 ) -> CorrelationReport:
     """Compute the ``correlations`` notebook: respondent level, per segment, across periods, segment × period.
 
@@ -403,8 +547,9 @@ def correlation_report(
     check_argument("method", list(METHODS), method)
     asked = as_list(columns)
     columns = [c for c in asked if c in data.columns]
+    _z(ci)  # checks the level
     kw = dict(method=method, by=by, freq=freq, heat_metric=heat_metric, alpha=alpha, min_n=min_n,
-              privacy_min_n=privacy_min_n)
+              privacy_min_n=privacy_min_n, ci=ci)
     if len(data) == 0:
         return _report(data, columns, None, None, None, None, **kw)
     if len(columns) < 2:
@@ -413,22 +558,27 @@ def correlation_report(
             f"There is nothing to correlate: this export has {have} and correlations need two or more rated items. "
             "Map a second metric (csat, nps, ces) under metrics in the schema, list attribute ratings under "
             "columns.ratings, or pass -p items [A, B]."))
-    respondent = correlate(data, columns=columns, method=method, weights=weights if method != "kendall" else None)
+    respondent = correlate(data, columns=columns, method=method, weights=weights if method != "kendall" else None, ci=ci)
     aggregate = segments = segment_period = None
     has_dates = "date" in data and data["date"].notna().any()
     if has_dates and freq and sum(c in AGGREGATE_METRIC for c in columns) >= 2:
-        aggregate = correlate(data, columns=columns, method=method, level="aggregate", freq=freq, weights=weights)
+        aggregate = correlate(data, columns=columns, method=method, level="aggregate", freq=freq, weights=weights, ci=ci)
     if by and by in data and data[by].nunique() > 1:
-        segments = correlate(data, columns=columns, method=method, by=by)
+        segments = correlate(data, columns=columns, method=method, by=by, ci=ci)
         if has_dates and freq and heat_metric:
             segment_period = summarize(data, metrics=heat_metric, by=by, freq=freq, weights=weights, min_n=min_n)
     return _report(data, columns, respondent, aggregate, segments, segment_period, **kw)
 
 
 def _report(data, columns, respondent, aggregate, segments, segment_period, *, method, by, freq, heat_metric, alpha,
-            min_n, privacy_min_n, message=None) -> CorrelationReport:
+            min_n, privacy_min_n, message=None, ci=0.95) -> CorrelationReport:
     return CorrelationReport(data, respondent, aggregate, segments, segment_period, method, by, freq, heat_metric,
-                             alpha, min_n, privacy_min_n, message, columns)
+                             alpha, min_n, privacy_min_n, message, columns, ci)
+
+
+def _ci_text(ci: float) -> str:
+    """``'95% CI'``, ``'80% CI'``, ``'97.5% CI'``: the interval's label from its level."""
+    return f"{100 * ci:.10g}% CI"
 
 
 def _short(name: str) -> str:

@@ -14,9 +14,18 @@ Conventions (SPEC.md "Metric conventions"):
 * **CES** (``ces``): mean with a t interval; ``ces_top``: top-box share with a
   Wilson interval.  The canonical ``ces`` column is oriented so that higher
   means easier (CES 2.0).
-* **Weights**: weighted shares and means (equal to R ``survey::svymean`` on a
-  weights-only design); intervals use the same formulas at Kish's effective
-  base ``n_eff = (sum w)**2 / sum w**2``.
+* **Weights**: weighted shares and means, and their SEs, equal R
+  ``survey::svymean`` on a weights-only design (``svydesign(ids = ~1,
+  weights = ~w)``, Taylor linearization): ``SE^2 = N/(N-1) sum w_i^2 (y_i -
+  ybar)^2 / (sum w)^2`` with N the rows of the whole table (segments and
+  periods are domains of it, as ``subset()`` in R); NPS uses the -1/0/+1 code.
+  Kish's ``n_eff = (sum w)**2 / sum w**2`` is reported (design effect) and
+  gives the t degrees of freedom of means.  Wilson (shares) and Rocks (NPS)
+  intervals are computed at ``n*``, the count at which the binomial
+  (trinomial) variance equals the linearization variance, so their width
+  matches it.  Weighted differences add the two linearization variances
+  (disjoint domains are uncorrelated).  Unweighted statistics keep the
+  divisor-n conventions above, so unit weights change an SE by sqrt(N/(N-1)).
 * **Differences**: shares by Newcombe's hybrid score interval (method 10) and
   the score (pooled z) test; means by Welch's t; NPS by
   ``z = (A2 - A1) / sqrt(V2/n2' + V1/n1')`` on adjusted values
@@ -141,7 +150,7 @@ def bh_adjust(p: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
-_FIELDS = ("n", "sw", "sw2", "s1", "s2")
+_FIELDS = ("n", "sw", "sw2", "s1", "s2", "q1", "q2")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,7 +159,12 @@ class _Stats:
 
     ``s1``/``s2``: for shares the weighted count of top-box answers (s2 unused);
     for means sum(w x) and sum(w x^2); for NPS the weighted promoters and
-    detractors.
+    detractors.  ``q1``/``q2``: sum(w^2 y) and sum(w^2 y^2) of the analysed
+    value y (the top-box indicator, the score, or the -1/0/+1 NPS code), from
+    the per-bin sums of squared weights; with them the linearization
+    variance needs no second pass (``sum w^2 (y - m)^2 = q2 - 2 m q1 + m^2 sw2``).
+    ``weighted`` marks weighted statistics and ``n_design`` is the number of
+    rows of the whole design (R ``survey`` treats groups as domains of it).
     """
 
     kind: str
@@ -159,27 +173,55 @@ class _Stats:
     sw2: np.ndarray
     s1: np.ndarray
     s2: np.ndarray
+    q1: np.ndarray
+    q2: np.ndarray
+    weighted: bool = False
+    n_design: float = np.nan
 
     @property
     def n_eff(self) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.n > 0, self.sw**2 / self.sw2, 0.0)
 
+    def _with(self, arrays) -> _Stats:
+        return _Stats(self.kind, *arrays, weighted=self.weighted, n_design=self.n_design)
+
     def take(self, idx) -> _Stats:
-        return _Stats(self.kind, *(getattr(self, f)[idx] for f in _FIELDS))
+        return self._with(getattr(self, f)[idx] for f in _FIELDS)
 
     def pooled(self, idx=slice(None), repeat: int = 1) -> _Stats:
         """The statistics of groups ``idx`` added together (one group, repeated ``repeat`` times)."""
-        return _Stats(self.kind, *(np.full(repeat, getattr(self, f)[idx].sum()) for f in _FIELDS))
+        return self._with(np.full(repeat, getattr(self, f)[idx].sum()) for f in _FIELDS)
 
     def __sub__(self, other: _Stats) -> _Stats:
         """The statistics of the rows in ``self`` but not in ``other`` (e.g. 'the rest')."""
-        return _Stats(self.kind, *(getattr(self, f) - getattr(other, f) for f in _FIELDS))
+        return self._with(getattr(self, f) - getattr(other, f) for f in _FIELDS)
 
 
 def _ratio(a, b):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def _lin_var(st: _Stats) -> np.ndarray:
+    """Taylor-linearization variance of the weighted mean of the analysed value y (R ``survey::svymean``).
+
+    Weights-only design, groups as domains of the whole design of ``N =
+    n_design`` rows: ``var = N/(N-1) * sum w^2 (y - m)^2 / (sum w)^2`` with
+    ``sum w^2 (y - m)^2 = q2 - 2 m q1 + m^2 sum w^2`` (y: top-box indicator,
+    score, or the -1/0/+1 NPS code).
+    """
+    m = _ratio(st.s1 - st.s2, st.sw) if st.kind == "nps" else _ratio(st.s1, st.sw)
+    ss = np.maximum(st.q2 - 2 * m * st.q1 + m**2 * st.sw2, 0.0)
+    big_n = st.n_design
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(st.n > 0, big_n / (big_n - 1) * ss / st.sw**2, np.nan)
+
+
+def _n_star(unit_var, var, ne):
+    """The count at which a binomial/trinomial variance ``unit_var / n`` equals ``var`` (Kish n_eff when var is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(var > 0, unit_var / np.where(var > 0, var, 1), ne)
 
 
 def _mean_var(st: _Stats):
@@ -197,29 +239,39 @@ def _nps_parts(st: _Stats):
 
 
 def _estimate(st: _Stats, ci: float, ci_method: str = "adjusted_wald") -> dict[str, np.ndarray]:
-    """score, se, ci_low, ci_high (in reporting units) for each group."""
+    """score, se, ci_low, ci_high (in reporting units) for each group.
+
+    Unweighted: the SPEC formulas (divisor n for shares and NPS).  Weighted:
+    the SE is the linearization SE (:func:`_lin_var`); interval shapes that
+    need a count (Wilson, Rocks) use ``n*``, the count at which the
+    binomial/trinomial variance equals the linearization variance, so the
+    interval's width matches it; means use a t interval on Kish's n_eff - 1.
+    """
     z = _z(ci)
+    ne = st.n_eff
+    lin = _lin_var(st) if st.weighted else None
     if st.kind == "share":
         p = _ratio(st.s1, st.sw)
-        ne = st.n_eff
         with np.errstate(divide="ignore", invalid="ignore"):
-            se = np.sqrt(p * (1 - p) / ne)
-        low, high = wilson_interval(p, ne, ci)
+            se = np.sqrt(p * (1 - p) / ne) if lin is None else np.sqrt(lin)
+        base = ne if lin is None else _n_star(p * (1 - p), lin, ne)
+        low, high = wilson_interval(p, base, ci)
         return {"score": 100 * p, "se": 100 * se, "ci_low": 100 * np.asarray(low), "ci_high": 100 * np.asarray(high)}
     if st.kind == "mean":
         m, var, ne = _mean_var(st)
         with np.errstate(divide="ignore", invalid="ignore"):
-            se = np.sqrt(var / ne)
+            se = np.sqrt(var / ne) if lin is None else np.sqrt(lin)
             t = stats.t.ppf(0.5 + ci / 2, np.where(ne > 1, ne - 1, np.nan))
         return {"score": m, "se": se, "ci_low": m - t * se, "ci_high": m + t * se}
     p, d, ne = _nps_parts(st)
     score = 100 * (p - d)
+    unit = p + d - (p - d) ** 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        se = 100 * np.sqrt((p + d - (p - d) ** 2) / ne)
+        se = 100 * np.sqrt(unit / ne) if lin is None else 100 * np.sqrt(lin)
     if ci_method == "wald":
         low, high = score - z * se, score + z * se
     else:
-        a, v, n_adj = _nps_adjusted(p, d, ne)
+        a, v, n_adj = _nps_adjusted(p, d, ne if lin is None else _n_star(unit, lin, ne))
         with np.errstate(divide="ignore", invalid="ignore"):
             half = z * np.sqrt(v / n_adj)
         low, high = a - half, a + half
@@ -237,28 +289,45 @@ def _nps_adjusted(p, d, n):
 
 
 def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
-    """Change a - b with its interval and two-sided p-value (see the module docstring)."""
+    """Change a - b with its interval and two-sided p-value (see the module docstring).
+
+    Weighted statistics use linearization variances (the two groups are
+    disjoint domains of one weights-only design, so their covariance is 0 and
+    ``var(a - b) = var(a) + var(b)``, as ``survey::svycontrast`` gives): shares
+    by Newcombe's interval from Wilson intervals at ``n*`` and a Wald z test
+    ``d / sqrt(Va + Vb)``; means by Welch's t with linearization SEs (df from
+    Kish's n_eff); NPS by Rocks's adjusted values at ``n*``.
+    """
     z = _z(ci)
     ea, eb = _estimate(a, ci), _estimate(b, ci)
     change = ea["score"] - eb["score"]
+    weighted = a.weighted or b.weighted
     with np.errstate(divide="ignore", invalid="ignore"):
         if a.kind == "share":
             pa, pb = _ratio(a.s1, a.sw), _ratio(b.s1, b.sw)
             na, nb = a.n_eff, b.n_eff
-            la, ua = wilson_interval(pa, na, ci)
-            lb, ub = wilson_interval(pb, nb, ci)
             d = pa - pb
+            if weighted:
+                va, vb = _lin_var(a), _lin_var(b)
+                la, ua = wilson_interval(pa, _n_star(pa * (1 - pa), va, na), ci)
+                lb, ub = wilson_interval(pb, _n_star(pb * (1 - pb), vb, nb), ci)
+                se = np.sqrt(va + vb)
+                pval = 2 * stats.norm.sf(np.abs(d / se))
+                pval = np.where(se == 0, np.where(d == 0, 1.0, 0.0), pval)
+            else:
+                la, ua = wilson_interval(pa, na, ci)
+                lb, ub = wilson_interval(pb, nb, ci)
+                pooled = (pa * na + pb * nb) / (na + nb)
+                stat = d / np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
+                pval = 2 * stats.norm.sf(np.abs(stat))
+                pval = np.where((pooled == 0) | (pooled == 1), 1.0, pval)
             low = d - np.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
             high = d + np.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
-            pooled = (pa * na + pb * nb) / (na + nb)
-            stat = d / np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
-            pval = 2 * stats.norm.sf(np.abs(stat))
-            pval = np.where((pooled == 0) | (pooled == 1), 1.0, pval)
             low, high = 100 * low, 100 * high
         elif a.kind == "mean":
             ma, va, na = _mean_var(a)
             mb, vb, nb = _mean_var(b)
-            qa, qb = va / na, vb / nb
+            qa, qb = (_lin_var(a), _lin_var(b)) if weighted else (va / na, vb / nb)
             se = np.sqrt(qa + qb)
             df = (qa + qb) ** 2 / (qa**2 / (na - 1) + qb**2 / (nb - 1))
             stat = (ma - mb) / se
@@ -269,6 +338,9 @@ def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
         else:
             pa_, da_, na = _nps_parts(a)
             pb_, db_, nb = _nps_parts(b)
+            if weighted:
+                na = _n_star(pa_ + da_ - (pa_ - da_) ** 2, _lin_var(a), na)
+                nb = _n_star(pb_ + db_ - (pb_ - db_) ** 2, _lin_var(b), nb)
             aa, vaa, naa = _nps_adjusted(pa_, da_, na)
             ab, vbb, nbb = _nps_adjusted(pb_, db_, nb)
             se = np.sqrt(vaa / naa + vbb / nbb)
@@ -693,7 +765,8 @@ def _count(cells: _Cells, bins: dict[str, np.ndarray], widths: dict[str, int],
     return {col: [h.reshape(cells.size + 1, stride)[:, :widths[col]] for h in hists] for col, hists in out.items()}
 
 
-def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int) -> _Stats:
+def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int, weighted: bool = False,
+                          n_design: float = np.nan) -> _Stats:
     counts, sw, sw2 = hist
     scores = np.arange(lo, hi + 1, dtype=float)
     kind = METRICS[metric][1]
@@ -701,11 +774,15 @@ def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int) -> 
     if kind == "share":
         s1 = sw[:, scores >= top_box].sum(1)
         s2 = s1
+        q1 = q2 = sw2[:, scores >= top_box].sum(1)
     elif kind == "mean":
         s1, s2 = sw @ scores, sw @ scores**2
+        q1, q2 = sw2 @ scores, sw2 @ scores**2
     else:
         s1, s2 = sw[:, scores >= 9].sum(1), sw[:, scores <= 6].sum(1)
-    return _Stats(kind, n, tw, tw2, s1, s2)
+        wp, wd = sw2[:, scores >= 9].sum(1), sw2[:, scores <= 6].sum(1)
+        q1, q2 = wp - wd, wp + wd  # the -1/0/+1 code
+    return _Stats(kind, n, tw, tw2, s1, s2, q1, q2, weighted=weighted, n_design=float(n_design))
 
 
 def _grouped_stats(data: pd.DataFrame, metrics: list[str], by: list[str], freq: str | None, date: str = "date",
@@ -728,7 +805,8 @@ def _grouped_stats(data: pd.DataFrame, metrics: list[str], by: list[str], freq: 
         col = METRICS[m][0]
         lo, hi, top = scales[col]
         hists = [folded(h) for h in fine[col]]
-        stats[m] = _stats_from_histogram(m, hists * 3 if len(hists) == 1 else hists, lo, hi, top)
+        stats[m] = _stats_from_histogram(m, hists * 3 if len(hists) == 1 else hists, lo, hi, top,
+                                         weighted=w is not None, n_design=len(data))
     return grouped, stats
 
 
@@ -799,7 +877,8 @@ def csat(data, *, column: str = "csat", weights=None, top_box: int | None = None
     column : str
         Score column when ``data`` is a DataFrame.
     weights : str or array, optional
-        Weight column (or array of weights); intervals then use Kish's n_eff.
+        Weight column (or array of weights); the SE is then the linearization SE
+        (R ``survey::svymean``) and the Wilson interval uses ``n*`` (module docstring).
     top_box : int, optional
         Lowest satisfied score (default 4 on 1-5, or the schema's ``top_box``).
     mean : bool
@@ -813,7 +892,8 @@ def csat(data, *, column: str = "csat", weights=None, top_box: int | None = None
     Notes
     -----
     Wilson (1927) score interval: centre ``(p + z^2/2n)/(1 + z^2/n)``, half-width
-    ``z/(1 + z^2/n) sqrt(p(1-p)/n + z^2/4n^2)``, with n = n_eff when weighted.
+    ``z/(1 + z^2/n) sqrt(p(1-p)/n + z^2/4n^2)``; weighted, n = n* = p(1-p)/SE^2
+    with the linearization SE.
 
     Examples
     --------
@@ -900,8 +980,8 @@ def summarize(
         Period length; periods are labelled ``2021-W09``, ``2021-03``,
         ``2021Q1`` and ``2021``.  Without ``freq`` the period is ``"all"``.
     weights : str, optional
-        Weight column; shares and means are weighted, intervals use Kish's
-        effective n.
+        Weight column; shares and means are weighted, SEs by linearization
+        (R ``survey::svymean``), ``n_eff`` is Kish's effective n.
     ci : float
         Confidence level.
     ci_method : {"adjusted_wald", "wald"}
@@ -1023,6 +1103,8 @@ def compare(
     Shares: Newcombe (1998) hybrid score interval (method 10) and the pooled
     score z test.  Means: Welch's t.  NPS: ``z = (A2 - A1)/sqrt(V2/n2' + V1/n1')``
     with Rocks's (2016) adjusted values; the interval is ``A2 - A1 +/- z SE``.
+    With ``weights``, variances are linearization variances (R ``survey``):
+    see :func:`_difference`.
 
     Examples
     --------
@@ -1084,7 +1166,7 @@ def compare(
         else:
             # the rest leaves out the groups below the privacy threshold, so that no difference contains them
             total = st.pooled(np.flatnonzero(~small), repeat=grouped.size)
-            a, b = st, total - _Stats(st.kind, *(np.where(small, 0, getattr(st, f)) for f in _FIELDS))
+            a, b = st, total - st._with(np.where(small, 0, getattr(st, f)) for f in _FIELDS)
             out = keys.copy()
             out["reference"] = "rest"
             hide_a, hide_b = small, np.zeros(grouped.size, dtype=bool)

@@ -14,6 +14,15 @@ Control limits (Montgomery, *Introduction to Statistical Quality Control*):
   with ``V̄ = p̄ + d̄ - (p̄ - d̄)²``;
 * means (``csat_mean``, ``ces``): an individuals (XmR) chart of the period
   means, centre their mean, limits ``± 2.66 × mean moving range``.
+
+Large periods show ordinary month-to-month variation beyond sampling error
+(overdispersion), and p-chart limits ``± 3 sqrt(p̄(1 - p̄)/n_t)`` then shrink
+toward zero width and flag most periods.  Laney's (2002, *Quality
+Engineering* 14(4)) p′ chart fixes this: with ``z_t = (score_t - centre) /
+sigma_t`` and ``sigma_z = mean |z_t - z_(t-1)| / 1.128``, the limits become
+``centre ± 3 sigma_t sigma_z``.  It is used (for shares and NPS) when
+``sigma_z > 1`` on at least ``LANEY_MIN_PERIODS`` (12) non-empty periods;
+otherwise the p-chart limits above apply.
 """
 
 from __future__ import annotations
@@ -115,7 +124,21 @@ def _date_range(data: pd.DataFrame, date: str, date_range) -> tuple[pd.Timestamp
     return first.tz_localize(None) if first.tz else first, last.tz_localize(None) if last.tz else last
 
 
+#: Laney p' limits need this many non-empty periods to estimate sigma_z from moving ranges
+LANEY_MIN_PERIODS = 12
+
+
+def _laney_sigma_z(score: np.ndarray, centre: float, sigma: np.ndarray, empty: np.ndarray) -> float:
+    """Laney's sigma_z: mean moving range of the z-scores ``(score - centre)/sigma`` / 1.128 (1 when not estimable)."""
+    ok = ~empty & (sigma > 0) & ~np.isnan(score)
+    if ok.sum() < LANEY_MIN_PERIODS:
+        return 1.0
+    z = (score[ok] - centre) / sigma[ok]
+    return float(np.abs(np.diff(z)).mean() / 1.128)
+
+
 def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
+    """Centre line and 3-sigma limits per row (see the module docstring); Laney p' when overdispersed."""
     centre = np.full(len(score), np.nan)
     lcl = np.full(len(score), np.nan)
     ucl = np.full(len(score), np.nan)
@@ -123,16 +146,20 @@ def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
         rows = np.flatnonzero(group == g)
         s = st.take(rows)
         ne = s.n_eff
+        empty = ~(s.n > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             if s.kind == "share":
                 pbar = s.s1.sum() / s.sw.sum() if s.sw.sum() > 0 else np.nan
-                sigma = np.sqrt(pbar * (1 - pbar) / ne)
-                c, lo, hi = 100 * pbar, 100 * np.clip(pbar - 3 * sigma, 0, 1), 100 * np.clip(pbar + 3 * sigma, 0, 1)
+                sigma = 100 * np.sqrt(pbar * (1 - pbar) / ne)
+                c = 100 * pbar
+                sigma = sigma * max(_laney_sigma_z(score[rows], c, sigma, empty), 1.0)
+                lo, hi = np.clip(c - 3 * sigma, 0, 100), np.clip(c + 3 * sigma, 0, 100)
             elif s.kind == "nps":
                 p, d, _ = _nps_parts(s.pooled())
                 v = p[0] + d[0] - (p[0] - d[0]) ** 2
                 sigma = 100 * np.sqrt(v / ne)
                 c = 100 * (p[0] - d[0])
+                sigma = sigma * max(_laney_sigma_z(score[rows], c, sigma, empty), 1.0)
                 lo, hi = np.clip(c - 3 * sigma, -100, 100), np.clip(c + 3 * sigma, -100, 100)
             else:
                 x = score[rows]
@@ -140,7 +167,6 @@ def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
                 c = x[ok].mean() if ok.any() else np.nan
                 mr = np.abs(np.diff(x[ok])).mean() if ok.sum() > 1 else np.nan
                 lo, hi = c - 2.66 * mr, c + 2.66 * mr
-        empty = ~(s.n > 0)
         centre[rows] = c
         lcl[rows] = np.where(empty, np.nan, lo)
         ucl[rows] = np.where(empty, np.nan, hi)
