@@ -10,24 +10,35 @@
     effect in pp), NPS as -100/0/+100 per respondent (NPS points), CSAT mean and
     CES as scores (scale points).  ``model="ordinal"`` fits an ordered logit
     (statsmodels ``OrderedModel``, the same parametrisation as R ``MASS::polr``)
-    on the full scale and reports the odds ratio.
+    on the full scale and reports the odds ratio.  Unless the schema marks the
+    campaign ``randomised: true``, the wording is "associated with" (never
+    "raised") and the warnings carry a self-selection caveat.  A text campaign
+    column with several values gives one effect per variant against the
+    control, Holm-adjusted, with a joint Wald test.
 ``"did"``
     difference-in-differences: treated groups (those ever exposed, or
     ``treated=``) against the others, before and after the campaign start,
     with group and period fixed effects and errors clustered by group.  An
     event-study variant (``event_study=True`` or :meth:`EffectResult.plot`)
     estimates the effect by period relative to the start and tests the
-    pre-campaign coefficients jointly (the pre-trend check).
+    pre-campaign coefficients jointly (the pre-trend check: a cluster-robust
+    Wald F test that all of them are zero, ``F(q, G - 1)``).  With fewer than
+    10 treated or 10 control clusters the DiD p-value and interval come from a
+    wild cluster restricted bootstrap (:func:`wild_cluster_bootstrap`), with
+    CR1's reported beside them.
 ``"its"``
     interrupted time series on period scores: segmented regression with a
-    level change and a slope change at the start, Newey-West (HAC) errors.
+    level change and a slope change at the start, month-of-year terms when
+    there are two years of pre-campaign periods, and OLS inference with
+    ``t(T - k)`` critical values (Newey-West errors on request; with T near
+    24 they reject a true null about 20% of the time).
 
 Standard errors: HC1 (Stata's ``robust``, R ``sandwich::vcovHC(type = "HC1")``)
 by default, cluster-robust with the ``G/(G-1)·(N-1)/(N-K)`` correction and
 ``G - 1`` degrees of freedom (R ``sandwich::vcovCL(type = "HC1")``, Stata
 ``cluster``) when ``cluster`` is given or for DiD; Newey-West without
 small-sample adjustment (R ``sandwich::NeweyWest(prewhite = FALSE,
-adjust = FALSE)``) for ITS.
+adjust = FALSE)``) for ITS with ``inference="newey-west"``.
 """
 
 from __future__ import annotations
@@ -54,13 +65,17 @@ from .metrics import (
 )
 from .narrative import fmt_change, fmt_p
 
-__all__ = ["campaign_effect", "EffectResult", "Effect", "compare_effects", "campaign_report", "CampaignReport",
+__all__ = ["campaign_effect", "wild_cluster_bootstrap", "EffectResult", "Effect", "compare_effects", "campaign_report", "CampaignReport",
            "EFFECT_COLUMNS", "DESIGNS"]
 
 EFFECT_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "p"]
 DESIGNS = ("exposure", "did", "its")
 MODELS = ("linear", "logit", "ordinal")
 FEW_CLUSTERS = 20
+_SELF_SELECTION = ("Exposure to {campaign} was not assigned at random (the schema does not mark the campaign "
+                   "'randomised: true'): customers who chose, or were targeted by, the campaign may differ from the "
+                   "others (self-selection), so the exposed-vs-not difference is an association, not the campaign's "
+                   "effect; controls adjust only for what they measure.")
 _UNITS = {"csat": "pp", "ces_top": "pp", "nps": "NPS points", "csat_mean": "scale points", "ces": "scale points"}
 
 
@@ -94,7 +109,10 @@ class EffectResult:
     warnings : list of str
         Few clusters, separation, collinearity, too few pre-periods, dropped rows.
     details : dict
-        Design-specific extras: ``event_study`` table and ``pretrend_p`` (DiD),
+        Design-specific extras: ``event_study`` table, ``pretrend`` (joint
+        Wald test of the pre-period coefficients: ``p, F, df1, df2``) and
+        ``pretrend_p`` (DiD); ``inference``, ``p_cr1``, ``ci_cr1`` and
+        ``bootstrap`` with few clusters;
         ``series`` with fitted and counterfactual values (ITS), ``odds_ratio``.
     """
 
@@ -116,24 +134,55 @@ class EffectResult:
         sig = "statistically significant" if e.p < 1 - self.ci else "not statistically significant"
         if self.model == "ordinal":
             direction = "higher" if e.estimate > 1 else "lower"
-            return (f"Exposure to {self.campaign} multiplied the odds of a {direction if e.estimate != 1 else 'different'} "
-                    f"{self.outcome.split('_')[0].upper()} answer by {e.estimate:.2f} (95% CI {e.ci_low:.2f} to "
-                    f"{e.ci_high:.2f}, {fmt_p(e.p)}): {sig}.")
+            what = f"{direction if e.estimate != 1 else 'different'} {self.outcome.split('_')[0].upper()} answer"
+            numbers = f"{e.estimate:.2f} (95% CI {e.ci_low:.2f} to {e.ci_high:.2f}, {fmt_p(e.p)}): {sig}."
+            if self.details.get("randomised"):
+                return f"Exposure to {self.campaign} multiplied the odds of a {what} by {numbers}"
+            return (f"Exposure to {self.campaign} was associated with odds of a {what} multiplied by {numbers} "
+                    "Exposure was not randomised, so this is an association, not necessarily the campaign's effect.")
         change = fmt_change(self.outcome, e.estimate)
-        interval = f"95% CI {fmt_change(self.outcome, e.ci_low)} to {fmt_change(self.outcome, e.ci_high)}, {fmt_p(e.p)}"
+        interval = (f"{self.ci:.0%} CI {fmt_change(self.outcome, e.ci_low)} to {fmt_change(self.outcome, e.ci_high)}, "
+                    f"{fmt_p(e.p)}")
+        if "p_wild" in self.details:
+            interval += (", randomization inference over the treated groups"
+                         if self.details["inference"] == "randomization inference"
+                         else ", wild cluster bootstrap: few treated or control groups")
         verb = "raised" if e.estimate > 0 else "lowered"
-        if self.design == "exposure":
-            text = f"Exposure to {self.campaign} {verb} {label} by {change} ({interval}): {sig}."
+        if self.design == "exposure" and "variants" in self.details:
+            parts = []
+            for r in self.table.itertuples():
+                parts.append(f"{r.term} {fmt_change(self.outcome, r.estimate)} ({self.ci:.0%} CI "
+                             f"{fmt_change(self.outcome, r.ci_low)} to {fmt_change(self.outcome, r.ci_high)}, "
+                             f"Holm-adjusted {fmt_p(r.p_adj)})")
+            j = self.details["joint"]
+            df2 = f"{j['df2']:.0f}" if j["df2"] else "inf"
+            how = ("changed" if self.details.get("randomised") else "was associated with these differences in")
+            text = (f"Against the control ({self.details['control']}), each variant of {self.campaign} {how} {label}: "
+                    + "; ".join(parts) + f". Joint test that no variant differs from the control: "
+                    f"F({j['df1']}, {df2}) = {j['F']:.2f}, {fmt_p(j['p'])}.")
+            if not self.details.get("randomised"):
+                text += " Exposure was not randomised, so these are associations, not necessarily the variants' effects."
+        elif self.design == "exposure":
+            if self.details.get("randomised"):
+                text = f"Exposure to {self.campaign} {verb} {label} by {change} ({interval}): {sig}."
+            else:  # self-selected or targeted exposure: an association, never "raised"
+                text = (f"Exposure to {self.campaign} was associated with a {change} difference in {label} "
+                        f"({interval}): {sig}. Exposure was not randomised, so this is an association, not "
+                        "necessarily the campaign's effect.")
         elif self.design == "did":
             groups = ", ".join(map(str, self.details.get("treated", [])))
             text = (f"After {self.campaign} started ({self.details['start']:%d %b %Y}), {label} in the treated "
                     f"groups ({groups}) moved by {change} relative to the other groups ({interval}): {sig}.")
-            if self.details.get("pretrend_p") is not None and not np.isnan(self.details["pretrend_p"]):
-                pt = self.details["pretrend_p"]
-                text += (" Before the start there is no significant difference between the trends of treated and other groups (test of "
-                         f"differing pre-campaign trends, {fmt_p(pt)})." if pt >= 0.05 else
-                         " Caution: before the start the treated groups already trended differently (test of "
-                         f"differing pre-campaign trends, {fmt_p(pt)}), so the estimate may be biased.")
+            pre = self.details.get("pretrend")
+            if pre is not None and not np.isnan(pre["p"]):
+                what = (f"all {pre['coefficients']} pre-campaign event-study coefficients are zero" if not pre["blocks"]
+                        else f"the {pre['coefficients']} pre-campaign event-study coefficients, averaged in "
+                             f"{pre['blocks']} consecutive block(s) because there are few clusters, are zero")
+                test = f"joint Wald test that {what}, F({pre['df1']}, {pre['df2']}) = {pre['F']:.2f}, {fmt_p(pre['p'])}"
+                text += (" Before the start, treated and other groups did not differ significantly "
+                         f"({test})." if pre["p"] >= 0.05 else
+                         f" Caution: before the start the treated groups already differed from the others ({test}), "
+                         "so the estimate may be biased.")
         else:
             slope = self.table.set_index("term").loc["slope change"]
             text = (f"When {self.campaign} started ({self.details['start']:%d %b %Y}), {label} jumped by {change} "
@@ -180,7 +229,13 @@ def _outcome_values(data: pd.DataFrame, outcome: str, model: str) -> tuple[pd.Se
     return y.where(x.notna()), _UNITS[outcome]
 
 
-def _exposure(data: pd.DataFrame, campaign: str) -> pd.Series:
+def _exposure(data: pd.DataFrame, campaign: str, control: Any = None) -> tuple[pd.Series, pd.Series | None, str | None]:
+    """Exposure as 0/1, plus the variant labels (None for a yes/no column) and the control label.
+
+    A text / category column is a campaign with variants: ``control`` (or the
+    schema campaign's ``control``) names the value meaning not exposed; every
+    other value is a variant.
+    """
     if campaign not in data.columns:
         raise ParameterError(
             f"The campaign column {campaign!r} is not in the data; campaign columns come from the schema's "
@@ -191,32 +246,79 @@ def _exposure(data: pd.DataFrame, campaign: str) -> pd.Series:
         values = pd.to_numeric(col.astype("Float64"), errors="coerce").astype(float)
         if not values.dropna().isin([0, 1]).all():
             raise DataError(f"Campaign column {campaign!r} must hold exposed/not exposed (True/False or 1/0).")
-        return values
-    raise DataError(
-        f"Campaign column {campaign!r} holds text ({col.dropna().iloc[0]!r}); load the data with a schema whose "
-        "campaign sets 'control' (the value meaning not exposed) to get a True/False column."
-    )
+        return values, None, None
+    if control is None:
+        for c in (data.attrs.get("schema") or {}).get("campaigns", []) or []:
+            if campaign in (c.get("name"), c.get("column")) and c.get("control") is not None:
+                control = c["control"]
+                break
+    if control is None:
+        raise DataError(
+            f"Campaign column {campaign!r} holds text ({col.dropna().iloc[0]!r}); say which value means not exposed "
+            "with control= (or the schema campaign's 'control'), or load the data with a schema whose campaign sets "
+            "'control' to get a True/False column."
+        )
+    text = col.astype("string").str.strip()
+    key = str(control).strip().casefold()
+    is_control = text.str.casefold() == key
+    if not is_control.fillna(False).any():
+        raise DataError(f"No response of campaign column {campaign!r} has the control value {str(control)!r}; the "
+                        f"values are {sorted(text.dropna().unique())[:8]}.")
+    label = str(text[is_control.fillna(False)].iloc[0])
+    variants = text.where(~is_control.fillna(False), label)
+    exposed = (~is_control).astype("Float64").astype(float).where(text.notna())
+    return exposed, variants, label
 
 
 def _schema_campaign(data: pd.DataFrame, campaign: str) -> dict:
     for c in (data.attrs.get("schema") or {}).get("campaigns", []) or []:
         if c.get("name") == campaign:
             return c
+    for c in (data.attrs.get("schema") or {}).get("campaigns", []) or []:
+        if c.get("column") == campaign:
+            return c
     return {}
 
 
+def _controls_formula(data: pd.DataFrame, controls: str | Sequence[str] | None) -> str | None:
+    """Controls as formula terms: a formula string is kept, a list of column names becomes
+    ``C(Q("name"))`` (text / category columns) or ``Q("name")`` (numbers), so names with spaces work."""
+    if controls is None or isinstance(controls, str):
+        return controls or None
+    terms = []
+    for name in as_list(controls):
+        name = str(name)
+        if name not in data.columns:
+            raise ParameterError(f"The controls name {name!r}, which is not a column of the data."
+                                 f"{nearest(name, map(str, data.columns))}")
+        quoted = "Q(" + repr(name) + ")"
+        numeric = pd.api.types.is_numeric_dtype(data[name]) and not pd.api.types.is_bool_dtype(data[name])
+        terms.append(quoted if numeric else f"C({quoted})")
+    return " + ".join(terms) or None
+
+
+_QUOTED = re.compile(r"""Q\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
+
+
 def _control_columns(data: pd.DataFrame, controls: str | None) -> list[str]:
-    """The data columns a controls formula refers to (identifiers that are column names)."""
+    """The data columns a controls formula refers to (identifiers that are column names, and ``Q("any name")``)."""
     if not controls:
         return []
-    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", controls))
+    quoted = [a or b for a, b in _QUOTED.findall(controls)]
+    quoted = [q.encode().decode("unicode_escape") if "\\" in q else q for q in quoted]
+    missing = [q for q in quoted if q not in data.columns]
+    if missing:
+        raise ParameterError(f"The controls {controls!r} name {missing[0]!r}, which is not a column of the data."
+                             f"{nearest(missing[0], map(str, data.columns))}")
+    rest = _QUOTED.sub(" ", controls)
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", rest))
     found = sorted(words & set(map(str, data.columns)))
     unknown = words - set(found) - {"C", "Q", "I", "np", "log", "exp", "center", "standardize", "Treatment", "Sum"}
     if unknown:
         name = sorted(unknown)[0]
         raise ParameterError(f"The controls {controls!r} name {name!r}, which is not a column of the data."
                              f"{nearest(name, map(str, data.columns))}")
-    return found
+    return list(dict.fromkeys(found + quoted))
 
 
 @dataclasses.dataclass
@@ -292,6 +394,284 @@ def _coef_rows(res, terms: dict[str, str], ci: float) -> list[dict]:
     return rows
 
 
+FEW_SIDE = 10  # fewer treated (or control) clusters than this: wild cluster bootstrap inference
+BOOT_REPS = 9999
+BOOT_SEED = 20261201
+_MAX_BOOT_CLUSTERS = 400
+
+
+def _cluster_sides(groups: np.ndarray, treat: np.ndarray) -> tuple[int, int, int]:
+    """Clusters in all, clusters with any treated row, clusters with any untreated row."""
+    by = pd.Series(np.asarray(treat, float)).groupby(pd.Series(groups).to_numpy())
+    return int(by.ngroups), int((by.max() > 0).sum()), int((by.min() == 0).sum())
+
+
+def _boot_weights(G: int, reps: int, seed: int) -> tuple[np.ndarray, str, bool]:
+    """Wild bootstrap weights (reps x G): Rademacher, or Webb's six-point weights below 12 clusters.
+
+    All distinct sign vectors are enumerated when there are no more of them than
+    ``reps`` (2^G for Rademacher, 6^G for Webb), as ``fwildclusterboot`` does.
+    """
+    import itertools
+
+    if G >= 12:
+        points, kind = np.array([-1.0, 1.0]), "Rademacher"
+    else:
+        r = np.sqrt([1.5, 1.0, 0.5])
+        points, kind = np.concatenate([-r, r]), "Webb six-point"
+    if len(points) ** G <= reps:
+        return np.array(list(itertools.product(points, repeat=G))), kind, True
+    rng = np.random.default_rng(seed)
+    return rng.choice(points, size=(reps, G)), kind, False
+
+
+def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequence[Any], *, reps: int = BOOT_REPS,
+                           seed: int = BOOT_SEED, ci: float | None = 0.95) -> dict[str, Any]:
+    """Wild cluster restricted (WCR) bootstrap test of ``beta[k] = 0`` in OLS of ``y`` on ``X``.
+
+    The null is imposed: the bootstrap samples are ``y* = X_r g_r + u_r * v_g``
+    with the restricted fit (``X`` without column ``k``), its residuals ``u_r``
+    and one weight ``v_g`` per cluster (:func:`_boot_weights`); each is scored
+    with the CR1 t-statistic (``G/(G-1)·(N-1)/(N-K)``), and the p-value is the
+    share of bootstrap ``|t*|`` at least the observed ``|t|`` (the symmetric
+    two-sided p of R ``fwildclusterboot::boottest``, WCR11).  The interval
+    inverts the test over the null value.  Computed in closed form: every
+    bootstrap statistic is a linear function of the weights (Roodman et al.
+    2019, "Fast and wild"), so no refitting is needed.
+
+    Parameters
+    ----------
+    X : ndarray (N, K)
+        Design matrix (already multiplied by sqrt(weights) for WLS).
+    y : ndarray (N,)
+    k : int
+        Column of the tested coefficient.
+    groups : array-like (N,)
+        Cluster labels.
+    reps : int
+        Bootstrap replications (ignored when all sign vectors are enumerated).
+    seed : int
+    ci : float or None
+        Confidence level of the inverted interval; None skips it.
+
+    Returns
+    -------
+    dict
+        ``estimate, se`` (CR1), ``t``, ``p``, ``ci_low``, ``ci_high``,
+        ``weights`` (kind), ``reps`` (vectors used), ``enumerated``, ``clusters``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> g = np.repeat(np.arange(8), 20)
+    >>> X = np.column_stack([np.ones(160), (g < 3).astype(float)])
+    >>> y = rng.normal(size=8)[g] + rng.normal(size=160)
+    >>> out = wild_cluster_bootstrap(X, y, 1, g, reps=999)
+    >>> out["weights"], out["enumerated"], 0 <= out["p"] <= 1
+    ('Webb six-point', False, True)
+    """
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    codes, uniques = pd.factorize(pd.Series(np.asarray(groups)))
+    G, N = len(uniques), X.shape[0]
+    XtX = X.T @ X
+    rank = np.linalg.matrix_rank(XtX)
+    XtXi = np.linalg.pinv(XtX)
+    a = X @ XtXi[:, k]  # beta_k = a'y
+    Xr = np.delete(X, k, axis=1)
+
+    def restricted(v):
+        return v - Xr @ np.linalg.lstsq(Xr, v, rcond=None)[0]
+
+    from scipy import sparse
+
+    E = sparse.csr_matrix((np.ones(N), (codes, np.arange(N))), shape=(G, N))  # cluster sums
+    c = G / (G - 1) * (N - 1) / (N - rank)
+    bhat = float(a @ y)
+    u = y - X @ (XtXi @ (X.T @ y))
+    se = float(np.sqrt(c * np.sum((E @ (a * u)) ** 2)))
+    AX = E @ (X * a[:, None])  # (G, K): sum over cluster h of a_i x_i'
+
+    def blocks(ur):
+        d = E @ (a * ur)  # bootstrap numerator: sum_g v_g d_g
+        C = AX @ (XtXi @ (E @ (X * ur[:, None])).T)  # score_h(v) = v_h d_h - (C v)_h
+        return d, C
+
+    d0, C0 = blocks(restricted(y))
+    d1, C1 = blocks(restricted(X[:, k]))  # the restricted residuals under beta_k = b are u0 - b u1
+    V, kind, enumerated = _boot_weights(G, reps, seed)
+
+    def pvalue(b: float) -> float:
+        d, C = d0 - b * d1, C0 - b * C1
+        num = V @ d
+        den = np.sqrt(c * np.sum((V * d - V @ C.T) ** 2, axis=1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tstar = np.abs(num / den)
+        t = abs(bhat - b) / se if se > 0 else np.inf
+        return float(np.mean(np.nan_to_num(tstar, nan=0.0) >= t - 1e-12 * max(1.0, t)))
+
+    p = pvalue(0.0)
+    out = {"estimate": bhat, "se": se, "t": bhat / se if se > 0 else np.nan, "p": p, "ci_low": np.nan,
+           "ci_high": np.nan, "weights": kind, "reps": len(V), "enumerated": enumerated, "clusters": G}
+    if ci is not None and se > 0:
+        out["ci_low"], out["ci_high"] = _invert(pvalue, bhat, se, 1 - ci)
+    return out
+
+
+def _invert(pvalue, bhat: float, se: float, alpha: float) -> tuple[float, float]:
+    """The interval of null values a test does not reject at ``alpha`` (bracket by doubling, then bisect)."""
+    ends = []
+    for side in (-1, 1):
+        inner, step = bhat, se
+        outer = bhat + side * step
+        for _ in range(40):  # widen until the null value is rejected
+            if pvalue(outer) < alpha:
+                break
+            inner, step = outer, step * 2
+            outer = bhat + side * step
+        else:
+            ends.append(side * np.inf)
+            continue
+        for _ in range(30):  # bisect to ~1e-9 of the bracket
+            mid = (inner + outer) / 2
+            inner, outer = (mid, outer) if pvalue(mid) >= alpha else (inner, mid)
+        ends.append((inner + outer) / 2)
+    return ends[0], ends[1]
+
+
+def _randomization_inference(res, term: str, frame: pd.DataFrame, groups, *, reps: int, seed: int = BOOT_SEED,
+                             ci: float = 0.95) -> dict[str, Any] | None:
+    """Randomization inference for a DiD: reassign which groups are treated (MacKinnon & Webb 2020, RI-t).
+
+    Every set of as many groups as were treated (all of them when there are at
+    most ``reps`` such sets, else ``reps`` random sets plus the actual one)
+    gets the DiD coefficient and its CR1 t-statistic, by Frisch-Waugh-Lovell
+    on the fixed effects and controls; the p-value is the share of sets whose
+    ``|t|`` is at least the actual one, and the interval inverts that test.
+    Valid when groups are exchangeable (similar sizes and variances).
+    """
+    import math
+
+    model = res.model
+    X = np.asarray(model.wexog, float)
+    y = np.asarray(model.wendog, float)
+    k = list(model.exog_names).index(term)
+    sw = np.sqrt(np.asarray(getattr(model, "weights", np.ones(len(y))), float) * np.ones(len(y)))
+    g = frame["_g"].to_numpy()
+    units = pd.unique(g)
+    treated = set(frame.loc[frame["_treated"] == 1, "_g"].unique())
+    n_t, J, N = len(treated), len(units), len(y)
+    total = math.comb(J, n_t)
+    if total < 20 or N * J > 5e7:
+        return None
+    Xo = np.delete(X, k, axis=1)
+
+    def resid(v):
+        return v - Xo @ np.linalg.lstsq(Xo, v, rcond=None)[0]
+
+    post = frame["_post"].to_numpy(float)
+    cols = np.column_stack([(g == u) * post * sw for u in units])
+    R = resid(cols)  # residualized "group u after the start" columns
+    ytil = resid(y)
+    actual = np.array([u in treated for u in units], float)
+    if total <= reps:
+        import itertools
+
+        A = np.zeros((J, total))
+        for j, idx in enumerate(itertools.combinations(range(J), n_t)):
+            A[list(idx), j] = 1.0
+        enumerated = True
+    else:
+        rng = np.random.default_rng(seed)
+        A = np.zeros((J, reps))
+        for j in range(reps):
+            A[rng.choice(J, n_t, replace=False), j] = 1.0
+        A = np.column_stack([actual, A])
+        enumerated = False
+    A = A[:, : max(199, int(2e7 // N))] if N * A.shape[1] > 2e7 else A
+    XS = R @ A  # one residualized treatment column per assignment
+    xx = np.sum(XS ** 2, axis=0)
+    codes, uniq = pd.factorize(pd.Series(np.asarray(groups)))
+    G = len(uniq)
+    from scipy import sparse
+
+    E = sparse.csr_matrix((np.ones(N), (codes, np.arange(N))), shape=(G, N))
+    c = G / (G - 1) * (N - 1) / (N - X.shape[1])
+    x_obs = R @ actual
+    j_obs = int(np.flatnonzero((A == actual[:, None]).all(axis=0))[0])
+
+    def tstats(yy):
+        beta = (XS.T @ yy) / xx
+        U = yy[:, None] - XS * beta
+        se = np.sqrt(c * np.asarray((E @ (XS * U)) ** 2).sum(axis=0)) / xx
+        return beta, np.abs(beta / se)
+
+    def pvalue(b0):
+        _, t = tstats(ytil - b0 * x_obs) if b0 else tstats(ytil)
+        return float(np.mean(t >= t[j_obs] - 1e-12 * max(1.0, t[j_obs])))
+
+    beta, t = tstats(ytil)
+    bhat, se = float(beta[j_obs]), float(abs(beta[j_obs]) / t[j_obs]) if t[j_obs] > 0 else float(res.bse[term])
+    lo, hi = _invert(pvalue, bhat, se, 1 - ci)
+    return {"estimate": bhat, "p": pvalue(0.0), "ci_low": lo, "ci_high": hi, "weights": "randomization inference",
+            "reps": A.shape[1], "enumerated": enumerated, "clusters": G}
+
+
+def _few_clusters(res, term: str, groups, treat, name: str, notes: list[str], inference: str, reps: int,
+                  ci: float, frame: pd.DataFrame | None = None) -> dict[str, Any] | None:
+    """Warn about few (treated or control) clusters; run the wild cluster bootstrap when it is needed.
+
+    Returns the bootstrap result (or None when CR1 inference is kept).
+    """
+    G, n_t, n_c = _cluster_sides(groups, treat)
+    few_side = min(n_t, n_c) < FEW_SIDE
+    use = inference == "wild" or (inference == "auto" and few_side)
+    if inference == "randomization" and frame is None:
+        raise ParameterError("inference='randomization' is available for design='did' only.")
+    if use and G > _MAX_BOOT_CLUSTERS:
+        notes.append(f"{G} clusters of {name!r} are too many for the wild cluster bootstrap here; CR1 is used.")
+        use = False
+    boot = None
+    if inference == "randomization":
+        boot = None if frame is None else _randomization_inference(res, term, frame, groups, reps=reps, ci=ci)
+        if boot is None:
+            notes.append("Randomization inference needs at least 20 possible treated sets of groups (and a "
+                         "manageable data size); the bootstrap is used instead.")
+        use = boot is None
+    if use:
+        model = res.model
+        X = np.asarray(model.wexog, float)
+        y = np.asarray(model.wendog, float)
+        boot = wild_cluster_bootstrap(X, y, list(model.exog_names).index(term), groups, reps=reps, ci=ci)
+    if G < FEW_CLUSTERS or few_side:
+        text = (f"Only {G} clusters of {name!r} ({n_t} with treated rows, {n_c} with untreated rows): cluster-robust "
+                f"(CR1) errors are unreliable with fewer than {FEW_SIDE} treated or control clusters")
+        if boot is not None and boot["weights"] == "randomization inference":
+            how = "all" if boot["enumerated"] else f"{boot['reps']:,}"
+            text += (f"; the p-value and interval come from randomization inference over {how} possible sets of "
+                     f"treated groups: {fmt_p(boot['p'])} against CR1's {fmt_p(float(res.pvalues[term]))}.")
+        elif boot is not None:
+            how = "all sign vectors enumerated" if boot["enumerated"] else f"{boot['reps']:,} draws"
+            text += (f"; the p-value and interval come from a wild cluster restricted bootstrap ({boot['weights']} "
+                     f"weights, {how}): {fmt_p(boot['p'])} against CR1's {fmt_p(float(res.pvalues[term]))}.")
+        else:
+            text += "; read the interval as approximate."
+        notes.append(text)
+    return boot
+
+
+def _apply_boot(table: pd.DataFrame, boot: dict | None, res, term: str, details: dict) -> None:
+    """Put the bootstrap p and interval into the first table row; keep CR1's beside them in ``details``."""
+    details["inference"] = "CR1 (cluster-robust, t(G-1))"
+    if boot is None:
+        return
+    details.update(inference=(boot["weights"] if boot["weights"] == "randomization inference" else
+                              f"wild cluster restricted bootstrap ({boot['weights']})"),
+                   p_cr1=float(table.loc[0, "p"]), ci_cr1=(float(table.loc[0, "ci_low"]), float(table.loc[0, "ci_high"])),
+                   p_wild=boot["p"], bootstrap=boot)
+    table.loc[0, ["p", "ci_low", "ci_high"]] = [boot["p"], boot["ci_low"], boot["ci_high"]]
+
+
 def _period_frame(data: pd.DataFrame, freq: str, date: str = "date") -> tuple[np.ndarray, Any]:
     if date not in data.columns or data[date].notna().sum() == 0:
         raise ParameterError("This design needs response dates; map a date column in the schema.")
@@ -318,6 +698,9 @@ def campaign_effect(
     weights: str | None = None,
     ci: float = 0.95,
     maxlags: int | None = None,
+    control: str | None = None,
+    inference: str = "auto",
+    bootstrap_reps: int = BOOT_REPS,
 ) -> EffectResult:
     """Estimate a campaign's effect on one outcome, in the outcome's own units.
 
@@ -330,9 +713,11 @@ def campaign_effect(
     campaign : str
         The campaign column (its schema entry supplies ``start`` and ``group``).
     design : {"exposure", "did", "its"}
-    controls : str, optional
+    controls : str or list of str, optional
         Extra formula terms, e.g. ``"C(region) + C(channel)"`` (exposure and
-        DiD designs).
+        DiD designs), or a list of column names (text columns enter as
+        categories, numbers as they are; names with spaces work, as they do
+        in a formula written ``C(Q("Plan type"))``).
     cluster : str, optional
         Cluster errors by this column (exposure design); DiD clusters by
         ``group`` unless ``cluster`` says otherwise.
@@ -352,6 +737,33 @@ def campaign_effect(
     weights : str, optional
         Weight column (weighted least squares; linear models only).
     ci : float
+    inference : {"auto", "cr1", "wild"}
+        Clustered linear models (DiD, exposure with ``cluster``): "auto" uses
+        the wild cluster restricted bootstrap (:func:`wild_cluster_bootstrap`)
+        for the p-value and interval when fewer than 10 clusters hold treated
+        rows or fewer than 10 hold untreated rows, and CR1 otherwise; the CR1
+        p-value and interval stay in ``details`` (``p_cr1``, ``ci_cr1``).
+        "wild" always bootstraps, "cr1" never; "randomization" (DiD only)
+        uses randomization inference over the possible sets of treated groups
+        (RI-t of MacKinnon & Webb 2020; valid for exchangeable groups, and
+        close to nominal size with 2-3 treated groups, where the wild
+        bootstrap is very conservative).  ITS: "auto" is OLS with
+        ``t(T - k)`` critical values (exact under independent sampling noise;
+        a Breusch-Godfrey check warns when the residuals are autocorrelated);
+        "newey-west" gives the Newey-West errors of R
+        ``sandwich::NeweyWest(prewhite = FALSE, adjust = FALSE)``, which
+        over-reject with few periods (about 20% at T = 24).
+    bootstrap_reps : int
+        Wild bootstrap replications (default 9999; every sign vector is used
+        instead when there are fewer).
+    control : str, optional
+        For a text campaign column (e.g. an offer column with ``None``,
+        ``Offer A``, ``Offer B``): the value meaning not exposed (default: the
+        schema campaign's ``control``).  The exposure design then estimates one
+        effect per variant against the control (``.table`` has one row per
+        variant, ``term`` = its label, plus Holm-adjusted ``p_adj``) and a joint
+        Wald test that no variant differs (``details["joint"]``); DiD and ITS
+        pool the variants.
     maxlags : int, optional
         ITS: Newey-West lags (default ``floor(4 (T/100)^(2/9))``, at least 1).
 
@@ -364,7 +776,9 @@ def campaign_effect(
     Raises
     ------
     ParameterError
-        Unknown design/model/outcome, absent columns.
+        Unknown design/model/outcome/inference, absent columns, ``cluster``
+        with ``model="ordinal"``, ``group``/``treated`` with the exposure
+        design, a non-linear model for a campaign with variants.
     DataError
         No exposed or no unexposed rows, no rows before the start, a constant
         or collinear exposure, perfect separation in a logit.
@@ -372,6 +786,9 @@ def campaign_effect(
     check_argument("design", list(DESIGNS), design)
     check_argument("outcome", list(METRICS), outcome)
     check_argument("model", list(MODELS), model)
+    check_argument("inference", ["auto", "cr1", "wild", "randomization", "newey-west"], inference)
+    if (inference == "newey-west") != (design == "its" and inference == "newey-west"):
+        raise ParameterError("inference='newey-west' is for design='its' only.")
     if model != "linear" and design != "exposure":
         raise ParameterError(f"model={model!r} is available for design='exposure' only; DiD and ITS use linear models.")
     if model == "logit" and METRICS[outcome][1] != "share":
@@ -380,12 +797,29 @@ def campaign_effect(
         raise ParameterError(f"model='ordinal' needs a score outcome, not {outcome!r}.")
     if weights is not None and model != "linear":
         raise ParameterError("Weights are supported for linear models only.")
-    exposed = _exposure(data, campaign)
+    controls = _controls_formula(data, controls)
+    exposed, variants, control_label = _exposure(data, campaign, control)
     y, unit = _outcome_values(data, outcome, model)
     spec = _schema_campaign(data, campaign)
     freq = freq or "M"
     if design == "exposure":
-        return _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluster, model, weights, ci)
+        if group is not None or treated is not None:
+            raise ParameterError("group= and treated= apply to design='did' and design='its'; the exposure design "
+                                 "compares exposed with unexposed responses (use controls= to adjust for groups).")
+        if model == "ordinal" and cluster:
+            raise ParameterError("model='ordinal' does not support cluster= (the ordered logit has no cluster-robust "
+                                 "errors here); use model='linear' with cluster=, or drop cluster=.")
+        if variants is not None:
+            result = _variants_design(data, y, unit, variants, control_label, outcome, campaign, controls, cluster,
+                                      model, weights, ci)
+        else:
+            result = _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluster, model, weights, ci,
+                                      inference, bootstrap_reps)
+        randomised = spec.get("randomised") is True
+        result.details["randomised"] = randomised
+        if not randomised:
+            result.warnings.append(_SELF_SELECTION.format(campaign=campaign))
+        return result
     start = pd.Timestamp(start or spec.get("start")) if (start or spec.get("start")) else None
     if start is None:
         raise ParameterError(f"design={design!r} needs the campaign start: give start= or set 'start' for "
@@ -393,8 +827,8 @@ def campaign_effect(
     group = group or spec.get("group")
     if design == "did":
         return _did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, group, treated, start,
-                    event_study, weights, ci)
-    return _its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags)
+                    event_study, weights, ci, inference, bootstrap_reps)
+    return _its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags, inference)
 
 
 def _check_exposure(x: pd.Series, campaign: str) -> None:
@@ -405,7 +839,8 @@ def _check_exposure(x: pd.Series, campaign: str) -> None:
         raise DataError(f"Every response is exposed to {campaign!r} in this selection: there is no comparison group.")
 
 
-def _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluster, model, weights, ci):
+def _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluster, model, weights, ci,
+                     inference="auto", bootstrap_reps=BOOT_REPS):
     frame = pd.DataFrame({"_y": y, "_exposed": exposed})
     for c in _control_columns(data, controls):
         frame[c] = data[c].to_numpy()
@@ -432,20 +867,17 @@ def _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluste
                             {"odds_ratio": effect.estimate, "scale": scale_of(data, col)[:2]})
     groups = frame["_cluster"].to_numpy() if cluster else None
     cov = "cluster" if cluster else "HC1"
-    if cluster:
-        g = len(pd.unique(groups))
-        if g < FEW_CLUSTERS:
-            notes.append(f"Only {g} clusters of {cluster!r}: cluster-robust errors are unreliable below "
-                         f"{FEW_CLUSTERS}; read the interval as approximate.")
     if model == "logit":
         fit = _fit(f"_y ~ {rhs}", frame, kind="logit", cov_type=cov, groups=groups)
         res = fit.result
         me = res.get_margeff(at="overall", method="dydx", dummy=True)
         i = list(res.model.exog_names[1:]).index("_exposed")
         est, se = 100 * float(me.margeff[i]), 100 * float(me.margeff_se[i])
-        table = pd.DataFrame([_row(f"{campaign} (AME, pp)", est, se, ci, None),
+        # with clusters, t(G - 1) critical values and p-values (as for the linear model), else normal
+        dof = len(pd.unique(groups)) - 1 if cluster else None
+        table = pd.DataFrame([_row(f"{campaign} (AME, pp)", est, se, ci, dof),
                               {**_row(f"{campaign} (log odds)", float(res.params["_exposed"]),
-                                      float(res.bse["_exposed"]), ci, None)}], columns=EFFECT_COLUMNS)
+                                      float(res.bse["_exposed"]), ci, dof)}], columns=EFFECT_COLUMNS)
     else:
         if weights:
             frame["_w"] = pd.to_numeric(data.loc[frame.index, weights], errors="coerce")
@@ -459,10 +891,91 @@ def _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluste
         res = fit.result
         table = pd.DataFrame(_coef_rows(res, {campaign: "_exposed"}, ci), columns=EFFECT_COLUMNS)
     _check_rank(res, notes, "_exposed", campaign)
+    details = {"controls": controls, "cov_type": cov, "cluster": cluster}
+    if cluster:
+        # the logit keeps CR1 with t(G - 1); the linear model gets the wild cluster bootstrap when it is needed
+        boot = _few_clusters(res, "_exposed", groups, frame["_exposed"].to_numpy(), cluster, notes,
+                             inference if model == "linear" else "cr1", bootstrap_reps, ci)
+        _apply_boot(table, boot, res, "_exposed", details)
     first = table.iloc[0]
     effect = Effect(float(first["estimate"]), float(first["ci_low"]), float(first["ci_high"]), float(first["p"]), unit)
     return EffectResult(table, effect, int(res.nobs), "exposure", outcome, model, campaign, notes + fit.warnings,
-                        {"controls": controls, "cov_type": cov, "cluster": cluster})
+                        details)
+
+
+def _wald(res, names: list[str], df2: float | None) -> dict[str, Any]:
+    """Joint Wald test that the coefficients ``names`` are all zero: ``F = b' V⁻ b / q`` on ``(q, df2)``
+    (chi-square / q with ``df2=None``), with the fit's own (robust) covariance."""
+    b = res.params[names].to_numpy(float)
+    V = res.cov_params().loc[names, names].to_numpy(float)
+    q = int(np.linalg.matrix_rank(V))
+    F = float(b @ np.linalg.pinv(V) @ b) / max(q, 1)
+    p = float(stats.f.sf(F, q, df2)) if df2 else float(stats.chi2.sf(F * q, q))
+    return {"F": F, "df1": q, "df2": df2, "p": p}
+
+
+def _variants_design(data, y, unit, variants, control, outcome, campaign, controls, cluster, model, weights, ci):
+    """One effect per variant against the control (linear model; HC1 or CR1), Holm-adjusted, plus a joint test."""
+    from statsmodels.stats.multitest import multipletests
+
+    if model != "linear":
+        raise ParameterError(f"A campaign with variants ({campaign!r}) is estimated with the linear model only, "
+                             f"not model={model!r}.")
+    frame = pd.DataFrame({"_y": y, "_variant": variants.astype(object).where(variants.notna(), np.nan)})
+    for c in _control_columns(data, controls):
+        frame[c] = data[c].to_numpy()
+    if cluster:
+        require_columns(data, [cluster], "cluster column")
+        frame["_cluster"] = data[cluster].astype("string").to_numpy()
+    if weights:
+        frame["_w"] = pd.to_numeric(data[weights], errors="coerce").to_numpy()
+    notes = []
+    before = len(frame)
+    frame = frame.dropna()
+    if len(frame) < before:
+        notes.append(f"{before - len(frame):,} row(s) without the outcome, campaign value, controls or cluster were "
+                     "left out.")
+    _check_exposure((frame["_variant"] != control).astype(float), campaign)
+    labels = sorted(v for v in frame["_variant"].unique() if v != control)
+    names = {}
+    for i, v in enumerate(labels):
+        names[v] = f"_v{i}"
+        frame[f"_v{i}"] = (frame["_variant"] == v).astype(float)
+    rhs = " + ".join(names.values()) + (f" + {controls}" if controls else "")
+    groups = frame["_cluster"].to_numpy() if cluster else None
+    cov = "cluster" if cluster else "HC1"
+    if weights:
+        import statsmodels.formula.api as smf
+
+        res = smf.wls(f"_y ~ {rhs}", frame, weights=frame["_w"]).fit(
+            cov_type=cov, cov_kwds={"groups": groups} if cluster else None, use_t=True)
+        fit = _Fit(res, [])
+    else:
+        fit = _fit(f"_y ~ {rhs}", frame, kind="ols", cov_type=cov, groups=groups)
+    res = fit.result
+    for name in names.values():
+        _check_rank(res, notes, name, campaign)
+    table = pd.DataFrame(_coef_rows(res, {v: n for v, n in names.items()}, ci), columns=EFFECT_COLUMNS)
+    table["p_adj"] = multipletests(table["p"].to_numpy(), method="holm")[1]
+    df2 = getattr(res, "df_resid_inference", None) or res.df_resid
+    joint = _wald(res, list(names.values()), df2)
+    if cluster:
+        G, n_t, n_c = _cluster_sides(groups, (frame["_variant"] != control).to_numpy(float))
+        if G < FEW_CLUSTERS or min(n_t, n_c) < FEW_SIDE:
+            notes.append(f"Only {G} clusters of {cluster!r} ({n_t} with exposed rows, {n_c} with control rows): "
+                         "cluster-robust (CR1) errors are unreliable; read the intervals as approximate.")
+    counts = frame["_variant"].value_counts()
+    small = [v for v in labels if counts[v] < 30]
+    if small:
+        notes.append(f"Few responses for variant(s) {', '.join(map(str, small))} (under 30): wide intervals.")
+    # the headline: the variant that differs most clearly from the control, with its Holm-adjusted p
+    top = int(np.nanargmax(np.abs(table["estimate"] / table["se"]).to_numpy()))
+    row = table.iloc[top]
+    effect = Effect(float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"]), float(row["p_adj"]), unit)
+    details = {"controls": controls, "cov_type": cov, "cluster": cluster, "variants": labels, "control": control,
+               "joint": joint, "headline_variant": labels[top], "n_by_variant": {str(k): int(v) for k, v in counts.items()}}
+    return EffectResult(table, effect, int(res.nobs), "exposure", outcome, "linear", campaign, notes + fit.warnings,
+                        details)
 
 
 def _check_rank(res, notes: list[str], term: str, campaign: str) -> None:
@@ -482,7 +995,7 @@ def _check_rank(res, notes: list[str], term: str, campaign: str) -> None:
 
 
 def _did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, group, treated, start, event_study,
-         weights, ci):
+         weights, ci, inference="auto", bootstrap_reps=BOOT_REPS):
     if not group:
         raise ParameterError("design='did' needs the targeted groups: give group= (e.g. 'region') or set 'group' "
                              f"for {campaign!r} in the schema.")
@@ -521,23 +1034,27 @@ def _did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, gro
     else:
         groups = frame["_g"].to_numpy()
     n_clusters = len(pd.unique(groups))
-    if n_clusters < FEW_CLUSTERS:
-        notes.append(f"Only {n_clusters} clusters ({cluster or group}): cluster-robust errors are unreliable below "
-                     f"{FEW_CLUSTERS}; the interval is approximate (consider more groups or a wild bootstrap).")
     rhs = "_did + C(_g) + C(_p)" + (f" + {controls}" if controls else "")
     fit = _did_fit(frame, rhs, groups, weights, data)
     res = fit.result
     _check_rank(res, notes, "_did", campaign)
     table = pd.DataFrame(_coef_rows(res, {f"{campaign} × post (DiD)": "_did"}, ci), columns=EFFECT_COLUMNS)
-    first = table.iloc[0]
-    effect = Effect(float(first["estimate"]), float(first["ci_low"]), float(first["ci_high"]), float(first["p"]), unit)
+    boot = _few_clusters(res, "_did", groups, frame["_treated"].to_numpy(), cluster or group, notes, inference,
+                         bootstrap_reps, ci, frame)
     details: dict[str, Any] = {"start": start, "treated": treated, "group": group, "freq": freq,
                                "clusters": n_clusters}
+    _apply_boot(table, boot, res, "_did", details)
+    first = table.iloc[0]
+    effect = Effect(float(first["estimate"]), float(first["ci_low"]), float(first["ci_high"]), float(first["p"]), unit)
     if event_study:
-        es, pre_p = _event_study(frame, controls, groups, weights, data, start_code, label, ci)
-        details["event_study"], details["pretrend_p"] = es, pre_p
-        if pre_p is not None and pre_p < 0.05:
-            notes.append(f"Pre-trend check failed ({fmt_p(pre_p)}): treated groups moved differently before the start.")
+        es, pre = _event_study(frame, controls, groups, weights, data, start_code, label, ci)
+        details["event_study"], details["pretrend"] = es, pre
+        details["pretrend_p"] = None if pre is None else pre["p"]
+        if pre is not None and pre["p"] < 0.05:
+            blocks = f" in {pre['blocks']} block(s)" if pre["blocks"] else ""
+            notes.append(f"Pre-trend check failed (joint Wald test of the {pre['coefficients']} pre-campaign event-study "
+                         f"coefficients{blocks}, F({pre['df1']}, {pre['df2']}) = {pre['F']:.2f}, {fmt_p(pre['p'])}): treated "
+                         "groups already differed from the others before the start.")
     return EffectResult(table, effect, int(res.nobs), "did", outcome, "linear", campaign, notes + fit.warnings, details)
 
 
@@ -569,26 +1086,44 @@ def _event_study(frame, controls, groups, weights, data, start_code, label, ci):
     rows.append({"relative_period": -1, "period": label(start_code - 1), "estimate": 0.0, "se": 0.0,
                  "ci_low": 0.0, "ci_high": 0.0, "p": np.nan})
     table = pd.DataFrame(rows).sort_values("relative_period", ignore_index=True)
-    pre_p = _pretrend_test(frame, controls, groups, weights, data)
-    return table, pre_p
+    pre = _pretrend_test(res, [name for k, name in terms.items() if k < -1], len(pd.unique(groups)))
+    return table, pre
 
 
-def _pretrend_test(frame, controls, groups, weights, data) -> float | None:
-    """p-value for different linear trends of treated and other groups before the start.
+def _pretrend_test(res, names: list[str], n_clusters: int) -> dict[str, Any] | None:
+    """Joint Wald test that every pre-campaign event-study coefficient is zero.
 
-    One restriction, so it stays valid with few clusters (a joint test of every
-    pre-period event-study coefficient is not, when they outnumber the clusters).
+    ``F = (Rb)' (R V R')⁻¹ (Rb) / q`` with the cluster-robust (CR1) covariance
+    ``V`` of the pre-period coefficients ``b`` (period -1 is the reference),
+    referred to ``F(q, G - 1)``.  ``R`` is the identity (``q`` = number of
+    pre-period coefficients) when the clusters allow it (``q <= G - 2``); with
+    fewer clusters the cluster-robust covariance has rank at most ``G - 1``, so
+    the coefficients are averaged in ``G - 2`` (at least 1) consecutive blocks
+    and those block averages are tested jointly instead (``blocks`` in the
+    result).  Returns ``{"p", "F", "df1", "df2", "coefficients", "blocks"}``,
+    or None without any pre-period coefficient.
     """
-    pre = frame[frame["_post"] == 0].copy()
-    if pre["_p"].nunique() < 3 or pre["_treated"].nunique() < 2:
+    if not names:
         return None
-    pre["_trend"] = pre["_treated"] * (pre["_p"] - pre["_p"].min())
-    rhs = "_trend + C(_g) + C(_p)" + (f" + {controls}" if controls else "")
-    res = _did_fit(pre, rhs, groups[(frame["_post"] == 0).to_numpy()], weights, data).result
-    return float(res.pvalues["_trend"])
+    b = res.params[names].to_numpy(float)
+    V = res.cov_params().loc[names, names].to_numpy(float)
+    m = len(names)
+    blocks = min(m, max(n_clusters - 2, 1))
+    R = np.zeros((blocks, m))
+    for r, idx in enumerate(np.array_split(np.arange(m), blocks)):
+        R[r, idx] = 1.0 / len(idx)
+    rb, RVR = R @ b, R @ V @ R.T
+    q = int(np.linalg.matrix_rank(RVR))
+    if q == 0:
+        return None
+    F = float(rb @ np.linalg.pinv(RVR) @ rb) / q
+    df2 = max(n_clusters - 1, 1)
+    return {"p": float(stats.f.sf(F, q, df2)), "F": F, "df1": q, "df2": df2, "coefficients": m,
+            "blocks": blocks if blocks < m else None}
 
 
-def _its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags) -> EffectResult:
+def _its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags,
+         inference="auto") -> EffectResult:
     notes = []
     view = data
     if group:
@@ -627,26 +1162,61 @@ def _its(data, outcome, campaign, freq, group, treated, exposed, start, weights,
     if post < 3:
         notes.append(f"Only {post} period(s) after the start: the slope change rests on very few points.")
     T = len(fit_rows)
-    lags = maxlags if maxlags is not None else max(1, int(np.floor(4 * (T / 100) ** (2 / 9))))
-    fit = _fit("score ~ t + post + t_since", fit_rows, kind="ols", cov_type="HAC", maxlags=lags)
+    # month-of-year (quarter-of-year) terms once two years of pre-campaign periods pin them down
+    per_year = {"M": 12, "Q": 4, "W": 52}.get(str(freq).upper()[:1])
+    series["season"] = [ps.month if per_year != 4 else (ps.month - 1) // 3 + 1 for ps in series["period_start"]]
+    fit_rows = series.dropna(subset=["score"])
+    seasonal = bool(per_year) and pre >= 2 * per_year
+    rhs = "t + post + t_since" + (" + C(season)" if seasonal else "")
+    if per_year and not seasonal:
+        notes.append(f"Fewer than two years of periods before the start ({pre}), so month-of-year effects cannot be "
+                     "estimated: a seasonal swing around the start can masquerade as, or hide, a level change.")
+    lags = None
+    if inference == "newey-west":
+        lags = maxlags if maxlags is not None else max(1, int(np.floor(4 * (T / 100) ** (2 / 9))))
+        fit = _fit(f"score ~ {rhs}", fit_rows, kind="ols", cov_type="HAC", maxlags=lags)
+        method = f"OLS with Newey-West errors ({lags} lags)"
+        notes.append("Newey-West errors with few periods understate the uncertainty (the p-value is too small); "
+                     "the default OLS inference keeps its size.")
+    else:
+        fit = _fit(f"score ~ {rhs}", fit_rows, kind="ols", cov_type="nonrobust")
+        method = f"OLS, t({T - len(fit.result.params)}) critical values"
     res = fit.result
+    ac_p = None
+    if inference != "newey-west" and res.df_resid > 3:
+        from statsmodels.stats.diagnostic import acorr_breusch_godfrey
+
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")  # statsmodels' FutureWarning about the return type
+            ac_p = float(acorr_breusch_godfrey(res, nlags=1)[3])
+        if ac_p < 0.10:
+            notes.append(f"The residuals are autocorrelated (Breusch-Godfrey test, {fmt_p(ac_p)}): period-to-period "
+                         "shocks persist beyond sampling noise, so the interval is too narrow; read it as approximate.")
     rows = _coef_rows(res, {"level change": "post", "slope change": "t_since", "pre-campaign slope": "t"}, ci)
     out = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
-    b = res.params
-    series["fitted"] = b["Intercept"] + b["t"] * series["t"] + b["post"] * series["post"] + b["t_since"] * series["t_since"]
-    series["counterfactual"] = b["Intercept"] + b["t"] * series["t"]
+    series["fitted"] = np.asarray(res.predict(series))
+    series["counterfactual"] = np.asarray(res.predict(series.assign(post=0.0, t_since=0.0)))
     first = out.iloc[0]
     effect = Effect(float(first["estimate"]), float(first["ci_low"]), float(first["ci_high"]), float(first["p"]),
                     _UNITS[outcome])
     return EffectResult(out, effect, T, "its", outcome, "linear", campaign, notes + fit.warnings,
-                        {"series": series, "start": start, "maxlags": lags, "treated": treated, "freq": freq})
+                        {"series": series, "start": start, "maxlags": lags, "treated": treated, "freq": freq,
+                         "seasonal": seasonal, "inference": method, "autocorrelation_p": ac_p})
 
 
 def compare_effects(results: Sequence[EffectResult], labels: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per result, for a forest plot: ``label, campaign, outcome, design, estimate, ci_low, ci_high, p, unit``."""
+    """One row per result, for a forest plot: ``label, campaign, outcome, design, estimate, ci_low, ci_high, p, unit``.
+
+    A result with variants gives one row per variant (label ``"<label>: <variant>"``, Holm-adjusted p)."""
     rows = []
     for i, r in enumerate(results):
         label = labels[i] if labels else f"{metric_label(r.outcome)} ({r.design})"
+        if "variants" in r.details:  # a campaign with variants: one row each
+            for v in r.table.itertuples():
+                rows.append({"label": f"{label}: {v.term}", "campaign": r.campaign, "outcome": r.outcome,
+                             "design": r.design, "estimate": v.estimate, "ci_low": v.ci_low, "ci_high": v.ci_high,
+                             "p": v.p_adj, "unit": r.effect.unit})
+            continue
         rows.append({"label": label, "campaign": r.campaign, "outcome": r.outcome, "design": r.design,
                      "estimate": r.effect.estimate, "ci_low": r.effect.ci_low, "ci_high": r.effect.ci_high,
                      "p": r.effect.p, "unit": r.effect.unit})
@@ -673,8 +1243,10 @@ class CampaignReport:
         if few:
             out.append(few[0])
         if self.its is not None:
+            season = ("with month-of-year terms" if self.its.details.get("seasonal") else
+                      "without month-of-year terms (under two years before the start), so seasonality can inflate it")
             out.append(self.its.summary() + " (interrupted time series on the treated groups' period scores; it "
-                       "assumes the pre-campaign trend would have continued, so seasonality can inflate it).")
+                       f"assumes the pre-campaign trend would have continued; {season}).")
         return out or ["No effect could be estimated for this selection."]
 
     def headline_values(self) -> dict[str, str]:
@@ -691,12 +1263,19 @@ class CampaignReport:
 
         rows = []
         for r in self.results():
-            e = r.effect
-            rows.append({"Outcome": metric_label(r.outcome), "Design": {"did": "difference-in-differences",
-                         "exposure": "exposed vs not (controls)", "its": "interrupted time series"}[r.design],
-                         "Effect": fmt_change(r.outcome, e.estimate), "95% CI": f"{fmt_change(r.outcome, e.ci_low)} "
-                         f"to {fmt_change(r.outcome, e.ci_high)}", "p": fmt_p(e.p).removeprefix("p ").removeprefix("= "),
-                         "n": r.n, "Warnings": len(r.warnings)})
+            design = {"did": "difference-in-differences", "exposure": "exposed vs not (controls)",
+                      "its": "interrupted time series"}[r.design]
+            if "variants" in r.details:
+                lines = [(f"{design}: {v.term} vs {r.details['control']}", v.estimate, v.ci_low, v.ci_high, v.p_adj)
+                         for v in r.table.itertuples()]
+            else:
+                e = r.effect
+                lines = [(design, e.estimate, e.ci_low, e.ci_high, e.p)]
+            for name, est, low, high, p in lines:
+                rows.append({"Outcome": metric_label(r.outcome), "Design": name,
+                             "Effect": fmt_change(r.outcome, est), "95% CI": f"{fmt_change(r.outcome, low)} "
+                             f"to {fmt_change(r.outcome, high)}", "p": fmt_p(p).removeprefix("p ").removeprefix("= "),
+                             "n": r.n, "Warnings": len(r.warnings)})
         if not rows:
             return None if self.campaign is None else note("No effect could be estimated for this selection.")
         return table_html(pd.DataFrame(rows), formats={"Effect": "{}", "95% CI": "{}", "p": "{}"})

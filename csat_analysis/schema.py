@@ -72,12 +72,12 @@ TARGET_METRICS: dict[str, tuple[float, float] | None] = {
     "csat": (0, 100), "csat_mean": None, "nps": (-100, 100), "ces": None, "ces_top": (0, 100),
 }
 
-_TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "missing_values")
+_TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "themes", "missing_values")
 _SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows")
 _COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra", "ratings")
 _METRIC_KEYS = ("column", "scale", "top_box", "higher_is_better", "labels")
 _DATE_KEYS = ("column", "dayfirst", "format")
-_CAMPAIGN_KEYS = ("name", "column", "control", "exposed", "start", "end", "delimiter", "group")
+_CAMPAIGN_KEYS = ("name", "column", "control", "exposed", "start", "end", "delimiter", "group", "randomised")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,6 +132,8 @@ class CampaignSpec:
     ``start``/``end`` date the campaign (difference-in-differences and
     interrupted time series need ``start``); ``group`` optionally names the
     column whose levels were targeted (the treated groups of a DiD).
+    ``randomised`` (``randomised: true``) states that exposure was assigned at
+    random, so reports may use causal wording ("raised") for the exposure design.
     """
 
     name: str
@@ -142,12 +144,15 @@ class CampaignSpec:
     end: pd.Timestamp | None = None
     delimiter: str | None = None
     group: str | None = None
+    randomised: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "column": self.column}
         for key in ("control", "delimiter", "group"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.randomised:
+            out["randomised"] = True
         if self.exposed:
             out["exposed"] = list(self.exposed)
         for key in ("start", "end"):
@@ -179,6 +184,8 @@ class Schema:
     ratings: tuple[str, ...] = ()
     campaigns: tuple[CampaignSpec, ...] = ()
     targets: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    #: dictionary themes for comments: ``{theme: [term, ...]}`` (see :func:`csat_analysis.themes`)
+    themes: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
     sheet: str | int | None = None
     encoding: str | None = None
@@ -240,6 +247,8 @@ class Schema:
             out["campaigns"] = [c.to_dict() for c in self.campaigns]
         if self.targets:
             out["targets"] = dict(self.targets)
+        if self.themes:
+            out["themes"] = {k: list(v) for k, v in self.themes.items()}
         out["missing_values"] = list(self.missing_values)
         return out
 
@@ -351,6 +360,9 @@ def _campaign(spec: Any, i: int, origin: str) -> CampaignSpec:
     if start is not None and end is not None and end < start:
         raise SchemaError(f"{origin}: {where} ends ({end:%Y-%m-%d}) before it starts ({start:%Y-%m-%d}).")
     control = spec.get("control")
+    randomised = spec.get("randomised", False)
+    if randomised is not None and not isinstance(randomised, bool):
+        raise SchemaError(f"{origin}: {where}.randomised must be true or false, not {shorten(repr(randomised))}.")
     return CampaignSpec(
         name=name,
         column=str(spec["column"]),
@@ -360,7 +372,25 @@ def _campaign(spec: Any, i: int, origin: str) -> CampaignSpec:
         end=end,
         delimiter=spec.get("delimiter"),
         group=spec.get("group"),
+        randomised=bool(randomised),
     )
+
+
+def _themes(raw: Any, origin: str) -> dict[str, tuple[str, ...]]:
+    """``themes: {delivery: [late, delay, courier]}``: each theme a list of words or phrases."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise SchemaError(f"{origin}: themes must map theme names to lists of words, e.g. "
+                          "themes: {delivery: [late, delay, courier]}.")
+    out = {}
+    for name, terms in raw.items():
+        terms = [terms] if isinstance(terms, str) else terms
+        if not isinstance(terms, (list, tuple)) or not terms or not all(isinstance(t, str) and t.strip() for t in terms):
+            raise SchemaError(f"{origin}: themes.{shorten(name)} must be a list of words or phrases, e.g. "
+                              "[late, delay, courier].")
+        out[str(name)] = tuple(t.strip() for t in terms)
+    return out
 
 
 def _targets(raw: Any, metrics: Mapping[str, MetricSpec], origin: str) -> dict[str, float]:
@@ -481,6 +511,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         ratings=ratings,
         campaigns=campaigns,
         targets=_targets(raw.get("targets"), metrics, origin),
+        themes=_themes(raw.get("themes"), origin),
         missing_values=tuple("" if v is None else str(v) for v in missing),
         sheet=source.get("sheet"),
         encoding=source.get("encoding"),

@@ -86,7 +86,7 @@ def test_did_clustered_by_group(ref_data, reference):
 
 def test_its_newey_west(ref_data, reference):
     r = campaign_effect(ref_data, outcome="nps", campaign="spring_promo", design="its", group="region",
-                        start="2025-03-01", maxlags=2)
+                        start="2025-03-01", maxlags=2, inference="newey-west")
     t = r.table.set_index("term")
     check(t.loc["level change"], reference, "its_level")
     check(t.loc["slope change"], reference, "its_slope")
@@ -188,7 +188,7 @@ def test_forest_plot_and_summary(ref_data):
         plot_forest(table, ax=axes[0])
     single = plot_forest(table[table.unit == "pp"])
     assert [t.get_text() for t in single.get_yticklabels()] == [table.label.iloc[0]]
-    assert results[0].summary().startswith("Exposure to spring_promo raised CSAT (top-box %) by +")
+    assert results[0].summary().startswith("Exposure to spring_promo was associated with a +")
 
 
 def test_bad_input(ref_data):
@@ -221,3 +221,160 @@ def test_bad_input(ref_data):
         assert "separation" in str(exc)
     else:
         assert any("separation" in w for w in r.warnings)
+
+
+# --------------------------------------------------------------------------- issue 17: wording that matches the design
+
+
+def _self_selected(seed=5, n=3000):
+    """Happier customers chose the promo; the promo itself does nothing."""
+    rng = np.random.default_rng(seed)
+    happiness = rng.normal(0, 1, n)
+    chose = rng.random(n) < 1 / (1 + np.exp(-2 * happiness))
+    nps = np.clip(np.round(7 + 2 * happiness + rng.normal(0, 1, n)), 0, 10).astype(int)
+    return pd.DataFrame({"nps": pd.array(nps, dtype="Int64"), "promo": chose})
+
+
+def test_self_selected_exposure_is_not_called_causal():
+    data = _self_selected()
+    r = campaign_effect(data, outcome="nps", campaign="promo")
+    assert r.effect.p < 0.05 and r.effect.estimate > 20  # a large, "significant" association...
+    text = r.summary()
+    assert "raised" not in text and "lowered" not in text  # ...that is not worded as an effect
+    assert "associated with" in text
+    assert any("self-selection" in w for w in r.warnings)
+    ordinal = campaign_effect(data, outcome="nps", campaign="promo", model="ordinal")
+    assert "multiplied the odds" not in ordinal.summary() and "associated with" in ordinal.summary()
+
+
+def test_randomised_campaign_allows_causal_wording():
+    data = _self_selected()
+    data.attrs["schema"] = {"campaigns": [{"name": "promo", "column": "Offer", "randomised": True}]}
+    r = campaign_effect(data, outcome="nps", campaign="promo")
+    assert r.summary().startswith("Exposure to promo raised NPS")
+    assert not any("self-selection" in w for w in r.warnings)
+
+
+def test_schema_accepts_randomised_campaign():
+    from csat_analysis.schema import read_schema
+
+    raw = {"metrics": {"nps": {"column": "rating", "scale": [0, 10]}},
+           "campaigns": [{"name": "promo", "column": "Offer", "control": "None", "randomised": True}]}
+    sch = read_schema(raw)
+    assert sch.campaigns[0].randomised is True
+    assert sch.campaigns[0].to_dict()["randomised"] is True
+    assert "randomised" not in read_schema({**raw, "campaigns": [{"name": "p", "column": "Offer"}]}
+                                           ).campaigns[0].to_dict()
+
+
+def test_ordinal_with_clusters_is_refused(ref_data):
+    with pytest.raises(ParameterError, match="ordinal.*cluster"):
+        campaign_effect(ref_data, outcome="csat_mean", campaign="spring_promo", model="ordinal", cluster="plan")
+
+
+def test_logit_ame_with_clusters_uses_t_with_g_minus_1_df(ref_data):
+    from scipy import stats
+
+    r = campaign_effect(ref_data, outcome="csat", campaign="spring_promo", controls="C(region)", model="logit",
+                        cluster="channel")
+    g = ref_data["channel"].nunique()
+    row = r.table.iloc[0]
+    q = stats.t.ppf(0.975, g - 1)
+    assert row["ci_high"] - row["estimate"] == pytest.approx(q * row["se"], rel=1e-9)
+    assert row["p"] == pytest.approx(2 * stats.t.sf(abs(row["estimate"] / row["se"]), g - 1), rel=1e-9)
+
+
+def _hump_rep(seed=4, groups=40, periods=12, per_cell=40):
+    """Treated groups rise and fall again before the start (periods 2-5 of 0-7), no linear pre-trend, no effect."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(groups), periods * per_cell)
+    p = np.tile(np.repeat(np.arange(periods), per_cell), groups)
+    treated = g < groups // 2
+    hump = np.where(np.isin(p, [3, 4]), 0.15, np.where(np.isin(p, [2, 5]), 0.10, 0.0))
+    prob = 0.5 + rng.normal(0, 0.03, groups)[g] + treated * hump + rng.normal(0, 0.01, (groups, periods))[g, p]
+    top = rng.random(len(g)) < prob
+    dates = pd.Timestamp("2024-01-15") + pd.to_timedelta(p * 31, unit="D")
+    return pd.DataFrame({"csat": np.where(top, 5, 2), "store": g.astype(str), "promo": treated & (p >= 8),
+                         "date": dates})
+
+
+def test_hump_shaped_pretrend_fails_the_joint_check():
+    r = campaign_effect(_hump_rep(), outcome="csat", campaign="promo", design="did", group="store",
+                        start="2024-09-01")
+    es = r.details["event_study"]
+    assert (es.loc[es.relative_period < -1, "p"] < 0.05).sum() >= 3
+    pre = r.details["pretrend"]
+    assert pre["p"] < 0.05 and r.details["pretrend_p"] == pre["p"]
+    assert (pre["df1"], pre["df2"]) == (7, 39)
+    assert pre["blocks"] is None and "all 7 pre-campaign" in r.summary()
+    assert "F(7, 39)" in r.summary() and "already differed" in r.summary()
+    assert any("Pre-trend check failed" in w for w in r.warnings)
+
+
+# --------------------------------------------------------------------------- campaign variants
+
+
+def _variants_data(seed=8, n=4000):
+    rng = np.random.default_rng(seed)
+    offer = rng.choice(["None", "Offer A", "Offer B", "Offer E"], n, p=[0.4, 0.2, 0.2, 0.2])
+    plan = rng.choice(["basic", "plus", "pro"], n)
+    tenure = rng.gamma(2.0, 2.0, n)
+    shift = pd.Series(offer).map({"None": 0.0, "Offer A": 0.07, "Offer B": 0.05, "Offer E": -0.12}).to_numpy()
+    prob = np.clip(0.55 + shift + 0.05 * (plan == "pro") + 0.01 * tenure, 0.02, 0.98)
+    top = rng.random(n) < prob
+    return pd.DataFrame({"csat": pd.array(np.where(top, 5, 2), dtype="Int64"), "Offer": offer,
+                         "Plan type": plan, "tenure years": tenure})
+
+
+def test_campaign_variants_match_per_variant_ols_hc1():
+    import statsmodels.api as sm
+    from statsmodels.stats.multitest import multipletests
+
+    d = _variants_data()
+    r = campaign_effect(d, outcome="csat", campaign="Offer", control="None", controls=["Plan type", "tenure years"])
+    t = r.table
+    assert list(t.columns) == ["term", "estimate", "se", "ci_low", "ci_high", "p", "p_adj"]
+    assert list(t["term"]) == ["Offer A", "Offer B", "Offer E"]
+    # the reference: lm(100 * top ~ offer dummies + plan dummies + tenure) with HC1, built by hand
+    X = pd.DataFrame({"const": 1.0, **{v: (d["Offer"] == v).astype(float) for v in t["term"]},
+                      "plus": (d["Plan type"] == "plus").astype(float), "pro": (d["Plan type"] == "pro").astype(float),
+                      "tenure": d["tenure years"]})
+    ref = sm.OLS(100.0 * (d["csat"] >= 4).astype(float), X).fit(cov_type="HC1", use_t=True)
+    for row in t.itertuples():
+        assert row.estimate == pytest.approx(ref.params[row.term], abs=1e-8)
+        assert row.se == pytest.approx(ref.bse[row.term], abs=1e-8)
+        assert row.p == pytest.approx(ref.pvalues[row.term], rel=1e-6)
+    assert np.allclose(t["p_adj"], multipletests(t["p"], method="holm")[1])
+    wald = ref.wald_test(np.eye(len(X.columns))[1:4], use_f=True, scalar=True)
+    assert r.details["joint"]["F"] == pytest.approx(float(wald.statistic), rel=1e-8)
+    assert r.details["joint"]["p"] == pytest.approx(float(wald.pvalue), rel=1e-6, abs=1e-300)
+    assert (r.details["joint"]["df1"], r.details["joint"]["df2"]) == (3, ref.df_resid)
+    assert r.details["headline_variant"] == "Offer E" and r.effect.estimate < 0
+    text = r.summary()
+    assert "Offer A" in text and "Offer E" in text and "Holm-adjusted" in text and "associated" in text
+    forest = compare_effects([r])
+    assert list(forest["label"].str.split(": ").str[-1]) == ["Offer A", "Offer B", "Offer E"]
+    # the same controls as a formula with quoted names
+    f = campaign_effect(d, outcome="csat", campaign="Offer", control="None",
+                        controls='C(Q("Plan type")) + Q("tenure years")')
+    assert np.allclose(f.table["estimate"], t["estimate"]) and np.allclose(f.table["se"], t["se"])
+
+
+def test_campaign_variants_control_from_schema_and_bad_control():
+    d = _variants_data(n=1500)
+    d.attrs["schema"] = {"campaigns": [{"name": "offer_test", "column": "Offer", "control": "none"}]}
+    r = campaign_effect(d, outcome="csat", campaign="Offer")  # control matched ignoring case
+    assert list(r.table["term"]) == ["Offer A", "Offer B", "Offer E"] and r.details["control"] == "None"
+    with pytest.raises(CsatAnalysisError, match="control value 'Nothing'"):
+        campaign_effect(d, outcome="csat", campaign="Offer", control="Nothing")
+    with pytest.raises(ParameterError, match="'Plan typ', which is not a column.*Did you mean 'Plan type'"):
+        campaign_effect(d, outcome="csat", campaign="Offer", controls=["Plan typ"])
+    with pytest.raises(ParameterError, match="linear model only"):
+        campaign_effect(d, outcome="csat", campaign="Offer", model="logit")
+
+
+def test_exposure_design_refuses_did_only_arguments(ref_data):
+    with pytest.raises(ParameterError, match="group= and treated= apply to design='did'"):
+        campaign_effect(ref_data, outcome="csat", campaign="spring_promo", group="region")
+    with pytest.raises(ParameterError, match="group= and treated= apply"):
+        campaign_effect(ref_data, outcome="csat", campaign="spring_promo", treated=["East"])

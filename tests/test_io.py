@@ -517,3 +517,19 @@ def test_campaign_control_value_that_never_occurs_is_reported():
     control, exposed = [w for w in report.warnings if "never occurs" in w]
     assert "(40 in all)" in control and "offer 39" not in control
     assert "'offer 99'" in exposed and "'offer 1'" not in exposed.split("never occurs")[0]
+
+
+def test_schema_themes_reach_the_loaded_table_and_bad_ones_are_schema_errors(tmp_path):
+    from csat_analysis import SchemaError, load_responses, themes
+
+    path = tmp_path / "c.csv"
+    path.write_text("csat,comment\n" + "".join(f"{1 + i % 5},{'parcel came late' if i % 2 else 'rude staff'}\n"
+                                               for i in range(40)))
+    schema = {"columns": {"comment": "comment"}, "metrics": {"csat": {"column": "csat"}},
+              "themes": {"delivery": ["late", "courier"], "staff": "rude"}}
+    frame, _ = load_responses(path, schema)
+    assert frame.attrs["schema"]["themes"] == {"delivery": ["late", "courier"], "staff": ["rude"]}
+    result = themes(frame, discover=False)
+    assert set(result.terms["theme"]) == {"delivery", "staff"}
+    with pytest.raises(SchemaError, match="themes.delivery must be a list"):
+        load_responses(path, {**schema, "themes": {"delivery": [3]}})
