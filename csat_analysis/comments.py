@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -222,11 +223,40 @@ class SentimentResult:
     metric: str | None
 
 
-def _vader(texts: Sequence[str]) -> np.ndarray:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+#: lexicon scoring of more texts than this is spread over a pool of ``os.cpu_count()`` processes
+_PARALLEL_MIN = 20_000
+_ANALYZER = None
 
-    analyzer = SentimentIntensityAnalyzer()
-    return np.array([analyzer.polarity_scores(t)["compound"] for t in texts], dtype=float)
+
+def _vader_chunk(texts: Sequence[str]) -> list[float]:
+    """VADER compound scores of some texts (one analyzer per process, built on first use)."""
+    global _ANALYZER
+    if _ANALYZER is None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        _ANALYZER = SentimentIntensityAnalyzer()
+    return [_ANALYZER.polarity_scores(t)["compound"] for t in texts]
+
+
+def _vader(texts: Sequence[str], *, processes: int | None = None) -> np.ndarray:
+    """VADER compound scores, exactly as ``vaderSentiment`` computes them.
+
+    More than :data:`_PARALLEL_MIN` texts are cut into contiguous chunks scored by a
+    ``multiprocessing.Pool`` of ``os.cpu_count()`` workers (results in input order, identical to the
+    serial loop: the same function scores every text).
+    """
+    texts = list(texts)
+    workers = int(processes or os.cpu_count() or 1)
+    if len(texts) <= _PARALLEL_MIN or workers < 2:
+        return np.array(_vader_chunk(texts), dtype=float)
+    import multiprocessing
+
+    n_chunks = 4 * workers  # a few chunks per worker evens out uneven texts
+    size = math.ceil(len(texts) / n_chunks)
+    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    with multiprocessing.get_context().Pool(workers) as pool:
+        parts = pool.map(_vader_chunk, chunks)
+    return np.array([v for part in parts for v in part], dtype=float)
 
 
 def _learned(texts: Sequence[str], y: np.ndarray, *, folds: int, random_state: int,
@@ -618,9 +648,10 @@ def _theme_table(frame: pd.DataFrame, assignments: pd.DataFrame, names: list[str
                  by: list[str], freq: str | None, ci: float, min_n: int, privacy_min_n: int) -> pd.DataFrame:
     keys, key_names = _group_frame(frame, by, freq)
     y = _scores_of(frame, metric)
-    ids = frame["response_id"].astype(str).to_numpy()
-    member = {name: np.isin(ids, assignments.loc[assignments["theme"] == name, "response_id"].to_numpy())
-              for name in names}
+    ids = pd.Index(frame["response_id"].astype(str))
+    themes_of = assignments.assign(response_id=assignments["response_id"].astype(str))
+    # hashed membership (np.isin on text arrays sorts object arrays: minutes at 100k comments)
+    member = {name: ids.isin(themes_of.loc[themes_of["theme"] == name, "response_id"]) for name in names}
     if key_names:
         valid = keys.notna().all(axis=1).to_numpy()
         groups = keys[valid].groupby(key_names, sort=True, observed=True).indices

@@ -32,7 +32,7 @@ from scipy import stats
 
 from .exceptions import ParameterError
 
-__all__ = ["make_sample", "SampleTruth", "SAMPLE_SCHEMA", "sample_paths", "write_sample"]
+__all__ = ["make_sample", "SampleTruth", "SAMPLE_SCHEMA", "COMMENT_THEMES", "sample_paths", "write_sample"]
 
 REGIONS = {"North": (0.30, 0.05), "South": (0.25, 0.10), "East": (0.25, -0.05), "West": (0.20, -0.10)}
 CHANNELS = {"Web": (0.5, 0.10), "Phone": (0.3, -0.20), "Store": (0.2, 0.15)}
@@ -77,13 +77,147 @@ SAMPLE_SCHEMA: dict[str, Any] = {
     "missing_values": ["", "NA", "N/A"],
 }
 
-_COMMENTS = {
-    "low": ["Took far too long to sort out.", "Nobody called me back.", "Billing error again.",
-            "The app keeps logging me out.", "Staff were rude on the phone."],
-    "mid": ["It was fine.", "OK but slow delivery.", "Average experience.", "Could be simpler to find things."],
-    "high": ["Quick and friendly, thanks!", "Great service as always.", "Solved in one call.",
-             "Love the new app.", "Very helpful staff."],
+#: share of respondents who leave a comment
+_COMMENT_RATE = 0.35
+#: planted comment themes: the words that mark each (every comment of a theme uses at least one of them, and
+#: no other theme's), and its phrasings in a positive and a negative tone.  "general" comments name no theme.
+COMMENT_THEMES: dict[str, dict[str, list[str]]] = {
+    "delivery": {
+        "vocabulary": ["delivery", "delivered", "courier", "parcel", "tracking", "shipping", "arrived"],
+        "positive": ["Delivery was fast and the parcel arrived a day early.", "The courier delivered on time.",
+                     "Quick shipping and the tracking was accurate.", "My parcel arrived quickly and well packed.",
+                     "Next day delivery as promised, parcel in perfect shape.",
+                     "Delivered on time by a friendly courier."],
+        "negative": ["Delivery took weeks and the parcel never arrived.",
+                     "The courier never turned up and the parcel arrived a week late.",
+                     "Tracking said delivered but no parcel arrived.", "Shipping was slow and the tracking never updated.",
+                     "My parcel arrived damaged after a late delivery.", "Late delivery again, the tracking is useless."],
+    },
+    "staff": {
+        "vocabulary": ["staff", "agent", "advisor", "assistant", "employee"],
+        "positive": ["The staff were friendly and really helpful.", "The agent on the phone was helpful and sorted everything.",
+                     "Lovely advisor, patient and knowledgeable staff.", "The shop assistant went out of her way to help.",
+                     "Very helpful staff.", "A brilliant agent, friendly and helpful."],
+        "negative": ["Staff were rude and unhelpful.", "The agent was rude, kept me on hold and then hung up.",
+                     "The advisor did not listen and the staff were unhelpful.",
+                     "Nobody on the staff could answer a simple question.",
+                     "Rude shop assistant at the counter.", "The employee I spoke to was rude and dismissive."],
+    },
+    "billing": {
+        "vocabulary": ["bill", "billing", "invoice", "charged", "refund", "payment"],
+        "positive": ["Billing is clear and the invoice is easy to read.", "Got my refund within two days, payment back in full.",
+                     "Payment was simple and I was charged the right amount.", "Clear bill and invoice, no surprises.",
+                     "The refund was processed quickly and the bill is correct."],
+        "negative": ["I was charged twice this month, billing is a mess.", "Billing error again, the invoice is wrong.",
+                     "Still waiting for my refund after six weeks.", "The payment failed and I was still charged a fee.",
+                     "My bill went up without warning, overcharged again.", "Wrong invoice and no refund yet."],
+    },
+    "app": {
+        "vocabulary": ["app", "login", "website", "password", "screen"],
+        "positive": ["The app is quick and easy to use.", "Love the new app, the login is simple.",
+                     "The website is clear and the app login is quick.",
+                     "Everything I need on one screen of the app.", "Smooth website and app, found what I needed."],
+        "negative": ["The app keeps logging me out.", "The app crashes every time I open it.",
+                     "Cannot get past the login screen of the app.", "The password reset on the website never works.",
+                     "The website is confusing and the app is slow.", "The new app update is a mess, blank screen."],
+    },
+    "general": {
+        "vocabulary": [],
+        "positive": ["Great service as always.", "Very happy with the service, thank you!",
+                     "Would recommend the service to friends.", "Excellent experience overall.",
+                     "No complaints at all, great service."],
+        "negative": ["Not impressed with the service overall.", "Very disappointing experience overall.",
+                     "Expected much better service.", "Poor service, took far too long to sort out.",
+                     "Nobody called me back, poor service."],
+    },
 }
+_CLOSERS = {"positive": ["Thanks!", "Keep it up.", "Great job.", "Happy customer."],
+            "negative": ["Not good enough.", "Please sort it out.", "Very disappointed.", "Considering leaving."]}
+#: theme prevalence: base weights, multiplied by a factor per segment and renormalised per respondent
+_THEME_BASE = {"delivery": 0.28, "staff": 0.22, "billing": 0.14, "app": 0.18, "general": 0.18}
+_THEME_FACTOR = {"region": {"South": {"billing": 3.0}},
+                 "channel": {"Web": {"app": 1.6, "staff": 0.7}, "Phone": {"app": 0.8, "staff": 1.4},
+                             "Store": {"app": 0.15, "staff": 2.0}}}
+#: tone: positive wording when latent satisfaction + TONE_NOISE * N(0, 1) > TONE_CUT, else negative
+_TONE_NOISE, _TONE_CUT = 0.5, 0.0
+#: chance that a comment has a second phrasing of its theme, closes with a stock phrase of its tone, and gives an
+#: e-mail address or phone number
+_SECOND_RATE, _CLOSER_RATE, _CONTACT_RATE = 0.4, 0.15, 0.005
+_CONTACTS = ["Call me on 07700 900 {k:03d}.", "Ring me on 0161 496 0{k:03d}.", "Reach me at (020) 7946 0{k:03d}.",
+             "Email me at jo.smith{k}@example.org.", "Write to me at a.patel{k}@example.net."]
+
+
+def _theme_probabilities(frame: pd.DataFrame) -> np.ndarray:
+    """Each respondent's chance of writing about each theme (rows sum to 1), from their region and channel."""
+    names = list(_THEME_BASE)
+    p = np.tile(np.array([_THEME_BASE[t] for t in names]), (len(frame), 1))
+    for col, table in _THEME_FACTOR.items():
+        values = frame[col].to_numpy()
+        for level, factors in table.items():
+            for theme, f in factors.items():
+                p[values == level, names.index(theme)] *= f
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _make_comments(frame: pd.DataFrame, latent: np.ndarray, has_comment: np.ndarray,
+                   rng: np.random.Generator) -> tuple[list[str], dict[str, Any]]:
+    """Comments from planted themes, their tone following the latent satisfaction; and their ground truth.
+
+    Every respondent gets a theme (chance by region and channel, :func:`_theme_probabilities`), a tone
+    (positive when ``latent + 0.5 * N(0, 1) > 0``), a phrasing of that theme in that tone (40%: two
+    different ones), sometimes (15%) a closing phrase in the same tone, and rarely an e-mail address or phone number; those without a
+    comment get ``""``.  All draws are made for every row, so the comments of a row do not depend on
+    which other rows have one.
+    """
+    n = len(frame)
+    names = list(COMMENT_THEMES)
+    p = _theme_probabilities(frame)
+    theme = (rng.random(n)[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
+    theme = np.minimum(theme, len(names) - 1)
+    positive = latent + _TONE_NOISE * rng.standard_normal(n) > _TONE_CUT
+    pick, closer, pick_closer = rng.random(n), rng.random(n) < _CLOSER_RATE, rng.random(n)
+    second, pick_second = rng.random(n) < _SECOND_RATE, rng.random(n)
+    contact, pick_contact, k = rng.random(n) < _CONTACT_RATE, rng.random(n), rng.integers(0, 1000, n)
+    out = []
+    for i in range(n):
+        if not has_comment[i]:
+            out.append("")
+            continue
+        tone = "positive" if positive[i] else "negative"
+        phrases = COMMENT_THEMES[names[theme[i]]][tone]
+        first = int(pick[i] * len(phrases))
+        parts = [phrases[first]]
+        if second[i]:  # another phrasing of the same theme and tone
+            parts.append(phrases[(first + 1 + int(pick_second[i] * (len(phrases) - 1))) % len(phrases)])
+        if closer[i]:
+            parts.append(_CLOSERS[tone][int(pick_closer[i] * len(_CLOSERS[tone]))])
+        if contact[i]:
+            parts.append(_CONTACTS[int(pick_contact[i] * len(_CONTACTS))].format(k=int(k[i])))
+        out.append(" ".join(parts))
+    has = np.asarray(has_comment, dtype=bool)
+    shares: dict[str, Any] = {"overall": {t: round(float(100 * p[has, j].mean()), 2) if has.any() else float("nan")
+                                          for j, t in enumerate(names)}}
+    for col in _THEME_FACTOR:
+        values = frame[col].to_numpy()
+        shares[f"by_{col}"] = {
+            level: {t: round(float(100 * p[has & (values == level), j].mean()), 2) for j, t in enumerate(names)}
+            for level in sorted(set(values[has]))
+        }
+    truth = {
+        "n_comments": int(has.sum()),
+        "share_with_comment": _COMMENT_RATE,
+        "vocabulary": {t: v["vocabulary"] for t, v in COMMENT_THEMES.items() if v["vocabulary"]},
+        "theme_shares": shares,
+        "theme_base": dict(_THEME_BASE),
+        "theme_factors": {col: {lv: dict(f) for lv, f in t.items()} for col, t in _THEME_FACTOR.items()},
+        "tone": {
+            "rule": f"positive wording when latent satisfaction + {_TONE_NOISE} * N(0, 1) > {_TONE_CUT}",
+            "share_positive": round(float(positive[has].mean()), 4) if has.any() else float("nan"),
+            **_population_tone(),
+        },
+        "n_with_contact": int((has & contact).sum()),
+    }
+    return out, truth
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +244,17 @@ class SampleTruth:
         construction value > staff > speed > app (:data:`DRIVERS`).
     latent_correlations : dict
         Correlations of the latent scores (exact).
+    comments : dict
+        The planted comment model (see :func:`_make_comments`): ``vocabulary``
+        (theme -> the words that mark it; every comment of a theme uses at
+        least one of its words and no other theme's), ``theme_shares``
+        (expected % of comments per theme given the drawn respondents:
+        ``overall``, ``by_region`` — billing is far more common in the South
+        — and ``by_channel`` — app comments come from web users, staff
+        comments from phone and store), ``tone`` (how the wording's tone
+        follows the latent satisfaction, and the population Spearman of tone
+        with CSAT), ``n_comments`` and ``n_with_contact`` (comments that
+        contain an e-mail address or phone number, for masking).
     """
 
     campaign: str
@@ -120,6 +265,7 @@ class SampleTruth:
     expected: dict[str, float]
     correlations: dict[str, dict[str, float]]
     latent_correlations: dict[str, float]
+    comments: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -141,7 +287,8 @@ def _expected(metric: str, mu: np.ndarray) -> np.ndarray:
 
 
 def _draw(n: int, rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestamp,
-          campaign_start: pd.Timestamp, effect: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict]:
+          campaign_start: pd.Timestamp, effect: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict,
+                                                                 np.ndarray]:
     days = (end - start).days + 1
     # more responses in Q4 (seasonal volume), satisfaction dips in winter
     day = np.arange(days)
@@ -182,14 +329,35 @@ def _draw(n: int, rng: np.random.Generator, start: pd.Timestamp, end: pd.Timesta
             var_s = np.var(mu) + 1
             na, nb = _SCALES[a][2], _SCALES[b][2]
             latent_corr[f"{a}~{b}"] = float(var_s / np.sqrt((var_s + na**2) * (var_s + nb**2)))
-    return frame, mu, exposed, latent_corr
+    return frame, mu, exposed, latent_corr, s
+
+
+@functools.lru_cache(maxsize=4)
+def _population_draw(effect: float) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(20240101)
+    frame, _, _, _, latent = _draw(400_000, rng, pd.Timestamp("2024-01-01"), pd.Timestamp("2025-06-30"),
+                                   pd.Timestamp("2025-03-01"), effect)
+    return frame, latent
+
+
+@functools.lru_cache(maxsize=1)
+def _population_tone() -> dict[str, float]:
+    """Population correlation of a comment's tone (+1 positive, −1 negative) with CSAT (one large fixed draw)."""
+    frame, latent = _population_draw(0.35)
+    tone = latent + _TONE_NOISE * np.random.default_rng([20240101, 14]).standard_normal(len(latent)) > _TONE_CUT
+    return {"spearman_csat": round(float(stats.spearmanr(tone, frame["csat"])[0]), 4),
+            "auc_csat_low_high": round(float(_tone_auc(tone, frame["csat"].to_numpy())), 4)}
+
+
+def _tone_auc(tone: np.ndarray, csat: np.ndarray) -> float:
+    """P(tone of a CSAT 4-5 respondent > that of a CSAT 1-2 one), ties ½."""
+    hi, lo = tone[csat >= 4], tone[csat <= 2]
+    return float(hi.mean() * (1 - lo.mean()) + 0.5 * (hi.mean() * lo.mean() + (1 - hi.mean()) * (1 - lo.mean())))
 
 
 @functools.lru_cache(maxsize=4)
 def _population_correlations(effect: float) -> dict[str, dict[str, float]]:
-    rng = np.random.default_rng(20240101)
-    frame, *_ = _draw(400_000, rng, pd.Timestamp("2024-01-01"), pd.Timestamp("2025-06-30"),
-                      pd.Timestamp("2025-03-01"), effect)
+    frame, _ = _population_draw(effect)
     out: dict[str, dict[str, float]] = {"pearson": {}, "spearman": {}}
     cols = list(_SCALES)
     for i, a in enumerate(cols):
@@ -263,7 +431,7 @@ def make_sample(
     if not t0 < tc <= t1:
         raise ParameterError(f"campaign_start {campaign_start!r} must fall after {start!r} and by {end!r}.")
     rng = np.random.default_rng(seed)
-    frame, mu, exposed, latent_corr = _draw(int(n_rows), rng, t0, t1, tc, effect)
+    frame, mu, exposed, latent_corr, latent = _draw(int(n_rows), rng, t0, t1, tc, effect)
     n = len(frame)
 
     plan_weight = {k: v[2] / v[0] for k, v in PLANS.items()}
@@ -277,11 +445,11 @@ def make_sample(
         ces_score[(frame["channel"].to_numpy() == "Store") | (rng.random(n) < 0.06)] = pd.NA
         frame.loc[frame["channel"].to_numpy() == "Store", "rating_app"] = np.nan  # store visitors rate no app
 
-    level = np.where(frame["csat"] <= 2, "low", np.where(frame["csat"] == 3, "mid", "high"))
-    comment = [
-        _COMMENTS[lv][i % len(_COMMENTS[lv])] if r < 0.35 else ""
-        for lv, i, r in zip(level, rng.integers(0, 100, n), rng.random(n))
-    ]
+    # which respondents leave a comment (35%) is drawn from the main generator as it always was; what they
+    # write comes from its own generator, so every other column is the same with or without comments
+    rng.integers(0, 100, n)  # formerly picked the canned comment; drawn so later columns stay unchanged
+    has_comment = rng.random(n) < _COMMENT_RATE
+    comment, comment_truth = _make_comments(frame, latent, has_comment, np.random.default_rng([seed, 14]))
     heard = []
     for row in rng.random((n, len(HEARD_VIA))) < np.array([0.35, 0.25, 0.1, 0.15]):
         heard.append(";".join(c for c, on in zip(HEARD_VIA, row) if on))
@@ -320,6 +488,7 @@ def make_sample(
         expected=expected,
         correlations=_population_correlations(effect),
         latent_correlations=latent_corr,
+        comments=comment_truth,
     )
     out.attrs["truth"] = truth.to_dict()
     return (out, truth) if return_truth else out

@@ -881,13 +881,7 @@ def _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluste
     else:
         if weights:
             frame["_w"] = pd.to_numeric(data.loc[frame.index, weights], errors="coerce")
-            import statsmodels.formula.api as smf
-
-            res = smf.wls(f"_y ~ {rhs}", frame, weights=frame["_w"]).fit(
-                cov_type=cov, cov_kwds={"groups": groups} if cluster else None, use_t=True)
-            fit = _Fit(res, [])
-        else:
-            fit = _fit(f"_y ~ {rhs}", frame, kind="ols", cov_type=cov, groups=groups)
+        fit = _fit_linear(f"_y ~ {rhs}", frame, weighted=bool(weights), cov=cov, groups=groups if cluster else None)
         res = fit.result
         table = pd.DataFrame(_coef_rows(res, {campaign: "_exposed"}, ci), columns=EFFECT_COLUMNS)
     _check_rank(res, notes, "_exposed", campaign)
@@ -944,14 +938,7 @@ def _variants_design(data, y, unit, variants, control, outcome, campaign, contro
     rhs = " + ".join(names.values()) + (f" + {controls}" if controls else "")
     groups = frame["_cluster"].to_numpy() if cluster else None
     cov = "cluster" if cluster else "HC1"
-    if weights:
-        import statsmodels.formula.api as smf
-
-        res = smf.wls(f"_y ~ {rhs}", frame, weights=frame["_w"]).fit(
-            cov_type=cov, cov_kwds={"groups": groups} if cluster else None, use_t=True)
-        fit = _Fit(res, [])
-    else:
-        fit = _fit(f"_y ~ {rhs}", frame, kind="ols", cov_type=cov, groups=groups)
+    fit = _fit_linear(f"_y ~ {rhs}", frame, weighted=bool(weights), cov=cov, groups=groups)
     res = fit.result
     for name in names.values():
         _check_rank(res, notes, name, campaign)
@@ -977,6 +964,16 @@ def _variants_design(data, y, unit, variants, control, outcome, campaign, contro
     return EffectResult(table, effect, int(res.nobs), "exposure", outcome, "linear", campaign, notes + fit.warnings,
                         details)
 
+
+
+def _fit_linear(formula: str, frame: pd.DataFrame, *, weighted: bool, cov: str, groups):
+    """OLS (or WLS on ``frame["_w"]``) with HC1 or cluster-robust errors (``groups``)."""
+    if weighted:
+        import statsmodels.formula.api as smf
+
+        return _Fit(smf.wls(formula, frame, weights=frame["_w"]).fit(
+            cov_type=cov, cov_kwds={"groups": groups} if groups is not None else None, use_t=True), [])
+    return _fit(formula, frame, kind="ols", cov_type=cov, groups=groups)
 
 def _check_rank(res, notes: list[str], term: str, campaign: str) -> None:
     """Raise when the campaign term is collinear with the rest; note when only controls are."""

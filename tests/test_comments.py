@@ -218,3 +218,66 @@ def test_comments_report_renders_on_ba(tmp_path):
     rho, auc = (float(x) for x in re.search(r"out-of-fold Spearman ([0-9.]+), AUC ([0-9.]+)", text).groups())
     assert rho >= 0.80 and auc > 0.9
     assert "Themes by segment" in text and "Traceback" not in text
+
+
+# --------------------------------------------------------------------------- the bundled sample's planted comments
+
+
+@pytest.fixture(scope="module")
+def sample():
+    import json
+
+    from csat_analysis.datasets import COMMENT_THEMES
+
+    frame, _ = ca.load_responses(ROOT / "data" / "sample_responses.csv", yaml.safe_load(
+        (ROOT / "data" / "sample_schema.yml").read_text()))
+    truth = json.loads((ROOT / "data" / "sample_truth.json").read_text())["comments"]
+    phrase = {ph: t for t, v in COMMENT_THEMES.items() for tone in ("positive", "negative") for ph in v[tone]}
+    rows = frame[frame["comment"].notna() & (frame["comment"].str.strip() != "")]
+    planted = rows["comment"].map(lambda c: next(t for ph, t in phrase.items() if c.startswith(ph)))
+    return frame, pd.DataFrame({"response_id": rows["response_id"], "planted": planted}), truth
+
+
+def test_sample_discovered_themes_match_planted_themes(sample):
+    frame, planted, _ = sample
+    for k in (None, 5):  # the stated rule (8 themes for 7,124 comments) and the planted number
+        res = cm.themes(frame, k=k)
+        got = res.assignments.merge(planted, on="response_id")
+        assert len(got) == len(planted)
+        purity = pd.crosstab(got["theme"], got["planted"]).max(axis=1).sum() / len(got)
+        assert purity > 0.95, (k, purity)  # 0.986 with 8 themes, 1.0 with 5
+    # with 5 themes every planted theme has its own discovered theme
+    got = cm.themes(frame, k=5).assignments.merge(planted, on="response_id")
+    assert pd.crosstab(got["theme"], got["planted"]).idxmax(axis=1).nunique() == 5
+
+
+def test_sample_learned_sentiment_tracks_csat(sample):
+    frame, _, truth = sample
+    learned = cm.sentiment(frame, method="learned", learn_from="csat").validation.iloc[0]
+    lexicon = cm.sentiment(frame, method="lexicon", learn_from="csat").validation.iloc[0]
+    # the planted tone itself has Spearman 0.62 with CSAT (truth["tone"]); text carries no more than that
+    ceiling = truth["tone"]["spearman_csat"]
+    assert 0.50 < learned["spearman"] < ceiling + 0.03 and learned["auc"] > 0.80  # 0.54 and 0.85
+    assert lexicon["spearman"] > 0.40 and learned["spearman"] > lexicon["spearman"]  # VADER: 0.48
+
+
+def test_parallel_lexicon_scoring_equals_serial(monkeypatch):
+    texts = ["The staff were wonderful :)", "Worst flight EVER. Not good at all!!", "It was a flight.",
+             "not bad, but the food was cold", "Great service as always.", "Billing error again"] * 7
+    frame = pd.DataFrame({"response_id": [f"r{i}" for i in range(len(texts))], "comment": texts})
+    serial = cm.sentiment(frame, method="lexicon").scores
+    monkeypatch.setattr(cm, "_PARALLEL_MIN", 5)  # force the pool on a small input
+    import multiprocessing.pool
+
+    chunks = []
+    real_map = multiprocessing.pool.Pool.map
+
+    def spy(pool, fn, items, *args, **kwargs):
+        chunks.extend(items)
+        return real_map(pool, fn, items, *args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "map", spy)
+    parallel = cm._vader(texts, processes=2)
+    assert len(chunks) > 2 and sum(map(len, chunks)) == len(texts)  # the texts went to the pool in chunks
+    assert parallel.tolist() == serial["sentiment"].tolist()
+    pd.testing.assert_frame_equal(cm.sentiment(frame, method="lexicon").scores, serial)
