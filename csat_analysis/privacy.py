@@ -21,7 +21,7 @@ _DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\
 _CARD = r"\d(?:[ \-]?\d){12,18}(?![\w])"
 # phone: +country code and/or (area code), then groups of digits separated by one space, dash or dot;
 # or a bare run of 10-12 digits starting with 0 or +; the digit count is checked in _replace
-_PHONE = (r"(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,5}(?:[ .\-]\d{1,5}){1,5}(?![\w])"
+_PHONE = (r"(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,6}(?:[ .\-]\d{1,6}){1,5}(?![\w])"
           r"|\+\d{7,15}(?![\w])|0\d{9,11}(?![\w])|\(\d{1,5}\)[ .\-]?\d{4,10}(?![\w])")
 _CONTACTS = re.compile(
     rf"(?P<email>(?<![\w.%+'\-]){_EMAIL})|(?<![\w+\-/.,:])(?:(?P<date>{_DATE})|(?P<number>{_CARD})|(?P<phone>{_PHONE}))"

@@ -483,3 +483,11 @@ def test_campaign_answers_are_judged_per_distinct_value_not_per_row():
                                                  {"name": "seen", "column": "seen"}]})
     assert [c for c in df.columns if c.startswith("promo")] == ["promo_a"]
     assert df["seen"].tolist() == [True, True, pd.NA]
+
+
+@pytest.mark.parametrize("text", ["call me on 07700 900123 please", "or +44 7700 900123", "07700-900123"])
+def test_c_uk_mobile_numbers_with_a_six_digit_group_are_masked(text):
+    from csat_analysis.privacy import mask_contacts
+
+    masked = mask_contacts(text)
+    assert "[phone]" in masked and "900123" not in masked
