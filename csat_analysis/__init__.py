@@ -1,55 +1,70 @@
-"""csat_analysis: CSAT, NPS and CES with honest uncertainty, for analysts and report batches."""
+"""csat_analysis: CSAT, NPS and CES with honest uncertainty, for analysts and report batches.
 
-from . import comments, plots, report  # noqa: E402  (modules used as ca.comments, ca.plots, ca.report)
-from .comments import (
-    CommentReport,
-    SentimentResult,
-    ThemeResult,
-    comment_report,
-    distinctive_terms,
-    sentiment,
-    themes,
-)
-from .correlation import (
-    CorrelationReport,
-    correlate,
-    correlation_matrix,
-    correlation_report,
-)
-from .effects import (
-    CampaignReport,
-    Effect,
-    EffectResult,
-    campaign_effect,
-    campaign_report,
-    compare_effects,
-)
-from .exceptions import (
-    CsatAnalysisError,
-    DataError,
-    ParameterError,
-    ReportError,
-    SchemaError,
-)
-from .io import LoadReport, load_responses, parse_dates
-from .keydrivers import DriverReport, driver_report, drivers
-from .metrics import (
-    Estimate,
-    apply_privacy,
-    bh_adjust,
-    ces,
-    compare,
-    csat,
-    nps,
-    summarize,
-    wilson_interval,
-)
-from .overview import Overview, overview
-from .planning import mde, sample_size
-from .schema import Schema, infer_schema, read_schema
-from .trends import TrendReport, trend, trend_digest, trend_report
+Names are imported when first used (PEP 562), so ``import csat_analysis`` and the
+``csat-report`` command start fast: matplotlib, seaborn, scikit-learn and statsmodels
+load only when a function that needs them is called.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it
+_EXPORTS = {
+    "CsatAnalysisError": "exceptions",
+    "DataError": "exceptions",
+    "ParameterError": "exceptions",
+    "ReportError": "exceptions",
+    "SchemaError": "exceptions",
+    "LoadReport": "io",
+    "load_responses": "io",
+    "parse_dates": "io",
+    "Schema": "schema",
+    "read_schema": "schema",
+    "infer_schema": "schema",
+    "Estimate": "metrics",
+    "csat": "metrics",
+    "nps": "metrics",
+    "ces": "metrics",
+    "summarize": "metrics",
+    "compare": "metrics",
+    "apply_privacy": "metrics",
+    "bh_adjust": "metrics",
+    "wilson_interval": "metrics",
+    "overview": "overview",
+    "Overview": "overview",
+    "correlate": "correlation",
+    "correlation_matrix": "correlation",
+    "correlation_report": "correlation",
+    "CorrelationReport": "correlation",
+    "drivers": "keydrivers",
+    "driver_report": "keydrivers",
+    "DriverReport": "keydrivers",
+    "campaign_effect": "effects",
+    "compare_effects": "effects",
+    "campaign_report": "effects",
+    "CampaignReport": "effects",
+    "Effect": "effects",
+    "EffectResult": "effects",
+    "trend": "trends",
+    "trend_digest": "trends",
+    "trend_report": "trends",
+    "TrendReport": "trends",
+    "sample_size": "planning",
+    "mde": "planning",
+    "sentiment": "comments",
+    "themes": "comments",
+    "distinctive_terms": "comments",
+    "comment_report": "comments",
+    "SentimentResult": "comments",
+    "ThemeResult": "comments",
+    "CommentReport": "comments",
+}
+#: submodules used as attributes (``ca.plots.set_style()``, ``ca.report.section(...)``)
+_MODULES = ('comments', 'plots', 'report', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'overview', 'exceptions')
 
 __all__ = [
     "CsatAnalysisError",
@@ -103,3 +118,33 @@ __all__ = [
     "plots",
     "report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    elif name in _MODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'csat_analysis' has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_MODULES))
+
+
+if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
+    from . import comments, plots, report  # noqa: F401
+    from .comments import CommentReport, SentimentResult, ThemeResult, comment_report, distinctive_terms, sentiment, themes  # noqa: F401
+    from .correlation import CorrelationReport, correlate, correlation_matrix, correlation_report  # noqa: F401
+    from .effects import CampaignReport, Effect, EffectResult, campaign_effect, campaign_report, compare_effects  # noqa: F401
+    from .exceptions import CsatAnalysisError, DataError, ParameterError, ReportError, SchemaError  # noqa: F401
+    from .io import LoadReport, load_responses, parse_dates  # noqa: F401
+    from .keydrivers import DriverReport, driver_report, drivers  # noqa: F401
+    from .metrics import Estimate, apply_privacy, bh_adjust, ces, compare, csat, nps, summarize, wilson_interval  # noqa: F401
+    from .overview import Overview, overview  # noqa: F401
+    from .planning import mde, sample_size  # noqa: F401
+    from .schema import Schema, infer_schema, read_schema  # noqa: F401
+    from .trends import TrendReport, trend, trend_digest, trend_report  # noqa: F401

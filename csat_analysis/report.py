@@ -496,18 +496,31 @@ def resolve_notebook(notebook: str | Path) -> Path:
 
 
 def notebook_parameters(path: Path) -> dict[str, Any]:
-    """The parameters a notebook declares in its ``parameters`` cell, with their defaults."""
+    """The parameters a notebook declares in its ``parameters`` cell, with their defaults.
+
+    Read with :mod:`json` and :mod:`ast` (papermill's rule: the first code cell
+    tagged ``parameters``; literals only), so that checking parameters costs
+    no papermill or nbformat import before a kernel is needed.
+    """
     import ast
+    import json
 
-    import papermill
-
-    out = {}
-    for name, info in papermill.inspect_notebook(str(path)).items():
-        try:
-            out[name] = ast.literal_eval(info["default"])
-        except (ValueError, SyntaxError):
-            out[name] = info["default"]
-    return out
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ParameterError(f"Notebook {str(path)!r} cannot be read as a notebook ({exc}).") from None
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell.get("source", "")
+            out: dict[str, Any] = {}
+            for node in ast.parse("".join(source) if isinstance(source, list) else source).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    try:
+                        out[node.targets[0].id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        out[node.targets[0].id] = ast.unparse(node.value)
+            return out
+    return {}
 
 
 def _check_parameters(path: Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
@@ -730,9 +743,6 @@ def run_report(
     first so that parameters naming columns that are not in it are errors
     before any kernel starts (:func:`check_against_data`).
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     path = resolve_notebook(notebook)
     params: dict[str, Any] = {}
     if data is not None:
@@ -753,6 +763,9 @@ def run_report(
         frame, _ = load_responses(data, schema)
         check_against_data(path, frame, params)
     ipynb, html_path = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
+    import papermill  # after every check: a bad argument costs no papermill import
+    from papermill.exceptions import PapermillExecutionError
+
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name[:40]}.", suffix=".partial.ipynb")
     os.close(fd)
     tmp_ipynb, tmp_html = Path(tmp), Path(tmp).with_suffix(".html")

@@ -164,3 +164,22 @@ def test_header_shows_the_load_warnings(tmp_path):
     assert any("nps" in w and "1" in w for w in report.warnings)
     text = repr(rep.header("Title", data=frame, load_report=report))
     assert "Check" in text and any(w[:60] in text for w in report.warnings)
+
+
+def test_a_bad_parameter_is_refused_without_loading_the_heavy_libraries():
+    """The pre-kernel check imports neither papermill nor matplotlib/seaborn/scikit-learn (the 1 s target)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from csat_analysis.cli import main\n"
+        f"status = main(['run', 'trends', '--data', {str(SAMPLE_DATA)!r}, '--schema', {str(SAMPLE_SCHEMA_FILE)!r},"
+        " '-p', 'facet_by', 'nope'])\n"
+        "heavy = [m for m in ('papermill', 'nbformat', 'matplotlib', 'seaborn', 'sklearn', 'statsmodels')"
+        " if m in sys.modules]\n"
+        "print(status, heavy)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip().splitlines()[-1] == "2 []", proc.stdout + proc.stderr
+    assert "'facet_by' names the column 'nope'" in proc.stderr
