@@ -109,13 +109,18 @@ def test_bh_matches_statsmodels(rng):
 # --------------------------------------------------------------------------- R survey package
 
 
-def test_weighted_estimates_match_r_survey():
+def _r_survey_case():
+    """The data, the R survey reference rows, and summarize's overall and by-group tables on it."""
     data = pd.read_csv(REFERENCE / "weighted_scores.csv")
     data["nps"] = data["nps"].astype("Int64")
-    ref = pd.read_csv(REFERENCE / "survey_weighted.csv")
     allm = ["csat", "csat_mean", "nps", "ces", "ces_top"]
     overall = summarize(data, metrics=allm, weights="weight").set_index("metric")
     by = summarize(data, metrics=allm, by="group", weights="weight").set_index(["group", "metric"])
+    return data, pd.read_csv(REFERENCE / "survey_weighted.csv"), overall, by
+
+
+def test_weighted_estimates_match_r_survey():
+    _, ref, overall, by = _r_survey_case()
     for row in ref.itertuples():
         got = overall.loc[row.quantity, "score"] if row.group == "all" else by.loc[(row.group, row.quantity), "score"]
         assert got == pytest.approx(row.estimate, abs=1e-6), (row.quantity, row.group)
@@ -123,12 +128,7 @@ def test_weighted_estimates_match_r_survey():
 
 def test_weighted_ses_match_r_survey_linearization():
     """SEs equal R survey::svymean on svydesign(ids=~1, weights=~weight) to 1e-6 (was Kish-based: NPS 6.39 vs 6.02)."""
-    data = pd.read_csv(REFERENCE / "weighted_scores.csv")
-    data["nps"] = data["nps"].astype("Int64")
-    ref = pd.read_csv(REFERENCE / "survey_weighted.csv")
-    allm = ["csat", "csat_mean", "nps", "ces", "ces_top"]
-    overall = summarize(data, metrics=allm, weights="weight").set_index("metric")
-    by = summarize(data, metrics=allm, by="group", weights="weight").set_index(["group", "metric"])
+    data, ref, overall, by = _r_survey_case()
     for row in ref.itertuples():
         got = overall.loc[row.quantity, "se"] if row.group == "all" else by.loc[(row.group, row.quantity), "se"]
         want = 100 * row.r_se if row.quantity in ("csat", "ces_top") else row.r_se
