@@ -13,13 +13,15 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	# DuckDB/Spark through Ibis (csat_analysis.backends), so tests/test_backends.py runs rather than skips
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[warehouse]'
 	# optional jsonschema format checker: 1.6 s of every papermill/nbconvert start-up, unused here
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax >/dev/null 2>&1 || true
 	$(BIN)/python -m csat_analysis.kernel
 	touch $(STAMP)
 
 report: install
-	$(BIN)/csat-report demo --out reports
+	$(BIN)/csat-report demo --out reports --xlsx
 
 test: install
 	$(PYTEST) tests csat_analysis

@@ -14,6 +14,10 @@ __version__ = "0.1.0"
 
 #: public name -> the module that defines it
 _EXPORTS = {
+    "rake": "weighting",
+    "RakeResult": "weighting",
+    "response_bias": "weighting",
+    "ResponseBias": "weighting",
     "CsatAnalysisError": "exceptions",
     "DataError": "exceptions",
     "ParameterError": "exceptions",
@@ -62,11 +66,34 @@ _EXPORTS = {
     "SentimentResult": "comments",
     "ThemeResult": "comments",
     "CommentReport": "comments",
+    "health_score": "health",
+    "HealthResult": "health",
+    "risk_model": "health",
+    "RiskResult": "health",
+    "validate_score": "health",
+    "ScoreValidation": "health",
+    "satisfaction_worth": "health",
+    "WorthResult": "health",
+    "health_report": "health",
+    "HealthReport": "health",
+    "crosstab": "crosstab",
+    "Crosstab": "crosstab",
+    "pairwise": "metrics",
+    "from_ibis": "backends",
+    "scan": "backends",
+    "WarehouseTable": "backends",
 }
 #: submodules used as attributes (``ca.plots.set_style()``, ``ca.report.section(...)``)
-_MODULES = ('comments', 'plots', 'report', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'overview', 'exceptions')
+_MODULES = ('health', 'comments', 'plots', 'report', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'overview', 'exceptions', 'crosstab', 'export', 'weighting', 'backends')
 
 __all__ = [
+    "from_ibis",
+    "scan",
+    "WarehouseTable",
+    "rake",
+    "RakeResult",
+    "response_bias",
+    "ResponseBias",
     "CsatAnalysisError",
     "DataError",
     "ParameterError",
@@ -115,6 +142,19 @@ __all__ = [
     "SentimentResult",
     "ThemeResult",
     "CommentReport",
+    "health_score",
+    "HealthResult",
+    "risk_model",
+    "RiskResult",
+    "validate_score",
+    "ScoreValidation",
+    "satisfaction_worth",
+    "WorthResult",
+    "health_report",
+    "HealthReport",
+    "crosstab",
+    "Crosstab",
+    "pairwise",
     "plots",
     "report",
 ]
@@ -138,13 +178,17 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
     from . import comments, plots, report  # noqa: F401
     from .comments import CommentReport, SentimentResult, ThemeResult, comment_report, distinctive_terms, sentiment, themes  # noqa: F401
+    from .crosstab import Crosstab, crosstab  # noqa: F401
     from .correlation import CorrelationReport, correlate, correlation_matrix, correlation_report  # noqa: F401
     from .effects import CampaignReport, Effect, EffectResult, campaign_effect, campaign_report, compare_effects  # noqa: F401
+    from .health import (HealthReport, HealthResult, RiskResult, ScoreValidation, WorthResult,  # noqa: F401
+                         health_report, health_score, risk_model, satisfaction_worth, validate_score)
     from .exceptions import CsatAnalysisError, DataError, ParameterError, ReportError, SchemaError  # noqa: F401
     from .io import LoadReport, load_responses, parse_dates  # noqa: F401
     from .keydrivers import DriverReport, driver_report, drivers  # noqa: F401
-    from .metrics import Estimate, apply_privacy, bh_adjust, ces, compare, csat, nps, summarize, wilson_interval  # noqa: F401
+    from .metrics import Estimate, apply_privacy, bh_adjust, ces, compare, csat, nps, pairwise, summarize, wilson_interval  # noqa: F401
     from .overview import Overview, overview  # noqa: F401
     from .planning import mde, sample_size  # noqa: F401
     from .schema import Schema, infer_schema, read_schema  # noqa: F401
     from .trends import TrendReport, trend, trend_digest, trend_report  # noqa: F401
+    from .weighting import RakeResult, ResponseBias, rake, response_bias  # noqa: F401

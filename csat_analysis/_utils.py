@@ -115,3 +115,18 @@ def strip_bidi(text: str) -> str:
     'Paris'
     """
     return BIDI_CONTROLS.sub("", text)
+
+
+def weight_column(data, weights: Any, name: str = "_weight") -> tuple[Any, str | None]:
+    """``(data, column)`` for any weights argument: a column name is kept; a weights result (e.g. a
+    :class:`~csat_analysis.weighting.RakeResult`, anything with ``weights_for``), a Series or an array
+    becomes the column ``name`` of a copy of ``data`` (for models that take a weight column)."""
+    if weights is None or isinstance(weights, str):
+        return data, weights
+    if hasattr(weights, "weights_for"):
+        values = weights.weights_for(data)
+    elif hasattr(weights, "reindex"):
+        values = weights.reindex(data.index).to_numpy(dtype=float)
+    else:
+        values = np.asarray(weights, dtype=float)
+    return data.assign(**{name: values}), name

@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="render every report on the bundled sample data (what `make report` runs)")
     demo.add_argument("--out", default=str(config.REPORT_DIR), help="output folder (default: reports/)")
 
+    def add_xlsx(p):
+        p.add_argument("--xlsx", action="store_true",
+                       help="also write an Excel workbook per report (About sheet + one sheet per table)")
+
+    add_xlsx(demo)
+
     def add_params(p):
         p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                        help="set a notebook parameter (VALUE read as YAML)")
@@ -61,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=str(config.REPORT_DIR), help="output folder (default: reports/)")
     run.add_argument("--name", help="file name of the report (default: the notebook name)")
     add_params(run)
+    add_xlsx(run)
 
     batch = sub.add_parser("batch", help="render one report per value of a column, with an index page")
     batch.add_argument("notebook")
@@ -70,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--workers", type=_positive_int, default=None, help="parallel worker processes (default 2)")
     batch.add_argument("--out", default=str(config.REPORT_DIR))
     batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_xlsx(batch)
     add_params(batch)
 
     validate = sub.add_parser("validate", help="load a file and print what happened to every row")
@@ -113,6 +121,8 @@ def _report_results(results) -> int:
     for r in results:
         if r.ok:
             print(f"  ok      {r.html}")
+            if getattr(r, "xlsx", None):
+                print(f"          {r.xlsx}")
         else:
             where = f" (cell {r.failed_cell})" if r.failed_cell else ""
             print(f"  FAILED  {r.name}{where}: {r.error}")
@@ -159,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import report as rep
 
         if args.command == "demo":
-            results = rep.run_demo(args.out)
+            results = rep.run_demo(args.out, xlsx=args.xlsx)
             print(f"Index: {Path(args.out) / 'index.html'}")
             return _report_results(results)
         params = _parameters(args.parameter)
@@ -167,10 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_file(args.schema, "Schema file")
         if args.command == "run":
             result = rep.run_report(args.notebook, data=args.data, schema=args.schema, parameters=params,
-                                    out=args.out, name=args.name)
+                                    out=args.out, name=args.name, xlsx=args.xlsx)
             return _report_results([result])
         results = rep.run_batch(args.notebook, data=args.data, by=args.by, schema=args.schema, parameters=params,
-                                out=args.out, workers=args.workers, progress=not args.no_progress)
+                                out=args.out, workers=args.workers, progress=not args.no_progress, xlsx=args.xlsx)
         print(f"Index: {Path(args.out) / 'index.html'}")
         return _report_results(results)
     except CsatAnalysisError as exc:

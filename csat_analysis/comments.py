@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import as_list, check_argument, nearest
+from ._utils import as_list, check_argument, nearest, weight_column
 from .exceptions import ParameterError
 from .metrics import scale_of, wilson_interval
 from .privacy import mask_contacts
@@ -165,9 +165,11 @@ def _group_frame(data: pd.DataFrame, by: Sequence[str], freq: str | None, date: 
     return keys, names
 
 
-def _weights_of(data: pd.DataFrame, weights: str | None) -> np.ndarray:
+def _weights_of(data: pd.DataFrame, weights) -> np.ndarray:
     if weights is None:
         return np.ones(len(data))
+    if not isinstance(weights, str):  # a weights result (e.g. raked to the customer base), Series or array
+        return weight_column(data, weights)[0]["_weight"].to_numpy(dtype=float)
     if weights not in data.columns:
         raise ParameterError(f"The value for `weights` names {weights!r}, which is not a column of the data."
                              f"{nearest(weights, map(str, data.columns))}")

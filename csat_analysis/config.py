@@ -27,4 +27,4 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 #: The Jupyter kernel registered by ``make`` (``python -m ipykernel install --sys-prefix``).
 KERNEL_NAME = "csat-analysis"
 #: The report notebooks rendered by ``csat-report demo``, in order.
-REPORT_NOTEBOOKS = ("overview", "trends", "correlations", "campaign_effects", "drivers", "comments")
+REPORT_NOTEBOOKS = ("overview", "trends", "correlations", "campaign_effects", "drivers", "comments", "health")

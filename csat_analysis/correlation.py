@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import as_list, check_argument, numeric_values, require_columns
+from ._utils import as_list, check_argument, numeric_values, require_columns, weight_column
 from .exceptions import ParameterError
 from .metrics import _z, bh_adjust, summarize
 
@@ -204,6 +204,7 @@ def correlate(
         )
     by_list = as_list(by)
     require_columns(data, by_list, "segment column")
+    data, weights = weight_column(data, weights)
     if level == "aggregate":
         return _aggregate(data, columns, method, by_list, freq, weights, ci, min_units)
     if freq is not None:
@@ -412,7 +413,7 @@ class CorrelationReport:
         return self.respondent is None
 
     def sentences(self) -> list[str]:
-        from .narrative import fmt_p
+        from .narrative import ci_text, fmt_p
 
         if self.empty:
             return [self.message or "No responses match this selection, so there is nothing to correlate."]
@@ -428,7 +429,7 @@ class CorrelationReport:
             picks = ranked[:2] + ([ranked[-1]] if len(ranked) > 2 else [])
             for row, word in zip(picks, ("Strongest", "Next strongest", "Weakest")):
                 out.append(f"{word}: {_NAMES.get(row.x, row.x)} and {_NAMES.get(row.y, row.y)}, {strength(row.r)} "
-                           f"{self.method} correlation of {row.r:.2f} ({_ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, "
+                           f"{self.method} correlation of {row.r:.2f} ({ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, "
                            f"n = {row.n:,}).")
             rows = []
         for row in rows:
@@ -440,7 +441,7 @@ class CorrelationReport:
             sig = "statistically significant" if row.p_adj < self.alpha else "not statistically significant"
             out.append(
                 f"Respondents' {a} and {b} {direction}: {strength(row.r)} {self.method} correlation of "
-                f"{row.r:.2f} ({_ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, n = {row.n:,}, {fmt_p(row.p_adj)} "
+                f"{row.r:.2f} ({ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, n = {row.n:,}, {fmt_p(row.p_adj)} "
                 f"adjusted): {sig}."
             )
         if self.aggregate is not None and len(self.aggregate):
@@ -449,7 +450,7 @@ class CorrelationReport:
                 a, b = _NAMES.get(row["x"], row["x"]).split(" (")[0], _NAMES.get(row["y"], row["y"]).split(" (")[0]
                 out.append(
                     f"Across {row['n']} periods, {a} and {b} scores have a {strength(row['r'])} correlation of "
-                    f"{row['r']:.2f} ({_ci_text(self.ci)} {row['ci_low']:.2f} to {row['ci_high']:.2f})"
+                    f"{row['r']:.2f} ({ci_text(self.ci)} {row['ci_low']:.2f} to {row['ci_high']:.2f})"
                     + (f"; {row['note']}." if row["note"] else ".")
                 )
         return out
@@ -463,7 +464,7 @@ class CorrelationReport:
         return vals
 
     def table_html(self, which: str = "respondent"):
-        from .narrative import fmt_p
+        from .narrative import ci_text, fmt_p
         from .report import note, table_html
 
         check_argument("which", ["respondent", "segments", "aggregate"], which)
@@ -479,7 +480,7 @@ class CorrelationReport:
         t["pair"] = [f"{_NAMES.get(x, x)} ~ {_NAMES.get(y, y)}" for x, y in zip(t["x"], t["y"])]
         t["p_f"] = [fmt_p(p).removeprefix("p ").removeprefix("= ") for p in t["p_adj"]]
         cols = {self.by: self.by} if self.by in t else {}
-        cols.update({"pair": "Pair", "n": "n", "r": "r", "ci_low": f"{_ci_text(self.ci)} low", "ci_high": f"{_ci_text(self.ci)} high",
+        cols.update({"pair": "Pair", "n": "n", "r": "r", "ci_low": f"{ci_text(self.ci)} low", "ci_high": f"{ci_text(self.ci)} high",
                      "p_f": "Adjusted p", "note": "Note"})
         return table_html(t, columns=cols, formats={"r": "{:.2f}", "ci_low": "{:.2f}", "ci_high": "{:.2f}",
                                                     "p_f": "{}"})
@@ -574,11 +575,6 @@ def _report(data, columns, respondent, aggregate, segments, segment_period, *, m
             min_n, privacy_min_n, message=None, ci=0.95) -> CorrelationReport:
     return CorrelationReport(data, respondent, aggregate, segments, segment_period, method, by, freq, heat_metric,
                              alpha, min_n, privacy_min_n, message, columns, ci)
-
-
-def _ci_text(ci: float) -> str:
-    """``'95% CI'``, ``'80% CI'``, ``'97.5% CI'``: the interval's label from its level."""
-    return f"{100 * ci:.10g}% CI"
 
 
 def _short(name: str) -> str:

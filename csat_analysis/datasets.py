@@ -16,6 +16,21 @@ simulated: :class:`SampleTruth.effects` is the average effect on the exposed
 responses (treated regions from the campaign start), i.e. the ATT that
 difference-in-differences and exposure regressions estimate.  Population
 correlations between the observed scores come from one large fixed-seed draw.
+
+Customers and churn (issue 15) come from their own generator
+(``np.random.default_rng([seed, 15])``), so every other column is unchanged:
+about 15% of responses are from a customer who answered before
+(``customer_id``); each customer has a usage figure ``logins_30d`` (logins in
+the last 30 days, Poisson with a gamma-distributed mean of 12) and a tenure
+``tenure_months`` (uniform 1–120), and churned (``churned``: "Yes"/"No",
+repeated on each of their responses) with probability
+
+    logit P(churned) = -1.0 - 0.45 * (csat - 3) - 0.06 * logins_30d + plan effect
+    plan effect: Basic 0, Plus -0.2, Premium -0.5;  tenure has no effect
+
+where ``csat`` and ``plan`` are those of the customer's **latest** response
+(:data:`CHURN_MODEL`).  So churn falls by a factor exp(-0.45) = 0.64 in the
+odds per CSAT point, and by exp(-0.6) = 0.55 per 10 logins.
 """
 
 from __future__ import annotations
@@ -32,7 +47,8 @@ from scipy import stats
 
 from .exceptions import ParameterError
 
-__all__ = ["make_sample", "SampleTruth", "SAMPLE_SCHEMA", "COMMENT_THEMES", "sample_paths", "write_sample"]
+__all__ = ["make_sample", "SampleTruth", "SAMPLE_SCHEMA", "COMMENT_THEMES", "CHURN_MODEL", "sample_paths",
+           "write_sample"]
 
 REGIONS = {"North": (0.30, 0.05), "South": (0.25, 0.10), "East": (0.25, -0.05), "West": (0.20, -0.10)}
 CHANNELS = {"Web": (0.5, 0.10), "Phone": (0.3, -0.20), "Store": (0.2, 0.15)}
@@ -52,6 +68,11 @@ _SCALES = {
     "ces": (1, np.array([-2.2, -1.5, -0.9, -0.3, 0.3, 1.1]), 0.9),
 }
 _COLUMNS = {"csat": "satisfaction", "nps": "likelihood_to_recommend", "ces": "effort"}
+#: the sample's true churn model (see the module docstring): log-odds terms per customer
+CHURN_MODEL: dict[str, Any] = {"intercept": -1.0, "csat_minus_3": -0.45, "logins_30d": -0.06, "tenure_months": 0.0,
+                               "plan": {"Basic": 0.0, "Plus": -0.2, "Premium": -0.5}}
+#: share of responses that come from a customer who answered before
+_REPEAT_SHARE = 0.15
 
 #: The schema of the files written by :func:`write_sample` (also ``data/sample_schema.yml``).
 SAMPLE_SCHEMA: dict[str, Any] = {
@@ -63,6 +84,7 @@ SAMPLE_SCHEMA: dict[str, Any] = {
         "comment": "comment",
         "pii": ["customer_email"],
         "ratings": ["rating_value", "rating_staff", "rating_speed", "rating_app"],
+        "customer_id": "customer_id",
     },
     "metrics": {
         "csat": {"column": "satisfaction", "scale": [1, 5], "top_box": 4},
@@ -74,6 +96,8 @@ SAMPLE_SCHEMA: dict[str, Any] = {
         {"name": "heard_via", "column": "heard_via", "delimiter": ";"},
     ],
     "targets": {"csat": 65},
+    "outcomes": {"churned": {"column": "churned", "labels": {"Yes": 1, "No": 0}}},
+    "features": ["csat", "nps", "ces", "logins_30d", "tenure_months", "plan", "channel"],
     "missing_values": ["", "NA", "N/A"],
 }
 
@@ -244,6 +268,9 @@ class SampleTruth:
         construction value > staff > speed > app (:data:`DRIVERS`).
     latent_correlations : dict
         Correlations of the latent scores (exact).
+    churn : dict
+        The true churn model (:data:`CHURN_MODEL`, log-odds per unit), the rule (the customer's latest
+        response), ``n_customers`` and the drawn ``churn_rate``.
     comments : dict
         The planted comment model (see :func:`_make_comments`): ``vocabulary``
         (theme -> the words that mark it; every comment of a theme uses at
@@ -266,6 +293,7 @@ class SampleTruth:
     correlations: dict[str, dict[str, float]]
     latent_correlations: dict[str, float]
     comments: dict[str, Any] = dataclasses.field(default_factory=dict)
+    churn: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -470,6 +498,9 @@ def make_sample(
         "comment": comment,
         "customer_email": [f"customer{rng.integers(1e6):06d}@example.com" for _ in range(n)],
     })
+    churn_columns, churn_truth = _make_churn(frame, np.random.default_rng([seed, 15]), seed)
+    for col, values in churn_columns.items():
+        out[col] = values
     effects = {}
     expected = {}
     for metric in ("csat", "csat_mean", "nps", "ces", "ces_top"):
@@ -489,9 +520,40 @@ def make_sample(
         correlations=_population_correlations(effect),
         latent_correlations=latent_corr,
         comments=comment_truth,
+        churn=churn_truth,
     )
     out.attrs["truth"] = truth.to_dict()
     return (out, truth) if return_truth else out
+
+
+def _make_churn(frame: pd.DataFrame, rng: np.random.Generator, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Customer ids, usage, tenure and churn (see the module docstring) from their own generator.
+
+    Rows are in date order, so a customer's latest response is their last row.
+    """
+    n = len(frame)
+    n_cust = max(1, n - int(round(_REPEAT_SHARE * n)))
+    order = rng.permutation(n)
+    cust = np.empty(n, dtype=np.int64)
+    cust[order[:n_cust]] = np.arange(n_cust)
+    cust[order[n_cust:]] = rng.integers(0, n_cust, n - n_cust)
+    logins = rng.poisson(rng.gamma(2.0, 6.0, n_cust))
+    tenure = rng.integers(1, 121, n_cust)
+    last = np.zeros(n_cust, dtype=np.int64)
+    np.maximum.at(last, cust, np.arange(n))  # each customer's latest (last) response
+    csat = frame["csat"].to_numpy(dtype=float)[last]
+    plan = frame["plan"].to_numpy()[last]
+    m = CHURN_MODEL
+    eta = (m["intercept"] + m["csat_minus_3"] * (csat - 3) + m["logins_30d"] * logins
+           + m["tenure_months"] * tenure + np.array([m["plan"][p] for p in plan]))
+    churned = rng.random(n_cust) < 1 / (1 + np.exp(-eta))
+    ids = np.array([f"C{seed % 1000:03d}-{k + 1:06d}" for k in range(n_cust)])
+    columns = {"customer_id": ids[cust], "logins_30d": logins[cust], "tenure_months": tenure[cust],
+               "churned": np.where(churned, "Yes", "No")[cust]}
+    truth = {"model": {k: (dict(v) if isinstance(v, dict) else v) for k, v in m.items()},
+             "rule": "churn depends on the CSAT and plan of the customer's latest response",
+             "n_customers": int(n_cust), "churn_rate": round(float(churned.mean()), 4)}
+    return columns, truth
 
 
 def sample_paths(out: str | Path) -> dict[str, Path]:

@@ -275,7 +275,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
                 wanted = set(schema.source_columns())
                 # identifiers, segments, campaigns, comments, dates and labelled scores stay text ("007" keeps
                 # its zeros); numeric scores, weights and extra columns are typed by the parser
-                textual = ({schema.response_id, schema.comment} | set(schema.segments)
+                textual = ({schema.response_id, schema.comment, schema.customer_id} | set(schema.segments)
+                           | {o.column for o in schema.outcomes.values() if o.labels}
                            | {c.column for c in schema.campaigns} | {c.group for c in schema.campaigns if c.group}
                            | ({schema.date.column} if schema.date else set())
                            | {m.column for m in schema.metrics.values() if m.labels}) - {None}
@@ -856,7 +857,8 @@ def load_responses(
     # Text, segment and campaign columns are built in a second thread while the scores, dates and weights are
     # checked (pyarrow and numpy release the GIL); the worker gets its columns as Series, never the frame.
     described = [c for c in (sch.response_id, sch.comment, *sch.segments, *sch.extra, *sch.ratings,
-                             *(c.column for c in sch.campaigns), *(c.group for c in sch.campaigns)) if c]
+                             *(c.column for c in sch.campaigns), *(c.group for c in sch.campaigns),
+                             sch.customer_id, *sch.feature_columns()) if c]
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(_described_columns, {c: frame[c] for c in described}, sch, missing_codes, skip)
         bad_values = _check_values(frame, sch, missing_codes, ledger, out, warnings)
@@ -883,6 +885,8 @@ def load_responses(
     for reason, info_ in ledger.value_issues.items():
         warnings.append(f"{info_['count']:,} score value(s) set to missing in kept rows ({reason}); other metrics of those rows are used.")
     out.update(columns)
+    for oname, ospec in sch.outcomes.items():  # customer outcomes (issue 15): a float column per outcome
+        out[oname] = _outcome_column(frame[ospec.column], ospec, missing_codes, name, skip)
 
     order = ["response_id"] + (["date"] if "date" in out else []) + list(sch.metrics)
     order += [c for c in out if c not in order]
@@ -979,12 +983,79 @@ def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozense
         columns[col] = _extra_column(raw[col], missing)
     for col in sch.ratings:
         columns[col] = _rating_column(raw[col], missing, col, notes, skip)
+    if sch.customer_id:
+        columns["customer_id"] = _text_column(raw[sch.customer_id], missing)[0]
+    for col in sch.feature_columns():
+        if col not in columns and col not in _CANONICAL:
+            columns[col] = _feature_column(raw[col], missing)
     for camp in sch.campaigns:
         flags, too_long[camp.column] = _campaign_columns(raw[camp.column], camp, missing, notes)
         columns.update(flags)
         if camp.group and camp.group not in columns:
             columns[camp.group], too_long[camp.group] = _category(raw[camp.group], missing)
     return ids, columns, {col: mask for col, mask in too_long.items() if mask.any()}, notes
+
+
+#: canonical column names a feature column of the same name cannot replace
+_CANONICAL = frozenset({"response_id", "customer_id", "date", "csat", "nps", "ces", "weight", "comment"})
+_YES = frozenset({"1", "1.0", "true", "yes", "y"})
+_NO = frozenset({"0", "0.0", "false", "no", "n"})
+
+
+def _feature_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
+    """A risk-model feature (``features:``): numbers stay numbers, yes/no flags stay booleans, and text
+    becomes a category (the model one-hot encodes it)."""
+    values = _extra_column(raw, missing)
+    if pd.api.types.is_bool_dtype(values) or (pd.api.types.is_numeric_dtype(values)
+                                              and not pd.api.types.is_timedelta64_dtype(values)):
+        return values
+    if pd.api.types.is_timedelta64_dtype(values):
+        return values.dt.total_seconds()
+    return _category(values, missing)[0]
+
+
+def _outcome_column(raw: pd.Series, spec, missing: frozenset[str], source: str, skip: int = 0) -> pd.Series:
+    """An outcome (``outcomes:``) as floats: through its ``labels`` (ignoring case and spaces), else numbers, else
+    yes/no or true/false text as 1/0.  A missing cell stays missing (the response is still used for its scores);
+    a value that cannot be read is a :class:`SchemaError` naming the file, column and value."""
+    values = raw.iloc[skip:] if skip else raw
+    codes, uniques = _codes(values)
+    texts = [None if _isna(u) else str(u).strip() for u in uniques]
+    gone = [t is None or t in missing or t == "" for t in texts]
+    present = [t for t, g in zip(texts, gone) if not g]
+    if spec.labels:
+        mapping = spec.labels
+    elif all(_as_number(t) is not None for t in present):
+        mapping = {t.casefold(): _as_number(t) for t in present}
+    elif all(t.casefold() in _YES | _NO for t in present):
+        mapping = {**{t: 1.0 for t in _YES}, **{t: 0.0 for t in _NO}}
+    else:
+        bad = next((t for t in present if _as_number(t) is None and t.casefold() not in _YES | _NO),
+                   next(t for t in present if _as_number(t) is None))
+        raise SchemaError(
+            f"{source}: outcome {spec.name!r} (column {shorten(spec.column)!r}) holds {shorten(bad)!r}, which is neither "
+            f"a number nor yes/no; map its answers under outcomes.{spec.name}.labels, e.g. {{{shorten(bad)!r}: 1}}."
+        )
+    numbers = []
+    for t, g in zip(texts, gone):
+        key = None if g else t.casefold()
+        if key is not None and key not in mapping and _as_number(t) is not None and float(t).is_integer():
+            key = str(int(float(t)))  # Excel and Parquet give 1.0 for a label written 1
+        if g:
+            numbers.append(np.nan)
+        elif key in mapping:
+            numbers.append(float(mapping[key]))
+        else:
+            row = int(np.flatnonzero(codes == len(numbers))[0]) + 1 + skip
+            raise SchemaError(
+                f"{source}: outcome {spec.name!r} (column {shorten(spec.column)!r}) holds {shorten(t)!r} in row {row}, "
+                f"which is not among its labels {sorted(mapping)}; add it to outcomes.{spec.name}.labels or to "
+                "missing_values."
+            )
+    result = np.append(np.array(numbers, dtype=float), np.nan)[codes]
+    if skip:
+        result = np.concatenate([np.full(skip, np.nan), result])
+    return pd.Series(result, index=raw.index, name=spec.name)
 
 
 def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._utils import as_list, check_argument, numeric_values, require_columns
+from ._utils import as_list, check_argument, numeric_values, require_columns, weight_column
 from .exceptions import DataError, ParameterError
 
 __all__ = ["drivers", "relative_weights", "shapley_r2", "subset_r2", "DRIVER_COLUMNS", "MAX_SHAPLEY_DRIVERS",
@@ -268,6 +268,7 @@ def drivers(
         raise ParameterError("Give at least one driver column in `drivers`.")
     if outcome in drivers:
         raise ParameterError(f"The outcome {outcome!r} is also listed as a driver; remove it from `drivers`.")
+    data, weights = weight_column(data, weights)
     require_columns(data, [outcome, *drivers] + as_list(by) + as_list(weights))
     if method == "shapley" and len(drivers) > MAX_SHAPLEY_DRIVERS:
         raise ParameterError(

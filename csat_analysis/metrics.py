@@ -26,6 +26,10 @@ Conventions (SPEC.md "Metric conventions"):
   matches it.  Weighted differences add the two linearization variances
   (disjoint domains are uncorrelated).  Unweighted statistics keep the
   divisor-n conventions above, so unit weights change an SE by sqrt(N/(N-1)).
+  Raked weights (``weights=rake(...)``): the linearized values are first
+  replaced by their residuals on the calibration variables, as R
+  ``calibrate(calfun = "raking")`` + ``svymean`` (:mod:`csat_analysis.weighting`
+  computes them; differences then include the covariance raking induces).
 * **Differences**: shares by Newcombe's hybrid score interval (method 10) and
   the score (pooled z) test; means by Welch's t; NPS by
   ``z = (A2 - A1) / sqrt(V2/n2' + V1/n1')`` on adjusted values
@@ -62,6 +66,7 @@ __all__ = [
     "ces",
     "summarize",
     "compare",
+    "pairwise",
     "wilson_interval",
     "bh_adjust",
     "apply_privacy",
@@ -177,25 +182,33 @@ class _Stats:
     q2: np.ndarray
     weighted: bool = False
     n_design: float = np.nan
+    #: calibration-aware variances (raked weights, :mod:`csat_analysis.weighting`): the groups as domains
+    cal: Any = None
 
     @property
     def n_eff(self) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.n > 0, self.sw**2 / self.sw2, 0.0)
 
-    def _with(self, arrays) -> _Stats:
-        return _Stats(self.kind, *arrays, weighted=self.weighted, n_design=self.n_design)
+    def _with(self, arrays, cal=None) -> _Stats:
+        return _Stats(self.kind, *arrays, weighted=self.weighted, n_design=self.n_design, cal=cal)
 
     def take(self, idx) -> _Stats:
-        return self._with(getattr(self, f)[idx] for f in _FIELDS)
+        return self._with((getattr(self, f)[idx] for f in _FIELDS), self.cal and self.cal.take(idx))
 
     def pooled(self, idx=slice(None), repeat: int = 1) -> _Stats:
         """The statistics of groups ``idx`` added together (one group, repeated ``repeat`` times)."""
-        return self._with(np.full(repeat, getattr(self, f)[idx].sum()) for f in _FIELDS)
+        return self._with((np.full(repeat, getattr(self, f)[idx].sum()) for f in _FIELDS),
+                          self.cal and self.cal.pooled(idx, repeat))
 
     def __sub__(self, other: _Stats) -> _Stats:
         """The statistics of the rows in ``self`` but not in ``other`` (e.g. 'the rest')."""
-        return self._with(getattr(self, f) - getattr(other, f) for f in _FIELDS)
+        return self._with((getattr(self, f) - getattr(other, f) for f in _FIELDS),
+                          self.cal and other.cal and self.cal.minus(other.cal))
+
+    def zeroed(self, mask) -> _Stats:
+        """The statistics with the groups in ``mask`` emptied."""
+        return self._with((np.where(mask, 0, getattr(self, f)) for f in _FIELDS), self.cal and self.cal.zeroed(mask))
 
 
 def _ratio(a, b):
@@ -209,8 +222,11 @@ def _lin_var(st: _Stats) -> np.ndarray:
     Weights-only design, groups as domains of the whole design of ``N =
     n_design`` rows: ``var = N/(N-1) * sum w^2 (y - m)^2 / (sum w)^2`` with
     ``sum w^2 (y - m)^2 = q2 - 2 m q1 + m^2 sum w^2`` (y: top-box indicator,
-    score, or the -1/0/+1 NPS code).
+    score, or the -1/0/+1 NPS code).  Raked weights: the calibration-aware variance
+    (:class:`csat_analysis.weighting.RakeResult`, as R ``calibrate`` + ``svymean``).
     """
+    if st.cal is not None:
+        return st.cal.variance()
     m = _ratio(st.s1 - st.s2, st.sw) if st.kind == "nps" else _ratio(st.s1, st.sw)
     ss = np.maximum(st.q2 - 2 * m * st.q1 + m**2 * st.sw2, 0.0)
     big_n = st.n_design
@@ -296,12 +312,18 @@ def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
     ``var(a - b) = var(a) + var(b)``, as ``survey::svycontrast`` gives): shares
     by Newcombe's interval from Wilson intervals at ``n*`` and a Wald z test
     ``d / sqrt(Va + Vb)``; means by Welch's t with linearization SEs (df from
-    Kish's n_eff); NPS by Rocks's adjusted values at ``n*``.
+    Kish's n_eff); NPS by Rocks's adjusted values at ``n*``.  Raked weights
+    (``weights=rake(...)``) correlate the groups: the variances then subtract
+    twice their calibration covariance, and Newcombe's interval uses it (MOVER
+    with correlation, Zou & Donner 2008).
     """
     z = _z(ci)
     ea, eb = _estimate(a, ci), _estimate(b, ci)
     change = ea["score"] - eb["score"]
     weighted = a.weighted or b.weighted
+    # raked weights: calibration correlates the groups (covariance of the two means; 0 otherwise)
+    raked = weighted and a.cal is not None and b.cal is not None
+    cov = a.cal.covariance(b.cal) if raked else np.zeros(len(a.n))
     with np.errstate(divide="ignore", invalid="ignore"):
         if a.kind == "share":
             pa, pb = _ratio(a.s1, a.sw), _ratio(b.s1, b.sw)
@@ -311,7 +333,7 @@ def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
                 va, vb = _lin_var(a), _lin_var(b)
                 la, ua = wilson_interval(pa, _n_star(pa * (1 - pa), va, na), ci)
                 lb, ub = wilson_interval(pb, _n_star(pb * (1 - pb), vb, nb), ci)
-                se = np.sqrt(va + vb)
+                se = np.sqrt(va + vb - 2 * cov)
                 pval = 2 * stats.norm.sf(np.abs(d / se))
                 pval = np.where(se == 0, np.where(d == 0, 1.0, 0.0), pval)
             else:
@@ -321,14 +343,15 @@ def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
                 stat = d / np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
                 pval = 2 * stats.norm.sf(np.abs(stat))
                 pval = np.where((pooled == 0) | (pooled == 1), 1.0, pval)
-            low = d - np.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
-            high = d + np.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
+            rho = np.nan_to_num(cov / np.sqrt(va * vb)) if weighted else 0.0  # MOVER with correlation
+            low = d - np.sqrt(np.maximum((pa - la) ** 2 + (ub - pb) ** 2 - 2 * rho * (pa - la) * (ub - pb), 0))
+            high = d + np.sqrt(np.maximum((ua - pa) ** 2 + (pb - lb) ** 2 - 2 * rho * (ua - pa) * (pb - lb), 0))
             low, high = 100 * low, 100 * high
         elif a.kind == "mean":
             ma, va, na = _mean_var(a)
             mb, vb, nb = _mean_var(b)
             qa, qb = (_lin_var(a), _lin_var(b)) if weighted else (va / na, vb / nb)
-            se = np.sqrt(qa + qb)
+            se = np.sqrt(qa + qb - 2 * cov)
             df = (qa + qb) ** 2 / (qa**2 / (na - 1) + qb**2 / (nb - 1))
             stat = (ma - mb) / se
             pval = 2 * stats.t.sf(np.abs(stat), df)
@@ -343,7 +366,7 @@ def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
                 nb = _n_star(pb_ + db_ - (pb_ - db_) ** 2, _lin_var(b), nb)
             aa, vaa, naa = _nps_adjusted(pa_, da_, na)
             ab, vbb, nbb = _nps_adjusted(pb_, db_, nb)
-            se = np.sqrt(vaa / naa + vbb / nbb)
+            se = np.sqrt(np.maximum(vaa / naa + vbb / nbb - 2 * 100**2 * cov, 0))
             stat = (aa - ab) / se
             pval = 2 * stats.norm.sf(np.abs(stat))
             low, high = (aa - ab) - z * se, (aa - ab) + z * se
@@ -416,6 +439,12 @@ def _non_numeric(col: pd.Series, column: str):
 def _weight_values(data: pd.DataFrame, weights: str | None) -> np.ndarray | None:
     if weights is None:
         return None
+    if isinstance(weights, pd.Series):  # fixed weights matched to the rows by index (e.g. propensity weights)
+        w = pd.to_numeric(weights, errors="coerce").astype(float).reindex(data.index).to_numpy()
+        if not (w > 0).all():
+            raise DataError(f"The weights Series has no positive weight for {int((~(w > 0)).sum()):,} row(s) of the "
+                            "data (matched by index); give every row a weight, or select the rows that have one.")
+        return w
     require_columns(data, [weights], "weights column")
     w = pd.to_numeric(data[weights], errors="coerce").astype(float).to_numpy()
     bad = ~(w > 0)
@@ -788,11 +817,16 @@ def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int, wei
 def _grouped_stats(data: pd.DataFrame, metrics: list[str], by: list[str], freq: str | None, date: str = "date",
                    weights: str | None = None, fill_periods: bool = False) -> tuple[_Grouped, dict[str, _Stats]]:
     """The groups and each metric's sufficient statistics per group: the one pass behind every estimate."""
-    w = _weight_values(data, weights)
-    cells = _cells(data, by, freq, date)
+    raked = weights if hasattr(weights, "domain_stats") else None  # a weighting.RakeResult (duck-typed)
     scales = {METRICS[m][0]: scale_of(data, METRICS[m][0]) for m in metrics}
-    fine = _count(cells, {col: _score_index(data, col) for col in scales},
-                  {col: hi - lo + 2 for col, (lo, hi, _) in scales.items()}, w)
+    if not isinstance(data, pd.DataFrame) and hasattr(data, "fine_cells"):  # backends.WarehouseTable: one query
+        cells, fine = data.fine_cells(scales, by, freq, date, weights)
+        w = weights  # below, only whether there are weights matters
+    else:
+        w = raked.weights_for(data) if raked is not None else _weight_values(data, weights)
+        cells = _cells(data, by, freq, date)
+        index = {col: _score_index(data, col) for col in scales}
+        fine = _count(cells, index, {col: hi - lo + 2 for col, (lo, hi, _) in scales.items()}, w)
     grouped, fold = _fold(cells, next(iter(fine.values()))[0].sum(1), fill_periods)
 
     def folded(hist: np.ndarray) -> np.ndarray:  # fine cells -> groups, without the missing-answer bin
@@ -806,7 +840,15 @@ def _grouped_stats(data: pd.DataFrame, metrics: list[str], by: list[str], freq: 
         lo, hi, top = scales[col]
         hists = [folded(h) for h in fine[col]]
         stats[m] = _stats_from_histogram(m, hists * 3 if len(hists) == 1 else hists, lo, hi, top,
-                                         weighted=w is not None, n_design=len(data))
+                                         weighted=w is not None, n_design=cells.n)
+        if raked is not None:  # each row's group, analysed value and answer: for the calibration residuals
+            row_group = fold[cells.codes(0, cells.n)]
+            score = index[col] + lo
+            kind = METRICS[m][1]
+            y = (score >= top) * 1.0 if kind == "share" else score * 1.0 if kind == "mean" else \
+                (score >= 9) * 1.0 - (score <= 6)
+            cal = raked.domain_stats(data, row_group, grouped.size, y, index[col] < hi - lo + 1)
+            stats[m] = dataclasses.replace(stats[m], cal=cal, n_design=raked.n_design)
     return grouped, stats
 
 
@@ -845,11 +887,14 @@ class Estimate:
 def _one(metric: str, data, column: str, weights, ci: float, ci_method: str, top_box: int | None) -> Estimate:
     check_argument("ci_method", CI_METHODS, ci_method)
     score_col = METRICS[metric][0]
+    if hasattr(data, "fine_cells") and not isinstance(data, pd.DataFrame):  # a backends.WarehouseTable
+        raise ParameterError(f"For a warehouse table, use summarize(data, metrics={metric!r}) (one row: the whole "
+                             "table's score, n and interval).")
     if isinstance(data, pd.DataFrame):
         frame = data.rename(columns={column: score_col}) if column != score_col else data
     else:
         frame = pd.DataFrame({score_col: pd.Series(np.asarray(data, dtype=float))})
-        if weights is not None and not isinstance(weights, str):
+        if weights is not None and not isinstance(weights, str) and not hasattr(weights, "domain_stats"):
             frame["weight"] = np.asarray(weights, dtype=float)
             weights = "weight"
     if top_box is not None:
@@ -979,9 +1024,12 @@ def summarize(
     freq : {"W", "M", "Q", "Y"}, optional
         Period length; periods are labelled ``2021-W09``, ``2021-03``,
         ``2021Q1`` and ``2021``.  Without ``freq`` the period is ``"all"``.
-    weights : str, optional
-        Weight column; shares and means are weighted, SEs by linearization
-        (R ``survey::svymean``), ``n_eff`` is Kish's effective n.
+    weights : str, Series or RakeResult, optional
+        Weight column (or a Series matched by index); shares and means are
+        weighted, SEs by linearization (R ``survey::svymean``), ``n_eff`` is
+        Kish's effective n.  A :func:`~csat_analysis.weighting.rake` result
+        gives calibration-aware SEs (R ``calibrate(calfun = "raking")`` +
+        ``svymean``/``svyby``); ``data`` may then be the raked rows or a subset.
     ci : float
         Confidence level.
     ci_method : {"adjusted_wald", "wald"}
@@ -1166,7 +1214,7 @@ def compare(
         else:
             # the rest leaves out the groups below the privacy threshold, so that no difference contains them
             total = st.pooled(np.flatnonzero(~small), repeat=grouped.size)
-            a, b = st, total - st._with(np.where(small, 0, getattr(st, f)) for f in _FIELDS)
+            a, b = st, total - st.zeroed(small)
             out = keys.copy()
             out["reference"] = "rest"
             hide_a, hide_b = small, np.zeros(grouped.size, dtype=bool)
@@ -1189,6 +1237,64 @@ def compare(
     if privacy_min_n is not None:
         out.attrs["privacy_min_n"] = int(privacy_min_n)
     return out
+
+
+def pairwise(
+    data: pd.DataFrame,
+    *,
+    metric: str,
+    by: str,
+    weights: str | None = None,
+    bases: str = "effective",
+    ci: float = 0.95,
+) -> pd.DataFrame:
+    """Every pair of levels of ``by`` compared on ``metric``, with the tests :func:`compare` uses.
+
+    Shares: the pooled two-proportion z (score) test (= R ``prop.test(correct
+    = FALSE)``); means: Welch's t; NPS: Rocks's adjusted-value z test.  With
+    ``weights`` and ``bases="effective"`` (the market-research convention for
+    banner tables) the weighted scores are tested with Kish's effective bases
+    ``n_eff`` in place of n; ``bases="design"`` uses linearization variances
+    as :func:`compare` does.  Rows with a missing ``by`` value are left out.
+
+    Returns
+    -------
+    DataFrame
+        ``level, other, n, n_eff, score, n_other, n_eff_other, score_other,
+        change, p``: one row per ordered pair (``change = score - score_other``;
+        ``p`` is two-sided and symmetric), levels in the order :func:`summarize` gives.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"csat": [5] * 60 + [2] * 40 + [5] * 40 + [2] * 60,
+    ...                    "seg": ["a"] * 100 + ["b"] * 100})
+    >>> out = pairwise(df, metric="csat", by="seg")
+    >>> out[["level", "other", "change"]].to_dict("records")
+    [{'level': 'a', 'other': 'b', 'change': 20.0}, {'level': 'b', 'other': 'a', 'change': -20.0}]
+    >>> round(float(out["p"].iloc[0]), 4)
+    0.0047
+    """
+    check_argument("metric", list(METRICS), metric)
+    check_argument("bases", ["effective", "design"], bases)
+    require_columns(data, [by], "segment column")
+    grouped, st = _grouped_stats(data, [metric], [by], None, "date", weights)
+    st = st[metric]
+    if st.weighted and bases == "effective":
+        st = dataclasses.replace(st, weighted=False)  # the unweighted formulas at n_eff: effective bases
+    levels = grouped.keys[by].astype(object).to_numpy()
+    k = len(levels)
+    ia, ib = [a.ravel() for a in np.meshgrid(np.arange(k), np.arange(k), indexing="ij")]
+    keep = ia != ib
+    ia, ib = ia[keep], ib[keep]
+    a, b = st.take(ia), st.take(ib)
+    ea, eb = _estimate(a, ci), _estimate(b, ci)
+    diff = _difference(a, b, ci)
+    return pd.DataFrame({
+        "level": levels[ia], "other": levels[ib],
+        "n": a.n.astype(np.int64), "n_eff": a.n_eff, "score": ea["score"],
+        "n_other": b.n.astype(np.int64), "n_eff_other": b.n_eff, "score_other": eb["score"],
+        "change": diff["change"], "p": diff["p"],
+    })
 
 
 def _reference_period(reference: Any, freq: str, keys: pd.DataFrame, first: int, last: int) -> int:

@@ -15,7 +15,7 @@ from ._utils import check_argument
 from .metrics import metric_label
 
 __all__ = ["fmt_score", "fmt_change", "fmt_p", "fmt_estimate", "interval_decimals", "displayed", "DECIMALS",
-           "describe_score", "describe_change", "significance"]
+           "describe_score", "describe_change", "significance", "ci_text"]
 
 #: Decimals a score is shown with: percentages and NPS points to 0.1, mean scores to 0.01.
 DECIMALS = {"csat": 1, "ces_top": 1, "nps": 1, "csat_mean": 2, "ces": 2}
@@ -145,7 +145,18 @@ def fmt_estimate(metric: str, score: float, ci_low: float, ci_high: float, *, st
     if style == "brackets":
         return f"{s} [{lo}, {hi}]"
     count = "" if n is None else f", n = {int(n):,}"
-    return f"{s} ({100 * ci:.0f}% CI {lo} to {hi}{count})"
+    return f"{s} ({ci_text(ci)} {lo} to {hi}{count})"
+
+
+def ci_text(ci: float = 0.95) -> str:
+    """The interval's label from its level.
+
+    Examples
+    --------
+    >>> ci_text(0.95), ci_text(0.8), ci_text(0.975)
+    ('95% CI', '80% CI', '97.5% CI')
+    """
+    return f"{100 * ci:.10g}% CI"
 
 
 def fmt_change(metric: str, value: float, decimals: int | None = None) -> str:
@@ -180,7 +191,7 @@ def significance(p: float, alpha: float = 0.05) -> str:
     return "statistically significant" if p < alpha else "not statistically significant"
 
 
-def describe_score(metric: str, row) -> str:
+def describe_score(metric: str, row, ci: float = 0.95) -> str:
     """One sentence for a summarize() row.
 
     Examples
@@ -192,11 +203,11 @@ def describe_score(metric: str, row) -> str:
     """
     if row["n"] == 0 or _nan(row["score"]):
         return f"{metric_label(metric)}: no answers in this selection."
-    estimate = fmt_estimate(metric, row["score"], row["ci_low"], row["ci_high"], style="words", n=row["n"])
+    estimate = fmt_estimate(metric, row["score"], row["ci_low"], row["ci_high"], style="words", n=row["n"], ci=ci)
     return f"{metric_label(metric)} is {estimate}."
 
 
-def describe_change(metric: str, row, alpha: float = 0.05) -> str:
+def describe_change(metric: str, row, alpha: float = 0.05, ci: float = 0.95) -> str:
     """One sentence for a compare() row (period vs previous, or segment vs reference).
 
     Examples
@@ -212,6 +223,6 @@ def describe_change(metric: str, row, alpha: float = 0.05) -> str:
     size = fmt_change(metric, abs(row["change"])).lstrip("+")
     return (
         f"{where}{metric_label(metric)} {verb} by {size} against {row['reference']} "
-        f"(95% CI {fmt_change(metric, row['ci_low'])} to {fmt_change(metric, row['ci_high'])}, {fmt_p(row['p'])}): "
+        f"({ci_text(ci)} {fmt_change(metric, row['ci_low'])} to {fmt_change(metric, row['ci_high'])}, {fmt_p(row['p'])}): "
         f"{significance(row['p'], alpha)}."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -50,6 +51,29 @@ class Overview:
     alpha: float
     privacy_min_n: int
     min_n: int = 30
+    banner: Any = None  # the banner table of every breakdown column (a Crosstab), None without segments
+    weights: Any = None  # the weights argument: a RakeResult gives the "who answered" table and chart
+
+    def _raked(self):
+        return self.weights if hasattr(self.weights, "weights_for") else None
+
+    def who_answered_html(self):
+        """Respondents against the customer base, before and after raking (None when not raked)."""
+        rake = self._raked()
+        if rake is None:
+            return None
+        t = rake.table
+        cap = (f"Shares of the customer base and of all {len(rake.weights):,} respondents in the export, before and "
+               f"after raking on {', '.join(rake.by)}; design effect {rake.deff:.2f}, effective n "
+               f"{rake.n_eff:,.0f}.")
+        return table_html(t, columns={"variable": "Variable", "level": "Level", "population_share": "Customers",
+                                      "sample_share": "Respondents", "weighted_share": "Respondents, weighted"},
+                          formats={"population_share": "{:.1%}", "sample_share": "{:.1%}",
+                                   "weighted_share": "{:.1%}"}, caption=cap)
+
+    def plot_who_answered(self):
+        rake = self._raked()
+        return None if rake is None else rake.plot()
 
     @property
     def empty(self) -> bool:
@@ -187,15 +211,26 @@ class Overview:
                           caption="* fewer answers than min_n; italic rows: fewer responses than min_n; suppressed "
                                   "rows: fewer than the privacy threshold; n/a: no answers.")
 
+    def banner_table(self) -> HTML:
+        """The banner table: metrics x the segments of every breakdown column, with bases and letters.
+
+        Letters come from :func:`~csat_analysis.crosstab` (Benjamini-Hochberg
+        adjusted within each metric and segment column, at ``alpha``); groups
+        below the privacy threshold are suppressed and not tested.
+        """
+        if self.empty or self.banner is None:
+            return note("No responses by segment in this selection.")
+        return self.banner.styled
+
     def show_segments(self) -> None:
-        """Display a table and a dot-and-interval figure for every breakdown column."""
+        """Display the banner table, then a dot-and-interval figure for every breakdown column."""
         from IPython.display import display
 
         if self.empty or not self.segments:
             return  # the section says why
+        display(self.banner_table())
         for column in self.segments:
-            display(HTML(f"<h3>By {_esc(column)}</h3>"))
-            display(self.segment_table(column))
+            display(HTML(f"<h3>{_esc(column)}: scores with 95% intervals</h3>"))
             fig = self.plot_segments(column)
             display(fig)
             plt.close(fig)
@@ -258,5 +293,11 @@ def overview(
             t = apply_privacy(pd.concat(parts, ignore_index=True), privacy_min_n=privacy_min_n)
             t["p_adj"] = bh_adjust(t["p"].to_numpy(dtype=float))
             tests[col] = t
-    return Overview(data, metrics, freq, head, changes, segments, tests, alpha, privacy_min_n, min_n)
+    table = None
+    if len(data) and breakdown and metrics:
+        from .crosstab import crosstab
+
+        table = crosstab(data, rows=metrics, banner=breakdown, weights=weights, alpha=alpha, adjust="bh",
+                         min_n=min_n, privacy_min_n=privacy_min_n)
+    return Overview(data, metrics, freq, head, changes, segments, tests, alpha, privacy_min_n, min_n, table, weights)
 

@@ -18,9 +18,10 @@ import seaborn as sns
 from ._utils import check_argument, require_columns
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, period_codes, period_order, scale_of
-from .narrative import fmt_change
+from .narrative import ci_text, fmt_change
 
 __all__ = [
+    "plot_balance",
     "plot_distribution",
     "plot_scores",
     "plot_segment_heatmap",
@@ -48,8 +49,14 @@ def _plain_text(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with plt.rc_context({"text.parse_math": False}):
+        # only this one setting is set and restored: rc_context() would also restore ``interactive``, which the
+        # inline backend switches on when the first figure is made, and no later figure would then be shown
+        before = plt.rcParams["text.parse_math"]
+        plt.rcParams["text.parse_math"] = False
+        try:
             return fn(*args, **kwargs)
+        finally:
+            plt.rcParams["text.parse_math"] = before
 
     return wrapper
 
@@ -451,10 +458,11 @@ def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None)
         ref = reference if reference is not None else (1.0 if unit == "odds ratio" else 0.0)
         sig = ((part["ci_low"] > ref) | (part["ci_high"] < ref)).to_numpy()
         panel.hlines(y, part["ci_low"], part["ci_high"], color=PALETTE["main"], lw=2)
+        level = ci_text(float(table["ci"].iloc[0])) if "ci" in table else "95% CI"
         panel.scatter(part["estimate"][sig], y[sig], color=PALETTE["main"], s=45, zorder=3,
-                      label="95% CI excludes no effect")
+                      label=f"{level} excludes no effect")
         panel.scatter(part["estimate"][~sig], y[~sig], facecolor="white", edgecolor=PALETTE["main"], s=45,
-                      zorder=3, label="95% CI includes no effect")
+                      zorder=3, label=f"{level} includes no effect")
         panel.axvline(ref, color="#555", lw=1, ls="--")
         panel.set_yticks(y, list(part["label"]))
         panel.set_ylim(-0.7, len(part) - 0.3)
@@ -465,11 +473,37 @@ def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None)
         low, high = min(part["ci_low"].min(), ref), max(part["ci_high"].max(), ref)
         pad = 0.08 * (high - low or 1)
         panel.set_xlim(low - pad, high + pad)
-        panel.set_xlabel(f"Effect in {unit} (95% interval)")
+        panel.set_xlabel(f"Effect in {unit} ({level.removesuffix(' CI')} interval)")
         if i == 0:
             panel.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
         sns.despine(ax=panel)
     return axes[0] if len(axes) == 1 else axes
+
+
+@_plain_text
+def plot_balance(table: pd.DataFrame, *, ax=None, threshold: float = 0.1):
+    """Covariate balance ("love plot"): each control's standardised difference before and after weighting.
+
+    ``table`` is :attr:`~csat_analysis.balance.ExposureBalance.table`; the
+    dashed lines mark ``±threshold``.
+    """
+    require_columns(table, ["variable", "level", "smd", "smd_weighted"])
+    t = table.reindex(table["smd"].abs().sort_values().index).tail(15)
+    labels = [f"{v} = {lv}" if lv else str(v) for v, lv in zip(t["variable"], t["level"])]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.3), layout="constrained")
+    y = np.arange(len(t))
+    ax.hlines(y, t["smd"], t["smd_weighted"], color="#bbb", lw=1)
+    ax.scatter(t["smd"], y, color=PALETTE["detractor"], s=30, label="before weighting", zorder=3)
+    ax.scatter(t["smd_weighted"], y, color=PALETTE["main"], s=30, label="after weighting", zorder=3)
+    for x in (-threshold, threshold):
+        ax.axvline(x, color="#555", lw=1, ls="--")
+    ax.axvline(0, color="#555", lw=0.5)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel("Standardised difference, exposed minus not exposed")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    sns.despine(ax=ax)
+    return ax
 
 
 @_plain_text

@@ -67,10 +67,19 @@ __all__ = [
     "table_html",
     "publish_headline",
     "HEADLINE_MIME",
+    "TABLE_MIME",
+    "HEADER_MIME",
+    "csv_link",
+    "report_tables",
+    "write_report_workbook",
 ]
 
 #: Mimetype of the hidden output through which a notebook hands its headline numbers to the index.
 HEADLINE_MIME = "application/vnd.csat-analysis.headline+json"
+#: Mimetype of the data of a displayed table (next to its HTML), read back for the report's workbook.
+TABLE_MIME = "application/vnd.csat-analysis.table+json"
+#: Mimetype of the header's facts (data source, rows, period, parameters), read back for the About sheet.
+HEADER_MIME = "application/vnd.csat-analysis.header+json"
 
 
 # --------------------------------------------------------------------------- notebook-facing helpers
@@ -93,6 +102,18 @@ class HTML:
 
 def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
+
+
+class _DataHTML(HTML):
+    """HTML that also carries its data under a private mimetype (read back from the executed notebook)."""
+
+    def __init__(self, data: str, mime: str, payload: Any) -> None:
+        super().__init__(data)
+        self.mime = mime
+        self.payload = payload
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.data, "text/plain": repr(self), self.mime: self.payload}
 
 
 class SelectionTooSmall(ReportError):
@@ -166,7 +187,9 @@ def resolve(data: pd.DataFrame, **params: Any) -> types.SimpleNamespace:
     for no small multiples, ``target=False`` for no target line):
 
     ========================  ==================================================
-    ``weights``               the schema's weight column if mapped, else unweighted
+    ``weights``               raked to the schema's ``population:``/``margins:``
+                              (a RakeResult), else the schema's weight column if
+                              mapped, else unweighted
     ``segment_column``        the first segment
     ``breakdown``/``facet_by``  the first segment other than the one selected
     ``campaign``              the schema's first campaign (None when it has none)
@@ -209,7 +232,7 @@ def resolve(data: pd.DataFrame, **params: Any) -> types.SimpleNamespace:
         return rest[0] if rest else None
 
     rules = {
-        "weights": lambda: "weight" if cols.get("weight") and "weight" in data.columns else None,
+        "weights": lambda: _default_weights(data, schema),
         "segment_column": lambda: segments[0] if segments else None,
         "breakdown": other_segment,
         "facet_by": other_segment,
@@ -239,7 +262,7 @@ def resolve(data: pd.DataFrame, **params: Any) -> types.SimpleNamespace:
         out["controls"] = None
     for name in _COLUMN_PARAMETERS:
         value = out.get(name)
-        if value is not None and value not in data.columns:
+        if isinstance(value, str) and value not in data.columns:
             raise ParameterError(
                 f"Parameter {name!r} names the column {shorten(value)!r}, which is not in the data; columns are "
                 f"{list(map(str, data.columns))}.{nearest(str(value), map(str, data.columns))}"
@@ -255,6 +278,17 @@ def resolve(data: pd.DataFrame, **params: Any) -> types.SimpleNamespace:
         raise ParameterError(f"Parameter 'campaign' names {shorten(out['campaign'])!r}, which is not a campaign of "
                              f"the schema; its campaigns are {campaigns}.{nearest(str(out['campaign']), campaigns)}")
     return types.SimpleNamespace(**out)
+
+
+def _default_weights(data: pd.DataFrame, schema: Mapping[str, Any]):
+    """The schema's default weights: raked to its ``population:``/``margins:`` (a
+    :class:`~csat_analysis.weighting.RakeResult`, computed on the whole export so that a
+    segment's report is a domain of it), else the mapped weight column, else None."""
+    if schema.get("population") or schema.get("margins"):
+        from .weighting import population_weights
+
+        return population_weights(data, schema=schema)
+    return "weight" if (schema.get("columns") or {}).get("weight") and "weight" in data.columns else None
 
 
 def date_range(data: pd.DataFrame, date: str = "date") -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -283,13 +317,25 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
             items = "".join(f"<li>{_esc(shorten(w, 400))}</li>" for w in load_report.warnings)
             rows.append(f'<dt>Check</dt><dd><ul class="csat-warnings">{items}</ul></dd>')
     rows.append(f"<dt>In this report</dt><dd>{len(data):,} responses</dd>")
+    from .weighting import header_note  # schema population:/margins: (issue 20)
+
+    weighting = header_note(data)
+    if weighting:
+        rows.append(f"<dt>Weighting</dt><dd>{_esc(weighting)}</dd>")
     if "date" in data and data["date"].notna().any():
         rows.append(f"<dt>Period</dt><dd>{data['date'].min():%d %b %Y} to {data['date'].max():%d %b %Y}</dd>")
     if parameters:
-        shown = ", ".join(f"{k} = {v}" for k, v in parameters.items() if v not in (None, "") and k != "title")
+        shown = ", ".join(f"{k} = {'raked to the customer base' if hasattr(v, 'weights_for') else v}"
+                          for k, v in parameters.items() if v is not None and not (isinstance(v, str) and v == "")
+                          and k != "title")
         rows.append(f"<dt>Parameters</dt><dd>{_esc(shown)}</dd>")
     rows.append(f"<dt>Generated</dt><dd>{_dt.datetime.now():%d %b %Y %H:%M}</dd></dl>")
-    return HTML('<div class="csat-header">' + "".join(rows) + "</div>")
+    text = '<div class="csat-header">' + "".join(rows) + "</div>"
+    facts = {"Report": str(title)}
+    for key, value in re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", text, flags=re.S):
+        value = re.sub(r"</li>\s*<li>", "; ", value)
+        facts[html.unescape(re.sub(r"<[^>]+>", "", key))] = html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
+    return _DataHTML(text, HEADER_MIME, facts)
 
 
 def metric_definitions(data: pd.DataFrame, metrics: Sequence[str], *, changes: bool = False) -> HTML:
@@ -348,6 +394,12 @@ _NEEDS = {
              "ces) under metrics, list attribute ratings under columns.ratings, or pass -p items [A, B].",
     "metrics": "Correlating scores across periods needs two of CSAT, NPS and CES, and this export maps {n}.",
     "comment": "The schema maps no comment column; map one under columns.comment to see what customers wrote.",
+    "population": "The schema describes no customer base (population: or margins:), so respondents cannot be "
+                  "compared with the customers they came from; see 'Weight to your customer base' in the README.",
+    "customer_id": "The schema maps no customer id, so there are no customers to score; map one under "
+                   "columns.customer_id in the schema.",
+    "outcome": "The schema maps no customer outcome (such as churn), so this cannot be shown; map one under "
+               "outcomes: in the schema, e.g. outcomes: {churned: {column: Exited}}.",
 }
 
 
@@ -357,7 +409,9 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
     ``needs`` lists what the section requires: ``"dates"``, ``"breakdown"``
     (or ``"facet_by"``: the resolved parameter must name a column),
     ``"segments"`` (the schema lists segment columns), ``"campaign"``, ``"drivers"``, ``"items"`` (two or more rated items),
-    ``"metrics"`` (two of CSAT, NPS, CES among the items), ``"comment"``.
+    ``"metrics"`` (two of CSAT, NPS, CES among the items), ``"comment"``, ``"population"`` (``p.weights``
+    is raked to the customer base), ``"customer_id"`` (the data has
+    customer ids), ``"outcome"`` (``p.outcome`` names a customer outcome, e.g. a :class:`~.health.HealthReport`).
     ``p`` is the namespace from :func:`resolve`.
 
     Examples
@@ -385,6 +439,12 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
                                            or "none")
         elif need == "comment" and "comment" not in data:
             why = _NEEDS["comment"]
+        elif need == "population" and not hasattr(getattr(p, "weights", None), "weights_for"):
+            why = _NEEDS["population"]
+        elif need == "customer_id" and "customer_id" not in data:
+            why = _NEEDS["customer_id"]
+        elif need == "outcome" and getattr(p, "outcome", None) is None:
+            why = _NEEDS["outcome"]
         if why:
             break
     body = f'<div class="csat-note">{_esc(why)}</div>' if why else (f"<p>{_md(text)}</p>" if text else "")
@@ -443,7 +503,135 @@ def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
             cells.append(f'<td class="{"num" if col in numeric else ""}">{_esc(text)}</td>')
         body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
     cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
-    return HTML(f'<table class="csat-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    export = table_data(table, columns=columns, formats=formats)
+    name = f"{_slug(caption)[:60] if caption else 'table'}.csv"
+    return _DataHTML(
+        f'<table class="csat-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        + csv_link(export, name),
+        TABLE_MIME, _table_payload(export, caption))
+
+
+#: a number as a table shows it: optional sign (also U+2212), digits with thousands commas, decimals, a unit
+_SHOWN_NUMBER = re.compile(
+    r"^\s*([+\-\u2212]?)((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?)\s*(%|pp|pts?|points?)?\s*$")
+
+
+def _slug(text: Any) -> str:
+    from ._utils import slug
+
+    return slug(text, "-")
+
+
+def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
+               formats: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The data of a :func:`table_html` table, for CSV and Excel: its columns under their headings.
+
+    Numeric columns keep their values (NaN where a row is suppressed, as the
+    HTML shows no number there); text columns whose every value is a number
+    as displayed (``"62.3%"``, ``"+1.2"``, ``"1,234"``) become numbers; other
+    text is kept as text.  A ``Note`` column says which rows are suppressed.
+    ``attrs["number_formats"]`` holds an Excel number format per heading
+    (from ``formats`` or the displayed decimals and sign: a list, one per
+    row, when rows differ, as in a column of CSAT %, NPS and CES).
+    """
+    from .export import excel_format
+
+    columns = dict(columns or {c: c for c in table.columns})
+    formats = dict(formats or {})
+    suppressed = (table["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in table
+                  else [False] * len(table))
+    out = {}
+    number_formats: dict[str, str] = {}
+    for col, heading in columns.items():
+        values = table[col] if col in table else pd.Series([None] * len(table), index=table.index)
+        heading = str(heading)
+        if heading in out:
+            heading = f"{heading} ({col})"
+        fmt = excel_format(formats[col]) if col in formats else None
+        if pd.api.types.is_bool_dtype(values):
+            out[heading] = ["yes" if v else "" for v in values]
+            continue
+        if pd.api.types.is_numeric_dtype(values):
+            vals = [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in values.astype(object)]
+            out[heading] = [None if s and col in formats else v for v, s in zip(vals, suppressed)]
+            fmt = fmt or ("#,##0" if pd.api.types.is_integer_dtype(values) else None)
+            if fmt:
+                number_formats[heading] = fmt
+            continue
+        texts = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
+        shown = [t for t in texts if t not in (None, "", "–", "n/a", "suppressed")]
+        matches = [_SHOWN_NUMBER.match(t) for t in shown]
+        if shown and all(matches):  # numbers as shown; a unit shared by every row goes to the heading
+            units = {m.group(4) for m in matches}
+            unit = units.pop() if len(units) == 1 else None
+            comma = any("," in m.group(2) for m in matches)
+
+            def shown_format(text):  # the decimals and sign this row shows
+                m = _SHOWN_NUMBER.match(text) if text else None
+                if m is None:
+                    return None
+                body = ("#,##0" if comma else "0") + ("." + "0" * len(m.group(3)) if m.group(3) else "")
+                return f"+{body};-{body};{body}" if m.group(1) == "+" else body
+
+            def number(text):
+                m = _SHOWN_NUMBER.match(text) if text else None
+                if m is None:
+                    return float("nan")
+                return (-1 if m.group(1) in ("-", "\u2212") else 1) * float(m.group(2).replace(",", ""))
+
+            out[heading] = [float("nan") if s else number(t) for t, s in zip(texts, suppressed)]
+            row_formats = [None if s else shown_format(t) for t, s in zip(texts, suppressed)]
+            kinds = {f for f in row_formats if f}
+            number_formats[heading] = kinds.pop() if len(kinds) == 1 else row_formats  # one per row if they differ
+            if unit and unit not in heading:  # "62.3%" -> 62.3 under "Score (%)"
+                out[f"{heading} ({unit})"] = out.pop(heading)
+                number_formats[f"{heading} ({unit})"] = number_formats.pop(heading)
+        else:
+            out[heading] = texts
+    frame = pd.DataFrame(out)
+    if any(suppressed):
+        frame["Note"] = ["suppressed (small group)" if s else "" for s in suppressed]
+    frame.attrs["number_formats"] = number_formats
+    return frame
+
+
+def _json_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _json_value(value.item())
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _table_payload(frame: pd.DataFrame, title: str | None) -> dict[str, Any]:
+    return {"title": title, "columns": [str(c) for c in frame.columns],
+            "rows": [[_json_value(v) for v in row] for row in frame.itertuples(index=False, name=None)],
+            "number_formats": dict(frame.attrs.get("number_formats") or {})}
+
+
+def csv_link(frame: pd.DataFrame, filename: str, text: str = "Download CSV") -> str:
+    """An offline link that downloads ``frame`` as a CSV file (a ``data:`` URL; nothing is fetched).
+
+    The CSV is UTF-8 with a byte-order mark (Excel reads accents right) and
+    neutralised (:func:`csat_analysis.export.neutralise`): text from the data
+    that starts with ``=``, ``+``, ``-``, ``@``, tab or CR cannot run as a formula.
+    """
+    import base64
+
+    from .export import csv_text
+
+    payload = base64.b64encode(("\ufeff" + csv_text(frame)).encode("utf-8")).decode("ascii")
+    return (f'<p class="csat-download"><a download="{_esc(filename)}" '
+            f'href="data:text/csv;charset=utf-8;base64,{payload}">{_esc(text)}</a></p>')
 
 
 class _Headline:
@@ -479,6 +667,7 @@ class ReportResult:
     headline: dict[str, Any] = dataclasses.field(default_factory=dict)
     label: str = ""
     note: str | None = None  # e.g. why the report shows nothing (selection below the privacy threshold)
+    xlsx: Path | None = None  # the report's workbook (``--xlsx``)
 
 
 def resolve_notebook(notebook: str | Path) -> Path:
@@ -544,6 +733,75 @@ def _find_headline(nb) -> dict[str, Any]:
     return {}
 
 
+def report_tables(nb) -> tuple[dict[str, Any], list[tuple[str, pd.DataFrame]]]:
+    """The header facts and every table an executed report notebook shows, in order, as (title, frame).
+
+    Tables are read from the data :func:`table_html` (and
+    :attr:`~csat_analysis.crosstab.Crosstab.styled`) put next to their HTML,
+    so the workbook holds the numbers the HTML shows.  A table is named
+    by its caption when that is short (31 characters, Excel's limit), else
+    after the heading above it; ``frame.attrs["caption"]`` keeps the caption.
+    """
+    about: dict[str, Any] = {}
+    tables: list[tuple[str, pd.DataFrame]] = []
+    heading = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found = re.findall(r"^#{1,4}\s+(.+?)\s*#*\s*$", cell.source, flags=re.M)
+            heading = found[-1].strip() if found else heading
+            continue
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if HEADER_MIME in data and not about:
+                about = dict(data[HEADER_MIME])
+            html_text = data.get("text/html", "")
+            if isinstance(html_text, list):
+                html_text = "".join(html_text)
+            found = re.findall(r"<h[234][^>]*>(.*?)</h[234]>", html_text, flags=re.S)
+            if TABLE_MIME in data:
+                payload = data[TABLE_MIME]
+                frame = pd.DataFrame(payload.get("rows") or [], columns=payload.get("columns") or [])
+                frame.attrs["number_formats"] = dict(payload.get("number_formats") or {})
+                caption = payload.get("title")
+                frame.attrs["caption"] = caption
+                above = html.unescape(re.sub(r"<[^>]+>", "", found[-1])).strip() if found else heading
+                title = (caption if caption and len(caption) <= 31 else above or caption) or f"Table {len(tables) + 1}"
+                tables.append((str(title), frame))
+            if found:
+                heading = html.unescape(re.sub(r"<[^>]+>", "", found[-1])).strip()
+    return about, tables
+
+
+def write_report_workbook(nb, path: str | Path) -> Path | None:
+    """Write the report's workbook: an About sheet (the header's facts) and one sheet per table shown.
+
+    Returns the path, or None when the report shows no table.
+    """
+    from .export import write_workbook
+
+    about, tables = report_tables(nb)
+    if not tables and not about:
+        return None
+    about = dict(about)
+    about.setdefault("Report", str(nb.metadata.get("csat_title", "")))
+    about["Tables"] = "; ".join(f"{t} ({f.attrs['caption']})" if f.attrs.get("caption") not in (None, t) else t
+                                for t, f in tables) or "none"
+    return write_workbook({t: f for t, f in tables} if len({t for t, _ in tables}) == len(tables)
+                          else _numbered(tables), path, about=about)
+
+
+def _numbered(tables: list[tuple[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    out: dict[str, pd.DataFrame] = {}
+    for title, frame in tables:
+        key, k = title, 2
+        while key in out:
+            key, k = f"{title} ({k})", k + 1
+        out[key] = frame
+    return out
+
+
 def _first_error(nb) -> tuple[int | None, str | None]:
     """1-based position of the first cell with an error output in the executed notebook, and the error."""
     for i, cell in enumerate(nb.cells, start=1):
@@ -585,6 +843,8 @@ def _strip_noise(nb):
                 continue
             if HEADLINE_MIME in out.get("data", {}):
                 continue
+            for mime in (TABLE_MIME, HEADER_MIME):  # the HTML shows the same; the workbook reads these
+                out.get("data", {}).pop(mime, None)
             if out.get("output_type") == "error":
                 out["traceback"] = [f"{out.get('ename')}: {shorten(str(out.get('evalue')), 500)}"]
             kept.append(out)
@@ -728,6 +988,7 @@ def run_report(
     name: str | None = None,
     km=None,
     check_data: bool = True,
+    xlsx: bool = False,
 ) -> ReportResult:
     """Execute one report notebook with papermill and write ``<name>.ipynb`` and ``<name>.html``.
 
@@ -742,6 +1003,8 @@ def run_report(
     With ``check_data`` (the default) and a ``data`` file, the data is loaded
     first so that parameters naming columns that are not in it are errors
     before any kernel starts (:func:`check_against_data`).
+    With ``xlsx``, ``<name>.xlsx`` is written too (:func:`write_report_workbook`):
+    an About sheet and one sheet per table the HTML shows.
     """
     path = resolve_notebook(notebook)
     params: dict[str, Any] = {}
@@ -769,6 +1032,7 @@ def run_report(
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name[:40]}.", suffix=".partial.ipynb")
     os.close(fd)
     tmp_ipynb, tmp_html = Path(tmp), Path(tmp).with_suffix(".html")
+    tmp_xlsx, xlsx_path = Path(tmp).with_suffix(".xlsx"), (out_dir / f"{name}.xlsx" if xlsx else None)
     t0 = time.perf_counter()
     extra = {"km": km} if km is not None else {}
     try:
@@ -794,14 +1058,26 @@ def run_report(
 
             nbformat.write(nb, str(tmp_ipynb))  # nothing about the tiny group stays in the notebook either
         to_html(nb, tmp_html)
+        if xlsx_path is not None:
+            if shown is not None:
+                from .export import write_workbook
+
+                write_workbook({}, tmp_xlsx, about={"Report": nb.metadata["csat_title"], "Note": shown})
+            elif write_report_workbook(nb, tmp_xlsx) is None:
+                from .export import write_workbook
+
+                write_workbook({}, tmp_xlsx, about={"Report": nb.metadata["csat_title"], "Tables": "none"})
         os.replace(tmp_ipynb, ipynb)  # a symlink at the final name is replaced, never followed
         os.replace(tmp_html, html_path)
+        if xlsx_path is not None:
+            os.replace(tmp_xlsx, xlsx_path)
     finally:
         tmp_ipynb.unlink(missing_ok=True)
         tmp_html.unlink(missing_ok=True)
+        tmp_xlsx.unlink(missing_ok=True)
     return ReportResult(name=name, notebook=path.stem, ipynb=ipynb, html=html_path, ok=error is None,
                         seconds=time.perf_counter() - t0, error=error, failed_cell=cell,
-                        headline=_find_headline(nb), note=shown,
+                        headline=_find_headline(nb), note=shown, xlsx=xlsx_path,
                         label=str(params["segment"]) if params.get("segment") is not None else nb.metadata["csat_title"])
 
 
@@ -849,7 +1125,7 @@ def _worker_run(job: dict[str, Any]) -> ReportResult:
     km = _WORKER_KM
     try:
         result = run_report(job["notebook"], parameters=job["parameters"], out=job["out"], name=job["name"], km=km,
-                            check_data=False)
+                            check_data=False, xlsx=bool(job.get("xlsx")))
     except Exception as exc:  # report it in the index instead of losing the batch
         result = ReportResult(name=job["name"], notebook=str(job["notebook"]),
                               ipynb=Path(job["out"]) / f"{job['name']}.ipynb", html=None, ok=False, seconds=0.0,
@@ -870,6 +1146,7 @@ def run_batch(
     out: str | Path | None = None,
     workers: int | None = None,
     progress: bool = True,
+    xlsx: bool = False,
 ) -> list[ReportResult]:
     """Render one report per value of ``by`` in parallel worker processes, then ``index.html``.
 
@@ -897,7 +1174,7 @@ def run_batch(
     check_against_data(path, frame, {**base, "segment": None})
     out_dir = _out_dir(out)
     jobs = [{"notebook": str(path), "parameters": {**base, "segment": v}, "out": str(out_dir),
-             "name": report_name(path.stem, v)} for v in values]
+             "name": report_name(path.stem, v), "xlsx": xlsx} for v in values]
     return _run_and_index(jobs, workers, f"{path.stem} by {by}", progress, out_dir,
                           title=f"{path.stem} reports by {by}", order=lambda r: r.name)
 
@@ -983,13 +1260,13 @@ def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, desc: str, progre
 
 
 def run_demo(out: str | Path | None = None, *, notebooks: Sequence[str] | None = None, workers: int | None = None,
-             progress: bool = True) -> list[ReportResult]:
+             progress: bool = True, xlsx: bool = False) -> list[ReportResult]:
     """Render every report notebook on the bundled sample data, plus ``index.html`` (``make report``)."""
     out_dir = _out_dir(out)
     names = [n for n in (notebooks or config.REPORT_NOTEBOOKS) if (config.NOTEBOOK_DIR / f"{n}.ipynb").is_file()]
     params = {"data_path": str(config.SAMPLE_DATA), "schema_path": str(config.SAMPLE_SCHEMA_FILE)}
-    jobs = [{"notebook": str(resolve_notebook(n)), "parameters": params, "out": str(out_dir), "name": n}
-            for n in names]
+    jobs = [{"notebook": str(resolve_notebook(n)), "parameters": params, "out": str(out_dir), "name": n,
+             "xlsx": xlsx} for n in names]
     position = {n: i for i, n in enumerate(names)}
     return _run_and_index(jobs, workers, "reports", progress, out_dir,
                           title="csat_analysis reports on the sample data", order=lambda r: position[r.name])

@@ -72,9 +72,14 @@ TARGET_METRICS: dict[str, tuple[float, float] | None] = {
     "csat": (0, 100), "csat_mean": None, "nps": (-100, 100), "ces": None, "ces_top": (0, 100),
 }
 
-_TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "themes", "missing_values")
+_TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "themes", "missing_values", "outcomes", "features",
+             "population", "margins")
 _SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows")
-_COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra", "ratings")
+_COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra", "ratings", "customer_id")
+_OUTCOME_KEYS = ("column", "labels")
+#: canonical column names an outcome may not take
+_RESERVED_NAMES = frozenset({"response_id", "customer_id", "date", "csat", "csat_mean", "nps", "ces", "ces_top",
+                             "weight", "comment"})
 _METRIC_KEYS = ("column", "scale", "top_box", "higher_is_better", "labels")
 _DATE_KEYS = ("column", "dayfirst", "format")
 _CAMPAIGN_KEYS = ("name", "column", "control", "exposed", "start", "end", "delimiter", "group", "randomised")
@@ -118,6 +123,27 @@ class DateSpec:
             out["dayfirst"] = self.dayfirst
         if self.format:
             out["format"] = self.format
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class OutcomeSpec:
+    """A customer outcome (``outcomes: {churned: {column: Exited}}``): yes/no or numeric.
+
+    ``labels`` maps answer text to a number (``{"Yes": 1, "No": 0}``), matched
+    ignoring case and surrounding spaces; without labels the column must hold
+    numbers, or yes/no / true/false text (read as 1/0).  In the canonical
+    table the outcome is a float column under ``name``.
+    """
+
+    name: str
+    column: str
+    labels: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"column": self.column}
+        if self.labels:
+            out["labels"] = dict(self.labels)
         return out
 
 
@@ -186,6 +212,17 @@ class Schema:
     targets: Mapping[str, float] = dataclasses.field(default_factory=dict)
     #: dictionary themes for comments: ``{theme: [term, ...]}`` (see :func:`csat_analysis.themes`)
     themes: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    #: the customer identifier column (``columns.customer_id``; canonical name ``customer_id``)
+    customer_id: str | None = None
+    #: customer outcomes by name (``outcomes:``), e.g. ``{"churned": OutcomeSpec("churned", "Exited")}``
+    outcomes: Mapping[str, OutcomeSpec] = dataclasses.field(default_factory=dict)
+    #: predictors for risk models (``features:``): source column names, or a metric name for the score
+    features: tuple[str, ...] = ()
+    #: weight to the customer base (``population: {file: customers.csv, by: [contract, tenure_band]}``, plus
+    #: optional ``total``/``trim``), see :func:`csat_analysis.weighting.population_weights`
+    population: Mapping[str, Any] | None = None
+    #: ... or to known margins (``margins: {contract: {Month-to-month: 0.55, ...}}``)
+    margins: Mapping[str, Mapping[str, float]] | None = None
     missing_values: tuple[str, ...] = DEFAULT_MISSING_VALUES
     sheet: str | int | None = None
     encoding: str | None = None
@@ -210,8 +247,16 @@ class Schema:
         cols += list(self.ratings)
         cols += [c.column for c in self.campaigns]
         cols += [c.group for c in self.campaigns if c.group]
+        if self.customer_id:
+            cols.append(self.customer_id)
+        cols += [o.column for o in self.outcomes.values()]
+        cols += self.feature_columns()
         seen: set[str] = set()
         return [c for c in cols if not (c in seen or seen.add(c))]
+
+    def feature_columns(self) -> list[str]:
+        """The export columns among ``features`` (a mapped metric name, e.g. ``csat``, means the score)."""
+        return [f for f in self.features if f not in self.metrics]
 
     def campaign(self, name: str) -> CampaignSpec:
         """The campaign called ``name``."""
@@ -237,7 +282,7 @@ class Schema:
         for key in ("segments", "ratings", "pii", "extra"):
             if getattr(self, key):
                 columns[key] = list(getattr(self, key))
-        for key in ("weight", "comment"):
+        for key in ("weight", "comment", "customer_id"):
             if getattr(self, key):
                 columns[key] = getattr(self, key)
         if columns:
@@ -249,6 +294,14 @@ class Schema:
             out["targets"] = dict(self.targets)
         if self.themes:
             out["themes"] = {k: list(v) for k, v in self.themes.items()}
+        if self.outcomes:
+            out["outcomes"] = {k: v.to_dict() for k, v in self.outcomes.items()}
+        if self.features:
+            out["features"] = list(self.features)
+        if self.population:
+            out["population"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.population.items()}
+        if self.margins:
+            out["margins"] = {k: dict(v) for k, v in self.margins.items()}
         out["missing_values"] = list(self.missing_values)
         return out
 
@@ -420,6 +473,58 @@ def _targets(raw: Any, metrics: Mapping[str, MetricSpec], origin: str) -> dict[s
     return out
 
 
+def _outcomes(raw: Any, campaigns: Sequence[CampaignSpec], origin: str) -> dict[str, OutcomeSpec]:
+    """``outcomes: {churned: {column: Exited}}`` or ``{column: "Churn Label", labels: {"Yes": 1, "No": 0}}``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise SchemaError(f"{origin}: outcomes must map outcome names to columns, e.g. "
+                          "outcomes: {churned: {column: Exited}}.")
+    taken = {c.name for c in campaigns}
+    out: dict[str, OutcomeSpec] = {}
+    for name, spec in raw.items():
+        name = str(name)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise SchemaError(f"{origin}: outcome name {shorten(repr(name))} must be a Python-style identifier "
+                              "(letters, digits, _), because it becomes a column name, e.g. churned.")
+        if name in _RESERVED_NAMES or name in taken:
+            raise SchemaError(f"{origin}: outcome name {name!r} is already a column of the canonical table "
+                              "(a metric, campaign or standard column); choose another, e.g. churned.")
+        if isinstance(spec, str):
+            spec = {"column": spec}
+        _check_keys(spec, _OUTCOME_KEYS, f"outcomes.{name}", origin)
+        if not spec.get("column") or not _scalar(spec["column"]):
+            raise SchemaError(f"{origin}: outcomes.{name} needs a 'column' naming the export column that holds it.")
+        labels = spec.get("labels") or {}
+        if not isinstance(labels, Mapping):
+            raise SchemaError(f"{origin}: outcomes.{name}.labels must map answer text to a number, e.g. "
+                              "{'Yes': 1, 'No': 0}.")
+        clean: dict[str, float] = {}
+        for text, value in labels.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+                raise SchemaError(f"{origin}: outcomes.{name}.labels maps {shorten(repr(text))} to "
+                                  f"{shorten(repr(value))}, which is not a number; write e.g. {{'Yes': 1, 'No': 0}}.")
+            clean[str(text).strip().casefold()] = float(value)
+        out[name] = OutcomeSpec(name, str(spec["column"]), clean)
+    return out
+
+
+def _features(raw: Any, origin: str) -> tuple[str, ...]:
+    """``features: [col, ...]``: predictor columns for risk models (a metric name means its score)."""
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, Sequence) or not all(_scalar(v) for v in raw):
+        raise SchemaError(f"{origin}: features must be a list of column names, e.g. [csat, Tenure, Geography], "
+                          f"not {shorten(repr(raw))}.")
+    names = [str(v) for v in raw]
+    if len(set(names)) != len(names):
+        twice = next(v for v in names if names.count(v) > 1)
+        raise SchemaError(f"{origin}: features lists {shorten(twice)!r} twice; list each column once.")
+    return tuple(names)
+
+
 def _scalar(value: Any) -> bool:
     """A YAML scalar usable as a name or a code (not a list or mapping)."""
     return isinstance(value, (str, int, float, _dt.date))
@@ -483,11 +588,16 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
             f"{origin}: missing_values must be a list of texts or numbers, e.g. ['', 'NA', '-1'], "
             f"not {shorten(repr(missing))}."
         )
-    for key in ("response_id", "weight", "comment"):
+    for key in ("response_id", "weight", "comment", "customer_id"):
         if columns.get(key) is not None and not _scalar(columns[key]):
             raise SchemaError(f"{origin}: columns.{key} must be one column name, not {shorten(repr(columns[key]))}.")
     segments, pii, extra, ratings = _list("segments"), _list("pii"), _list("extra"), _list("ratings")
+    outcomes = _outcomes(raw.get("outcomes"), campaigns, origin)
+    features = _features(raw.get("features"), origin)
     _check_pii(pii, [
+        ("columns.customer_id", [columns.get("customer_id")]),
+        *((f"outcomes.{name}", [o.column]) for name, o in outcomes.items()),
+        ("features", [f for f in features if f not in metrics]),
         ("columns.response_id", [columns.get("response_id")]),
         ("columns.date", [date.column if date else None]),
         ("columns.segments", segments),
@@ -499,6 +609,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         *((f"campaigns[{i}].column", [c.column]) for i, c in enumerate(campaigns)),
         *((f"campaigns[{i}].group", [c.group]) for i, c in enumerate(campaigns)),
     ], origin)
+    population, margins = _population(raw.get("population"), raw.get("margins"), segments + extra, origin)
     return Schema(
         metrics=metrics,
         response_id=columns.get("response_id"),
@@ -512,13 +623,79 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         campaigns=campaigns,
         targets=_targets(raw.get("targets"), metrics, origin),
         themes=_themes(raw.get("themes"), origin),
+        customer_id=None if columns.get("customer_id") is None else str(columns["customer_id"]),
+        outcomes=outcomes,
+        features=features,
         missing_values=tuple("" if v is None else str(v) for v in missing),
         sheet=source.get("sheet"),
         encoding=source.get("encoding"),
         delimiter=source.get("delimiter"),
         header_rows=source.get("header_rows"),
         origin=origin,
+        population=population,
+        margins=margins,
     )
+
+
+_POPULATION_KEYS = ("file", "by", "total", "trim")
+
+
+def _population(pop: Any, margins: Any, loaded: Sequence[str], origin: str):
+    """``population: {file, by, total, trim}`` and ``margins: {column: {level: share or count}}``, validated."""
+    if pop is None and margins is None:
+        return None, None
+    out: dict[str, Any] = {}
+    if pop is not None:
+        _check_keys(pop, _POPULATION_KEYS, "population", origin)
+        if "file" in pop and margins is not None:
+            raise SchemaError(f"{origin}: give either population.file (a customer table) or margins, not both.")
+        if "file" not in pop and margins is None:
+            raise SchemaError(f"{origin}: population needs a 'file' (the customer table, e.g. customers.csv) and "
+                              "'by' (the columns to weight on), or a margins: section with the shares.")
+        if "file" in pop:
+            if not isinstance(pop["file"], str) or not pop["file"].strip():
+                raise SchemaError(f"{origin}: population.file must be the path of a CSV, Excel or Parquet file, not "
+                                  f"{shorten(repr(pop['file']))}.")
+            out["file"] = pop["file"].strip()
+        by = pop.get("by")
+        if by is not None:
+            by = [by] if isinstance(by, str) else by
+            if not isinstance(by, Sequence) or not by or not all(isinstance(b, str) for b in by):
+                raise SchemaError(f"{origin}: population.by must be a list of column names, e.g. [contract, "
+                                  f"tenure_band], not {shorten(repr(by))}.")
+            out["by"] = tuple(by)
+        elif "file" in pop:
+            raise SchemaError(f"{origin}: population.by must list the columns to weight on, e.g. [contract, "
+                              "tenure_band].")
+        for key, low in (("total", 0), ("trim", 1)):
+            value = pop.get(key)
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > low:
+                    raise SchemaError(f"{origin}: population.{key} must be a number above {low}, not "
+                                      f"{shorten(repr(value))}.")
+                out[key] = value
+    clean = None
+    if margins is not None:
+        if not isinstance(margins, Mapping) or not margins:
+            raise SchemaError(f"{origin}: margins must map each column to its levels' shares, e.g. "
+                              "margins: {contract: {Month-to-month: 0.55, One year: 0.21, Two year: 0.24}}.")
+        from .weighting import _margins_from_mapping  # validates shares (sum to 1 within 0.5%) and counts
+
+        try:
+            _margins_from_mapping(margins, [str(c) for c in margins], None)
+        except Exception as exc:  # ParameterError: one sentence naming the column and level
+            raise SchemaError(f"{origin}: margins: {exc}") from None
+        clean = {str(c): {str(k): float(v) for k, v in m.items()} for c, m in margins.items()}
+        if "by" in out and not set(out["by"]) <= set(clean):
+            missing = sorted(set(out["by"]) - set(clean))
+            raise SchemaError(f"{origin}: population.by names {missing}, which margins does not give.")
+    for col in out.get("by") or list(clean or ()):
+        if col not in loaded:
+            raise SchemaError(
+                f"{origin}: the weighting column {shorten(col)!r} is not loaded with the responses; add it to "
+                f"columns.segments (or columns.extra).{nearest(col, loaded)}"
+            )
+    return out or None, clean
 
 
 def read_schema(schema: str | Path | Mapping[str, Any] | Schema) -> Schema:
@@ -551,7 +728,12 @@ def read_schema(schema: str | Path | Mapping[str, Any] | Schema) -> Schema:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise SchemaError(f"{path.name}: not UTF-8 text; save the schema file as UTF-8.") from None
-    return _schema_from_dict(safe_yaml_load(text, path.name), path.name)
+    sch = _schema_from_dict(safe_yaml_load(text, path.name), path.name)
+    if sch.population and "file" in sch.population and not Path(sch.population["file"]).is_absolute():
+        # a customer table next to the schema: its path is relative to the schema file
+        sch = dataclasses.replace(sch, population={**sch.population,
+                                                   "file": str(path.parent / sch.population["file"])})
+    return sch
 
 
 #: How many values YAML aliases may add to a document (a schema needs a handful; "billion laughs" needs 10^9).

@@ -51,7 +51,7 @@ from .metrics import (
     period_start,
     summarize,
 )
-from .narrative import displayed, fmt_change, fmt_estimate, fmt_p, fmt_score, interval_decimals
+from .narrative import ci_text, displayed, fmt_change, fmt_estimate, fmt_p, fmt_score, interval_decimals
 
 __all__ = ["trend", "trend_digest", "trend_report", "TrendReport", "TREND_COLUMNS", "FLAGS"]
 
@@ -138,7 +138,11 @@ def _laney_sigma_z(score: np.ndarray, centre: float, sigma: np.ndarray, empty: n
 
 
 def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
-    """Centre line and 3-sigma limits per row (see the module docstring); Laney p' when overdispersed."""
+    """Centre line and 3-sigma limits per row (see the module docstring); Laney p' when overdispersed.
+
+    Also returns the largest Laney ``sigma_z`` applied (1.0 when plain p-chart limits were used).
+    """
+    laney = 1.0
     centre = np.full(len(score), np.nan)
     lcl = np.full(len(score), np.nan)
     ucl = np.full(len(score), np.nan)
@@ -152,14 +156,16 @@ def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
                 pbar = s.s1.sum() / s.sw.sum() if s.sw.sum() > 0 else np.nan
                 sigma = 100 * np.sqrt(pbar * (1 - pbar) / ne)
                 c = 100 * pbar
-                sigma = sigma * max(_laney_sigma_z(score[rows], c, sigma, empty), 1.0)
+                z = max(_laney_sigma_z(score[rows], c, sigma, empty), 1.0)
+                sigma, laney = sigma * z, max(laney, z)
                 lo, hi = np.clip(c - 3 * sigma, 0, 100), np.clip(c + 3 * sigma, 0, 100)
             elif s.kind == "nps":
                 p, d, _ = _nps_parts(s.pooled())
                 v = p[0] + d[0] - (p[0] - d[0]) ** 2
                 sigma = 100 * np.sqrt(v / ne)
                 c = 100 * (p[0] - d[0])
-                sigma = sigma * max(_laney_sigma_z(score[rows], c, sigma, empty), 1.0)
+                z = max(_laney_sigma_z(score[rows], c, sigma, empty), 1.0)
+                sigma, laney = sigma * z, max(laney, z)
                 lo, hi = np.clip(c - 3 * sigma, -100, 100), np.clip(c + 3 * sigma, -100, 100)
             else:
                 x = score[rows]
@@ -170,7 +176,7 @@ def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
         centre[rows] = c
         lcl[rows] = np.where(empty, np.nan, lo)
         ucl[rows] = np.where(empty, np.nan, hi)
-    return centre, lcl, ucl
+    return centre, lcl, ucl, laney
 
 
 def _rolling(st: _Stats, group: np.ndarray, window: int, ci: float) -> np.ndarray:
@@ -282,14 +288,16 @@ def trend(
         raise ParameterError(
             f"A trend needs a date column, but the data has no {date!r} column; map one under columns.date in the schema."
         )
-    if not pd.api.types.is_datetime64_any_dtype(data[date]) or data[date].notna().sum() == 0:
+    remote = not isinstance(data, pd.DataFrame) and hasattr(data, "date_bounds")  # backends.WarehouseTable
+    dates = data.date_bounds(date) if remote else data[date]  # for a warehouse table, its first and last day
+    if not pd.api.types.is_datetime64_any_dtype(dates) or dates.notna().sum() == 0:
         raise DataError(
             f"Column {date!r} holds no usable dates; load the file with load_responses and check the date format "
             "in the schema (columns.date.format or dayfirst)."
         )
     if rolling is not None and (not isinstance(rolling, int) or rolling < 2):
         raise ParameterError(f"The value for `rolling` must be a whole number of periods of at least 2, not {rolling!r}.")
-    first, last = _date_range(data, date, date_range)
+    first, last = _date_range(pd.DataFrame({date: dates}), date, date_range)
     grouped, st = _grouped_stats(data, [metric], by, freq, date, weights, fill_periods=True)
     st = st[metric]
     est = _estimate(st, ci)
@@ -323,7 +331,11 @@ def trend(
     out["yoy_change"], out["yoy_p"] = diff(previous["yoy"])
     if np.isnan(out["change"].to_numpy()).all():
         notes.append("Only one period with answers: changes between periods cannot be computed.")
-    out["center"], out["lcl"], out["ucl"] = _control_limits(st, out["score"].to_numpy(), group)
+    out["center"], out["lcl"], out["ucl"], laney = _control_limits(st, out["score"].to_numpy(), group)
+    if laney > 1:
+        notes.append(f"The control limits are Laney p' limits, widened {laney:.1f}-fold: the periods vary more than "
+                     "sampling alone explains (large samples, ordinary month-to-month movement), so plain p-chart "
+                     "limits would flag most periods.")
     out["rolling_score"] = _rolling(st, group, rolling, ci) if rolling else np.nan
     out["target"] = np.nan if target is None else float(target)
     if privacy_min_n is not None:
@@ -377,7 +389,7 @@ def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
         # one precision for the score and its bounds, enough for the bounds to read differently from it
         d = interval_decimals(metric, cur["score"], cur["ci_low"], cur["ci_high"])
         s = (f"{who}{label} was {fmt_score(metric, cur['score'], d)} in {cur['period']} "
-             f"(95% CI {fmt_score(metric, cur['ci_low'], d)} to {fmt_score(metric, cur['ci_high'], d)}, "
+             f"({ci_text(ci)} {fmt_score(metric, cur['ci_low'], d)} to {fmt_score(metric, cur['ci_high'], d)}, "
              f"n = {int(cur['n']):,})")
         if cur["partial"]:
             s += ", a period not yet complete"

@@ -40,7 +40,16 @@ def _edit_ba(schema: dict) -> None:
     schema["columns"]["segments"] = [s for s in schema["columns"]["segments"] if s != "Recommended"]
 
 
-EDITS = {"bank_nps_2021": _edit_bank_nps, "ba_airline_reviews": _edit_ba}
+def _edit_bank_churn(schema: dict) -> None:
+    # Issue 15 (README "Customer health and risk"): the customer id, the churn outcome and the risk-model
+    # features.  Complain stays in on purpose: the report must name it as a leak.
+    schema["columns"]["customer_id"] = "CustomerId"
+    schema["outcomes"] = {"churned": {"column": "Exited"}}
+    schema["features"] = ["csat", "CreditScore", "Geography", "Gender", "Age", "Tenure", "Balance", "NumOfProducts",
+                          "HasCrCard", "IsActiveMember", "EstimatedSalary", "Complain", "Card Type", "Point Earned"]
+
+
+EDITS = {"bank_nps_2021": _edit_bank_nps, "ba_airline_reviews": _edit_ba, "bank_churn_satisfaction": _edit_bank_churn}
 
 #: text that must appear in a report's HTML (SOURCE.md figures, formatted as the report formats them)
 EXPECTED = {
@@ -55,6 +64,17 @@ EXPECTED = {
     ("ba_airline_reviews", "trends-mean-by-year"): ["2014 ", "5.95", "5.47", "4.99", "3.85", "4.32", "4.76",
                                                     "3.19"],
     ("bank_churn_satisfaction", "overview"): ["40.1%", "10,000"],
+    # SOURCE.md: churn 20.03% / 21.80% / 19.64% / 20.62% / 19.81% by satisfaction 1-5 (AUC 0.504); Complain is a
+    # leaked proxy of the outcome (AUC 0.998): the report says both, and quotes the model without Complain
+    ("bank_churn_satisfaction", "health"): ["No detectable association between CSAT and churned", "20.0%", "21.8%",
+                                            "19.6%", "20.6%", "19.8%", "AUC 0.50",
+                                            "Likely leakage: Complain alone separates the outcome with AUC 0.998",
+                                            "inflated by the leak", "Without Complain: AUC 0.7",
+                                            "customers are in the red band"],
+    # exports without a customer id or outcome: a clear "not available" report
+    ("bank_nps_2021", "health"): ["The schema maps no customer id", "The schema maps no customer outcome"],
+    ("pwc_call_center_csat", "health"): ["The schema maps no customer id", "The schema maps no customer outcome"],
+    ("ba_airline_reviews", "health"): ["The schema maps no customer id", "The schema maps no customer outcome"],
 }
 
 

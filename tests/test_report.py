@@ -57,6 +57,32 @@ def test_notebook_renders_on_small_data(tmp_path, small, notebook):
     assert result.ipynb.is_file()
     nb = nbformat.read(result.ipynb, as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    if notebook == "campaign_effects":  # every chart is shown, not only the first (rc_context reset `interactive`)
+        images = {c.source: any("image/png" in o.get("data", {}) for o in c.outputs)
+                  for c in nb.cells if c.cell_type == "code" and c.source.startswith("result.plot_")}
+        assert images == {"result.plot_forest();": True, "result.plot_balance();": True,
+                          "result.plot_event_study();": True, "result.plot_its();": True}, images
+
+
+def test_plot_helpers_leave_the_backend_settings_alone():
+    """A figure made inside a plot helper may switch the inline backend on; that must survive the helper."""
+    import matplotlib.pyplot as plt
+
+    from csat_analysis.plots import _plain_text
+
+    @_plain_text
+    def draw():
+        assert plt.rcParams["text.parse_math"] is False
+        plt.rcParams["interactive"] = True  # what matplotlib-inline does when the first figure is made
+
+    before = dict(plt.rcParams)
+    try:
+        plt.rcParams["interactive"] = False
+        draw()
+        assert plt.rcParams["interactive"] is True
+        assert plt.rcParams["text.parse_math"] == before["text.parse_math"]
+    finally:
+        plt.rcParams["interactive"] = before["interactive"]
 
 
 @pytest.mark.parametrize("notebook", _notebooks())
