@@ -193,7 +193,9 @@ class EffectResult:
                     f"groups ({groups}) moved by {change} relative to the other groups ({interval}): {sig}.")
             att = self.details.get("att")
             if att is not None:
-                parts = ", ".join(f"{g} {v:.0%}" for g, v in att["weights"].items())
+                shares = att["weights"]
+                parts = (", ".join(f"{g} {v:.0%}" for g, v in shares.items()) if len(shares) <= 6 else
+                         f"{len(shares)} groups, {min(shares.values()):.0%} to {max(shares.values()):.0%} each")
                 text += (f" Averaged over the {att['responses']:,} treated responses after the start, each group "
                          f"weighted by its responses ({parts}), the effect is {fmt_change(self.outcome, att['estimate'])}.")
             pre = self.details.get("pretrend")
@@ -1144,18 +1146,37 @@ def _imputation_att(frame: pd.DataFrame, controls: str | None, weights, data) ->
     2024).  ``None`` when a treated group or period has no untreated data to
     impute from.
     """
-    import statsmodels.formula.api as smf
-
-    rhs = "C(_g) + C(_p)" + (f" + {controls}" if controls else "")
     untreated, treated = frame[frame["_did"] == 0], frame[frame["_did"] == 1]
     w = (pd.to_numeric(data.loc[frame.index, weights], errors="coerce") if weights
          else pd.Series(1.0, index=frame.index))
-    try:
-        fit = smf.wls(f"_y ~ {rhs}", untreated, weights=w.loc[untreated.index]).fit()
-        y0 = np.asarray(fit.predict(treated), float)
-    except Exception:  # a category with no untreated rows (patsy refuses to predict it)
+    if not len(treated):
         return None
-    if not len(treated) or np.isnan(y0).any():
+    if controls:
+        import statsmodels.formula.api as smf
+
+        try:
+            fit = smf.wls(f"_y ~ C(_g) + C(_p) + {controls}", untreated, weights=w.loc[untreated.index]).fit()
+            y0 = np.asarray(fit.predict(treated), float)
+        except Exception:  # a category with no untreated rows (patsy refuses to predict it)
+            return None
+    else:  # group and period effects only: least squares on indicator columns, no formula machinery
+        g_levels, p_levels = pd.unique(untreated["_g"]), pd.unique(untreated["_p"])
+        if not (treated["_g"].isin(g_levels).all() and treated["_p"].isin(p_levels).all()):
+            return None
+
+        def design(part: pd.DataFrame) -> np.ndarray:
+            gi = pd.Categorical(part["_g"], categories=g_levels).codes
+            pi = pd.Categorical(part["_p"], categories=p_levels).codes
+            X = np.zeros((len(part), len(g_levels) + len(p_levels) - 1))
+            X[np.arange(len(part)), gi] = 1.0
+            rows = pi > 0
+            X[np.flatnonzero(rows), len(g_levels) + pi[rows] - 1] = 1.0
+            return X
+
+        sw = np.sqrt(w.loc[untreated.index].to_numpy(float))
+        beta = np.linalg.lstsq(design(untreated) * sw[:, None], untreated["_y"].to_numpy(float) * sw, rcond=None)[0]
+        y0 = design(treated) @ beta
+    if np.isnan(y0).any():
         return None
     wt = w.loc[treated.index].to_numpy(float)
     shares = pd.Series(wt, index=treated["_g"].to_numpy()).groupby(level=0).sum() / wt.sum()
