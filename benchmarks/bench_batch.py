@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from _common import OUT
 
-from csat_analysis import report as rep
+from csat_analysis import render as rep
 from csat_analysis.config import NOTEBOOK_DIR, SAMPLE_DATA, SAMPLE_SCHEMA_FILE
 
 BIN = Path(sys.executable).parent

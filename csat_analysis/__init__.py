@@ -83,8 +83,8 @@ _EXPORTS = {
     "scan": "backends",
     "WarehouseTable": "backends",
 }
-#: submodules used as attributes (``ca.plots.set_style()``, ``ca.report.section(...)``)
-_MODULES = ('health', 'comments', 'plots', 'report', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'overview', 'exceptions', 'crosstab', 'export', 'weighting', 'backends')
+#: submodules used as attributes (``ca.plots.set_style()``, ``ca.render.section(...)``)
+_MODULES = ('health', 'comments', 'plots', 'render', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'overview', 'exceptions', 'crosstab', 'export', 'weighting', 'backends')
 
 __all__ = [
     "from_ibis",
@@ -156,7 +156,7 @@ __all__ = [
     "Crosstab",
     "pairwise",
     "plots",
-    "report",
+    "render",
 ]
 
 
@@ -176,7 +176,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
-    from . import comments, plots, report  # noqa: F401
+    from . import comments, plots, render  # noqa: F401
     from .comments import CommentReport, SentimentResult, ThemeResult, comment_report, distinctive_terms, sentiment, themes  # noqa: F401
     from .crosstab import Crosstab, crosstab  # noqa: F401
     from .correlation import CorrelationReport, correlate, correlation_matrix, correlation_report  # noqa: F401

@@ -1,4 +1,4 @@
-"""The ``csat-report`` command line: a thin layer over :mod:`csat_analysis.report`.
+"""The ``csat-report`` command line: a thin layer over :mod:`csat_analysis.render`.
 
 Parameters reach a notebook in this order (later wins): the notebook's
 ``parameters`` cell, ``--data``/``--schema``, then each ``-p NAME VALUE``.
@@ -97,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _parameters(pairs: Sequence[Sequence[str]]) -> dict:
-    """``-p NAME VALUE`` pairs as plain values (see :func:`csat_analysis.report.plain_parameters`)."""
-    from .report import plain_parameters
+    """``-p NAME VALUE`` pairs as plain values (see :func:`csat_analysis.render.plain_parameters`)."""
+    from .render import plain_parameters
     from .schema import safe_yaml_load
 
     out = {}
@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print("\nInferred schema (save it, check it, pass it with --schema):\n")
                     print(report.schema.to_yaml())
             return 0
-        from . import report as rep
+        from . import render as rep
 
         if args.command == "demo":
             results = rep.run_demo(args.out, xlsx=args.xlsx)

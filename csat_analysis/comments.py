@@ -912,7 +912,7 @@ class CommentReport:
 
     def sentiment_html(self):
         """The overall sentiment and how it was scored, with its check against the customers' scores."""
-        from .report import table_html
+        from .render import table_html
 
         if not self.has_comments:
             return None
@@ -935,7 +935,7 @@ class CommentReport:
 
     def themes_html(self):
         """Each theme with its share of comments, the mean score of its comments, and its top terms."""
-        from .report import table_html
+        from .render import table_html
 
         if self.themes is None or not len(self.themes.table):
             return None
@@ -958,7 +958,7 @@ class CommentReport:
 
     def quotes_html(self, n: int = 2):
         """Up to ``n`` distinct comments per theme, contact details masked; none for themes below the privacy threshold."""
-        from .report import HTML, _esc
+        from .render import HTML, _esc
 
         if self.themes is None or not len(self.themes.table):
             return None
@@ -980,7 +980,7 @@ class CommentReport:
 
     def distinctive_html(self, top: int = 10):
         """The terms most typical of dissatisfied and of satisfied customers."""
-        from .report import table_html
+        from .render import table_html
 
         if self.distinctive is None or not len(self.distinctive):
             return None

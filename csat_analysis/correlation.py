@@ -465,7 +465,7 @@ class CorrelationReport:
 
     def table_html(self, which: str = "respondent"):
         from .narrative import ci_text, fmt_p
-        from .report import note, table_html
+        from .render import note, table_html
 
         check_argument("which", ["respondent", "segments", "aggregate"], which)
         table = {"respondent": self.respondent, "segments": self.segments, "aggregate": self.aggregate}[which]

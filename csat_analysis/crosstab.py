@@ -170,7 +170,7 @@ class Crosstab:
         The output also carries the table's data (for the report workbook)
         and a "Download CSV" link.
         """
-        from .report import TABLE_MIME, _DataHTML, _esc, _table_payload, csv_link
+        from .render import TABLE_MIME, _DataHTML, _esc, _table_payload, csv_link
 
         t = self.table
         counts = {b: int((t.loc[t["metric"] == self.rows[0], "banner"] == b).sum()) for b in self.banner}
@@ -192,7 +192,7 @@ class Crosstab:
 
     def _block_html(self, banners: list[str], caption: str | None) -> str:
         from .narrative import fmt_score
-        from .report import _esc
+        from .render import _esc
 
         t = self.table
         head1 = ['<th rowspan="2" class="ct-corner"></th>', '<th rowspan="2" class="num ct-total">Total</th>']

@@ -1467,7 +1467,7 @@ class CampaignReport:
         return list(self.did.values()) + list(self.exposure.values()) + ([self.its] if self.its else [])
 
     def table_html(self):
-        from .report import note, table_html
+        from .render import note, table_html
 
         rows = []
         for r in self.results():
@@ -1495,7 +1495,7 @@ class CampaignReport:
 
     def balance_html(self):
         """Who was exposed: controls' standardised differences before and after reweighting, and overlap."""
-        from .report import note, table_html
+        from .render import note, table_html
 
         b = self.balance()
         if b is None:
@@ -1552,7 +1552,7 @@ class CampaignReport:
         return ax
 
     def warnings_html(self):
-        from .report import note, summary_box
+        from .render import note, summary_box
 
         if self.campaign is None:
             return None

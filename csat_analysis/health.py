@@ -1231,7 +1231,7 @@ class HealthReport:
 
     # ---- pieces
     def weights_html(self):
-        from .report import table_html
+        from .render import table_html
 
         if self.health is None:
             return None
@@ -1252,7 +1252,7 @@ class HealthReport:
         return plot_band_heatmap(self.health)
 
     def bands_html(self):
-        from .report import table_html
+        from .render import table_html
 
         if self.health is None:
             return None
@@ -1271,7 +1271,7 @@ class HealthReport:
         return plot_outcome_by_band(self.health)
 
     def worth_html(self):
-        from .report import table_html
+        from .render import table_html
 
         if self.worth is None:
             return None
@@ -1285,14 +1285,14 @@ class HealthReport:
                           caption=f"{self.outcome} by {self.worth.metric.upper()} answer ({self.worth.n:,} customers).")
 
     def leakage_html(self):
-        from .report import note
+        from .render import note
 
         if self.risk is None or not len(self.risk.leakage):
             return None
         return note(self.risk.warnings[0])
 
     def validation_html(self):
-        from .report import table_html
+        from .render import table_html
 
         if self.risk is None:
             return None
@@ -1331,7 +1331,7 @@ class HealthReport:
         return plot_roc(curves)
 
     def effects_html(self, top: int = 12):
-        from .report import HTML, _esc
+        from .render import HTML, _esc
 
         if self.risk is None:
             return None
@@ -1341,7 +1341,7 @@ class HealthReport:
         return HTML(f"<ol>{items}</ol>" + (f'<p class="csat-note-small">Notes:</p><ul>{extra}</ul>' if extra else ""))
 
     def red_list_html(self, max_rows: int = 50):
-        from .report import HTML, table_html
+        from .render import HTML, table_html
 
         if self.health is None:
             return None

@@ -582,7 +582,7 @@ class DriverReport:
         return vals
 
     def table_html(self):
-        from .report import note, table_html
+        from .render import note, table_html
 
         if self.table is None:
             return None if self.unsupported else note(self.message or "No drivers to show.")

@@ -29,7 +29,7 @@ from .metrics import (
 from .narrative import describe_change, describe_score, fmt_change, fmt_estimate, fmt_score, interval_decimals
 from .plots import plot_distribution, plot_scores
 from .privacy import mask_contacts
-from .report import HTML, _esc, note, table_html
+from .render import HTML, _esc, note, table_html
 
 __all__ = ["overview", "Overview"]
 

@@ -497,7 +497,7 @@ class TrendReport:
         return ax
 
     def table_html(self):
-        from .report import note, table_html
+        from .render import note, table_html
 
         if self.table is None:
             return None if self.message else note("No responses match this selection.")  # the section says why

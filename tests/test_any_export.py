@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from csat_analysis import report as rep
+from csat_analysis import render as rep
 from csat_analysis.config import NOTEBOOK_DIR, REPORT_NOTEBOOKS, SAMPLE_DATA, SAMPLE_SCHEMA_FILE
 from csat_analysis.datasets import make_sample
 from csat_analysis.exceptions import ParameterError, ReportError

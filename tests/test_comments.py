@@ -13,7 +13,7 @@ from scipy import stats
 
 import csat_analysis as ca
 from csat_analysis import comments as cm
-from csat_analysis import report as rep
+from csat_analysis import render as rep
 from csat_analysis.exceptions import ParameterError
 
 from .conftest import realdata, visible_text

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from csat_analysis import report as rep
+from csat_analysis import render as rep
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
 from csat_analysis.export import csv_text, excel_format, neutralise, sheet_names, write_csv, write_workbook
 

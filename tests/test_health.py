@@ -329,14 +329,14 @@ def test_report_without_customer_id_or_outcome_says_so():
     assert "no customer id" in text and "no customer outcome" in text
     assert rep.health is None and rep.risk is None and rep.worth is None
     assert rep.plot_roc() is None and rep.red_list_html() is None and rep.validation_html() is None
-    from csat_analysis import report as r
+    from csat_analysis import render as r
 
     assert "columns.customer_id" in repr(r.section("Health score", data=frame, needs=["customer_id"]))
     assert "outcomes:" in repr(r.section("ROC", data=frame, needs=["outcome"], p=rep))
 
 
 def test_health_notebook_renders_on_a_small_sample(tmp_path):
-    from csat_analysis import report as r
+    from csat_analysis import render as r
     from csat_analysis.datasets import write_sample
 
     paths = write_sample(tmp_path / "small_responses.csv", 3000, seed=4)

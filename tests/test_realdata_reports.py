@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from csat_analysis import report as rep
+from csat_analysis import render as rep
 from csat_analysis.cli import main
 from csat_analysis.config import REPORT_NOTEBOOKS
 

@@ -9,7 +9,7 @@ import subprocess
 import nbformat
 import pytest
 
-from csat_analysis import report as rep
+from csat_analysis import render as rep
 from csat_analysis.config import NOTEBOOK_DIR, REPORT_NOTEBOOKS
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
 

@@ -508,7 +508,7 @@ def _schema_files(tmp_path, population, respondents, extra: str):
 
 
 def test_schema_population_file_weights_reports(tmp_path, population, respondents, raked):
-    from csat_analysis.report import header
+    from csat_analysis.render import header
     from csat_analysis.weighting import population_weights
 
     from .conftest import visible_text
@@ -561,7 +561,7 @@ def test_schema_population_errors(tmp_path, population, respondents, extra, mess
 
 
 def test_no_population_no_weighting_line(respondents):
-    from csat_analysis.report import header
+    from csat_analysis.render import header
     from csat_analysis.weighting import header_note, population_weights
 
     frame = respondents.copy()

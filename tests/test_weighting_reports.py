@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from csat_analysis import load_responses, summarize
-from csat_analysis import report as rep
+from csat_analysis import render as rep
 from csat_analysis.config import NOTEBOOK_DIR, REPORT_NOTEBOOKS
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
 from csat_analysis.narrative import fmt_estimate
