@@ -7,6 +7,9 @@ Figure.  Statistics are never computed here beyond simple counts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from .health import HealthResult, _BAND_NAMES
+
 import functools
 from collections.abc import Sequence
 
@@ -628,4 +631,155 @@ def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
                 cbar_kws={"label": "share of R² (%)"})
     ax.set_ylabel("")
     ax.set_xlabel(by)
+    return ax
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def plot_sentiment_trend(table: pd.DataFrame, *, ax=None):
+    """Mean sentiment by period with its interval as a band (a :func:`sentiment` table made with ``freq``).
+
+    Suppressed periods are left as gaps.  Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.2))
+    t = table[~table["suppressed"]] if "suppressed" in table else table
+    if t.empty or "period" not in t:
+        ax.text(0.5, 0.5, "No periods to show", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    order = sorted(table["period"].astype(str).unique())
+    pos = {p: i for i, p in enumerate(order)}
+    x = t["period"].astype(str).map(pos).to_numpy()
+    ax.fill_between(x, t["ci_low"], t["ci_high"], alpha=0.25, color="C0", linewidth=0, label="95% interval")
+    ax.plot(x, t["mean"], marker="o", color="C0", label="mean sentiment")
+    ax.axhline(0, color="0.5", linewidth=0.8)
+    step = max(1, len(order) // 12)
+    ax.set_xticks(range(0, len(order), step), [order[i] for i in range(0, len(order), step)], rotation=45,
+                  ha="right")
+    ax.set_ylabel("Sentiment (−1 to +1)")
+    ax.legend(loc="best", frameon=False)
+    return ax
+
+
+def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Blues"):
+    """Theme share (%) by segment as a heatmap (a :func:`themes` table made with ``by``); suppressed cells blank.
+
+    Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    t = table.copy()
+    grid = t.pivot_table(index="theme", columns=by, values="share", aggfunc="first", dropna=False, observed=True)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.2 + 1.1 * max(len(grid.columns), 2), 0.9 + 0.45 * max(len(grid), 2)))
+    if grid.empty:
+        ax.text(0.5, 0.5, "No themes to show", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    values = grid.to_numpy(dtype=float)
+    ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto", vmin=0)
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, "–" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center", fontsize=9,
+                color="white" if np.isfinite(v) and v > np.nanmax(values) * 0.6 else "black")
+    ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], rotation=30, ha="right")
+    ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
+    ax.set_xlabel(str(by))
+    ax.set_title("Share of comments per theme (%)", fontsize=10)
+    return ax
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def plot_score_distribution(result: HealthResult, *, ax=None):
+    """Histogram of health scores with the band limits shaded red / yellow / green."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.2))
+    lo, hi = result.bands
+    for a, b, colour in ((0, lo, "#d62728"), (lo, hi, "#f2c12e"), (hi, 100, "#2ca02c")):
+        ax.axvspan(a, b, color=colour, alpha=0.12, linewidth=0)
+    ax.hist(result.scores["score"].dropna(), bins=np.linspace(0, 100, 41), color="0.35")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Health score (0–100)")
+    ax.set_ylabel("Customers")
+    return ax
+
+
+def plot_band_heatmap(result: HealthResult, *, ax=None):
+    """Share of each segment's customers per band (%), suppressed cells blank."""
+    import matplotlib.pyplot as plt
+
+    t = result.table
+    grid = t.pivot_table(index="segment", columns="band", values="share", aggfunc="first", dropna=False,
+                         observed=False).reindex(columns=list(_BAND_NAMES))
+    grid = grid.reindex([s for s in t["segment"].drop_duplicates()])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 0.9 + 0.45 * max(len(grid), 2)))
+    values = 100 * grid.to_numpy(dtype=float)
+    ax.imshow(np.ma.masked_invalid(values), cmap="Blues", aspect="auto", vmin=0, vmax=100)
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, "–" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center", fontsize=9,
+                color="white" if np.isfinite(v) and v > 60 else "black")
+    ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
+    ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
+    ax.set_title(f"Customers per band{' by ' + result.by if result.by else ''} (% of row)", fontsize=10)
+    ax.grid(False)
+    return ax
+
+
+def plot_outcome_by_band(result: HealthResult, *, ax=None):
+    """Outcome rate per band (all customers) with Wilson intervals."""
+    import matplotlib.pyplot as plt
+
+    t = result.table[(result.table["segment"] == "All") & ~result.table["suppressed"]]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3))
+    colours = {"red": "#d62728", "yellow": "#e0a800", "green": "#2ca02c"}
+    x = np.arange(len(t))
+    ax.bar(x, 100 * t["rate"], color=[colours[b] for b in t["band"]], alpha=0.8)
+    ax.errorbar(x, 100 * t["rate"], yerr=[100 * (t["rate"] - t["ci_low"]), 100 * (t["ci_high"] - t["rate"])],
+                fmt="none", ecolor="black", capsize=4)
+    ax.set_xticks(x, list(t["band"]))
+    ax.set_ylabel(f"{result.outcome} (%)")
+    return ax
+
+
+def plot_calibration(calibration: pd.DataFrame, *, ax=None, label: str = "model"):
+    """Observed outcome rate against predicted risk per decile, with Wilson intervals and the diagonal."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4))
+    c = calibration
+    top = float(max(c["predicted"].max(), c["ci_high"].max())) * 100 * 1.05
+    ax.plot([0, top], [0, top], color="0.6", linestyle="--", linewidth=1, label="perfect calibration")
+    ax.errorbar(100 * c["predicted"], 100 * c["observed"], yerr=[100 * (c["observed"] - c["ci_low"]),
+                                                                 100 * (c["ci_high"] - c["observed"])],
+                fmt="o", color="C0", capsize=3, label=label)
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("Predicted risk (%), decile mean")
+    ax.set_ylabel("Observed rate (%)")
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    return ax
+
+
+def plot_roc(curves: Mapping[str, tuple[pd.DataFrame, float]], *, ax=None):
+    """ROC curves: ``{label: (roc table, auc)}``."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4))
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1)
+    for label, (roc, auc) in curves.items():
+        ax.plot(roc["fpr"], roc["tpr"], label=f"{label} (AUC {auc:.2f})")
+    ax.set_xlabel("False positive rate")
+    ax.set_ylabel("True positive rate")
+    ax.legend(loc="lower right", frameon=False, fontsize=8)
     return ax

@@ -42,6 +42,8 @@ import pandas as pd
 
 from . import config
 from ._utils import as_list, nearest, shorten
+from .display import TABLE_MIME, HTML, DataHTML, csv_link, md, note, summary_box, table_html
+from .display import esc as _esc
 from .exceptions import DataError, ParameterError, ReportError
 
 __all__ = [
@@ -76,44 +78,11 @@ __all__ = [
 
 #: Mimetype of the hidden output through which a notebook hands its headline numbers to the index.
 HEADLINE_MIME = "application/vnd.csat-analysis.headline+json"
-#: Mimetype of the data of a displayed table (next to its HTML), read back for the report's workbook.
-TABLE_MIME = "application/vnd.csat-analysis.table+json"
 #: Mimetype of the header's facts (data source, rows, period, parameters), read back for the About sheet.
 HEADER_MIME = "application/vnd.csat-analysis.header+json"
 
 
 # --------------------------------------------------------------------------- notebook-facing helpers
-
-
-class HTML:
-    """Minimal rich-display object (avoids importing IPython in the package)."""
-
-    def __init__(self, data: str) -> None:
-        self.data = data
-
-    def _repr_html_(self) -> str:
-        return self.data
-
-    def __repr__(self) -> str:
-        text = re.sub(r"</(td|th)>", " | ", self.data)
-        text = re.sub(r"</(tr|li|h\d|p|div|caption)>", "\n", text)
-        return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-class _DataHTML(HTML):
-    """HTML that also carries its data under a private mimetype (read back from the executed notebook)."""
-
-    def __init__(self, data: str, mime: str, payload: Any) -> None:
-        super().__init__(data)
-        self.mime = mime
-        self.payload = payload
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.data, "text/plain": repr(self), self.mime: self.payload}
 
 
 class SelectionTooSmall(ReportError):
@@ -335,7 +304,7 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
     for key, value in re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", text, flags=re.S):
         value = re.sub(r"</li>\s*<li>", "; ", value)
         facts[html.unescape(re.sub(r"<[^>]+>", "", key))] = html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
-    return _DataHTML(text, HEADER_MIME, facts)
+    return DataHTML(text, HEADER_MIME, facts)
 
 
 def metric_definitions(data: pd.DataFrame, metrics: Sequence[str], *, changes: bool = False) -> HTML:
@@ -447,191 +416,8 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
             why = _NEEDS["outcome"]
         if why:
             break
-    body = f'<div class="csat-note">{_esc(why)}</div>' if why else (f"<p>{_md(text)}</p>" if text else "")
+    body = f'<div class="csat-note">{_esc(why)}</div>' if why else (f"<p>{md(text)}</p>" if text else "")
     return HTML(f"<h2>{_esc(heading)}</h2>{body}")
-
-
-def _md(text: str) -> str:
-    """Escaped text with **bold** and `code` marks, for section explanations written in the package."""
-    out = _esc(text)
-    out = re.sub(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*", r"<strong>\1</strong>", out)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", out).replace("\\*", "*")
-
-
-def summary_box(sentences: Sequence[str], title: str = "Summary") -> HTML:
-    """A highlighted list of plain-language takeaways (each sentence escaped)."""
-    items = "".join(f"<li>{_esc(s)}</li>" for s in sentences)
-    return HTML(f'<div class="csat-summary"><strong>{_esc(title)}</strong><ul>{items}</ul></div>')
-
-
-def note(text: str) -> HTML:
-    """A highlighted note (e.g. 'no responses match this selection')."""
-    return HTML(f'<div class="csat-note">{_esc(text)}</div>')
-
-
-def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
-               formats: Mapping[str, str] | None = None, caption: str | None = None) -> HTML:
-    """An escaped HTML table; rows with ``low_n`` are italic and ``suppressed`` rows say so.
-
-    ``columns`` maps column names to headings (and chooses the columns);
-    ``formats`` maps column names to format specs (``"{:.1f}"``).
-    """
-    columns = dict(columns or {c: c for c in table.columns})
-    formats = dict(formats or {})
-    numeric = {c for c in columns if c in formats or (c in table and pd.api.types.is_numeric_dtype(table[c])
-                                                       and not pd.api.types.is_bool_dtype(table[c]))}
-    head = "".join(f'<th class="{"num" if c in numeric else ""}">{_esc(h)}</th>' for c, h in columns.items())
-    body = []
-    for _, row in table.iterrows():
-        suppressed = bool(row.get("suppressed", False))
-        cls = "suppressed" if suppressed else "low-n" if bool(row.get("low_n", False)) else ""
-        cells = []
-        for col in columns:
-            value = row.get(col)
-            if suppressed and col in formats:
-                text = "suppressed"
-            elif value is None or (not isinstance(value, str) and pd.isna(value)):
-                text = "–"
-            elif isinstance(value, (bool,)) or str(type(value).__name__) == "bool_":
-                text = "yes" if value else ""
-            elif col in formats:
-                text = formats[col].format(value)
-            elif isinstance(value, (int,)) or type(value).__name__.startswith("int"):
-                text = f"{value:,}"
-            else:
-                text = str(value)
-            cells.append(f'<td class="{"num" if col in numeric else ""}">{_esc(text)}</td>')
-        body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
-    cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
-    export = table_data(table, columns=columns, formats=formats)
-    name = f"{_slug(caption)[:60] if caption else 'table'}.csv"
-    return _DataHTML(
-        f'<table class="csat-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-        + csv_link(export, name),
-        TABLE_MIME, _table_payload(export, caption))
-
-
-#: a number as a table shows it: optional sign (also U+2212), digits with thousands commas, decimals, a unit
-_SHOWN_NUMBER = re.compile(
-    r"^\s*([+\-\u2212]?)((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?)\s*(%|pp|pts?|points?)?\s*$")
-
-
-def _slug(text: Any) -> str:
-    from ._utils import slug
-
-    return slug(text, "-")
-
-
-def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
-               formats: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The data of a :func:`table_html` table, for CSV and Excel: its columns under their headings.
-
-    Numeric columns keep their values (NaN where a row is suppressed, as the
-    HTML shows no number there); text columns whose every value is a number
-    as displayed (``"62.3%"``, ``"+1.2"``, ``"1,234"``) become numbers; other
-    text is kept as text.  A ``Note`` column says which rows are suppressed.
-    ``attrs["number_formats"]`` holds an Excel number format per heading
-    (from ``formats`` or the displayed decimals and sign: a list, one per
-    row, when rows differ, as in a column of CSAT %, NPS and CES).
-    """
-    from .export import excel_format
-
-    columns = dict(columns or {c: c for c in table.columns})
-    formats = dict(formats or {})
-    suppressed = (table["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in table
-                  else [False] * len(table))
-    out = {}
-    number_formats: dict[str, str] = {}
-    for col, heading in columns.items():
-        values = table[col] if col in table else pd.Series([None] * len(table), index=table.index)
-        heading = str(heading)
-        if heading in out:
-            heading = f"{heading} ({col})"
-        fmt = excel_format(formats[col]) if col in formats else None
-        if pd.api.types.is_bool_dtype(values):
-            out[heading] = ["yes" if v else "" for v in values]
-            continue
-        if pd.api.types.is_numeric_dtype(values):
-            vals = [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in values.astype(object)]
-            out[heading] = [None if s and col in formats else v for v, s in zip(vals, suppressed)]
-            fmt = fmt or ("#,##0" if pd.api.types.is_integer_dtype(values) else None)
-            if fmt:
-                number_formats[heading] = fmt
-            continue
-        texts = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
-        shown = [t for t in texts if t not in (None, "", "–", "n/a", "suppressed")]
-        matches = [_SHOWN_NUMBER.match(t) for t in shown]
-        if shown and all(matches):  # numbers as shown; a unit shared by every row goes to the heading
-            units = {m.group(4) for m in matches}
-            unit = units.pop() if len(units) == 1 else None
-            comma = any("," in m.group(2) for m in matches)
-
-            def shown_format(text):  # the decimals and sign this row shows
-                m = _SHOWN_NUMBER.match(text) if text else None
-                if m is None:
-                    return None
-                body = ("#,##0" if comma else "0") + ("." + "0" * len(m.group(3)) if m.group(3) else "")
-                return f"+{body};-{body};{body}" if m.group(1) == "+" else body
-
-            def number(text):
-                m = _SHOWN_NUMBER.match(text) if text else None
-                if m is None:
-                    return float("nan")
-                return (-1 if m.group(1) in ("-", "\u2212") else 1) * float(m.group(2).replace(",", ""))
-
-            out[heading] = [float("nan") if s else number(t) for t, s in zip(texts, suppressed)]
-            row_formats = [None if s else shown_format(t) for t, s in zip(texts, suppressed)]
-            kinds = {f for f in row_formats if f}
-            number_formats[heading] = kinds.pop() if len(kinds) == 1 else row_formats  # one per row if they differ
-            if unit and unit not in heading:  # "62.3%" -> 62.3 under "Score (%)"
-                out[f"{heading} ({unit})"] = out.pop(heading)
-                number_formats[f"{heading} ({unit})"] = number_formats.pop(heading)
-        else:
-            out[heading] = texts
-    frame = pd.DataFrame(out)
-    if any(suppressed):
-        frame["Note"] = ["suppressed (small group)" if s else "" for s in suppressed]
-    frame.attrs["number_formats"] = number_formats
-    return frame
-
-
-def _json_value(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):
-        return _json_value(value.item())
-    if isinstance(value, (str, int, float, bool)):
-        return value
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
-def _table_payload(frame: pd.DataFrame, title: str | None) -> dict[str, Any]:
-    return {"title": title, "columns": [str(c) for c in frame.columns],
-            "rows": [[_json_value(v) for v in row] for row in frame.itertuples(index=False, name=None)],
-            "number_formats": dict(frame.attrs.get("number_formats") or {})}
-
-
-def csv_link(frame: pd.DataFrame, filename: str, text: str = "Download CSV") -> str:
-    """An offline link that downloads ``frame`` as a CSV file (a ``data:`` URL; nothing is fetched).
-
-    The CSV is UTF-8 with a byte-order mark (Excel reads accents right) and
-    neutralised (:func:`csat_analysis.export.neutralise`): text from the data
-    that starts with ``=``, ``+``, ``-``, ``@``, tab or CR cannot run as a formula.
-    """
-    import base64
-
-    from .export import csv_text
-
-    payload = base64.b64encode(("\ufeff" + csv_text(frame)).encode("utf-8")).decode("ascii")
-    return (f'<p class="csat-download"><a download="{_esc(filename)}" '
-            f'href="data:text/csv;charset=utf-8;base64,{payload}">{_esc(text)}</a></p>')
 
 
 class _Headline:

@@ -160,19 +160,19 @@ def test_report_masks_contacts_and_hides_small_themes(rng):
     frame = _rated_comments(rng, n=60)
     frame.loc[0, "comment"] = "great refund, write to jane.doe@example.com or call +44 20 7946 0958"
     frame.loc[1:10, "comment"] = "great refund thanks"
-    r = cm.comment_report(frame, method="lexicon", freq=None, privacy_min_n=5)
+    r = ca.comment_report(frame, method="lexicon", freq=None, privacy_min_n=5)
     html = r.quotes_html()._repr_html_()
     assert "jane.doe" not in html and "7946" not in html
-    r = cm.comment_report(frame, method="lexicon", freq=None, privacy_min_n=1000)
+    r = ca.comment_report(frame, method="lexicon", freq=None, privacy_min_n=1000)
     assert "not analysed" in r.sentences()[0] and r.quotes_html() is None
 
 
 def test_report_without_comments_or_dates(responses):
-    r = cm.comment_report(responses)  # no comment column
+    r = ca.comment_report(responses)  # no comment column
     assert r.sentiment_html() is None and r.plot_trend() is None and r.quotes_html() is None
     assert "no comment column" in r.sentences()[0]
     frame = responses.drop(columns="date").assign(comment="fine thanks")
-    r = cm.comment_report(frame, method="lexicon")
+    r = ca.comment_report(frame, method="lexicon")
     assert r.plot_trend() is None and r.sentiment_html() is not None
     assert r.headline_values()["Comments"] == f"{len(frame):,}"
 

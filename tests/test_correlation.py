@@ -76,7 +76,7 @@ def test_aggregate_random_walks_keep_their_size():
 
 
 def test_ci_level_in_report_text(responses):
-    from csat_analysis.correlation import correlation_report
+    from csat_analysis.reports.correlations import correlation_report
 
     rep = correlation_report(responses, ci=0.80)
     text = " ".join(rep.sentences())

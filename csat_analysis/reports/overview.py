@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ._utils import as_list
-from .metrics import (
+from .._utils import as_list
+from ..metrics import (
     METRICS,
     apply_privacy,
     bh_adjust,
@@ -26,10 +26,10 @@ from .metrics import (
     scale_of,
     summarize,
 )
-from .narrative import describe_change, describe_score, fmt_change, fmt_estimate, fmt_score, interval_decimals
-from .plots import plot_distribution, plot_scores
-from .privacy import mask_contacts
-from .render import HTML, _esc, note, table_html
+from ..narrative import describe_change, describe_score, fmt_change, fmt_estimate, fmt_score, interval_decimals
+from ..plots import plot_distribution, plot_scores
+from ..privacy import mask_contacts
+from ..display import HTML, esc, note, table_html
 
 __all__ = ["overview", "Overview"]
 
@@ -230,7 +230,7 @@ class Overview:
             return  # the section says why
         display(self.banner_table())
         for column in self.segments:
-            display(HTML(f"<h3>{_esc(column)}: scores with 95% intervals</h3>"))
+            display(HTML(f"<h3>{esc(column)}: scores with 95% intervals</h3>"))
             fig = self.plot_segments(column)
             display(fig)
             plt.close(fig)
@@ -295,7 +295,7 @@ def overview(
             tests[col] = t
     table = None
     if len(data) and breakdown and metrics:
-        from .crosstab import crosstab
+        from ..crosstab import crosstab
 
         table = crosstab(data, rows=metrics, banner=breakdown, weights=weights, alpha=alpha, adjust="bh",
                          min_n=min_n, privacy_min_n=privacy_min_n)
