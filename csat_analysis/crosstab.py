@@ -170,7 +170,7 @@ class Crosstab:
         The output also carries the table's data (for the report workbook)
         and a "Download CSV" link.
         """
-        from .render import TABLE_MIME, _DataHTML, _esc, _table_payload, csv_link
+        from .display import TABLE_MIME, DataHTML, csv_link, esc, table_payload
 
         t = self.table
         counts = {b: int((t.loc[t["metric"] == self.rows[0], "banner"] == b).sum()) for b in self.banner}
@@ -185,14 +185,14 @@ class Crosstab:
         blocks = blocks or [[]]  # no level with answers: the Total alone
         caption = "Banner table: " + ", ".join(self.banner)
         parts = [self._block_html(block, caption if i == 0 else None) for i, block in enumerate(blocks)]
-        legend = f'<p class="ct-legend">{_esc(self.legend())}</p>'
+        legend = f'<p class="ct-legend">{esc(self.legend())}</p>'
         wide = self.wide()
-        return _DataHTML(f'<div class="csat-crosstab-wrap">{"".join(parts)}</div>{legend}'
-                         + csv_link(wide, "banner-table.csv"), TABLE_MIME, _table_payload(wide, "Banner table"))
+        return DataHTML(f'<div class="csat-crosstab-wrap">{"".join(parts)}</div>{legend}'
+                         + csv_link(wide, "banner-table.csv"), TABLE_MIME, table_payload(wide, "Banner table"))
 
     def _block_html(self, banners: list[str], caption: str | None) -> str:
         from .narrative import fmt_score
-        from .render import _esc
+        from .display import esc
 
         t = self.table
         head1 = ['<th rowspan="2" class="ct-corner"></th>', '<th rowspan="2" class="num ct-total">Total</th>']
@@ -200,16 +200,16 @@ class Crosstab:
         columns = [("Total", "Total")]
         for banner in banners:
             cells = t[(t["banner"] == banner) & (t["metric"] == self.rows[0])]
-            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{_esc(banner)}</th>')
+            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(banner)}</th>')
             for i, (level, letter) in enumerate(zip(cells["level"], cells["letter"])):
                 first = " ct-first" if i == 0 else ""
-                head2.append(f'<th class="num ct-level{first}">{_esc(level)}<br>'
-                             f'<span class="ct-letter">{_esc(letter)}</span></th>')
+                head2.append(f'<th class="num ct-level{first}">{esc(level)}<br>'
+                             f'<span class="ct-letter">{esc(letter)}</span></th>')
                 columns.append((banner, level))
         firsts = {next(c for c in columns if c[0] == b) for b in banners}
         body = []
         for m in self.rows:
-            cells_html = [f'<th class="ct-metric">{_esc(metric_label(m))}</th>']
+            cells_html = [f'<th class="ct-metric">{esc(metric_label(m))}</th>']
             rows = t[t["metric"] == m].set_index(["banner", "level"])
             for key in columns:
                 cls = ["num"] + (["ct-total"] if key[0] == "Total" else []) + (["ct-first"] if key in firsts else [])
@@ -223,16 +223,16 @@ class Crosstab:
                 else:
                     low = bool(r["low_n"]) and r["n"] > 0
                     score = fmt_score(m, r["score"], _DECIMALS[m]) if pd.notna(r["score"]) else "–"
-                    sig = f' <span class="ct-sig">{_esc(r["higher_than"])}</span>' if r["higher_than"] else ""
+                    sig = f' <span class="ct-sig">{esc(r["higher_than"])}</span>' if r["higher_than"] else ""
                     if low:
                         cls.append("ct-low")
                     base = f'<span class="ct-base">n={int(r["n"]):,}</span>'
                     if self.weights and pd.notna(r["n_eff"]) and r["n"] > 0:
                         base += f'<br><span class="ct-base">eff. {r["n_eff"]:,.0f}</span>'
-                    text = f'{_esc(score)}{"*" if low else ""}{sig}<br>{base}'
+                    text = f'{esc(score)}{"*" if low else ""}{sig}<br>{base}'
                 cells_html.append(f'<td class="{" ".join(cls)}">{text}</td>')
             body.append("<tr>" + "".join(cells_html) + "</tr>")
-        cap = f"<caption>{_esc(caption)}</caption>" if caption else ""
+        cap = f"<caption>{esc(caption)}</caption>" if caption else ""
         return (f'<table class="csat-table csat-crosstab">{cap}<thead><tr>{"".join(head1)}</tr>'
                 f'<tr>{"".join(head2)}</tr></thead><tbody>{"".join(body)}</tbody></table>')
 
