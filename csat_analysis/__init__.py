@@ -25,7 +25,10 @@ _EXPORTS = {
     "SchemaError": "exceptions",
     "LoadReport": "io",
     "load_responses": "io",
-    "parse_dates": "io",
+    "parse_dates": "dates",
+    "Responses": "responses",
+    "with_schema": "responses",
+    "schema_of": "responses",
     "Schema": "schema",
     "read_schema": "schema",
     "infer_schema": "schema",
@@ -102,6 +105,9 @@ __all__ = [
     "LoadReport",
     "load_responses",
     "parse_dates",
+    "Responses",
+    "with_schema",
+    "schema_of",
     "Schema",
     "read_schema",
     "infer_schema",
@@ -184,7 +190,9 @@ if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
     from .health import (HealthReport, HealthResult, RiskResult, ScoreValidation, WorthResult,  # noqa: F401
                          health_report, health_score, risk_model, satisfaction_worth, validate_score)
     from .exceptions import CsatAnalysisError, DataError, ParameterError, ReportError, SchemaError  # noqa: F401
-    from .io import LoadReport, load_responses, parse_dates  # noqa: F401
+    from .dates import parse_dates  # noqa: F401
+    from .responses import Responses, schema_of, with_schema  # noqa: F401
+    from .io import LoadReport, load_responses  # noqa: F401
     from .keydrivers import DriverReport, driver_report, drivers  # noqa: F401
     from .metrics import Estimate, apply_privacy, bh_adjust, ces, compare, csat, nps, pairwise, summarize, wilson_interval  # noqa: F401
     from .overview import Overview, overview  # noqa: F401

@@ -122,11 +122,6 @@ class WarehouseTable:
         """The canonical column names."""
         return list(self._source)
 
-    @property
-    def attrs(self) -> dict[str, Any]:
-        """``{"schema": ...}`` as :func:`~csat_analysis.load_responses` sets it (scales and top boxes)."""
-        return {"schema": self.schema.to_dict()}
-
     def __repr__(self) -> str:
         return f"WarehouseTable({type(self.table).__name__}, columns={self.columns})"
 

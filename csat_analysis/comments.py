@@ -40,6 +40,7 @@ from ._utils import as_list, check_argument, nearest, weight_column
 from .exceptions import ParameterError
 from .metrics import scale_of, wilson_interval
 from .privacy import mask_contacts
+from .responses import schema_of
 
 __all__ = [
     "sentiment",
@@ -53,9 +54,9 @@ __all__ = [
 #: ``method="auto"`` learns from the data when at least this many comments have a score
 AUTO_MIN_RATED = 500
 #: VADER's conventional thresholds on the compound score (Hutto & Gilbert 2014)
-_VADER_NEUTRAL = 0.05
+VADER_NEUTRAL = 0.05
 #: learned scores within ±this of the scale's midpoint are neutral
-_LEARNED_NEUTRAL = 0.2
+LEARNED_NEUTRAL = 0.2
 _METRIC_ORDER = ("csat", "nps", "ces")
 _NEGATIONS = {"no", "not", "never", "nothing", "nobody", "none", "cannot", "cant", "without"}
 
@@ -71,7 +72,7 @@ def _check_text(data: pd.DataFrame, text: str) -> None:
         )
 
 
-def _comment_rows(data: pd.DataFrame, text: str) -> pd.DataFrame:
+def comment_rows(data: pd.DataFrame, text: str) -> pd.DataFrame:
     """Rows with a non-empty comment, index reset."""
     _check_text(data, text)
     col = data[text]
@@ -84,14 +85,14 @@ def _comment_rows(data: pd.DataFrame, text: str) -> pd.DataFrame:
 
 
 def _default_metric(data: pd.DataFrame) -> str | None:
-    schema = dict(data.attrs.get("schema") or {})
+    schema = schema_of(data)
     mapped = [m for m in _METRIC_ORDER if m in (schema.get("metrics") or {}) and m in data.columns]
     if not schema:
         mapped = [m for m in _METRIC_ORDER if m in data.columns]
     return mapped[0] if mapped else None
 
 
-def _check_metric(data: pd.DataFrame, metric: str | None, name: str) -> str | None:
+def check_metric(data: pd.DataFrame, metric: str | None, name: str) -> str | None:
     metric = metric if metric is not None else _default_metric(data)
     if metric is not None and metric not in data.columns:
         raise ParameterError(f"The value for `{name}` names {metric!r}, which is not a column of the data; columns "
@@ -186,7 +187,7 @@ def _mean_ci(x: np.ndarray, w: np.ndarray, ci: float) -> tuple[float, float, flo
     return m, m - q * se, m + q * se
 
 
-def _mask(text: Any) -> str:
+def mask_comment(text: Any) -> str:
     return mask_contacts(str(text))
 
 
@@ -290,7 +291,7 @@ def _learned(texts: Sequence[str], y: np.ndarray, *, folds: int, random_state: i
     return pred
 
 
-def _summary_table(frame: pd.DataFrame, value: str, by: list[str], freq: str | None, weights: str | None,
+def sentiment_table(frame: pd.DataFrame, value: str, by: list[str], freq: str | None, weights: str | None,
                    neutral: float, ci: float, min_n: int, privacy_min_n: int) -> pd.DataFrame:
     keys, names = _group_frame(frame, by, freq)
     w = _weights_of(frame, weights)
@@ -406,8 +407,8 @@ def sentiment(
     check_argument("method", ["auto", "lexicon", "learned"], method)
     if int(folds) < 2:
         raise ParameterError(f"The value for `folds` must be at least 2, but {folds!r} was passed.")
-    metric = _check_metric(data, learn_from, "learn_from")
-    frame = _comment_rows(data, text)
+    metric = check_metric(data, learn_from, "learn_from")
+    frame = comment_rows(data, text)
     y = _scores_of(frame, metric)
     rated = int(np.isfinite(y).sum())
     if method == "auto":
@@ -432,17 +433,17 @@ def sentiment(
     texts = frame[text].tolist()
     if method == "lexicon":
         values = _vader(texts) if len(texts) else np.array([], dtype=float)
-        neutral = _VADER_NEUTRAL
+        neutral = VADER_NEUTRAL
     else:
         lo, hi, _ = scale_of(data, metric)
         pred = _learned(texts, y, folds=int(folds), random_state=random_state)
         values = np.clip(2 * (pred - lo) / (hi - lo) - 1, -1, 1)
-        neutral = _LEARNED_NEUTRAL
+        neutral = LEARNED_NEUTRAL
     label = np.where(values > neutral, "positive", np.where(values < -neutral, "negative", "neutral"))
     scores = pd.DataFrame({"response_id": frame["response_id"].astype(str).to_numpy(), "sentiment": values,
                            "label": label})
     frame["_sentiment"] = values
-    table = _summary_table(frame, "_sentiment", as_list(by), freq, weights, neutral, ci, min_n, privacy_min_n)
+    table = sentiment_table(frame, "_sentiment", as_list(by), freq, weights, neutral, ci, min_n, privacy_min_n)
     ok = np.isfinite(y)
     n = int(ok.sum())
     rho = auc = float("nan")
@@ -578,10 +579,10 @@ def themes(
     0  delivery  6        3   50.0    1.333333
     1     staff  6        2   33.3    4.500000
     """
-    metric = _check_metric(data, metric, "metric")
-    frame = _comment_rows(data, text)
+    metric = check_metric(data, metric, "metric")
+    frame = comment_rows(data, text)
     if dictionary is None:
-        dictionary = dict((data.attrs.get("schema") or {}).get("themes") or {})
+        dictionary = dict(schema_of(data).get("themes") or {})
     dictionary = {str(name): as_list(terms) for name, terms in (dictionary or {}).items()}
     for name, terms in dictionary.items():
         if not terms or not all(isinstance(t, str) and t.strip() for t in terms):
@@ -638,11 +639,11 @@ def themes(
             k_rule = "No themes discovered: too few words are used in enough comments."
     terms_df = pd.DataFrame(term_rows, columns=["theme", "term", "weight"])
     assignments = pd.DataFrame(assign, columns=["response_id", "theme"])
-    table = _theme_table(frame, assignments, list(kind), metric, as_list(by), freq, ci, min_n, privacy_min_n)
+    table = theme_table(frame, assignments, list(kind), metric, as_list(by), freq, ci, min_n, privacy_min_n)
     return ThemeResult(terms_df, assignments, table, kind, k_rule)
 
 
-def _theme_table(frame: pd.DataFrame, assignments: pd.DataFrame, names: list[str], metric: str | None,
+def theme_table(frame: pd.DataFrame, assignments: pd.DataFrame, names: list[str], metric: str | None,
                  by: list[str], freq: str | None, ci: float, min_n: int, privacy_min_n: int) -> pd.DataFrame:
     keys, key_names = _group_frame(frame, by, freq)
     y = _scores_of(frame, metric)
@@ -751,11 +752,11 @@ def distinctive_terms(
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    outcome = _check_metric(data, outcome, "outcome")
+    outcome = check_metric(data, outcome, "outcome")
     if outcome is None:
         raise ParameterError("distinctive_terms needs a score to split customers by; pass outcome= (e.g. 'nps').")
     low, high = _low_high(data, outcome, low, high)
-    frame = _comment_rows(data, text)
+    frame = comment_rows(data, text)
     y = _scores_of(frame, outcome)
     columns = ["term", "n_low", "n_high", "log_odds", "se", "z", "favours"]
     try:

@@ -37,6 +37,7 @@ import pandas as pd
 from ._utils import as_list, check_argument, nearest, shorten
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, pairwise, summarize
+from .responses import schema_of
 
 __all__ = ["crosstab", "Crosstab", "TABLE_COLUMNS", "ADJUSTMENTS"]
 
@@ -266,7 +267,7 @@ def _default_rows(data: pd.DataFrame) -> list[str]:
 
 
 def _default_banner(data: pd.DataFrame) -> list[str]:
-    segments = ((data.attrs.get("schema") or {}).get("columns") or {}).get("segments") or []
+    segments = (schema_of(data).get("columns") or {}).get("segments") or []
     return [c for c in segments if c in data.columns]
 
 

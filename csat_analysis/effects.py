@@ -64,6 +64,7 @@ from .metrics import (
     summarize,
 )
 from .narrative import ci_text, fmt_change, fmt_p
+from .responses import schema_of
 
 __all__ = ["campaign_effect", "wild_cluster_bootstrap", "EffectResult", "Effect", "compare_effects",
            "EFFECT_COLUMNS", "DESIGNS"]
@@ -273,7 +274,7 @@ def _exposure(data: pd.DataFrame, campaign: str, control: Any = None) -> tuple[p
             raise DataError(f"Campaign column {campaign!r} must hold exposed/not exposed (True/False or 1/0).")
         return values, None, None
     if control is None:
-        for c in (data.attrs.get("schema") or {}).get("campaigns", []) or []:
+        for c in schema_of(data).get("campaigns", []) or []:
             if campaign in (c.get("name"), c.get("column")) and c.get("control") is not None:
                 control = c["control"]
                 break
@@ -296,10 +297,10 @@ def _exposure(data: pd.DataFrame, campaign: str, control: Any = None) -> tuple[p
 
 
 def _schema_campaign(data: pd.DataFrame, campaign: str) -> dict:
-    for c in (data.attrs.get("schema") or {}).get("campaigns", []) or []:
+    for c in schema_of(data).get("campaigns", []) or []:
         if c.get("name") == campaign:
             return c
-    for c in (data.attrs.get("schema") or {}).get("campaigns", []) or []:
+    for c in schema_of(data).get("campaigns", []) or []:
         if c.get("column") == campaign:
             return c
     return {}
@@ -1259,7 +1260,6 @@ def _its(data, outcome, campaign, freq, group, treated, exposed, start, weights,
             treated = sorted(g[exposed == 1].dropna().unique())
         treated = [str(t) for t in as_list(treated)]
         view = data[g.isin(treated).fillna(False).to_numpy()]
-        view.attrs = dict(data.attrs)
     if "date" not in view or view["date"].notna().sum() == 0:
         raise ParameterError("design='its' needs response dates; map a date column in the schema.")
     table = summarize(view, metrics=outcome, freq=freq, weights=weights, min_n=0)

@@ -55,6 +55,7 @@ from scipy import stats
 
 from ._utils import as_list, check_argument, nearest
 from .exceptions import DataError, ParameterError
+from .responses import schema_of
 from .metrics import METRIC_DEFAULTS, scale_of, wilson_interval
 
 __all__ = [
@@ -78,32 +79,32 @@ LEAK_AUC = 0.95
 #: below _LEAK_RATE or above 1 - _LEAK_RATE
 _LEAK_LEVEL_SHARE, _LEAK_RATE = 0.05, 0.01
 _RULES = ("latest", "first", "mean")
-_BAND_NAMES = ("red", "yellow", "green")
+BAND_NAMES = ("red", "yellow", "green")
 
 
 # --------------------------------------------------------------------------- helpers
 
 
 def _schema(data: pd.DataFrame) -> dict:
-    return dict(data.attrs.get("schema") or {})
+    return schema_of(data)
 
 
-def _schema_outcomes(data: pd.DataFrame) -> list[str]:
+def schema_outcomes(data: pd.DataFrame) -> list[str]:
     return [o for o in (_schema(data).get("outcomes") or {}) if o in data.columns]
 
 
-def _schema_features(data: pd.DataFrame) -> list[str]:
+def schema_features(data: pd.DataFrame) -> list[str]:
     return [f for f in (_schema(data).get("features") or []) if f in data.columns]
 
 
-def _mapped_metrics(data: pd.DataFrame) -> list[str]:
+def mapped_metrics(data: pd.DataFrame) -> list[str]:
     sch = _schema(data)
     if not sch:
         return [m for m in _METRICS if m in data.columns]
     return [m for m in _METRICS if m in (sch.get("metrics") or {}) and m in data.columns]
 
 
-def _require(data: pd.DataFrame, names: Sequence[str], what: str) -> None:
+def require_customer_columns(data: pd.DataFrame, names: Sequence[str], what: str) -> None:
     for name in names:
         if name not in data.columns:
             raise ParameterError(
@@ -112,7 +113,7 @@ def _require(data: pd.DataFrame, names: Sequence[str], what: str) -> None:
             )
 
 
-def _numeric(col: pd.Series) -> np.ndarray | None:
+def numeric_values_of(col: pd.Series) -> np.ndarray | None:
     """A column as floats (NaN missing), or None when it is not numeric (a category)."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         return None
@@ -199,7 +200,7 @@ def customers(data: pd.DataFrame, *, rule: str = "latest") -> tuple[pd.DataFrame
     out = out.sort_values("_order").drop(columns="_order").reset_index(drop=True)
     if rule == "mean" and repeated:
         numeric = [c for c in frame.columns if c not in ("customer_id", "response_id", "date")
-                   and _numeric(frame[c]) is not None and not pd.api.types.is_bool_dtype(frame[c])]
+                   and numeric_values_of(frame[c]) is not None and not pd.api.types.is_bool_dtype(frame[c])]
         means = frame.groupby("customer_id", sort=False, observed=True)[numeric].mean()
         for c in numeric:
             out[c] = out["customer_id"].map(means[c]).to_numpy()
@@ -344,14 +345,14 @@ def validate_score(data: pd.DataFrame, *, score: str, outcome: str | None = None
     >>> float(round(validate_score(frame, score="csat", outcome="churned").validation["auc"][0], 3))
     0.833
     """
-    outcome = outcome or next(iter(_schema_outcomes(data)), None)
+    outcome = outcome or next(iter(schema_outcomes(data)), None)
     if outcome is None:
         raise ParameterError("No outcome to validate against: pass outcome=, or map one under outcomes: in the schema.")
-    _require(data, [score, outcome], "column")
-    s = _numeric(data[score])
+    require_customer_columns(data, [score, outcome], "column")
+    s = numeric_values_of(data[score])
     if s is None:
         raise ParameterError(f"The score {score!r} is not numeric.")
-    y = _binary(_numeric(data[outcome]), outcome)
+    y = _binary(numeric_values_of(data[outcome]), outcome)
     ok = ~np.isnan(s) & ~np.isnan(y)
     s, y = s[ok], y[ok]
     if higher_is_riskier is None:
@@ -371,7 +372,7 @@ def _design(frame: pd.DataFrame, features: Sequence[str]) -> tuple[pd.DataFrame,
     """The features as a model frame: numeric columns as floats, the rest as text categories."""
     cols, numeric, categorical = {}, [], []
     for f in features:
-        values = _numeric(frame[f])
+        values = numeric_values_of(frame[f])
         if values is not None and len(np.unique(values[~np.isnan(values)])) > 0:
             cols[f] = values
             numeric.append(f)
@@ -658,17 +659,17 @@ def risk_model(
     check_argument("model", ["logistic", "boosting"], model)
     if not isinstance(folds, int) or isinstance(folds, bool) or folds < 2:
         raise ParameterError(f"`folds` must be a whole number of at least 2, not {folds!r}.")
-    outcome = outcome or next(iter(_schema_outcomes(data)), None)
+    outcome = outcome or next(iter(schema_outcomes(data)), None)
     if outcome is None:
         raise ParameterError("No outcome to model: pass outcome=, or map one under outcomes: in the schema.")
-    features = list(features) if features is not None else _schema_features(data)
+    features = list(features) if features is not None else schema_features(data)
     features = [f for f in features if f != outcome]
     if not features:
         raise ParameterError("No features to model the outcome with: pass features=[...] or list them under "
                              "features: in the schema.")
-    _require(data, [outcome, *features], "column")
+    require_customer_columns(data, [outcome, *features], "column")
     frame, how = customers(data, rule=rule)
-    y = _binary(_numeric(frame[outcome]), outcome)
+    y = _binary(numeric_values_of(frame[outcome]), outcome)
     keep = ~np.isnan(y)
     frame, y = frame.loc[keep].reset_index(drop=True), y[keep]
     if len(y) < 2 * folds or y.sum() < folds or (1 - y).sum() < folds:
@@ -805,14 +806,14 @@ def satisfaction_worth(data: pd.DataFrame, *, outcome: str | None = None, metric
     >>> w.associated, w.low["rate"], w.high["rate"]
     (True, 0.75, 0.0)
     """
-    outcome = outcome or next(iter(_schema_outcomes(data)), None)
-    metric = metric or next(iter(_mapped_metrics(data)), None)
+    outcome = outcome or next(iter(schema_outcomes(data)), None)
+    metric = metric or next(iter(mapped_metrics(data)), None)
     if outcome is None or metric is None:
         raise ParameterError("satisfaction_worth needs an outcome (outcomes: in the schema) and a score (csat, nps, "
                              "ces).")
-    _require(data, [outcome, metric], "column")
+    require_customer_columns(data, [outcome, metric], "column")
     frame, _ = customers(data, rule=rule)
-    s, y = _numeric(frame[metric]), _binary(_numeric(frame[outcome]), outcome)
+    s, y = numeric_values_of(frame[metric]), _binary(numeric_values_of(frame[outcome]), outcome)
     ok = ~np.isnan(s) & ~np.isnan(y)
     s, y = s[ok], y[ok]
     if len(y) == 0 or y.min() == y.max():
@@ -892,7 +893,7 @@ class HealthResult:
         s = self.scores
         n = len(s)
         counts = s["band"].value_counts()
-        red, yellow, green = (int(counts.get(b, 0)) for b in _BAND_NAMES)
+        red, yellow, green = (int(counts.get(b, 0)) for b in BAND_NAMES)
         out = [f"Health score of {n:,} customers from {', '.join(self.components)} (0–100): median "
                f"{s['score'].median():.0f}; {red:,} red (below {self.bands[0]:g}), {yellow:,} yellow, {green:,} "
                f"green ({self.bands[1]:g} and above)."]
@@ -908,9 +909,9 @@ class HealthResult:
 def _rescale(frame: pd.DataFrame, data: pd.DataFrame, name: str, direction: int) -> tuple[np.ndarray, str]:
     if name in _METRICS:
         lo, hi, _ = scale_of(data, name)
-        x = _numeric(frame[name])
+        x = numeric_values_of(frame[name])
         return 100 * (x - lo) / (hi - lo), f"{name.upper()} from its {lo}–{hi} scale"
-    x = _numeric(frame[name])
+    x = numeric_values_of(frame[name])
     if x is None:
         raise ParameterError(f"The component {name!r} is not numeric; a health score combines numbers "
                              "(scores, usage, spend).")
@@ -963,7 +964,7 @@ def health_score(
         raise ParameterError(f"`bands` must be two numbers from 0 to 100, red below the first and green from the "
                              f"second, e.g. (50, 75), not {bands!r}.")
     if components is None:
-        components = _mapped_metrics(data)
+        components = mapped_metrics(data)
     directions = ({str(k): v for k, v in components.items()} if isinstance(components, Mapping)
                   else {str(c): "higher" for c in as_list(components)})
     for name, d in directions.items():
@@ -974,11 +975,11 @@ def health_score(
     if not names:
         raise ParameterError("A health score needs at least one component (a score such as csat, or a numeric "
                              "column).")
-    _require(data, names, "component")
+    require_customer_columns(data, names, "component")
     if outcome is None:
-        outcome = next(iter(_schema_outcomes(data)), None)
+        outcome = next(iter(schema_outcomes(data)), None)
     elif outcome is not False:
-        _require(data, [outcome], "outcome")
+        require_customer_columns(data, [outcome], "outcome")
     outcome = outcome or None
     frame, how = customers(data, rule=rule)
     notes = [how]
@@ -999,7 +1000,7 @@ def health_score(
     hand = hand / hand.sum()
     y = None
     if outcome is not None:
-        y = _numeric(frame[outcome])
+        y = numeric_values_of(frame[outcome])
         if y is not None and not np.isin(y[~np.isnan(y)], (0.0, 1.0)).all():
             y = None
             notes.append(f"{outcome} is not yes/no, so no outcome rates or learned weights.")
@@ -1041,7 +1042,7 @@ def health_score(
         segs = [c for c in ((_schema(data).get("columns") or {}).get("segments") or []) if c in frame]
         by = segs[0] if segs else None
     elif by is not False:
-        _require(data, [by], "segment column")
+        require_customer_columns(data, [by], "segment column")
     by = by or None
     table = _band_table(scores, frame, y, by, privacy_min_n)
     validation = None
@@ -1073,7 +1074,7 @@ def _band_table(scores: pd.DataFrame, frame: pd.DataFrame, y: np.ndarray | None,
     t = pd.DataFrame(rows)
     if t.empty:
         return t
-    t["band"] = pd.Categorical(t["band"], categories=list(_BAND_NAMES), ordered=True)
+    t["band"] = pd.Categorical(t["band"], categories=list(BAND_NAMES), ordered=True)
     seg_order = ["All"] + sorted(s for s in t["segment"].unique() if s != "All")
     t["segment"] = pd.Categorical(t["segment"], categories=seg_order, ordered=True)
     t = t.sort_values(["segment", "band"], ignore_index=True)

@@ -35,7 +35,6 @@ import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 import io
 import json
-import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -49,6 +48,9 @@ import pyarrow.csv as pcsv
 
 from ._utils import BIDI_CONTROLS, nearest, shorten, shorten_list, slug
 from .exceptions import DataError, SchemaError
+from .dates import factorize
+from .dates import parse_dates
+from .responses import with_schema
 from .schema import Schema, infer_schema, read_schema
 
 __all__ = ["load_responses", "LoadReport", "parse_dates", "read_table", "MAX_COLUMNS", "MAX_LABEL_LENGTH"]
@@ -512,117 +514,13 @@ def _read_csv(path: Path, encoding: str, sep: str, usecols: list[str], text: lis
 
 # --------------------------------------------------------------------------- dates
 
-_ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
-_NUMERIC_DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b")
-
-
-def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str | None = None,
-                column: str = "date") -> tuple[pd.Series, list[str]]:
-    """Parse a column of dates robustly; return ``(datetime64 series, warnings)``.
-
-    Handles ISO dates, ``d/m/y`` and ``m/d/y`` with 2- or 4-digit years, text
-    months (``19th November 2023``), Excel date cells and several formats in
-    one column.  Unparseable values become ``NaT``.  Only distinct values are
-    parsed, so a million rows with a few hundred dates cost little.
-
-    With ``dayfirst=None``, numeric dates are read day-first when some value
-    can only be day-first (``25/12/2021``); when values prove *both* orders the
-    column is ambiguous and a :class:`DataError` asks for ``dayfirst`` or
-    ``format`` instead of silently swapping day and month.
-
-    Examples
-    --------
-    >>> s, notes = parse_dates(pd.Series(["1/9/21", "25/12/2021", None]))
-    >>> s.dt.strftime("%Y-%m-%d").tolist()
-    ['2021-09-01', '2021-12-25', nan]
-    >>> notes[0][:40]
-    'date: read as day-first (a value such as'
-    """
-    warnings: list[str] = []
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = pd.to_datetime(values)
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_localize(None)
-        return out.astype("datetime64[ns]"), warnings
-    codes, uniques = _codes(values)
-    parsed = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
-    text_idx: list[int] = []
-    texts: list[str] = []
-    for i, u in enumerate(uniques):
-        if isinstance(u, (pd.Timestamp, np.datetime64)) or hasattr(u, "year") and hasattr(u, "month"):
-            try:
-                parsed[i] = pd.Timestamp(u).tz_localize(None).to_datetime64() if pd.Timestamp(u).tz else pd.Timestamp(u).to_datetime64()
-            except (ValueError, TypeError):
-                pass
-        elif isinstance(u, (int, float, np.integer, np.floating)) and not isinstance(u, bool):
-            text_idx.append(i)
-            texts.append(str(int(u)) if float(u).is_integer() else str(u))
-        else:
-            text_idx.append(i)
-            texts.append(_ORDINAL.sub("", str(u).strip()))
-    if texts:
-        text = pd.Series(texts, dtype=object)
-        if format:
-            got = pd.to_datetime(text, format=format, errors="coerce")
-        else:
-            m = text.str.extract(_NUMERIC_DMY)
-            first = pd.to_numeric(m[0], errors="coerce")
-            second = pd.to_numeric(m[1], errors="coerce")
-            day_first_proof = text[(first > 12) & (second <= 12)]
-            month_first_proof = text[(second > 12) & (first <= 12)]
-            if dayfirst is None:
-                if len(day_first_proof) and len(month_first_proof):
-                    raise DataError(
-                        f"{column}: dates are ambiguous: {shorten(day_first_proof.iloc[0])!r} is day-first but "
-                        f"{shorten(month_first_proof.iloc[0])!r} is month-first; set dayfirst (true/false) or a "
-                        "format for the date column in the schema."
-                    )
-                if len(day_first_proof):
-                    dayfirst = True
-                    warnings.append(
-                        f"{column}: read as day-first (a value such as {shorten(day_first_proof.iloc[0])!r} can only "
-                        "be day/month/year); set dayfirst in the schema to silence this."
-                    )
-                elif len(month_first_proof):
-                    dayfirst = False
-                elif m[0].notna().any():
-                    dayfirst = False
-                    warnings.append(
-                        f"{column}: dates such as {shorten(text[m[0].notna()].iloc[0])!r} could be day-first or "
-                        "month-first; read as month/day/year. Set dayfirst: true in the schema if they are "
-                        "day/month/year."
-                    )
-            got = pd.to_datetime(text, format="mixed", dayfirst=bool(dayfirst), errors="coerce")
-            if dayfirst is not None and m[0].notna().any():
-                # dateutil silently swaps day and month when the declared order is impossible
-                # ("13/25/2021" with dayfirst=False); treat such values as unparseable instead.
-                bad = (second > 12) if dayfirst else (first > 12)
-                got[bad.fillna(False).to_numpy()] = pd.NaT
-        got = pd.DatetimeIndex(got)
-        if got.tz is not None:
-            got = got.tz_localize(None)
-        parsed[np.asarray(text_idx)] = got.to_numpy(dtype="datetime64[ns]")
-    out = np.append(parsed, np.datetime64("NaT"))[codes]  # code -1 (missing) picks NaT
-    return pd.Series(out, index=values.index, name=values.name), warnings
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def _codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 = missing) and distinct values; free for categoricals."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return np.asarray(col.cat.codes), np.asarray(col.cat.categories, dtype=object)
-    return pd.factorize(col, use_na_sentinel=True)
-
-
 def _on_uniques(col: pd.Series, fn) -> np.ndarray:
     """Apply ``fn`` (Series of distinct non-missing values -> array) once per distinct value.
 
     Survey columns hold few distinct values, so this is how string work stays
     fast on millions of rows.  Missing cells get the result for ``None``.
     """
-    codes, uniques = _codes(col)
+    codes, uniques = factorize(col)
     values = np.asarray(fn(pd.Series(uniques, dtype=object)))
     missing = np.asarray(fn(pd.Series([None], dtype=object)))
     values = values if len(values) else values.astype(missing.dtype)  # no distinct values: keep the result type
@@ -793,7 +691,7 @@ def load_responses(
         better), segment columns (category), ``weight`` (float),
         ``comment`` (str), extra columns, and one boolean column per campaign
         (per choice for multi-select campaigns).  PII columns are dropped.
-        ``responses.attrs["schema"]`` holds the schema as a dict.
+        ``responses.schema`` holds the schema as a dict (:class:`~csat_analysis.responses.Responses`).
     report : LoadReport
 
     Raises
@@ -899,8 +797,7 @@ def load_responses(
             if not used.all():
                 result[col] = result[col].cat.remove_categories(result[col].cat.categories[~used])
     result = result.reset_index(drop=True)
-    result.attrs["schema"] = sch.to_dict()
-    result.attrs["source"] = name
+    result = with_schema(result, sch.to_dict(), source=name)
 
     date_range = None
     if "date" in result and result["date"].notna().any():
@@ -1019,7 +916,7 @@ def _outcome_column(raw: pd.Series, spec, missing: frozenset[str], source: str, 
     yes/no or true/false text as 1/0.  A missing cell stays missing (the response is still used for its scores);
     a value that cannot be read is a :class:`SchemaError` naming the file, column and value."""
     values = raw.iloc[skip:] if skip else raw
-    codes, uniques = _codes(values)
+    codes, uniques = factorize(values)
     texts = [None if _isna(u) else str(u).strip() for u in uniques]
     gone = [t is None or t in missing or t == "" for t in texts]
     present = [t for t, g in zip(texts, gone) if not g]
@@ -1138,7 +1035,7 @@ def _category(raw: pd.Series, missing: frozenset[str]) -> tuple[pd.Series, np.nd
     removed, and a value longer than :data:`MAX_LABEL_LENGTH` becomes missing;
     also returns the mask of the rows that held such a value.
     """
-    codes, uniques = _codes(raw)
+    codes, uniques = factorize(raw)
     texts = [_label(u) for u in uniques]
     long = np.array([t is not None and len(t) > MAX_LABEL_LENGTH for t in texts] + [False])
     cleaned = pd.Series([None if t is None or t in missing or len(t) > MAX_LABEL_LENGTH else t for t in texts],
@@ -1157,7 +1054,7 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
     A ``control`` or ``exposed`` value that no row holds is reported in ``notes``: every answered row would
     then count as exposed (or none), typically because a join or a reader turned the text "None" into a
     missing value."""
-    codes, uniques = _codes(raw)
+    codes, uniques = factorize(raw)
     texts = [_label(u) for u in uniques]
     long = np.array([t is not None and len(t) > MAX_LABEL_LENGTH for t in texts] + [False])
     texts = [None if t is not None and len(t) > MAX_LABEL_LENGTH else t for t in texts]

@@ -55,6 +55,7 @@ from scipy import stats
 
 from ._utils import as_list, check_argument, require_columns
 from .exceptions import DataError, ParameterError
+from .responses import schema_of, with_schema
 from .schema import METRIC_DEFAULTS
 
 __all__ = [
@@ -380,7 +381,7 @@ def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
 
 def scale_of(data: pd.DataFrame | None, column: str) -> tuple[int, int, int]:
     """(low, high, top_box) of a score column: from the loader's schema, else the defaults."""
-    schema = getattr(data, "attrs", {}).get("schema") or {}
+    schema = schema_of(data)
     spec = (schema.get("metrics") or {}).get(column) or {}
     d = METRIC_DEFAULTS[column]
     lo, hi = spec.get("scale", d["scale"])
@@ -899,8 +900,7 @@ def _one(metric: str, data, column: str, weights, ci: float, ci_method: str, top
             weights = "weight"
     if top_box is not None:
         lo, hi, _ = scale_of(frame, score_col)
-        frame = frame.copy()
-        frame.attrs = {"schema": {"metrics": {score_col: {"scale": [lo, hi], "top_box": top_box}}}}
+        frame = with_schema(frame, {"metrics": {score_col: {"scale": [lo, hi], "top_box": top_box}}})
     st = _grouped_stats(frame, [metric], [], None, weights=weights)[1][metric]
     est = _estimate(st, ci, ci_method)
     shares = None

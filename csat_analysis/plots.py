@@ -8,7 +8,7 @@ Figure.  Statistics are never computed here beyond simple counts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from .health import HealthResult, _BAND_NAMES
+from .health import HealthResult, BAND_NAMES
 
 import functools
 from collections.abc import Sequence
@@ -717,7 +717,7 @@ def plot_band_heatmap(result: HealthResult, *, ax=None):
 
     t = result.table
     grid = t.pivot_table(index="segment", columns="band", values="share", aggfunc="first", dropna=False,
-                         observed=False).reindex(columns=list(_BAND_NAMES))
+                         observed=False).reindex(columns=list(BAND_NAMES))
     grid = grid.reindex([s for s in t["segment"].drop_duplicates()])
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 0.9 + 0.45 * max(len(grid), 2)))

@@ -45,6 +45,7 @@ from ._utils import as_list, nearest, shorten
 from .display import TABLE_MIME, HTML, DataHTML, csv_link, md, note, summary_box, table_html
 from .display import esc as _esc
 from .exceptions import DataError, ParameterError, ReportError
+from .responses import schema_of
 
 __all__ = [
     "ReportResult",
@@ -131,9 +132,7 @@ def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: An
             f"This selection has fewer than {privacy_min_n} responses (the privacy threshold)"
         raise SelectionTooSmall(f"{what}, so the report shows nothing about it. Widen the selection "
                                 "(segment, start, end) to report on it.")
-    out = view.copy()
-    out.attrs = dict(data.attrs)
-    return out
+    return view.copy()
 
 
 #: parameters that name a column of the canonical table (checked by :func:`resolve`)
@@ -142,10 +141,6 @@ _METRIC_ORDER = ("csat", "nps", "ces")
 #: parameters :func:`resolve` knows
 _RESOLVED = ("segment", "segment_column", "weights", "breakdown", "facet_by", "campaign", "outcomes", "metric",
              "outcome", "heat_metric", "target", "drivers", "items", "controls")
-
-
-def _schema_of(data: pd.DataFrame) -> dict:
-    return dict(data.attrs.get("schema") or {})
 
 
 def resolve(data: pd.DataFrame, **params: Any) -> types.SimpleNamespace:
@@ -178,13 +173,14 @@ def resolve(data: pd.DataFrame, **params: Any) -> types.SimpleNamespace:
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"nps": [9, 3], "market": ["UK", "US"]})
-    >>> frame.attrs["schema"] = {"columns": {"segments": ["market"]}, "metrics": {"nps": {}}}
+    >>> from csat_analysis.responses import with_schema
+    >>> frame = with_schema(pd.DataFrame({"nps": [9, 3], "market": ["UK", "US"]}),
+    ...                     {"columns": {"segments": ["market"]}, "metrics": {"nps": {}}})
     >>> p = resolve(frame, weights=None, breakdown=None, metric=None, target=None)
     >>> p.weights, p.breakdown, p.metric, p.target
     (None, 'market', 'nps', None)
     """
-    schema = _schema_of(data)
+    schema = schema_of(data)
     cols = schema.get("columns") or {}
     segments = [c for c in (cols.get("segments") or []) if c in data.columns]
     mapped = [m for m in _METRIC_ORDER if m in (schema.get("metrics") or {}) and m in data.columns]
@@ -272,7 +268,7 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
            source: str | None = None) -> HTML:
     """The report header: title, data source, rows used/excluded, period covered, parameters, time."""
     rows = [f"<h1>{_esc(title)}</h1>", '<dl class="csat-meta">']
-    src = source or (load_report.source if load_report is not None else data.attrs.get("source", "data frame"))
+    src = source or (load_report.source if load_report is not None else (getattr(data, "source", None) or "data frame"))
     rows.append(f"<dt>Data</dt><dd>{_esc(src)}</dd>")
     if load_report is not None:
         rows.append(
@@ -312,8 +308,8 @@ def metric_definitions(data: pd.DataFrame, metrics: Sequence[str], *, changes: b
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"csat": [1, 7]})
-    >>> frame.attrs["schema"] = {"metrics": {"csat": {"scale": [1, 7], "top_box": 6}}}
+    >>> from csat_analysis.responses import with_schema
+    >>> frame = with_schema(pd.DataFrame({"csat": [1, 7]}), {"metrics": {"csat": {"scale": [1, 7], "top_box": 6}}})
     >>> print(repr(metric_definitions(frame, ["csat"])))
     CSAT is the share of customers answering in the top two boxes (6–7 on a 1–7 scale), with a Wilson interval.
     """
@@ -336,7 +332,7 @@ def metric_definitions(data: pd.DataFrame, metrics: Sequence[str], *, changes: b
                          f"detractors ({lo}–6) on the {lo}–{hi} likelihood-to-recommend scale, from −100 to +100, "
                          "with an adjusted-Wald interval.")
         elif m in ("ces", "ces_top"):
-            spec = ((_schema_of(data).get("metrics") or {}).get("ces") or {})
+            spec = ((schema_of(data).get("metrics") or {}).get("ces") or {})
             easier = "easier" if spec.get("higher_is_better", True) else "harder"
             text = (f"<strong>CES</strong> is the mean effort score ({lo}–{hi}, higher = {easier}), with a t interval"
                     if m == "ces" else f"<strong>CES top-box</strong> is the share answering {span} of {lo}–{hi}"
@@ -396,7 +392,7 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
             why = _NEEDS["dates"]
         elif need in ("breakdown", "facet_by") and getattr(p, need, None) is None:
             why = _NEEDS["breakdown"].format(param=need)
-        elif need == "segments" and not [c for c in (_schema_of(data).get("columns") or {}).get("segments") or []
+        elif need == "segments" and not [c for c in (schema_of(data).get("columns") or {}).get("segments") or []
                                          if c in data]:
             why = _NEEDS["segments"]
         elif need in ("campaign", "drivers") and not getattr(p, need, None):

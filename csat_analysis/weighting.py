@@ -44,12 +44,12 @@ import pandas as pd
 
 from ._utils import as_list, nearest, require_columns, shorten
 from .exceptions import DataError, ParameterError
+from .responses import schema_of
+from .schema import SHARE_TOLERANCE, level_key, margins_from_mapping
 
 __all__ = ["rake", "RakeResult", "response_bias", "ResponseBias", "population_weights", "header_note",
            "SHARE_TOLERANCE", "SPARSE_LEVEL_N"]
 
-#: Shares given as margins may miss 1 by this much (rounding); they are then rescaled to sum to 1.
-SHARE_TOLERANCE = 0.005
 #: A level with fewer respondents than this is named in the warnings (its few answers carry its whole share).
 SPARSE_LEVEL_N = 5
 _MAX_DENSE_CELLS = 1 << 22
@@ -57,15 +57,6 @@ _MAX_DENSE_DOMAIN_UNITS = 1 << 24  # beyond, domain x unit sums are a sparse mat
 
 
 # --------------------------------------------------------------------------- levels and margins
-
-
-def _key(value: Any) -> str:
-    """A level as matching text: ``1``, ``1.0`` and ``"1"`` are the same level; surrounding blanks are ignored."""
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    return str(value).strip()
 
 
 def _row_levels(data: pd.DataFrame, col: str, what: str) -> tuple[np.ndarray, list[str], bool]:
@@ -91,7 +82,7 @@ def _row_levels(data: pd.DataFrame, col: str, what: str) -> tuple[np.ndarray, li
         remap = np.cumsum(used) - 1
         codes = remap[codes]
         uniq = [u for u, keep in zip(uniq, used) if keep]
-    keys = [_key(u) for u in uniq]
+    keys = [level_key(u) for u in uniq]
     if len(set(keys)) < len(keys):  # e.g. "1" and 1 in one object column: merge them
         merged = {k: i for i, k in reversed(list(enumerate(keys)))}
         remap = np.array([merged[k] for k in keys])
@@ -127,66 +118,6 @@ def _margins_from_frame(population: pd.DataFrame, by: list[str], source: str) ->
         out[col] = dict(pairs)
         ordered[col] = is_ordered
     return out, float(len(population)), ordered
-
-
-def _margins_from_mapping(margins: Mapping, by: list[str], total: float | None) -> tuple[dict[str, dict[str, float]], float | None]:
-    """Validate ``{column: {level: share or count}}``; shares must sum to 1 (within SHARE_TOLERANCE)."""
-    out: dict[str, dict[str, float]] = {}
-    sizes: dict[str, float] = {}
-    for col in by:
-        if col not in margins:
-            raise ParameterError(
-                f"The margins have no entry for the `by` column {col!r}; they cover {list(map(str, margins))}."
-                f"{nearest(col, map(str, margins))}"
-            )
-        spec = margins[col]
-        if not isinstance(spec, Mapping) or not spec:
-            raise ParameterError(
-                f"The margins for {col!r} must map each level to a share or a count, e.g. "
-                f"{{'Month-to-month': 0.55, 'One year': 0.21, 'Two year': 0.24}}, not {shorten(repr(spec))}."
-            )
-        values = {}
-        for level, value in spec.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not np.isfinite(value) or value < 0:
-                raise ParameterError(
-                    f"The margin of {col!r} level {_key(level)!r} is {shorten(repr(value))}; margins must be "
-                    "shares (0 to 1) or counts (0 or more)."
-                )
-            k = _key(level)
-            values[k] = values.get(k, 0.0) + float(value)
-        s = sum(values.values())
-        if s <= 0:
-            raise ParameterError(f"The margins of {col!r} are all zero; give each level its share or count.")
-        if all(v <= 1 for v in values.values()) and s <= 1 + SHARE_TOLERANCE:  # shares
-            if abs(s - 1) > SHARE_TOLERANCE:
-                raise ParameterError(
-                    f"The shares of {col!r} sum to {s:.4f}, not 1 (allowed: 1 ± {SHARE_TOLERANCE}); a level is "
-                    f"missing or mistyped: give every level's share ({sorted(values)})."
-                )
-            values = {k: v / s for k, v in values.items()}
-        else:
-            sizes[col] = s
-        out[col] = values
-    size = None
-    if sizes:
-        first_col, size = next(iter(sizes.items()))
-        for col, s in sizes.items():
-            if abs(s - size) > SHARE_TOLERANCE * size:
-                raise ParameterError(
-                    f"The margins count {size:,.0f} customers for {first_col!r} but {s:,.0f} for {col!r}; counts "
-                    "of every variable must add up to the same population (or give shares)."
-                )
-    if total is not None:
-        if isinstance(total, bool) or not isinstance(total, (int, float, np.integer, np.floating)) \
-                or not np.isfinite(total) or total <= 0:
-            raise ParameterError(f"The value for `total` must be a positive number of customers, not {total!r}.")
-        size = float(total)
-    if size is not None:
-        for col in out:
-            s = sum(out[col].values())
-            out[col] = {k: v / s * size for k, v in out[col].items()}
-    return out, size
 
 
 def _read_population(path: str | Path) -> pd.DataFrame:
@@ -664,7 +595,7 @@ def rake(
                                  "customers there are (its rows).")
         margins, size, ordered = _margins_from_frame(population, by, source)
     elif isinstance(population, Mapping):
-        margins, size = _margins_from_mapping(population, by, total)
+        margins, size = margins_from_mapping(population, by, total)
         if size is None:  # shares without a total: the weights average 1
             size = float(n)
             margins = {col: {k: v * size for k, v in m.items()} for col, m in margins.items()}
@@ -696,7 +627,7 @@ def rake(
             )
         order = list(pop)  # population order; its levels not among respondents are collapsed below
         if isinstance(data[col].dtype, pd.CategoricalDtype):  # the data's category order when it has one
-            cat = [_key(c) for c in data[col].cat.categories]
+            cat = [level_key(c) for c in data[col].cat.categories]
             order = [k for k in cat if k in pop] + [k for k in pop if k not in cat]
         margin = _Margin(col, order, np.array([pop[k] for k in order], dtype=float), [[k] for k in order],
                          ordered.get(col, False) or is_ordered)
@@ -977,7 +908,7 @@ def population_weights(data: pd.DataFrame, *, schema: Mapping | None = None) -> 
     to that customer table; ``margins: {contract: {...}, tenure_band: {...}}``
     (with an optional ``population: {total: N}``) to the margins.
     """
-    sch = schema if schema is not None else (getattr(data, "attrs", {}).get("schema") or {})
+    sch = schema if schema is not None else schema_of(data)
     pop = sch.get("population") or None
     margins = sch.get("margins") or None
     if pop is None and margins is None:
@@ -996,7 +927,7 @@ def header_note(data: pd.DataFrame) -> str | None:
     """
     from .exceptions import CsatAnalysisError
 
-    schema = getattr(data, "attrs", {}).get("schema") or {}
+    schema = schema_of(data)
     if not (schema.get("population") or schema.get("margins")):
         return None
     try:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat_analysis import campaign_effect, trend
+from csat_analysis import campaign_effect, trend, with_schema
 from csat_analysis.balance import e_value, exposure_balance
 
 
@@ -150,7 +150,7 @@ def test_campaign_report_shows_variants_method_and_balance():
     from .test_effects import _variants_data
 
     d = _variants_data(n=3000)
-    d.attrs["schema"] = {"campaigns": [{"name": "offer_test", "column": "Offer", "control": "None"}]}
+    d = with_schema(d, {"campaigns": [{"name": "offer_test", "column": "Offer", "control": "None"}]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         r = campaign_report(d, campaign="Offer", outcomes=["csat"], controls=["Plan type"])

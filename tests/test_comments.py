@@ -125,7 +125,7 @@ def test_themes_recover_planted_themes(rng):
     # k chosen by the stated rule when not given
     assert cm.themes(frame).k_rule.startswith("3 themes")
     # dictionary themes (the schema's `themes:` key) count every comment that uses one of their words
-    frame.attrs["schema"] = {"metrics": {"csat": {"scale": [1, 5]}}, "themes": {"delivery": ["courier", "parcel*"]}}
+    frame = ca.with_schema(frame, {"metrics": {"csat": {"scale": [1, 5]}}, "themes": {"delivery": ["courier", "parcel*"]}})
     dic = cm.themes(frame)
     truth = frame["comment"].str.contains(r"\b(?:courier|parcel)", regex=True)
     row = dic.table.iloc[0]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat_analysis import CsatAnalysisError, ParameterError, campaign_effect, compare_effects, load_responses
+from csat_analysis import CsatAnalysisError, ParameterError, campaign_effect, compare_effects, load_responses, with_schema
 from csat_analysis.config import SAMPLE_DATA, SAMPLE_SCHEMA_FILE
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
 from csat_analysis.plots import plot_forest
@@ -249,7 +249,7 @@ def test_self_selected_exposure_is_not_called_causal():
 
 def test_randomised_campaign_allows_causal_wording():
     data = _self_selected()
-    data.attrs["schema"] = {"campaigns": [{"name": "promo", "column": "Offer", "randomised": True}]}
+    data = with_schema(data, {"campaigns": [{"name": "promo", "column": "Offer", "randomised": True}]})
     r = campaign_effect(data, outcome="nps", campaign="promo")
     assert r.summary().startswith("Exposure to promo raised NPS")
     assert not any("self-selection" in w for w in r.warnings)
@@ -362,7 +362,7 @@ def test_campaign_variants_match_per_variant_ols_hc1():
 
 def test_campaign_variants_control_from_schema_and_bad_control():
     d = _variants_data(n=1500)
-    d.attrs["schema"] = {"campaigns": [{"name": "offer_test", "column": "Offer", "control": "none"}]}
+    d = with_schema(d, {"campaigns": [{"name": "offer_test", "column": "Offer", "control": "none"}]})
     r = campaign_effect(d, outcome="csat", campaign="Offer")  # control matched ignoring case
     assert list(r.table["term"]) == ["Offer A", "Offer B", "Offer E"] and r.details["control"] == "None"
     with pytest.raises(CsatAnalysisError, match="control value 'Nothing'"):

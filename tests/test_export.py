@@ -18,6 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from csat_analysis import render as rep
+from csat_analysis.responses import with_schema
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
 from csat_analysis.export import csv_text, excel_format, neutralise, sheet_names, write_csv, write_workbook
 
@@ -147,7 +148,7 @@ def test_table_html_has_offline_csv_link_with_the_table_data():
 
 def test_header_carries_its_facts():
     frame = pd.DataFrame({"csat": [4, 5], "date": pd.to_datetime(["2024-01-05", "2024-03-01"])})
-    frame.attrs["source"] = "export.csv"
+    frame = with_schema(frame, None, source="export.csv")
     out = rep.header("Title", data=frame, parameters={"segment": FORMULA, "alpha": 0.05})
     facts = out._repr_mimebundle_()[rep.HEADER_MIME]
     assert facts["Report"] == "Title" and facts["Data"] == "export.csv"

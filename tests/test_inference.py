@@ -57,7 +57,7 @@ def test_rating_items_are_inferred_as_ratings_and_ids_flags_counts_are_not():
         assert col not in sch.ratings and col in sch.extra, col
     assert sch.to_dict()["columns"]["ratings"] == list(sch.ratings)
     df, report = load_responses(_customers())
-    assert df.attrs["schema"]["columns"]["ratings"] == list(sch.ratings)
+    assert df.schema["columns"]["ratings"] == list(sch.ratings)
     assert pd.api.types.is_numeric_dtype(df["Value for money"])
 
 

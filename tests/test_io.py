@@ -419,7 +419,7 @@ def test_targets_are_kept_in_the_schema_and_on_the_loaded_table(tmp_path):
     path.write_text(sch.to_yaml())
     assert read_schema(path).targets == sch.targets  # to_yaml -> read_schema keeps them
     df, _ = load_responses(pd.DataFrame({"csat": [5, 4, 2], "nps": [10, 6, 9]}), path)
-    assert df.attrs["schema"]["targets"] == {"csat": 80, "nps": 30, "csat_mean": 4.2}
+    assert df.schema["targets"] == {"csat": 80, "nps": 30, "csat_mean": 4.2}
     assert "targets" not in read_schema({"metrics": {"csat": "csat"}}).to_dict()
 
 
@@ -449,7 +449,7 @@ def test_ratings_are_loaded_as_numbers_under_their_source_names(tmp_path):
     df, report = load_responses(path, schema)
     accounted(report)
     assert report.schema.ratings == ("Seat Comfort", "ValueForMoney", "staff")
-    assert df.attrs["schema"]["columns"]["ratings"] == ["Seat Comfort", "ValueForMoney", "staff"]
+    assert df.schema["columns"]["ratings"] == ["Seat Comfort", "ValueForMoney", "staff"]
     for col in ("Seat Comfort", "ValueForMoney", "staff"):
         assert pd.api.types.is_numeric_dtype(df[col]), col
     assert df["Seat Comfort"].tolist()[:1] == [4] and np.isnan(df["Seat Comfort"].iloc[1])
@@ -528,7 +528,7 @@ def test_schema_themes_reach_the_loaded_table_and_bad_ones_are_schema_errors(tmp
     schema = {"columns": {"comment": "comment"}, "metrics": {"csat": {"column": "csat"}},
               "themes": {"delivery": ["late", "courier"], "staff": "rude"}}
     frame, _ = load_responses(path, schema)
-    assert frame.attrs["schema"]["themes"] == {"delivery": ["late", "courier"], "staff": ["rude"]}
+    assert frame.schema["themes"] == {"delivery": ["late", "courier"], "staff": ["rude"]}
     result = themes(frame, discover=False)
     assert set(result.terms["theme"]) == {"delivery", "staff"}
     with pytest.raises(SchemaError, match="themes.delivery must be a list"):

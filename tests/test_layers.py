@@ -4,7 +4,7 @@ Layers, bottom to top (README, "Where things are"):
 
 0. ``base``: exceptions, config, _utils, privacy, registry (what a metric is), narrative
    (numbers into words), display (escaped HTML pieces), export (CSV/Excel writers)
-1. ``data``: schema, io (load → canonical table)
+1. ``data``: dates, schema, responses (the table and its schema), io (load → canonical table)
 2. ``cells``: cells (sufficient statistics), backends (the same cells from DuckDB/Spark)
 3. ``statistics``: metrics, weighting, trends, correlation, effects, balance, keydrivers,
    comments, health, crosstab, planning, datasets
@@ -30,7 +30,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "csat_analysis"
 
 LAYERS: dict[str, int] = {
     **dict.fromkeys(["exceptions", "config", "_utils", "privacy", "registry", "narrative", "display", "export"], 0),
-    **dict.fromkeys(["schema", "io"], 1),
+    **dict.fromkeys(["dates", "schema", "responses", "io"], 1),
     **dict.fromkeys(["cells", "backends"], 2),
     **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "balance", "keydrivers", "comments",
                      "health", "crosstab", "planning", "datasets"], 3),

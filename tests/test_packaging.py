@@ -56,8 +56,8 @@ def test_makefile_installs_the_test_extra_and_kernel():
 
 def test_every_module_declares_all_and_exports_exist():
     assert (Path(csat_analysis.__file__).parent / "py.typed").is_file()
-    for info in pkgutil.iter_modules(csat_analysis.__path__):
-        module = importlib.import_module(f"csat_analysis.{info.name}")
+    for info in pkgutil.walk_packages(csat_analysis.__path__, "csat_analysis."):
+        module = importlib.import_module(info.name)
         assert hasattr(module, "__all__"), info.name
         for name in module.__all__:
             assert hasattr(module, name), f"{info.name}.{name}"

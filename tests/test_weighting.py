@@ -565,7 +565,7 @@ def test_no_population_no_weighting_line(respondents):
     from csat_analysis.weighting import header_note, population_weights
 
     frame = respondents.copy()
-    frame.attrs["schema"] = {"metrics": {"csat": {}}}
+    frame = ca.with_schema(frame, {"metrics": {"csat": {}}})
     assert population_weights(frame) is None and header_note(frame) is None
     assert "Weighting" not in str(header("x", data=frame)._repr_html_())
 

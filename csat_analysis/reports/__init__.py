@@ -20,3 +20,6 @@ module                 notebook                    built from
 The renderer (:mod:`csat_analysis.render`) runs the notebooks; nothing here
 imports it.
 """
+
+#: the report classes and functions are exported from :mod:`csat_analysis` itself (``ca.trend_report``)
+__all__: list[str] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import numpy as np
 import pandas as pd
-from ..comments import SentimentResult, ThemeResult, _LEARNED_NEUTRAL, _VADER_NEUTRAL, _check_metric, _comment_rows, _mask, _summary_table, _theme_table, distinctive_terms, sentiment, themes
+from ..comments import SentimentResult, ThemeResult, LEARNED_NEUTRAL, VADER_NEUTRAL, check_metric, comment_rows, mask_comment, sentiment_table, theme_table, distinctive_terms, sentiment, themes
 from ..plots import plot_sentiment_trend, plot_theme_heatmap
 
 __all__ = ["CommentReport", "comment_report"]
@@ -128,7 +128,7 @@ class CommentReport:
 
         if self.themes is None or not len(self.themes.table):
             return None
-        frame = _comment_rows(self.data, self.text)
+        frame = comment_rows(self.data, self.text)
         frame.index = frame["response_id"].astype(str).to_numpy()
         parts = []
         for name in self.themes.table["theme"]:
@@ -140,7 +140,7 @@ class CommentReport:
             texts = frame.loc[frame.index.intersection(ids.to_numpy()), self.text]
             texts = texts[texts.str.len() <= 400].drop_duplicates().head(n) if (texts.str.len() <= 400).any() \
                 else texts.drop_duplicates().head(n).str.slice(0, 400) + "…"
-            quotes = "".join(f"<blockquote>{esc(_mask(t))}</blockquote>" for t in texts)
+            quotes = "".join(f"<blockquote>{esc(mask_comment(t))}</blockquote>" for t in texts)
             parts.append(f"<li><strong>{esc(name)}</strong>{quotes}</li>")
         return HTML('<ul class="csat-quotes">' + "".join(parts) + "</ul>")
 
@@ -188,23 +188,23 @@ def comment_report(
     empty = CommentReport(data, text, None, None, None, None, None, None, None, privacy_min_n)
     if text not in data.columns:
         return empty
-    frame = _comment_rows(data, text)
+    frame = comment_rows(data, text)
     if len(frame) == 0:
         return empty
-    metric = _check_metric(data, learn_from, "learn_from")
+    metric = check_metric(data, learn_from, "learn_from")
     sent = sentiment(data, text=text, method=method, learn_from=metric, weights=weights, min_n=min_n,
                      privacy_min_n=privacy_min_n)
     if len(frame) < privacy_min_n:
         return CommentReport(data, text, sent, sent.table, None, None, None, None, None, privacy_min_n)
     trend = None
     if freq and "date" in data.columns and data["date"].notna().any():
-        trend = dataclasses.replace(sent, table=_summary_table(
+        trend = dataclasses.replace(sent, table=sentiment_table(
             _with_sentiment(frame, sent), "_sentiment", [], freq, weights,
-            _VADER_NEUTRAL if sent.method == "lexicon" else _LEARNED_NEUTRAL, 0.95, min_n, privacy_min_n))
+            VADER_NEUTRAL if sent.method == "lexicon" else LEARNED_NEUTRAL, 0.95, min_n, privacy_min_n))
     th = themes(data, text=text, k=k, metric=metric, min_n=min_n, privacy_min_n=privacy_min_n)
     seg = None
     if breakdown is not None and breakdown in data.columns:
-        seg = dataclasses.replace(th, table=_theme_table(frame, th.assignments, list(th.kind), metric, [breakdown],
+        seg = dataclasses.replace(th, table=theme_table(frame, th.assignments, list(th.kind), metric, [breakdown],
                                                          None, 0.95, min_n, privacy_min_n))
     dist = None
     if metric is not None:

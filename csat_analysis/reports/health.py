@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 from ..exceptions import DataError, ParameterError
-from ..health import HealthResult, RiskResult, ScoreValidation, WorthResult, _mapped_metrics, _numeric, _require, _schema_features, _schema_outcomes, customers, health_score, risk_model, satisfaction_worth, validate_score
+from ..health import HealthResult, RiskResult, ScoreValidation, WorthResult, mapped_metrics, numeric_values_of, require_customer_columns, schema_features, schema_outcomes, customers, health_score, risk_model, satisfaction_worth, validate_score
 from ..plots import plot_band_heatmap, plot_calibration, plot_outcome_by_band, plot_roc, plot_score_distribution
 
 __all__ = ["HealthReport", "health_report"]
@@ -222,10 +222,10 @@ def health_report(
     Data without a customer id or an outcome gives a report whose parts say so.
     """
     has_id = "customer_id" in data.columns
-    outcome = outcome or next(iter(_schema_outcomes(data)), None)
+    outcome = outcome or next(iter(schema_outcomes(data)), None)
     if outcome is not None:
-        _require(data, [outcome], "outcome")
-    features = list(features) if features is not None else _schema_features(data)
+        require_customer_columns(data, [outcome], "outcome")
+    features = list(features) if features is not None else schema_features(data)
     notes: list[str] = []
     risk = worth = csat_val = None
     if outcome is not None and features:
@@ -233,7 +233,7 @@ def health_report(
             risk = risk_model(data, outcome=outcome, features=features, model=model, folds=folds, rule=rule)
         except (DataError, ParameterError) as exc:
             notes.append(f"No at-risk model: {exc}")
-    metric = next(iter(_mapped_metrics(data)), None)
+    metric = next(iter(mapped_metrics(data)), None)
     if outcome is not None and metric is not None:
         try:
             worth = satisfaction_worth(data, outcome=outcome, metric=metric, rule=rule, privacy_min_n=privacy_min_n)
@@ -244,14 +244,14 @@ def health_report(
     health = None
     if has_id:
         if components is None:
-            components = {m: "higher" for m in _mapped_metrics(data)}
+            components = {m: "higher" for m in mapped_metrics(data)}
             leaks = set(risk.leakage["feature"]) if risk is not None else set()
             frame, _ = customers(data, rule=rule)
-            y = _numeric(frame[outcome]) if outcome is not None else None
+            y = numeric_values_of(frame[outcome]) if outcome is not None else None
             for f in features:
                 if f in components or f in leaks or f == outcome:
                     continue
-                x = _numeric(frame[f])
+                x = numeric_values_of(frame[f])
                 if x is None or len(np.unique(x[~np.isnan(x)])) < 3:
                     continue
                 direction = "higher"

@@ -29,6 +29,7 @@ from ..metrics import (
 from ..narrative import describe_change, describe_score, fmt_change, fmt_estimate, fmt_score, interval_decimals
 from ..plots import plot_distribution, plot_scores
 from ..privacy import mask_contacts
+from ..responses import schema_of
 from ..display import HTML, esc, note, table_html
 
 __all__ = ["overview", "Overview"]
@@ -275,7 +276,7 @@ def overview(
     """
     metrics = [m for m in metrics if METRICS[m][0] in data.columns]
     if breakdown is None:
-        schema_segments = (data.attrs.get("schema") or {}).get("columns", {}).get("segments", [])
+        schema_segments = schema_of(data).get("columns", {}).get("segments", [])
         breakdown = [c for c in schema_segments if c in data and data[c].nunique() > 1]
     breakdown = as_list(breakdown)
     head = apply_privacy(summarize(data, metrics=metrics, weights=weights, min_n=min_n), privacy_min_n=privacy_min_n)
