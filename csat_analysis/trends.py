@@ -370,7 +370,14 @@ def trend(
     out = out[by + TREND_COLUMNS].reset_index(drop=True)
     out.attrs["notes"] = notes
     out.attrs["digest"] = _digest(out, st, group, metric, freq, by, target, alpha, ci)
+    out.attrs["digest_of"] = _fingerprint(out)
     return out
+
+
+def _fingerprint(table: pd.DataFrame) -> int:
+    """A hash of the rows a digest describes (groups, periods, scores, counts)."""
+    cols = [c for c in table.columns if c not in ("flag",)]
+    return int(pd.util.hash_pandas_object(table[cols].astype(str), index=False).sum() % (1 << 61))
 
 
 def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
@@ -435,5 +442,19 @@ def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
 
 def trend_digest(table: pd.DataFrame) -> list[str]:
     """The plain-language digest of a :func:`trend` table (largest significant change, value vs
-    target, direction over the last quarter)."""
-    return list(table.attrs.get("digest") or [])
+    target, direction over the last quarter).
+
+    The digest describes the rows :func:`trend` returned: for a table
+    filtered or edited since, it raises ParameterError rather than describe
+    rows that are no longer there — run :func:`trend` on the rows you want.
+    """
+    digest = table.attrs.get("digest")
+    if digest is None:
+        raise ParameterError("This table has no digest: trend_digest() reads the table that trend() returns.")
+    if table.attrs.get("digest_of") != _fingerprint(table):
+        raise ParameterError(
+            f"This trend table has {len(table)} rows but its digest describes the table trend() returned, "
+            "which has been filtered or changed since. Run trend() on the responses you want to describe "
+            "(e.g. trend(data[data['segment'] == 'Retail'], ...)) and read that table's digest."
+        )
+    return list(digest)
