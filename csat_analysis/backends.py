@@ -383,13 +383,21 @@ def scan(source: str | Path, *, schema: Any, table: str | None = None) -> Wareho
         through the cell query, so memory stays bounded.
     schema : Schema, dict or path
     table : str, optional
-        The table to read from a database URL.
+        The table to read from a database URL; by default the schema's
+        ``source: {table: ...}``.  The schema maps the table's columns as it
+        maps a file's.
     """
     ibis = _ibis()
     text = str(source)
+    if table is None:
+        from .schema import Schema, read_schema
+
+        schema = schema if isinstance(schema, Schema) else read_schema(schema)
+        table = schema.table  # ``source: {table: responses}`` in the schema file
     if re.match(r"^[a-z][a-z0-9+]*://", text):
         if not table:
-            raise ParameterError(f"Reading {text!r} needs `table=`, the name of the responses table.")
+            raise ParameterError(f"Reading {text!r} needs the name of the responses table: pass `table=` or put "
+                                 "`source: {table: responses}` in the schema.")
         con = ibis.connect(text)
         return WarehouseTable(con.table(table), schema)
     con = ibis.duckdb.connect()
@@ -399,7 +407,8 @@ def scan(source: str | Path, *, schema: Any, table: str | None = None) -> Wareho
         return WarehouseTable(con.read_csv(text, all_varchar=True), schema)
     if text.endswith((".db", ".duckdb")):
         if not table:
-            raise ParameterError(f"Reading {text!r} needs `table=`, the name of the responses table.")
+            raise ParameterError(f"Reading {text!r} needs the name of the responses table: pass `table=` or put "
+                                 "`source: {table: responses}` in the schema.")
         return WarehouseTable(ibis.duckdb.connect(text, read_only=True).table(table), schema)
     raise ParameterError(f"Cannot read {text!r} as a warehouse table: give a .parquet or .csv file, a .duckdb "
                          "database with `table=`, or a URL such as duckdb:///path.db.")

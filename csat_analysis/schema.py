@@ -74,7 +74,7 @@ TARGET_METRICS: dict[str, tuple[float, float] | None] = {
 
 _TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "themes", "missing_values", "outcomes", "features",
              "population", "margins")
-_SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows")
+_SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows", "table")
 _COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra", "ratings", "customer_id")
 _OUTCOME_KEYS = ("column", "labels")
 #: canonical column names an outcome may not take
@@ -228,6 +228,8 @@ class Schema:
     encoding: str | None = None
     delimiter: str | None = None
     header_rows: int | None = None
+    #: the responses table in a database (``source: {table: responses}``), read by :func:`csat_analysis.scan`
+    table: str | None = None
     origin: str = "schema"
     inference_warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
@@ -631,6 +633,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         encoding=source.get("encoding"),
         delimiter=source.get("delimiter"),
         header_rows=source.get("header_rows"),
+        table=None if source.get("table") is None else str(source["table"]),
         origin=origin,
         population=population,
         margins=margins,
