@@ -15,15 +15,16 @@ classes in :mod:`csat_analysis.reports` and the renderer in
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from .export import plain_value
+
 __all__ = ["HTML", "DataHTML", "TABLE_MIME", "esc", "md", "summary_box", "note", "table_html", "table_data",
-           "table_payload", "json_value", "csv_link"]
+           "table_payload", "csv_link"]
 
 #: Mimetype of the data of a displayed table (next to its HTML), read back for the report's workbook.
 TABLE_MIME = "application/vnd.csat-analysis.table+json"
@@ -204,26 +205,9 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
     return frame
 
 
-def json_value(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):
-        return json_value(value.item())
-    if isinstance(value, (str, int, float, bool)):
-        return value
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
-
-
 def table_payload(frame: pd.DataFrame, title: str | None) -> dict[str, Any]:
     return {"title": title, "columns": [str(c) for c in frame.columns],
-            "rows": [[json_value(v) for v in row] for row in frame.itertuples(index=False, name=None)],
+            "rows": [[plain_value(v, keep_dates=False) for v in row] for row in frame.itertuples(index=False, name=None)],
             "number_formats": dict(frame.attrs.get("number_formats") or {})}
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["neutralise", "write_csv", "write_workbook", "sheet_names", "csv_text", "excel_format", "FORMULA_START"]
+__all__ = ["neutralise", "write_csv", "write_workbook", "sheet_names", "csv_text", "excel_format", "plain_value", "FORMULA_START"]
 
 #: first characters that make a spreadsheet program read a cell as a formula (or a DDE call)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -159,8 +159,12 @@ def _number_format(series: pd.Series) -> str | None:
     return None
 
 
-def _cell_value(value: Any) -> Any:
-    """A value openpyxl stores as it is: numbers as numbers, text as text; missing -> empty cell."""
+def plain_value(value: Any, *, keep_dates: bool = True) -> Any:
+    """A cell as a plain Python value: numbers as numbers, text as text, missing or infinite -> None.
+
+    Dates stay dates for a workbook (``keep_dates=True``) and become text for
+    JSON (the data a report table hands to its workbook).
+    """
     if value is None:
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -170,15 +174,25 @@ def _cell_value(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         return None if not math.isfinite(float(value)) else float(value)
     if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+        if pd.isna(value):
+            return None
+        if not keep_dates:
+            return str(value)
+        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
     if isinstance(value, (_dt.datetime, _dt.date)):
-        return value
+        return value if keep_dates else str(value)
     try:
         if pd.isna(value):
             return None
     except (TypeError, ValueError):
         pass
-    return _ILLEGAL_XML.sub("", str(value))
+    return str(value)
+
+
+def _cell_value(value: Any) -> Any:
+    """A value openpyxl stores as it is (characters XML cannot hold removed)."""
+    value = plain_value(value)
+    return _ILLEGAL_XML.sub("", value) if isinstance(value, str) else value
 
 
 def _put(ws, row: int, col: int, value: Any):

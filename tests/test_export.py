@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from csat_analysis import display
 from csat_analysis import render as rep
 from csat_analysis.responses import with_schema
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
@@ -459,7 +460,7 @@ def test_numbers_shown_as_text_become_numbers_with_their_shown_format(tmp_path):
     """A column of formatted scores (CSAT %, NPS, CES) is numbers in the workbook, each shown as in the HTML."""
     table = pd.DataFrame({"metric": ["CSAT", "NPS", "CES"], "score": ["60.3%", "+11.3", "4.85"],
                           "change": ["-2.2 pp", "-4.7 points", "n/a"], "label": ["1,234", "12", "x"]})
-    data = rep.table_data(table)
+    data = display.table_data(table)
     assert data["score"].tolist() == [60.3, 11.3, 4.85]
     assert data["change"].tolist()[:2] == [-2.2, -4.7] and np.isnan(data["change"].iloc[2])
     assert data["label"].tolist() == ["1,234", "12", "x"]  # not every value is a number: text stays text
