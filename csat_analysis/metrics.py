@@ -147,7 +147,7 @@ def bh_adjust(p: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
-_FIELDS = ("n", "sw", "sw2", "s1", "s2", "q1", "q2")  # Stats.FIELDS
+_FIELDS = ("n", "sw", "sw2", "s1", "s2", "q1", "q2")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,7 +167,7 @@ class Stats:
     """
 
     #: the array fields, in the order of the constructor's positional arguments after ``kind``
-    FIELDS: ClassVar[tuple[str, ...]] = ("n", "sw", "sw2", "s1", "s2", "q1", "q2")
+    FIELDS: ClassVar[tuple[str, ...]] = _FIELDS
 
     kind: str
     n: np.ndarray

@@ -420,7 +420,7 @@ class _CalContext:
 
 @dataclasses.dataclass(frozen=True)
 class _CalStats:
-    """Domains as unions of base groups (a sparse 0/1 membership matrix), for :class:`metrics._Stats`.
+    """Domains as unions of base groups (a sparse 0/1 membership matrix), for :class:`metrics.Stats`.
 
     ``take``/``pooled``/``minus``/``zeroed`` follow the operations on the
     sufficient statistics; ``variance()`` and ``covariance(other)`` give the

@@ -20,3 +20,5 @@ module                 notebook                    built from
 The renderer (:mod:`csat_analysis.render`) runs the notebooks; nothing here
 imports it.
 """
+
+__all__: list[str] = []  # the report modules are imported by name (csat_analysis.reports.overview, ...)
