@@ -46,6 +46,15 @@ __all__ = [
 
 
 def weight_values(data: pd.DataFrame, weights: str | None) -> np.ndarray | None:
+    """Each row's weight from a weight column (or a Series matched by index); None without weights.
+
+    Raises :class:`DataError` for a missing or non-positive weight.
+
+    Examples
+    --------
+    >>> weight_values(pd.DataFrame({"w": [1, 2.5]}), "w").tolist()
+    [1.0, 2.5]
+    """
     if weights is None:
         return None
     if isinstance(weights, pd.Series):  # fixed weights matched to the rows by index (e.g. propensity weights)
