@@ -41,6 +41,8 @@ _EXPORTS = {
     "apply_privacy": "metrics",
     "bh_adjust": "metrics",
     "wilson_interval": "metrics",
+    "fine_cells": "cells",
+    "Cells": "cells",
     "overview": "reports.overview",
     "Overview": "reports.overview",
     "correlate": "correlation",
@@ -87,7 +89,7 @@ _EXPORTS = {
     "WarehouseTable": "backends",
 }
 #: submodules used as attributes (``ca.plots.set_style()``, ``ca.render.section(...)``)
-_MODULES = ('health', 'comments', 'plots', 'render', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'reports', 'exceptions', 'crosstab', 'export', 'weighting', 'backends')
+_MODULES = ('health', 'comments', 'plots', 'render', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'reports', 'exceptions', 'crosstab', 'export', 'weighting', 'backends', 'cells', 'registry')
 
 __all__ = [
     "from_ibis",
@@ -120,6 +122,8 @@ __all__ = [
     "apply_privacy",
     "bh_adjust",
     "wilson_interval",
+    "fine_cells",
+    "Cells",
     "overview",
     "Overview",
     "correlate",
@@ -183,6 +187,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
     from . import comments, plots, render  # noqa: F401
+    from .cells import Cells, fine_cells  # noqa: F401
     from .comments import CommentReport, SentimentResult, ThemeResult, comment_report, distinctive_terms, sentiment, themes  # noqa: F401
     from .crosstab import Crosstab, crosstab  # noqa: F401
     from .correlation import CorrelationReport, correlate, correlation_matrix, correlation_report  # noqa: F401

@@ -1,6 +1,6 @@
 """Cells from a warehouse: :func:`summarize`, :func:`compare` and :func:`trend` on tables in DuckDB, Spark, ...
 
-The in-memory engine (:mod:`csat_analysis.metrics`) reduces the rows to *fine
+The in-memory engine (:mod:`csat_analysis.cells`) reduces the rows to *fine
 cells* (segment cell x calendar day) x score value, with the count, the sum of
 weights and the sum of squared weights per bin, and computes every estimate
 from those histograms.  A warehouse computes the same histograms with one
@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cells import Cells
 from .exceptions import DataError, ParameterError, SchemaError
 
 __all__ = ["WarehouseTable", "from_ibis", "scan", "cell_query"]
@@ -197,9 +198,9 @@ class WarehouseTable:
 
     def fine_cells(self, scales: dict[str, tuple[int, int, int]], by: list[str], freq: str | None,
                    date: str = "date", weights: Any = None):
-        """Fine cells and their score histograms, as :func:`metrics._grouped_stats` builds them from rows.
+        """Fine cells and their score histograms, as :func:`metrics.grouped_stats` builds them from rows.
 
-        Returns ``(cells, fine)``: a ``metrics._Cells`` (``n`` = the table's
+        Returns ``(cells, fine)``: a :class:`~csat_analysis.cells.Cells` (``n`` = the table's
         rows) and per score column ``[counts, sum w, sum w^2]`` (only counts
         without weights), each of shape ``(cells.size + 1, width)``.
         """
@@ -236,10 +237,10 @@ def _segment_codes(values: pd.Series, missing: frozenset[str], segment: bool) ->
     A schema segment, or any text, is read as the loader reads segments (stripped text, sorted levels);
     other columns (booleans, numbers) as ``astype("category")`` does.
     """
-    from .io import _category
+    from .io import segment_category
 
     if segment or pd.api.types.is_string_dtype(values) or values.dtype == object:
-        cat = _category(values.reset_index(drop=True), missing)[0]
+        cat = segment_category(values.reset_index(drop=True), missing)[0]
     else:
         cat = values.astype("category")
     return np.asarray(cat.cat.codes, dtype=np.int64), cat.cat.categories
@@ -276,8 +277,6 @@ def _score_bins(values: pd.Series, name: str, lo: int, hi: int, spec, missing: f
 
 def _from_result(result: pd.DataFrame, query: _Query, scales, schema):
     """The fine cells of a cell query's result (see :meth:`WarehouseTable.fine_cells`)."""
-    from .metrics import _MAX_FINE_CELLS, _Cells, _period_codes
-
     missing = frozenset(schema.missing_values)
     if len(query.scores) > 1:  # the first score column's grouping set holds every row once
         result = result.reset_index(drop=True)
@@ -302,7 +301,7 @@ def _from_result(result: pd.DataFrame, query: _Query, scales, schema):
             bad = (segment < 0) | (codes < 0)
             segment = segment * dims[-1] + codes
             segment[bad] = -1
-    cells = _Cells(total, list(query.by), dims, levels, None, None, 0, np.zeros(1, dtype=np.int64), 1, None)
+    cells = Cells(total, list(query.by), dims, levels)
     invalid = segment < 0 if segment is not None else np.zeros(len(result), dtype=bool)
     fine_index = np.zeros(len(result), dtype=np.int64) if segment is None else np.where(invalid, 0, segment)
     if query.day:
@@ -312,12 +311,7 @@ def _from_result(result: pd.DataFrame, query: _Query, scales, schema):
             raise DataError("The warehouse table's date column has no usable dates, so periods cannot be formed.")
         day = days.astype(np.int64)
         d0, d1 = int(day[~nat].min()), int(day[~nat].max())
-        table, label = _period_codes(pd.Series(np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[ns]")),
-                                     query.freq)
-        p0 = int(table[0])
-        cells.first_day, cells.day_period = d0, table - p0
-        cells.nperiods, cells.period_codes = int(table[-1] - p0 + 1), (p0, label)
-        cells.by_period = len(table) * cells.ncell > _MAX_FINE_CELLS
+        cells.set_days(d0, d1, query.freq)
         offset = np.where(nat, 0, day - d0)
         if cells.by_period:
             offset = cells.day_period[offset]
@@ -424,7 +418,7 @@ def cell_query(data: WarehouseTable, *, metrics: Sequence[str] | str = ("csat", 
     (``ibis.table({...}, name="responses")``).
     """
     from ._utils import as_list
-    from .metrics import METRICS, _check_metrics
+    from .registry import METRICS, check_metrics
 
-    scores = list(dict.fromkeys(METRICS[m][0] for m in _check_metrics(metrics)))
+    scores = list(dict.fromkeys(METRICS[m].column for m in check_metrics(metrics)))
     return data.query(scores, as_list(by), freq, date, weights, dialect=dialect).sql

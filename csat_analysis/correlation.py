@@ -39,7 +39,7 @@ from scipy import stats
 
 from ._utils import as_list, check_argument, numeric_values, require_columns, weight_column
 from .exceptions import ParameterError
-from .metrics import _z, bh_adjust, summarize
+from .metrics import bh_adjust, summarize, z_value
 
 __all__ = ["correlate", "correlation_matrix", "strength",
            "CORRELATION_COLUMNS", "MIN_AGGREGATE_UNITS"]
@@ -195,7 +195,7 @@ def correlate(
     """
     check_argument("method", list(METHODS), method)
     check_argument("level", list(LEVELS), level)
-    _z(ci)  # checks the level
+    z_value(ci)  # checks the level
     columns = [c for c in as_list(columns) if c in data.columns]
     if len(columns) < 2:
         raise ParameterError(

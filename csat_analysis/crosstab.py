@@ -54,8 +54,9 @@ _TESTS = {"share": "pooled two-proportion z-test", "mean": "Welch's t-test",
 MAX_LEVELS = 60
 #: most level columns side by side in the HTML; further banners start a new block below
 BLOCK_COLUMNS = 8
-_DECIMALS = {"csat": 1, "ces_top": 1, "nps": 1, "csat_mean": 2, "ces": 2}
-_EXCEL_FORMATS = {"csat": "0.0", "ces_top": "0.0", "nps": "+0.0;-0.0;0.0", "csat_mean": "0.00", "ces": "0.00"}
+_DECIMALS = {name: m.decimals for name, m in METRICS.items()}
+_EXCEL_FORMATS = {name: ("+{0};-{0};{0}" if m.signed else "{0}").format("0." + "0" * m.decimals)
+                  for name, m in METRICS.items()}
 
 
 def column_letters(k: int) -> list[str]:
@@ -116,7 +117,7 @@ class Crosstab:
         """One sentence saying which tests, alpha and adjustment the letters come from."""
         kinds = []
         for m in self.rows:
-            kind = METRICS[m][1]
+            kind = METRICS[m].kind
             if kind not in kinds:
                 kinds.append(kind)
         what = {"share": "percentages", "mean": "means", "nps": "NPS"}
@@ -263,7 +264,7 @@ class Crosstab:
 
 
 def _default_rows(data: pd.DataFrame) -> list[str]:
-    return [m for m in METRICS if METRICS[m][0] in data.columns]
+    return [m for m in METRICS if METRICS[m].column in data.columns]
 
 
 def _default_banner(data: pd.DataFrame) -> list[str]:
@@ -277,12 +278,12 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
         if m not in METRICS:
             raise ParameterError(f"Unknown metric {shorten(m)!r} in rows; metrics are {list(METRICS)}."
                                  f"{nearest(str(m), METRICS)}")
-        if METRICS[m][0] not in data.columns:
-            raise ParameterError(f"Metric {m!r} needs the score column {METRICS[m][0]!r}, which is not in the data; "
+        if METRICS[m].column not in data.columns:
+            raise ParameterError(f"Metric {m!r} needs the score column {METRICS[m].column!r}, which is not in the data; "
                                  f"map it under metrics in the schema or leave {m!r} out of rows.")
     if not rows:
         raise ParameterError("crosstab needs at least one metric: the data has none of the score columns "
-                             f"{sorted({c for c, _ in METRICS.values()})}.")
+                             f"{sorted({d.column for d in METRICS.values()})}.")
     if len(set(rows)) != len(rows):
         raise ParameterError(f"rows lists a metric twice: {rows}.")
     banner = _default_banner(data) if banner is None else as_list(banner)
@@ -296,7 +297,7 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
         if col == "Total":
             raise ParameterError("A banner column may not be named 'Total' (the name of the all-respondents column); "
                                  "rename it, e.g. data.rename(columns={'Total': 'Total group'}).")
-        if col in {c for c, _ in METRICS.values()} or (isinstance(weights, str) and col == weights) or col == "date":
+        if col in {d.column for d in METRICS.values()} or (isinstance(weights, str) and col == weights) or col == "date":
             raise ParameterError(f"The banner column {col!r} is a score, weight or date column; a banner holds "
                                  "categories (segments, campaign or offer columns).")
         levels = data[col].nunique(dropna=True)

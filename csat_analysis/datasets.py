@@ -46,6 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from .exceptions import ParameterError
+from .registry import METRICS
 
 __all__ = ["make_sample", "SampleTruth", "SAMPLE_SCHEMA", "COMMENT_THEMES", "CHURN_MODEL", "sample_paths",
            "write_sample"]
@@ -301,16 +302,15 @@ class SampleTruth:
 
 def _expected(metric: str, mu: np.ndarray) -> np.ndarray:
     """Expected value of a metric for respondents with latent means ``mu`` (closed form)."""
-    col = {"csat": "csat", "csat_mean": "csat", "nps": "nps", "ces": "ces", "ces_top": "ces"}[metric]
+    m = METRICS[metric]
+    col = m.column
     lo, tau, noise = _SCALES[col]
     sd = np.sqrt(1 + noise**2)
     above = stats.norm.cdf((mu[:, None] - tau[None, :]) / sd)  # P(score >= lo + k + 1)
-    if metric in ("csat_mean", "ces"):
+    if m.kind == "mean":
         return lo + above.sum(1)
-    if metric == "csat":
-        return 100 * above[:, 4 - lo - 1]
-    if metric == "ces_top":
-        return 100 * above[:, 5 - lo - 1]
+    if m.kind == "share":  # top box 4 of CSAT 1-5, 5 of CES 1-7
+        return 100 * above[:, m.score.top_box - lo - 1]
     return 100 * (above[:, 8] - (1 - above[:, 6]))  # P(>= 9) - P(<= 6)
 
 
@@ -503,7 +503,7 @@ def make_sample(
         out[col] = values
     effects = {}
     expected = {}
-    for metric in ("csat", "csat_mean", "nps", "ces", "ces_top"):
+    for metric in METRICS:
         with_effect = _expected(metric, mu)
         expected[metric] = float(with_effect.mean())
         if exposed.any():

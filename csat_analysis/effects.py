@@ -55,11 +55,10 @@ from scipy import stats
 
 from ._utils import as_list, check_argument, nearest, require_columns, weight_column
 from .exceptions import DataError, ParameterError
+from .cells import date_periods, groups, period_start
 from .metrics import (
     METRICS,
-    _period_codes,
     metric_label,
-    period_start,
     scale_of,
     summarize,
 )
@@ -67,7 +66,7 @@ from .narrative import ci_text, fmt_change, fmt_p
 from .responses import schema_of
 
 __all__ = ["campaign_effect", "wild_cluster_bootstrap", "EffectResult", "Effect", "compare_effects",
-           "EFFECT_COLUMNS", "DESIGNS"]
+           "EFFECT_COLUMNS", "DESIGNS", "inference_label"]
 
 EFFECT_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "p"]
 DESIGNS = ("exposure", "did", "its")
@@ -77,7 +76,6 @@ _SELF_SELECTION = ("Exposure to {campaign} was not assigned at random (the schem
                    "'randomised: true'): customers who chose, or were targeted by, the campaign may differ from the "
                    "others (self-selection), so the exposed-vs-not difference is an association, not the campaign's "
                    "effect; controls adjust only for what they measure.")
-_UNITS = {"csat": "pp", "ces_top": "pp", "nps": "NPS points", "csat_mean": "scale points", "ces": "scale points"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -239,20 +237,20 @@ class EffectResult:
 
 def _outcome_values(data: pd.DataFrame, outcome: str, model: str) -> tuple[pd.Series, str]:
     """The regression outcome, coded in reporting units, and its unit."""
-    col = METRICS[outcome][0]
+    col = METRICS[outcome].column
     require_columns(data, [col], "outcome column")
     x = pd.to_numeric(data[col], errors="coerce").astype("Float64").astype(float)
     lo, hi, top = scale_of(data, col)
     if model == "ordinal":
         return x, "odds ratio"
-    kind = METRICS[outcome][1]
+    kind = METRICS[outcome].kind
     if kind == "share":
         y = (x >= top).astype(float) * (100.0 if model == "linear" else 1.0)
     elif kind == "nps":
         y = pd.Series(np.where(x >= 9, 100.0, np.where(x <= 6, -100.0, 0.0)), index=x.index)
     else:
         y = x
-    return y.where(x.notna()), _UNITS[outcome]
+    return y.where(x.notna()), METRICS[outcome].change_unit
 
 
 def _exposure(data: pd.DataFrame, campaign: str, control: Any = None) -> tuple[pd.Series, pd.Series | None, str | None]:
@@ -712,7 +710,7 @@ def _apply_boot(table: pd.DataFrame, boot: dict | None, res, term: str, details:
 def _period_frame(data: pd.DataFrame, freq: str, date: str = "date") -> tuple[np.ndarray, Any]:
     if date not in data.columns or data[date].notna().sum() == 0:
         raise ParameterError("This design needs response dates; map a date column in the schema.")
-    return _period_codes(data[date], freq)
+    return date_periods(data[date], freq)
 
 
 # --------------------------------------------------------------------------- designs
@@ -834,9 +832,9 @@ def campaign_effect(
         raise ParameterError("inference='newey-west' is for design='its' only.")
     if model != "linear" and design != "exposure":
         raise ParameterError(f"model={model!r} is available for design='exposure' only; DiD and ITS use linear models.")
-    if model == "logit" and METRICS[outcome][1] != "share":
+    if model == "logit" and METRICS[outcome].kind != "share":
         raise ParameterError(f"model='logit' needs a top-box outcome ('csat' or 'ces_top'), not {outcome!r}.")
-    if model == "ordinal" and outcome not in ("csat", "csat_mean", "nps", "ces", "ces_top"):
+    if model == "ordinal" and outcome not in METRICS:
         raise ParameterError(f"model='ordinal' needs a score outcome, not {outcome!r}.")
     if weights is not None and model != "linear":
         raise ParameterError("Weights are supported for linear models only.")
@@ -911,7 +909,7 @@ def _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluste
     _check_exposure(frame["_exposed"], campaign)
     rhs = "_exposed" + (f" + {controls}" if controls else "")
     if model == "ordinal":
-        col = METRICS[outcome][0]
+        col = METRICS[outcome].column
         frame["_y"] = frame["_y"].astype(int)
         fit = _fit(f"_y ~ {rhs}", frame, kind="ordinal", cov_type="nonrobust")
         res = fit.result
@@ -965,7 +963,7 @@ def _balance(frame: pd.DataFrame, columns: list[str], outcome: str, weights, ci:
                          controls=columns, weights=None if weights is None else np.asarray(weights, float), ci=ci)
     y, t = frame["_y"].to_numpy(float), frame["_exposed"].to_numpy(float)
     a = b.aipw
-    if METRICS[outcome][1] == "share":
+    if METRICS[outcome].kind == "share":
         b.e_value = e_value(a["estimate"], a["ci_low"], a["ci_high"], kind="share", baseline=float(y[t == 0].mean()))
     else:
         b.e_value = e_value(a["estimate"], a["ci_low"], a["ci_high"], kind="mean", sd=float(y.std(ddof=1)))
@@ -1078,7 +1076,7 @@ def _did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, gro
                              f"for {campaign!r} in the schema.")
     require_columns(data, [group], "group column")
     codes, label = _period_frame(data, freq)
-    start_code = int(_period_codes(pd.Series([start]), freq)[0][0])
+    start_code = int(date_periods(pd.Series([start]), freq)[0][0])
     g = data[group].astype("string")
     if treated is None:
         treated = sorted(g[exposed == 1].dropna().unique())
@@ -1263,12 +1261,11 @@ def _its(data, outcome, campaign, freq, group, treated, exposed, start, weights,
     if "date" not in view or view["date"].notna().sum() == 0:
         raise ParameterError("design='its' needs response dates; map a date column in the schema.")
     table = summarize(view, metrics=outcome, freq=freq, weights=weights, min_n=0)
-    from .metrics import _groups
 
-    grouped = _groups(view, [], freq, fill_periods=True)
+    grouped = groups(view, [], freq, fill_periods=True)
     codes = grouped.keys["_pcode"].to_numpy()
     scores = table.set_index("period")["score"].reindex(grouped.keys["period"]).to_numpy()
-    start_code = int(_period_codes(pd.Series([start]), freq)[0][0])
+    start_code = int(date_periods(pd.Series([start]), freq)[0][0])
     series = pd.DataFrame({"period": grouped.keys["period"], "period_start": [period_start(c, freq) for c in codes],
                            "t": codes - codes.min(), "score": scores,
                            "n": table.set_index("period")["n"].reindex(grouped.keys["period"]).fillna(0).to_numpy()})
@@ -1336,7 +1333,7 @@ def _its(data, outcome, campaign, freq, group, treated, exposed, start, weights,
     series["counterfactual"] = np.asarray(res.predict(series.assign(post=0.0, t_since=0.0)))
     first = out.iloc[0]
     effect = Effect(float(first["estimate"]), float(first["ci_low"]), float(first["ci_high"]), float(first["p"]),
-                    _UNITS[outcome])
+                    METRICS[outcome].change_unit)
     return EffectResult(out, effect, T, "its", outcome, "linear", campaign, notes + fit.warnings,
                         {"series": series, "start": start, "maxlags": lags, "treated": treated, "freq": freq,
                          "seasonal": seasonal, "inference": method, "autocorrelation_p": ac_p, "ar1": ar})
@@ -1404,7 +1401,7 @@ def _ar1_bootstrap(res, term: str, ci: float, reps: int = AR_BOOT_REPS,
             "rho": rho, "rho_raw": rho_hat, "reps": reps, "critical_t": q}
 
 
-def _inference_label(r: EffectResult) -> str:
+def inference_label(r: EffectResult) -> str:
     """How the p-value and interval were obtained, in a few words (for tables)."""
     return str(r.details.get("inference") or {"ordinal": "ordered logit", "logit": "logit, HC1"}.get(
         r.model, "HC1 (robust)"))

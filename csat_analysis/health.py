@@ -55,8 +55,9 @@ from scipy import stats
 
 from ._utils import as_list, check_argument, nearest
 from .exceptions import DataError, ParameterError
+from .metrics import scale_of, wilson_interval
+from .registry import SCORES
 from .responses import schema_of
-from .metrics import METRIC_DEFAULTS, scale_of, wilson_interval
 
 __all__ = [
     "customers",
@@ -823,7 +824,7 @@ def satisfaction_worth(data: pd.DataFrame, *, outcome: str | None = None, metric
     t["events"] = t["events"].astype(int)
     t["rate"] = t["events"] / t["n"]
     t["ci_low"], t["ci_high"] = wilson_interval(t["rate"].to_numpy(), t["n"].to_numpy())
-    lo_s, hi_s, top = scale_of(data, metric) if metric in METRIC_DEFAULTS else (int(s.min()), int(s.max()), int(s.max()))
+    lo_s, hi_s, top = scale_of(data, metric) if metric in SCORES else (int(s.min()), int(s.max()), int(s.max()))
     if metric == "nps":
         groups = ((0, 6, "0–6"), (9, 10, "9–10"))
     else:

@@ -873,7 +873,7 @@ def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozense
     columns: dict[str, pd.Series] = {}
     notes: list[str] = []
     for col in sch.segments:
-        columns[col], too_long[col] = _category(raw[col], missing)
+        columns[col], too_long[col] = segment_category(raw[col], missing)
     if sch.comment:
         columns["comment"] = _text_column(raw[sch.comment], missing)[0]
     for col in sch.extra:
@@ -889,7 +889,7 @@ def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozense
         flags, too_long[camp.column] = _campaign_columns(raw[camp.column], camp, missing, notes)
         columns.update(flags)
         if camp.group and camp.group not in columns:
-            columns[camp.group], too_long[camp.group] = _category(raw[camp.group], missing)
+            columns[camp.group], too_long[camp.group] = segment_category(raw[camp.group], missing)
     return ids, columns, {col: mask for col, mask in too_long.items() if mask.any()}, notes
 
 
@@ -908,7 +908,7 @@ def _feature_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
         return values
     if pd.api.types.is_timedelta64_dtype(values):
         return values.dt.total_seconds()
-    return _category(values, missing)[0]
+    return segment_category(values, missing)[0]
 
 
 def _outcome_column(raw: pd.Series, spec, missing: frozenset[str], source: str, skip: int = 0) -> pd.Series:
@@ -1028,7 +1028,7 @@ def _label(value: Any) -> str | None:
     return BIDI_CONTROLS.sub("", str(value)).strip()
 
 
-def _category(raw: pd.Series, missing: frozenset[str]) -> tuple[pd.Series, np.ndarray]:
+def segment_category(raw: pd.Series, missing: frozenset[str]) -> tuple[pd.Series, np.ndarray]:
     """A segment column: stripped text as a category (sorted levels), missing codes as NaN.
 
     Works once per distinct value: bidirectional controls (U+202E ...) are

@@ -38,8 +38,10 @@ import pandas as pd
 
 from ._utils import as_list, check_argument, numeric_values, require_columns, weight_column
 from .exceptions import DataError, ParameterError
+from .registry import SCORES
 
-__all__ = ["drivers", "relative_weights", "shapley_r2", "subset_r2", "DRIVER_COLUMNS", "MAX_SHAPLEY_DRIVERS",]
+__all__ = ["drivers", "relative_weights", "shapley_r2", "subset_r2", "DRIVER_COLUMNS", "MAX_SHAPLEY_DRIVERS",
+           "driver_label", "outcome_name"]
 
 DRIVER_COLUMNS = ["driver", "importance", "share", "ci_low", "ci_high", "coef_std", "p", "performance", "n", "r2",
                   "importance_ci_low", "importance_ci_high", "rank_stability"]
@@ -51,14 +53,23 @@ _NEG_EIG = -1e-8  # a pairwise matrix with an eigenvalue below this is not a cor
 _SMOOTH_FLOOR = 1e-6  # the eigenvalues such a matrix is raised to
 
 
-_OUTCOME_NAMES = {"csat": "CSAT scores", "nps": "likelihood to recommend (0-10)", "ces": "CES scores"}
+def outcome_name(outcome: str) -> str:
+    """How an outcome is named in sentences ("the variation in ..."): a score column's plain name, else as named.
 
-def _label(name) -> str:
+    Examples
+    --------
+    >>> outcome_name("nps"), outcome_name("spend")
+    ('likelihood to recommend (0-10)', 'spend')
+    """
+    return SCORES[outcome].plain if outcome in SCORES else outcome
+
+
+def driver_label(name) -> str:
     """How a driver is named in sentences and plots: only snake_case names are prettified.
 
     Examples
     --------
-    >>> [_label(c) for c in ["rating_value", "price", "ValueForMoney", "Wifi&Connectivity", "Q1_staff"]]
+    >>> [driver_label(c) for c in ["rating_value", "price", "ValueForMoney", "Wifi&Connectivity", "Q1_staff"]]
     ['Rating value', 'Price', 'ValueForMoney', 'Wifi&Connectivity', 'Q1_staff']
     """
     text = str(name)
@@ -300,8 +311,6 @@ def drivers(
     return drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, missing, performance, top_box)
 
 
-_key_drivers = drivers  # driver_report's `drivers` argument shadows the function's name
-
 
 def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, missing, performance, top_box):
     columns = [outcome, *drivers]
@@ -498,7 +507,7 @@ def _r2_verdict(r2: float, ftest: dict, outcome: str) -> tuple[bool, str]:
     >>> _r2_verdict(0.31, {"F": 90.0, "df1": 4, "df2": 995, "p": 1e-40}, "csat")[0]
     False
     """
-    what = _OUTCOME_NAMES.get(outcome, outcome)
+    what = outcome_name(outcome)
     fp = ftest.get("p", np.nan)
     small, insignificant = r2 < R2_MIN, bool(fp >= R2_ALPHA)  # NaN p: no test, R² alone decides
     if not (small or insignificant):

@@ -44,19 +44,21 @@ sufficient statistics), computed in a single vectorised pass with
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ._utils import as_list, check_argument, require_columns
+from .cells import Grouped, count, fine_cells, fold, label_code, date_periods, period_codes, period_order, \
+    weight_values
 from .exceptions import DataError, ParameterError
+from .narrative import fmt_estimate
+from .registry import METRICS, SCORES, check_metrics, metric_label
+from .registry import metric as metric_def
 from .responses import schema_of, with_schema
-from .schema import METRIC_DEFAULTS
 
 __all__ = [
     "METRICS",
@@ -74,37 +76,27 @@ __all__ = [
     "metric_label",
     "period_codes",
     "period_order",
+    "Stats",
+    "grouped_stats",
+    "estimate",
+    "z_value",
+    "scale_of",
 ]
 
-#: metric name -> (score column, kind)
-METRICS: dict[str, tuple[str, str]] = {
-    "csat": ("csat", "share"),
-    "csat_mean": ("csat", "mean"),
-    "nps": ("nps", "nps"),
-    "ces": ("ces", "mean"),
-    "ces_top": ("ces", "share"),
-}
 FREQS = ("W", "M", "Q", "Y")
 CI_METHODS = ("adjusted_wald", "wald")
 SUMMARY_COLUMNS = ["period", "metric", "n", "n_eff", "score", "se", "ci_low", "ci_high", "low_n"]
-_LABELS = {
-    "csat": "CSAT (top-box %)",
-    "csat_mean": "CSAT mean score",
-    "nps": "NPS",
-    "ces": "CES mean score",
-    "ces_top": "CES top-box %",
-}
-
-
-def metric_label(metric: str) -> str:
-    """Human-readable name of a metric, e.g. ``'CSAT (top-box %)'``."""
-    return _LABELS.get(metric, metric)
-
-
 # --------------------------------------------------------------------------- formulas
 
 
-def _z(ci: float) -> float:
+def z_value(ci: float) -> float:
+    """The two-sided standard normal critical value of confidence level ``ci`` (1.96 for 0.95).
+
+    Examples
+    --------
+    >>> round(z_value(0.95), 3)
+    1.96
+    """
     if not 0 < ci < 1:
         raise ParameterError(f"The value for `ci` must be between 0 and 1 (e.g. 0.95), but {ci!r} was passed.")
     return float(stats.norm.ppf(0.5 + ci / 2))
@@ -121,7 +113,7 @@ def wilson_interval(p, n, ci: float = 0.95):
     >>> round(100 * low, 2), round(100 * high, 2)
     (5.52, 17.44)
     """
-    z = _z(ci)
+    z = z_value(ci)
     p = np.asarray(p, dtype=float)
     n = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -160,7 +152,7 @@ _FIELDS = ("n", "sw", "sw2", "s1", "s2", "q1", "q2")
 
 
 @dataclasses.dataclass(frozen=True)
-class _Stats:
+class Stats:
     """Sufficient statistics of one metric for K groups (all arrays of length K).
 
     ``s1``/``s2``: for shares the weighted count of top-box answers (s2 unused);
@@ -171,7 +163,12 @@ class _Stats:
     variance needs no second pass (``sum w^2 (y - m)^2 = q2 - 2 m q1 + m^2 sw2``).
     ``weighted`` marks weighted statistics and ``n_design`` is the number of
     rows of the whole design (R ``survey`` treats groups as domains of it).
+    ``kind`` is the metric's estimator kind (:attr:`csat_analysis.registry.MetricDef.kind`).
+    Made by :func:`grouped_stats`; :meth:`estimate` and :meth:`difference` give the estimates.
     """
+
+    #: the array fields, in the order of the constructor's positional arguments after ``kind``
+    FIELDS: ClassVar[tuple[str, ...]] = _FIELDS
 
     kind: str
     n: np.ndarray
@@ -191,25 +188,37 @@ class _Stats:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.n > 0, self.sw**2 / self.sw2, 0.0)
 
-    def _with(self, arrays, cal=None) -> _Stats:
-        return _Stats(self.kind, *arrays, weighted=self.weighted, n_design=self.n_design, cal=cal)
+    def _with(self, arrays, cal=None) -> Stats:
+        return Stats(self.kind, *arrays, weighted=self.weighted, n_design=self.n_design, cal=cal)
 
-    def take(self, idx) -> _Stats:
+    def take(self, idx) -> Stats:
         return self._with((getattr(self, f)[idx] for f in _FIELDS), self.cal and self.cal.take(idx))
 
-    def pooled(self, idx=slice(None), repeat: int = 1) -> _Stats:
+    def pooled(self, idx=slice(None), repeat: int = 1) -> Stats:
         """The statistics of groups ``idx`` added together (one group, repeated ``repeat`` times)."""
         return self._with((np.full(repeat, getattr(self, f)[idx].sum()) for f in _FIELDS),
                           self.cal and self.cal.pooled(idx, repeat))
 
-    def __sub__(self, other: _Stats) -> _Stats:
+    def __sub__(self, other: Stats) -> Stats:
         """The statistics of the rows in ``self`` but not in ``other`` (e.g. 'the rest')."""
         return self._with((getattr(self, f) - getattr(other, f) for f in _FIELDS),
                           self.cal and other.cal and self.cal.minus(other.cal))
 
-    def zeroed(self, mask) -> _Stats:
+    def zeroed(self, mask) -> Stats:
         """The statistics with the groups in ``mask`` emptied."""
         return self._with((np.where(mask, 0, getattr(self, f)) for f in _FIELDS), self.cal and self.cal.zeroed(mask))
+
+    def estimate(self, ci: float = 0.95, ci_method: str = "adjusted_wald") -> dict[str, np.ndarray]:
+        """``score, se, ci_low, ci_high`` of each group, in reporting units (see :func:`_estimate`)."""
+        return _estimate(self, ci, ci_method)
+
+    def difference(self, other: Stats, ci: float = 0.95) -> dict[str, np.ndarray]:
+        """``change, ci_low, ci_high, p`` of each group against the same group of ``other`` (see :func:`_difference`)."""
+        return _difference(self, other, ci)
+
+    def nps_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Promoter share, detractor share and Kish's n_eff of each group (NPS statistics)."""
+        return _nps_parts(self)
 
 
 def _ratio(a, b):
@@ -217,7 +226,7 @@ def _ratio(a, b):
         return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
-def _lin_var(st: _Stats) -> np.ndarray:
+def _lin_var(st: Stats) -> np.ndarray:
     """Taylor-linearization variance of the weighted mean of the analysed value y (R ``survey::svymean``).
 
     Weights-only design, groups as domains of the whole design of ``N =
@@ -241,7 +250,7 @@ def _n_star(unit_var, var, ne):
         return np.where(var > 0, unit_var / np.where(var > 0, var, 1), ne)
 
 
-def _mean_var(st: _Stats):
+def _mean_var(st: Stats):
     """Weighted mean and variance (n_eff - 1 divisor, so unweighted = sample variance)."""
     m = _ratio(st.s1, st.sw)
     ne = st.n_eff
@@ -251,11 +260,11 @@ def _mean_var(st: _Stats):
     return m, var, ne
 
 
-def _nps_parts(st: _Stats):
+def _nps_parts(st: Stats):
     return _ratio(st.s1, st.sw), _ratio(st.s2, st.sw), st.n_eff
 
 
-def _estimate(st: _Stats, ci: float, ci_method: str = "adjusted_wald") -> dict[str, np.ndarray]:
+def _estimate(st: Stats, ci: float, ci_method: str = "adjusted_wald") -> dict[str, np.ndarray]:
     """score, se, ci_low, ci_high (in reporting units) for each group.
 
     Unweighted: the SPEC formulas (divisor n for shares and NPS).  Weighted:
@@ -264,7 +273,7 @@ def _estimate(st: _Stats, ci: float, ci_method: str = "adjusted_wald") -> dict[s
     binomial/trinomial variance equals the linearization variance, so the
     interval's width matches it; means use a t interval on Kish's n_eff - 1.
     """
-    z = _z(ci)
+    z = z_value(ci)
     ne = st.n_eff
     lin = _lin_var(st) if st.weighted else None
     if st.kind == "share":
@@ -305,7 +314,7 @@ def _nps_adjusted(p, d, n):
     return 100 * (pa - da), 100**2 * (pa + da - (pa - da) ** 2), n_adj
 
 
-def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
+def _difference(a: Stats, b: Stats, ci: float) -> dict[str, np.ndarray]:
     """Change a - b with its interval and two-sided p-value (see the module docstring).
 
     Weighted statistics use linearization variances (the two groups are
@@ -318,7 +327,7 @@ def _difference(a: _Stats, b: _Stats, ci: float) -> dict[str, np.ndarray]:
     twice their calibration covariance, and Newcombe's interval uses it (MOVER
     with correlation, Zou & Donner 2008).
     """
-    z = _z(ci)
+    z = z_value(ci)
     ea, eb = _estimate(a, ci), _estimate(b, ci)
     change = ea["score"] - eb["score"]
     weighted = a.weighted or b.weighted
@@ -383,9 +392,9 @@ def scale_of(data: pd.DataFrame | None, column: str) -> tuple[int, int, int]:
     """(low, high, top_box) of a score column: from the loader's schema, else the defaults."""
     schema = schema_of(data)
     spec = (schema.get("metrics") or {}).get(column) or {}
-    d = METRIC_DEFAULTS[column]
-    lo, hi = spec.get("scale", d["scale"])
-    return int(lo), int(hi), int(spec.get("top_box", d["top_box"]))
+    d = SCORES[column]
+    lo, hi = spec.get("scale", d.scale)
+    return int(lo), int(hi), int(spec.get("top_box", d.top_box))
 
 
 def _score_index(data: pd.DataFrame, column: str) -> np.ndarray:
@@ -437,369 +446,14 @@ def _non_numeric(col: pd.Series, column: str):
     )
 
 
-def _weight_values(data: pd.DataFrame, weights: str | None) -> np.ndarray | None:
-    if weights is None:
-        return None
-    if isinstance(weights, pd.Series):  # fixed weights matched to the rows by index (e.g. propensity weights)
-        w = pd.to_numeric(weights, errors="coerce").astype(float).reindex(data.index).to_numpy()
-        if not (w > 0).all():
-            raise DataError(f"The weights Series has no positive weight for {int((~(w > 0)).sum()):,} row(s) of the "
-                            "data (matched by index); give every row a weight, or select the rows that have one.")
-        return w
-    require_columns(data, [weights], "weights column")
-    w = pd.to_numeric(data[weights], errors="coerce").astype(float).to_numpy()
-    bad = ~(w > 0)
-    if bad.any():
-        value = data[weights].iloc[int(np.flatnonzero(bad)[0])]
-        raise DataError(
-            f"Column {weights!r} holds the weight {value!r}; weights must be positive numbers "
-            "(rows with missing or non-positive weights are excluded by load_responses)."
-        )
-    return w
-
-
-def _check_metrics(metrics) -> list[str]:
-    metrics = as_list(metrics)
-    if not metrics:
-        raise ParameterError("The value for `metrics` must name at least one metric, e.g. ['csat', 'nps'].")
-    for m in metrics:
-        check_argument("metric", list(METRICS), m)
-    return metrics
-
-
-# --------------------------------------------------------------------------- grouping
-
-
-def _period_codes(dates: pd.Series, freq: str) -> tuple[np.ndarray, Any]:
-    """Integer period codes (NaT -> -1) and a function code -> label.
-
-    Codes are computed once per calendar day in the data's range and looked
-    up for every row (a day count is one integer division of the timestamps).
-    """
-    d = dates.to_numpy(dtype="datetime64[ns]")
-    nat = np.isnat(d)
-    day = d.astype("datetime64[D]").astype(np.int64)
-    if nat.all():
-        return np.full(len(d), -1, dtype=np.int64), _period_label(freq)
-    d0, d1 = day[~nat].min(), day[~nat].max()
-    span = np.arange(d0, d1 + 1).astype("datetime64[D]")
-    if freq == "M":
-        table = span.astype("datetime64[M]").astype(np.int64)
-    elif freq == "Q":
-        table = span.astype("datetime64[M]").astype(np.int64) // 3
-    elif freq == "Y":
-        table = span.astype("datetime64[Y]").astype(np.int64)
-    else:  # ISO weeks starting on Monday; 1970-01-01 was a Thursday
-        table = (span.astype(np.int64) + 3) // 7
-    codes = table[np.clip(day - d0, 0, len(table) - 1)]
-    return np.where(nat, -1, codes), _period_label(freq)
-
-
-def _period_label(freq: str):
-    """Function turning an integer period code into its label (``2024-03``, ``2024Q1``, ``2024``, ``2024-W05``)."""
-    if freq == "M":
-        return lambda c: str(np.datetime64(int(c), "M"))
-    if freq == "Q":
-        return lambda c: f"{1970 + int(c) // 4}Q{int(c) % 4 + 1}"
-    if freq == "Y":
-        return lambda c: str(1970 + int(c))
-
-    def label(c):
-        year, week, _ = pd.Timestamp(np.datetime64(int(c) * 7 - 3, "D")).isocalendar()
-        return f"{year}-W{week:02d}"
-
-    return label
-
-
-def period_start(code: int, freq: str) -> pd.Timestamp:
-    """First day of the period with integer ``code`` (see :func:`_period_codes`)."""
-    if freq == "M":
-        return pd.Timestamp(np.datetime64(int(code), "M"))
-    if freq == "Q":
-        return pd.Timestamp(np.datetime64(int(code) * 3, "M"))
-    if freq == "Y":
-        return pd.Timestamp(np.datetime64(int(code), "Y"))
-    return pd.Timestamp(np.datetime64(int(code) * 7 - 3, "D"))
-
-
-_LABEL_FORMS = (
-    ("W", re.compile(r"^(\d{4})-W(\d{2})$")),
-    ("M", re.compile(r"^(\d{4})-(\d{2})$")),
-    ("Q", re.compile(r"^(\d{4})Q([1-4])$")),
-    ("Y", re.compile(r"^(\d{4})$")),
-)
-
-
-def _label_code(label: Any) -> tuple[str | None, float]:
-    """(freq, integer period code) of one period label; ``(None, nan)`` if it is not one."""
-    text = str(label)
-    for freq, form in _LABEL_FORMS:
-        m = form.match(text)
-        if not m:
-            continue
-        year, part = int(m.group(1)), int(m.group(2)) if form.groups > 1 else 0
-        if freq == "Y":
-            return freq, float(year - 1970)
-        if freq == "Q":
-            return freq, float((year - 1970) * 4 + part - 1)
-        if freq == "M":
-            return (freq, float((year - 1970) * 12 + part - 1)) if 1 <= part <= 12 else (None, np.nan)
-        try:  # the Monday of ISO week `part` of ISO year `year` (an impossible week, e.g. 2021-W53, fails)
-            monday = datetime.date.fromisocalendar(year, part, 1)
-        except ValueError:
-            return None, np.nan
-        return freq, float((np.datetime64(monday, "D").astype(np.int64) + 3) // 7)
-    return None, np.nan
-
-
-def period_codes(labels: Sequence[Any]) -> tuple[str | None, np.ndarray]:
-    """The frequency and integer codes of period labels (``2024-W05``, ``2024-03``, ``2024Q1``, ``2024``).
-
-    Codes count periods (of one frequency) and sort chronologically, where the
-    labels' text order may not (a table in order of appearance, a pivot).
-    Labels that are not periods (``"all"``), or labels of mixed frequencies,
-    give NaN codes and ``freq = None`` when nothing can be compared.
-
-    Examples
-    --------
-    >>> freq, codes = period_codes(["2023", "2011", "2014"])
-    >>> freq, (codes - codes.min()).tolist()
-    ('Y', [12.0, 0.0, 3.0])
-    >>> period_codes(["2021-W01", "2020-W53"])[1].tolist()
-    [2662.0, 2661.0]
-    """
-    values = pd.Series(list(labels), dtype=object)
-    uniq = pd.unique(values)
-    parsed = {u: _label_code(u) for u in uniq}  # one parse per distinct label, not per row
-    freqs = {f for f, _ in parsed.values() if f is not None}
-    freq = freqs.pop() if len(freqs) == 1 else None
-    codes = np.array([parsed[v][1] if parsed[v][0] == freq else np.nan for v in values], dtype=float)
-    return freq, codes
-
-
-def period_order(labels: Sequence[Any], *, fill: bool = False) -> list:
-    """The distinct period labels in chronological order (optionally every period from first to last).
-
-    Labels that are not periods keep their order of appearance, after the
-    periods.  With ``fill=True`` periods without a label in ``labels`` (a gap
-    year) are inserted, as :func:`~csat_analysis.trend` shows them.
-
-    Examples
-    --------
-    >>> period_order(["2012", "2014", "2023", "2011"])
-    ['2011', '2012', '2014', '2023']
-    >>> period_order(["2012", "2014", "2011"], fill=True)
-    ['2011', '2012', '2013', '2014']
-    >>> period_order(["2021-W02", "2020-W53", "2021-W01"])
-    ['2020-W53', '2021-W01', '2021-W02']
-    """
-    uniq = list(pd.unique(pd.Series(list(labels), dtype=object)))
-    freq, codes = period_codes(uniq)
-    ok = ~np.isnan(codes)
-    other = [u for u, good in zip(uniq, ok) if not good]
-    if not ok.any():
-        return uniq
-    if fill:
-        label = _period_label(freq)
-        return [label(c) for c in range(int(codes[ok].min()), int(codes[ok].max()) + 1)] + other
-    order = np.argsort(codes[ok], kind="stable")
-    return [uniq[i] for i in np.flatnonzero(ok)[order]] + other
-
-
-_NS_PER_DAY = 86_400_000_000_000
-_MAX_FINE_CELLS = 1 << 18  # day x segment cells; beyond, rows are counted per period instead of per day
-_BLOCK = 1 << 18  # rows per block: each block's intermediate arrays stay in the CPU cache
-
-
-@dataclasses.dataclass
-class _Grouped:
-    """The groups of a table: one key row (by columns, ``period``, ``_pcode``) per group."""
-
-    keys: pd.DataFrame
-    size: int
-
-
-@dataclasses.dataclass
-class _Cells:
-    """Where each row is counted: its segment cell and, with a frequency, its calendar day.
-
-    Counting happens per such *fine cell*; the histograms of the few thousand
-    fine cells are then folded into groups (periods), so the per-row work does
-    not depend on the period length.  Row codes are made block by block in
-    :meth:`codes`, which keeps the arrays of each step in the CPU cache.
-    """
-
-    n: int
-    by: list[str]
-    dims: list[int]
-    levels: list[Any]
-    segment: np.ndarray | None  # per row: segment cell, negative if a segment value is missing
-    stamps: np.ndarray | None  # per row: the date as int64 nanoseconds (None without freq)
-    first_day: int
-    day_period: np.ndarray  # per fine day: its period offset (a single 0 without freq)
-    nperiods: int
-    period_codes: tuple[int, Any] | None  # (first period code, labeller) with freq
-    by_period: bool = False  # too many fine cells: rows go straight to periods
-    some_invalid: bool = False  # some rows have NaT or a missing segment
-
-    @property
-    def ncell(self) -> int:
-        return int(np.prod(self.dims)) if self.dims else 1
-
-    @property
-    def size(self) -> int:
-        """Number of fine cells; rows in no group get code ``size``."""
-        return (self.nperiods if self.by_period else len(self.day_period)) * self.ncell
-
-    def codes(self, start: int, stop: int, stride: int = 1) -> np.ndarray:
-        """``stride`` x the fine cell of rows ``start:stop`` (int64; ``stride * size`` for rows in no group)."""
-        segment = None if self.segment is None else self.segment[start:stop]
-        bad = np.zeros(stop - start, dtype=bool) if self.some_invalid else None
-        if self.stamps is None:
-            out = np.zeros(stop - start, dtype=np.int64) if segment is None else segment.astype(np.int64)
-        else:
-            stamps = self.stamps[start:stop]
-            out = stamps // _NS_PER_DAY
-            out -= self.first_day
-            if bad is not None:
-                bad |= stamps == np.iinfo(np.int64).min
-                out[bad] = 0  # a valid day until the row is sent to the extra cell below
-            if self.by_period:
-                out = self.day_period[out]
-            if segment is not None:
-                out *= self.ncell
-                out += segment
-        if stride != 1:
-            out *= stride
-        if bad is not None:
-            if segment is not None:
-                bad |= segment < 0
-            out[bad] = self.size * stride
-        return out
-
-
-def _segment_cells(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray | None, list[int], list[Any]]:
-    """Each row's segment cell (row-major over the ``by`` columns' categories; negative if any is missing).
-
-    One column keeps its categorical codes as they are (often int8), so the
-    per-row work that follows reads as few bytes as possible.
-    """
-    cell, dims, levels = None, [], []
-    for col in by:
-        cat = data[col] if isinstance(data[col].dtype, pd.CategoricalDtype) else data[col].astype("category")
-        part = np.asarray(cat.cat.codes)
-        levels.append(cat.cat.categories)
-        dims.append(len(cat.cat.categories))
-        if cell is None:
-            cell = part
-        else:
-            missing = (cell < 0) | (part < 0)
-            cell = cell.astype(np.int64) * dims[-1] + part
-            cell[missing] = -1
-    return cell, dims, levels
-
-
-def _cells(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "date") -> _Cells:
-    """The fine cells of a table grouped by segment columns and (with ``freq``) period."""
-    segment, dims, levels = _segment_cells(data, by)
-    invalid = segment is not None and len(segment) and segment.min() < 0
-    cells = _Cells(len(data), by, dims, levels, segment, None, 0, np.zeros(1, dtype=np.int64), 1, None,
-                   some_invalid=bool(invalid))
-    if freq is None:
-        return cells
-    if date not in data.columns:
-        raise ParameterError(
-            f"`freq={freq!r}` needs a date column, but the data has no {date!r} column; map one under "
-            "columns.date in the schema."
-        )
-    if not pd.api.types.is_datetime64_any_dtype(data[date]):
-        raise DataError(f"Column {date!r} is not a datetime column; load the data with load_responses.")
-    stamps = data[date].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    nat = np.iinfo(np.int64).min
-    first = stamps.min() if len(stamps) else nat
-    if first == nat:
-        valid = stamps[stamps != nat]
-        if not len(valid):
-            raise DataError(f"Column {date!r} has no usable dates, so periods ({freq}) cannot be formed.")
-        first, cells.some_invalid = valid.min(), True
-    d0, d1 = int(first // _NS_PER_DAY), int(stamps.max() // _NS_PER_DAY)
-    table, label = _period_codes(pd.Series(np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[ns]")),
-                                 freq)
-    p0 = int(table[0])
-    cells.stamps, cells.first_day, cells.day_period = stamps, d0, table - p0
-    cells.nperiods, cells.period_codes = int(table[-1] - p0 + 1), (p0, label)
-    cells.by_period = len(table) * cells.ncell > _MAX_FINE_CELLS
-    return cells
-
-
-def _fold(cells: _Cells, rows: np.ndarray, fill_periods: bool = False) -> tuple[_Grouped, np.ndarray]:
-    """Groups from the rows counted per fine cell, and the group of each fine cell (``size`` for none).
-
-    A group exists when it has rows; with ``fill_periods`` every segment cell
-    that has rows gets every period from the data's first to its last.
-    Without segments and periods the single group always exists.
-    """
-    ncell, nperiods = cells.ncell, cells.nperiods
-    day_period = np.arange(nperiods) if cells.by_period else cells.day_period
-    grid = (np.arange(ncell)[None, :] * nperiods + day_period[:, None]).ravel()  # fine cell -> segment x period
-    present = np.zeros(ncell * nperiods, dtype=bool)
-    present[grid[rows[:cells.size] > 0]] = True
-    if fill_periods and cells.period_codes is not None:
-        present = np.repeat(present.reshape(ncell, nperiods).any(1), nperiods)
-    if not cells.by and cells.period_codes is None:
-        present[:] = True
-    groups = np.flatnonzero(present)
-    unr = np.unravel_index(groups, [*cells.dims, nperiods])
-    keys: dict[str, Any] = {col: pd.Categorical.from_codes(unr[i], categories=cells.levels[i])
-                            for i, col in enumerate(cells.by)}
-    if cells.period_codes is not None:
-        p0, label = cells.period_codes
-        keys["period"] = [label(c) for c in unr[-1] + p0]
-        keys["_pcode"] = unr[-1] + p0
-    else:
-        keys["period"] = ["all"] * len(groups)
-    remap = np.full(ncell * nperiods, len(groups), dtype=np.int64)
-    remap[groups] = np.arange(len(groups))
-    return _Grouped(pd.DataFrame(keys), len(groups)), np.append(remap[grid], len(groups))
-
-
-def _groups(data: pd.DataFrame, by: list[str], freq: str | None, date: str = "date",
-            fill_periods: bool = False) -> _Grouped:
-    """The groups alone (no scores counted)."""
-    cells = _cells(data, by, freq, date)
-    return _fold(cells, np.bincount(cells.codes(0, cells.n), minlength=cells.size + 1), fill_periods)[0]
-
-
-def _count(cells: _Cells, bins: dict[str, np.ndarray], widths: dict[str, int],
-           w: np.ndarray | None) -> dict[str, list[np.ndarray]]:
-    """Per score column, per fine cell and score bin: counts (and with weights, sums of w and w**2).
-
-    ``bins[col]`` holds each row's bin (``widths[col] - 1`` for a missing
-    answer).  Block by block, one ``bincount`` per column over
-    ``fine cell * stride + bin`` (int64, so bincount needs no cast).  The last
-    fine cell collects the rows outside every group, so no row is filtered.
-    """
-    stride = max(widths.values())
-    length = (cells.size + 1) * stride
-    out = {col: [np.zeros(length) for _ in range(1 if w is None else 3)] for col in bins}
-    buffer = np.empty(min(cells.n, _BLOCK), dtype=np.int64)
-    for start in range(0, max(cells.n, 1), _BLOCK):
-        stop = min(start + _BLOCK, cells.n)
-        base = cells.codes(start, stop, stride)
-        cell = buffer[:stop - start]
-        weights = () if w is None else (w[start:stop], w[start:stop] ** 2)
-        for col, idx in bins.items():
-            np.add(base, idx[start:stop], out=cell)
-            for acc, wt in zip(out[col], (None, *weights)):
-                acc += np.bincount(cell, weights=wt, minlength=length)
-    return {col: [h.reshape(cells.size + 1, stride)[:, :widths[col]] for h in hists] for col, hists in out.items()}
+# --------------------------------------------------------------------------- statistics per group
 
 
 def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int, weighted: bool = False,
-                          n_design: float = np.nan) -> _Stats:
+                          n_design: float = np.nan) -> Stats:
     counts, sw, sw2 = hist
     scores = np.arange(lo, hi + 1, dtype=float)
-    kind = METRICS[metric][1]
+    kind = METRICS[metric].kind
     n, tw, tw2 = counts.sum(1), sw.sum(1), sw2.sum(1)
     if kind == "share":
         s1 = sw[:, scores >= top_box].sum(1)
@@ -812,40 +466,54 @@ def _stats_from_histogram(metric: str, hist, lo: int, hi: int, top_box: int, wei
         s1, s2 = sw[:, scores >= 9].sum(1), sw[:, scores <= 6].sum(1)
         wp, wd = sw2[:, scores >= 9].sum(1), sw2[:, scores <= 6].sum(1)
         q1, q2 = wp - wd, wp + wd  # the -1/0/+1 code
-    return _Stats(kind, n, tw, tw2, s1, s2, q1, q2, weighted=weighted, n_design=float(n_design))
+    return Stats(kind, n, tw, tw2, s1, s2, q1, q2, weighted=weighted, n_design=float(n_design))
 
 
-def _grouped_stats(data: pd.DataFrame, metrics: list[str], by: list[str], freq: str | None, date: str = "date",
-                   weights: str | None = None, fill_periods: bool = False) -> tuple[_Grouped, dict[str, _Stats]]:
-    """The groups and each metric's sufficient statistics per group: the one pass behind every estimate."""
+def grouped_stats(data: pd.DataFrame, metrics: list[str], by: list[str], freq: str | None, date: str = "date",
+                   weights: str | None = None, fill_periods: bool = False) -> tuple[Grouped, dict[str, Stats]]:
+    """The groups and each metric's sufficient statistics per group: the one pass behind every estimate.
+
+    ``data`` is a DataFrame or a :class:`~csat_analysis.backends.WarehouseTable`
+    (then one cell query); ``weights`` a column, a Series or a
+    :class:`~csat_analysis.weighting.RakeResult`.  Returns the groups
+    (:class:`~csat_analysis.cells.Grouped`: one key row per segment x period)
+    and, per metric name, its :class:`Stats` with one entry per group.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"csat": [5, 4, 2, 5], "seg": list("aabb")})
+    >>> grouped, st = grouped_stats(df, ["csat"], ["seg"], None)
+    >>> grouped.keys["seg"].tolist(), st["csat"].estimate()["score"].tolist()
+    (['a', 'b'], [100.0, 50.0])
+    """
     raked = weights if hasattr(weights, "domain_stats") else None  # a weighting.RakeResult (duck-typed)
-    scales = {METRICS[m][0]: scale_of(data, METRICS[m][0]) for m in metrics}
+    scales = {METRICS[m].column: scale_of(data, METRICS[m].column) for m in metrics}
     if not isinstance(data, pd.DataFrame) and hasattr(data, "fine_cells"):  # backends.WarehouseTable: one query
         cells, fine = data.fine_cells(scales, by, freq, date, weights)
         w = weights  # below, only whether there are weights matters
     else:
-        w = raked.weights_for(data) if raked is not None else _weight_values(data, weights)
-        cells = _cells(data, by, freq, date)
+        w = raked.weights_for(data) if raked is not None else weight_values(data, weights)
+        cells = fine_cells(data, by, freq, date)
         index = {col: _score_index(data, col) for col in scales}
-        fine = _count(cells, index, {col: hi - lo + 2 for col, (lo, hi, _) in scales.items()}, w)
-    grouped, fold = _fold(cells, next(iter(fine.values()))[0].sum(1), fill_periods)
+        fine = count(cells, index, {col: hi - lo + 2 for col, (lo, hi, _) in scales.items()}, w)
+    grouped, group_of = fold(cells, next(iter(fine.values()))[0].sum(1), fill_periods)
 
     def folded(hist: np.ndarray) -> np.ndarray:  # fine cells -> groups, without the missing-answer bin
         out = np.zeros((grouped.size + 1, hist.shape[1]))
-        np.add.at(out, fold, hist)
+        np.add.at(out, group_of, hist)
         return out[:-1, :-1]
 
     stats = {}
     for m in metrics:
-        col = METRICS[m][0]
+        col = METRICS[m].column
         lo, hi, top = scales[col]
         hists = [folded(h) for h in fine[col]]
         stats[m] = _stats_from_histogram(m, hists * 3 if len(hists) == 1 else hists, lo, hi, top,
                                          weighted=w is not None, n_design=cells.n)
         if raked is not None:  # each row's group, analysed value and answer: for the calibration residuals
-            row_group = fold[cells.codes(0, cells.n)]
+            row_group = group_of[cells.codes(0, cells.n)]
             score = index[col] + lo
-            kind = METRICS[m][1]
+            kind = METRICS[m].kind
             y = (score >= top) * 1.0 if kind == "share" else score * 1.0 if kind == "mean" else \
                 (score >= 9) * 1.0 - (score <= 6)
             cal = raked.domain_stats(data, row_group, grouped.size, y, index[col] < hi - lo + 1)
@@ -876,8 +544,6 @@ class Estimate:
     def __str__(self) -> str:
         """``NPS +12.0 (95% CI +10.7 to +13.3, n = 18,068)``, as :func:`~csat_analysis.narrative.fmt_estimate`
         prints it (bounds with enough decimals to differ from the score)."""
-        from .narrative import fmt_estimate  # narrative imports this module
-
         text = fmt_estimate(self.metric, self.score, self.ci_low, self.ci_high, style="words", n=self.n, ci=self.ci)
         return f"{metric_label(self.metric)} {text}"
 
@@ -885,9 +551,21 @@ class Estimate:
         return dataclasses.asdict(self)
 
 
-def _one(metric: str, data, column: str, weights, ci: float, ci_method: str, top_box: int | None) -> Estimate:
+def estimate(metric: str, data, *, column: str | None = None, weights=None, ci: float = 0.95,
+             ci_method: str = "adjusted_wald", top_box: int | None = None) -> Estimate:
+    """Any metric of one sample by name: what :func:`csat`, :func:`nps` and :func:`ces` return.
+
+    ``column`` defaults to the metric's score column (:mod:`csat_analysis.registry`);
+    ``weights`` may also be a :class:`~csat_analysis.weighting.RakeResult`.
+
+    Examples
+    --------
+    >>> round(estimate("ces_top", [4, 5, 6, 7, 7]).score, 1)
+    80.0
+    """
+    score_col = metric_def(metric).column
+    column = score_col if column is None else column
     check_argument("ci_method", CI_METHODS, ci_method)
-    score_col = METRICS[metric][0]
     if hasattr(data, "fine_cells") and not isinstance(data, pd.DataFrame):  # a backends.WarehouseTable
         raise ParameterError(f"For a warehouse table, use summarize(data, metrics={metric!r}) (one row: the whole "
                              "table's score, n and interval).")
@@ -901,10 +579,10 @@ def _one(metric: str, data, column: str, weights, ci: float, ci_method: str, top
     if top_box is not None:
         lo, hi, _ = scale_of(frame, score_col)
         frame = with_schema(frame, {"metrics": {score_col: {"scale": [lo, hi], "top_box": top_box}}})
-    st = _grouped_stats(frame, [metric], [], None, weights=weights)[1][metric]
+    st = grouped_stats(frame, [metric], [], None, weights=weights)[1][metric]
     est = _estimate(st, ci, ci_method)
     shares = None
-    if metric == "nps":
+    if st.kind == "nps":
         p, d, _ = _nps_parts(st)
         shares = {"promoters": float(100 * p[0]), "passives": float(100 * (1 - p[0] - d[0])),
                   "detractors": float(100 * d[0])}
@@ -948,7 +626,7 @@ def csat(data, *, column: str = "csat", weights=None, top_box: int | None = None
     >>> round(csat([4, 5, 2], mean=True).score, 3)
     3.667
     """
-    return _one("csat_mean" if mean else "csat", data, column, weights, ci, "adjusted_wald", top_box)
+    return estimate("csat_mean" if mean else "csat", data, column=column, weights=weights, ci=ci, top_box=top_box)
 
 
 def nps(data, *, column: str = "nps", weights=None, ci: float = 0.95, ci_method: str = "adjusted_wald") -> Estimate:
@@ -979,7 +657,7 @@ def nps(data, *, column: str = "nps", weights=None, ci: float = 0.95, ci_method:
     >>> round(e.score, 2), round(e.score - e.ci_low, 2)
     (-8.95, 4.39)
     """
-    return _one("nps", data, column, weights, ci, ci_method, None)
+    return estimate("nps", data, column=column, weights=weights, ci=ci, ci_method=ci_method)
 
 
 def ces(data, *, column: str = "ces", weights=None, top_box: int | None = None, top: bool = False,
@@ -995,7 +673,7 @@ def ces(data, *, column: str = "ces", weights=None, top_box: int | None = None, 
     >>> round(ces([4, 5, 6, 7, 7]).score, 2)
     5.8
     """
-    return _one("ces_top" if top else "ces", data, column, weights, ci, "adjusted_wald", top_box)
+    return estimate("ces_top" if top else "ces", data, column=column, weights=weights, ci=ci, top_box=top_box)
 
 
 def summarize(
@@ -1063,12 +741,12 @@ def summarize(
     3   b    nps  2   50.0
     """
     by = as_list(by)
-    metrics = _check_metrics(metrics)
+    metrics = check_metrics(metrics)
     check_argument("ci_method", CI_METHODS, ci_method)
     if freq is not None:
         check_argument("freq", FREQS, freq)
     require_columns(data, by, "segment column")
-    metrics = [m for m in metrics if METRICS[m][0] in data.columns] or _missing_scores(data, metrics)
+    metrics = [m for m in metrics if METRICS[m].column in data.columns] or _missing_scores(data, metrics)
     table = _summary_table(data, metrics, by, freq, date, weights, ci, ci_method, min_n)
     return table.drop(columns="_pcode", errors="ignore")
 
@@ -1080,7 +758,7 @@ def _missing_scores(data, metrics):
 
 
 def _summary_table(data, metrics, by, freq, date, weights, ci, ci_method, min_n) -> pd.DataFrame:
-    grouped, st = _grouped_stats(data, metrics, by, freq, date, weights)
+    grouped, st = grouped_stats(data, metrics, by, freq, date, weights)
     frames = []
     for m in metrics:
         est = _estimate(st[m], ci, ci_method)
@@ -1176,7 +854,7 @@ def compare(
         check_argument("period", FREQS, period)
     by_list = as_list(by)
     require_columns(data, by_list, "segment column")
-    grouped, st = _grouped_stats(data, [metric], by_list, period, date, weights, fill_periods=period is not None)
+    grouped, st = grouped_stats(data, [metric], by_list, period, date, weights, fill_periods=period is not None)
     st = st[metric]
     keys = grouped.keys
     small = st.n < privacy_min_n if privacy_min_n is not None else np.zeros(grouped.size, dtype=bool)
@@ -1277,7 +955,7 @@ def pairwise(
     check_argument("metric", list(METRICS), metric)
     check_argument("bases", ["effective", "design"], bases)
     require_columns(data, [by], "segment column")
-    grouped, st = _grouped_stats(data, [metric], [by], None, "date", weights)
+    grouped, st = grouped_stats(data, [metric], [by], None, "date", weights)
     st = st[metric]
     if st.weighted and bases == "effective":
         st = dataclasses.replace(st, weighted=False)  # the unweighted formulas at n_eff: effective bases
@@ -1299,7 +977,7 @@ def pairwise(
 
 def _reference_period(reference: Any, freq: str, keys: pd.DataFrame, first: int, last: int) -> int:
     """The period code of ``reference`` (a period label, or a date inside the period) within the data's range."""
-    label_freq, code = _label_code(reference)
+    label_freq, code = label_code(reference)
     if label_freq is None:  # not a label: a date inside the period
         try:
             stamp = pd.Timestamp(reference)
@@ -1307,7 +985,7 @@ def _reference_period(reference: Any, freq: str, keys: pd.DataFrame, first: int,
             stamp = pd.NaT
         if not pd.isna(stamp):
             stamp = stamp.tz_localize(None) if stamp.tz is not None else stamp
-            code = float(_period_codes(pd.Series([stamp]), freq)[0][0])
+            code = float(date_periods(pd.Series([stamp]), freq)[0][0])
     elif label_freq != freq:
         code = np.nan
     labels = keys["period"].to_numpy()

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from ._utils import check_argument
-from .metrics import metric_label
+from .registry import METRICS, metric_label
 
 __all__ = ["fmt_score", "fmt_change", "fmt_p", "fmt_estimate", "interval_decimals", "displayed", "DECIMALS",
            "describe_score", "describe_change", "significance", "ci_text"]
 
-#: Decimals a score is shown with: percentages and NPS points to 0.1, mean scores to 0.01.
-DECIMALS = {"csat": 1, "ces_top": 1, "nps": 1, "csat_mean": 2, "ces": 2}
+#: Decimals a score is shown with: percentages and NPS points to 0.1, mean scores to 0.01 (from the registry).
+DECIMALS = {name: m.decimals for name, m in METRICS.items()}
 #: Most decimals an estimate is widened to so that its interval bounds differ from it (see interval_decimals).
 MAX_DECIMALS = 4
 
@@ -47,9 +47,10 @@ def fmt_score(metric: str, value: float, decimals: int | None = None) -> str:
     if _nan(value):
         return "n/a"
     d = _decimals(metric, decimals)
-    if metric in ("csat", "ces_top"):
+    m = METRICS.get(metric)
+    if m is not None and m.percent:
         return f"{value:.{d}f}%"
-    if metric == "nps":
+    if m is not None and m.signed:
         return f"{value:+.{d}f}"
     return f"{value:.{d}f}"
 
@@ -172,7 +173,8 @@ def fmt_change(metric: str, value: float, decimals: int | None = None) -> str:
     if _nan(value):
         return "n/a"
     d = _decimals(metric, decimals)
-    if metric in ("csat", "ces_top"):
+    m = METRICS.get(metric)
+    if m is not None and m.percent:
         return f"{value:+.{d}f} pp"
     return f"{value:+.{d}f} points"
 

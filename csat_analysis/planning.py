@@ -19,17 +19,18 @@ import math
 from scipy import stats
 
 from .exceptions import ParameterError
+from .registry import METRICS
 
 __all__ = ["mde", "sample_size"]
 
-_METRICS = ("csat", "csat_mean", "nps", "ces", "ces_top")
 _COMPARISONS = ("one", "two_groups", "did")
 
 
 def _variance(metric: str, expected) -> float:
-    if metric not in _METRICS:
-        raise ParameterError(f"The value for `metric` must be one of {list(_METRICS)}, but {metric!r} was passed.")
-    if metric == "nps":
+    if metric not in METRICS:
+        raise ParameterError(f"The value for `metric` must be one of {list(METRICS)}, but {metric!r} was passed.")
+    kind = METRICS[metric].kind
+    if kind == "nps":
         try:
             p, d = (float(v) for v in expected)
         except (TypeError, ValueError):
@@ -43,7 +44,7 @@ def _variance(metric: str, expected) -> float:
         value = float(expected)
     except (TypeError, ValueError):
         raise ParameterError(f"For {metric}, `expected` must be one number, but {expected!r} was passed.") from None
-    if metric in ("csat", "ces_top"):
+    if kind == "share":
         if not 0 <= value <= 1:
             raise ParameterError(f"For {metric}, `expected` must be the top-box share as a proportion between 0 and 1 "
                                  f"(e.g. 0.8), but {expected!r} was passed.")

@@ -21,6 +21,7 @@ import seaborn as sns
 from ._utils import check_argument, require_columns
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, period_codes, period_order, scale_of
+from .registry import SCORES
 from .narrative import ci_text, fmt_change
 
 __all__ = [
@@ -356,9 +357,6 @@ def _stars(p: float) -> str:
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
-_PRETTY = {"csat": "CSAT", "nps": "NPS", "ces": "CES"}
-
-
 @_plain_text
 def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool = True, cmap: str = "vlag",
                              labels: dict | None = None):
@@ -377,7 +375,7 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
 
     r = correlation_matrix(table, value="r")
     p = correlation_matrix(table, value="p_adj")
-    names = {**_PRETTY, **(labels or {})}
+    names = {**{c: s.name for c, s in SCORES.items()}, **(labels or {})}
     ax = _axes(ax, (2.5 + 1.2 * len(r), 1.0 + 0.9 * len(r)))
     annot = np.empty(r.shape, dtype=object)
     for i, a in enumerate(r.index):
@@ -421,8 +419,8 @@ def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", a
     sns.regplot(data=pair, x=x, y=y, x_jitter=jitter, y_jitter=jitter, ax=ax, seed=seed,
                 scatter_kws={"s": 6, "alpha": 0.25, "color": PALETTE["main"], "linewidths": 0},
                 line_kws={"color": PALETTE["flag"], "lw": 2})
-    ax.set_xlabel(f"{_PRETTY.get(x, x)} score (jittered)")
-    ax.set_ylabel(f"{_PRETTY.get(y, y)} score (jittered)")
+    ax.set_xlabel(f"{SCORES[x].name if x in SCORES else x} score (jittered)")
+    ax.set_ylabel(f"{SCORES[y].name if y in SCORES else y} score (jittered)")
     sns.despine(ax=ax)
     return ax
 

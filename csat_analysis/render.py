@@ -313,12 +313,12 @@ def metric_definitions(data: pd.DataFrame, metrics: Sequence[str], *, changes: b
     >>> print(repr(metric_definitions(frame, ["csat"])))
     CSAT is the share of customers answering in the top two boxes (6–7 on a 1–7 scale), with a Wilson interval.
     """
-    from .metrics import scale_of
+    from .metrics import METRICS, scale_of
 
     words = {1: "top box", 2: "top two boxes", 3: "top three boxes"}
     parts = []
     for m in metrics:
-        column = {"csat_mean": "csat", "ces_top": "ces"}.get(m, m)
+        column = METRICS[m].column if m in METRICS else m
         lo, hi, top = scale_of(data, column)
         boxes = words.get(hi - top + 1, f"top {hi - top + 1} boxes")
         span = f"{top}–{hi}" if top < hi else f"{hi}"

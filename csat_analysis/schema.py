@@ -41,36 +41,23 @@ import yaml
 from ._utils import nearest, shorten, shorten_list
 from .exceptions import ParameterError, SchemaError
 from .privacy import looks_like_email, looks_like_phone
+from .registry import METRICS, SCORES
 
 __all__ = [
     "Schema",
     "MetricSpec",
     "DateSpec",
     "CampaignSpec",
-    "METRIC_DEFAULTS",
-    "TARGET_METRICS",
     "DEFAULT_MISSING_VALUES",
     "read_schema",
     "infer_schema",
     "safe_yaml_load",
 ]
 
-#: Default scale, top box and direction per metric (SPEC.md "Metric conventions").
-METRIC_DEFAULTS: dict[str, dict[str, Any]] = {
-    "csat": {"scale": (1, 5), "top_box": 4, "higher_is_better": True},
-    "nps": {"scale": (0, 10), "top_box": 9, "higher_is_better": True},
-    "ces": {"scale": (1, 7), "top_box": 5, "higher_is_better": True},
-}
-
 #: Cell values read as missing unless the schema says otherwise.  The literal
 #: text ``None`` is deliberately *not* here: survey tools use it as an answer
 #: ("Offer: None").
 DEFAULT_MISSING_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A")
-
-#: Metric names a target may be set for, with the range of values it can take (None: the metric's own scale).
-TARGET_METRICS: dict[str, tuple[float, float] | None] = {
-    "csat": (0, 100), "csat_mean": None, "nps": (-100, 100), "ces": None, "ces_top": (0, 100),
-}
 
 _TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "themes", "missing_values", "outcomes", "features",
              "population", "margins")
@@ -350,8 +337,8 @@ def _metric(name: str, spec: Any, origin: str) -> MetricSpec:
     _check_keys(spec, _METRIC_KEYS, f"metrics.{name}", origin)
     if "column" not in spec:
         raise SchemaError(f"{origin}: metrics.{name} needs a 'column' naming the export column that holds it.")
-    defaults = METRIC_DEFAULTS[name]
-    scale = spec.get("scale", defaults["scale"])
+    defaults = SCORES[name]
+    scale = spec.get("scale", defaults.scale)
     if (
         not isinstance(scale, Sequence)
         or isinstance(scale, str)
@@ -361,15 +348,15 @@ def _metric(name: str, spec: Any, origin: str) -> MetricSpec:
     ):
         raise SchemaError(
             f"{origin}: metrics.{name}.scale {shorten(repr(scale))} is impossible; write it as [lowest, highest] "
-            f"with two integers, e.g. {list(defaults['scale'])}."
+            f"with two integers, e.g. {list(defaults.scale)}."
         )
     lo, hi = int(scale[0]), int(scale[1])
     if name == "nps" and (lo, hi) != (0, 10):
         raise SchemaError(f"{origin}: metrics.nps.scale must be [0, 10] (likelihood to recommend), not {list(scale)}.")
     if "top_box" in spec:
         top_box = spec["top_box"]
-    elif (lo, hi) == tuple(defaults["scale"]):
-        top_box = defaults["top_box"]
+    elif (lo, hi) == tuple(defaults.scale):
+        top_box = defaults.top_box
     elif hi - lo == 1:
         top_box = hi  # a yes/no item ([0, 1]): the share answering yes
     else:
@@ -452,7 +439,7 @@ def _targets(raw: Any, metrics: Mapping[str, MetricSpec], origin: str) -> dict[s
     """``targets: {csat: 80, nps: 30}``: known metric names, numbers within what the metric can take."""
     if raw is None:
         return {}
-    _check_keys(raw, tuple(TARGET_METRICS), "targets", origin)
+    _check_keys(raw, tuple(METRICS), "targets", origin)
     out: dict[str, float] = {}
     for name, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1e9 < value < 1e9:
@@ -460,12 +447,10 @@ def _targets(raw: Any, metrics: Mapping[str, MetricSpec], origin: str) -> dict[s
                 f"{origin}: targets.{name} must be a number in the metric's units (e.g. csat: 80 for 80% top-box, "
                 f"nps: 30), not {shorten(repr(value))}."
             )
-        bounds = TARGET_METRICS[name]
-        unit = "percent" if name in ("csat", "ces_top") else "NPS points"
+        bounds, unit = METRICS[name].target_range, METRICS[name].unit
         if bounds is None:  # a mean: within the scale of the metric it summarises, when the schema maps it
-            spec = metrics.get(name.replace("_mean", ""))
+            spec = metrics.get(METRICS[name].column)
             bounds = spec.scale if spec is not None else None
-            unit = "scale points"
         if bounds is not None and not bounds[0] <= value <= bounds[1]:
             raise SchemaError(
                 f"{origin}: targets.{name} is {value:g}, outside {bounds[0]:g} to {bounds[1]:g} ({unit}); write the "
@@ -549,7 +534,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
     _check_keys(raw, _TOP_KEYS, "the top level", origin)
     if not raw.get("metrics"):
         raise SchemaError(f"{origin}: the schema needs a 'metrics' section naming at least one of csat, nps, ces.")
-    _check_keys(raw["metrics"], tuple(METRIC_DEFAULTS), "metrics", origin)
+    _check_keys(raw["metrics"], tuple(SCORES), "metrics", origin)
     metrics = {name: _metric(name, spec, origin) for name, spec in raw["metrics"].items()}
 
     source = raw.get("source") or {}
@@ -1080,7 +1065,7 @@ def infer_schema(frame: pd.DataFrame, *, origin: str = "inferred schema") -> Sch
             if profile is None or not len(profile[0][np.isfinite(profile[0])]):
                 continue
             numbers = profile[0][np.isfinite(profile[0])]
-            lo, hi = METRIC_DEFAULTS[name]["scale"]
+            lo, hi = SCORES[name].scale
             vmin, vmax = numbers.min(), numbers.max()
             target = name
             if name == "csat" and vmin == 0 and 7 < vmax <= 10 and "nps" not in metrics:

@@ -34,21 +34,15 @@ import pandas as pd
 
 from ._utils import as_list, check_argument, require_columns
 from .exceptions import DataError, ParameterError
+from .cells import label_code, period_labeller, period_start
 from .metrics import (
-    _FIELDS,
     FREQS,
     METRICS,
     SUMMARY_COLUMNS,
-    _difference,
-    _estimate,
-    _grouped_stats,
-    _label_code,
-    _nps_parts,
-    _period_label,
-    _Stats,
+    Stats,
     bh_adjust,
+    grouped_stats,
     metric_label,
-    period_start,
 )
 from .narrative import ci_text, displayed, fmt_change, fmt_p, fmt_score, interval_decimals
 
@@ -87,11 +81,11 @@ def _year_earlier(pcode: np.ndarray, freq: str) -> np.ndarray:
     if freq != "W":
         return (pcode - _YEAR[freq]).astype(float)
     codes = np.unique(pcode)
-    label = _period_label("W")
+    label = period_labeller("W")
     target = {}
     for c in codes:  # one per period, not per row
         year, week = label(c).split("-W")
-        target[c] = _label_code(f"{int(year) - 1:04d}-W{week}")[1]
+        target[c] = label_code(f"{int(year) - 1:04d}-W{week}")[1]
     return np.array([target[c] for c in pcode], dtype=float)
 
 
@@ -136,7 +130,7 @@ def _laney_sigma_z(score: np.ndarray, centre: float, sigma: np.ndarray, empty: n
     return float(np.abs(np.diff(z)).mean() / 1.128)
 
 
-def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
+def _control_limits(st: Stats, score: np.ndarray, group: np.ndarray):
     """Centre line and 3-sigma limits per row (see the module docstring); Laney p' when overdispersed.
 
     Also returns the largest Laney ``sigma_z`` applied (1.0 when plain p-chart limits were used).
@@ -159,7 +153,7 @@ def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
                 sigma, laney = sigma * z, max(laney, z)
                 lo, hi = np.clip(c - 3 * sigma, 0, 100), np.clip(c + 3 * sigma, 0, 100)
             elif s.kind == "nps":
-                p, d, _ = _nps_parts(s.pooled())
+                p, d, _ = s.pooled().nps_parts()
                 v = p[0] + d[0] - (p[0] - d[0]) ** 2
                 sigma = 100 * np.sqrt(v / ne)
                 c = 100 * (p[0] - d[0])
@@ -178,16 +172,16 @@ def _control_limits(st: _Stats, score: np.ndarray, group: np.ndarray):
     return centre, lcl, ucl, laney
 
 
-def _rolling(st: _Stats, group: np.ndarray, window: int, ci: float) -> np.ndarray:
+def _rolling(st: Stats, group: np.ndarray, window: int, ci: float) -> np.ndarray:
     """Score pooled over the last ``window`` periods (sums of sufficient statistics, not mean of means)."""
-    fields = _FIELDS
+    fields = Stats.FIELDS
     out = {f: np.zeros(len(group)) for f in fields}
     for g in np.unique(group):
         rows = np.flatnonzero(group == g)
         for f in fields:
             out[f][rows] = pd.Series(getattr(st, f)[rows]).rolling(window, min_periods=window).sum().to_numpy()
-    pooled = _Stats(st.kind, *(np.nan_to_num(out[f]) for f in fields))
-    score = _estimate(pooled, ci)["score"]
+    pooled = Stats(st.kind, *(np.nan_to_num(out[f]) for f in fields))
+    score = pooled.estimate(ci)["score"]
     incomplete = np.isnan(out["n"])
     return np.where(incomplete, np.nan, score)
 
@@ -297,9 +291,9 @@ def trend(
     if rolling is not None and (not isinstance(rolling, int) or rolling < 2):
         raise ParameterError(f"The value for `rolling` must be a whole number of periods of at least 2, not {rolling!r}.")
     first, last = _date_range(pd.DataFrame({date: dates}), date, date_range)
-    grouped, st = _grouped_stats(data, [metric], by, freq, date, weights, fill_periods=True)
+    grouped, st = grouped_stats(data, [metric], by, freq, date, weights, fill_periods=True)
     st = st[metric]
-    est = _estimate(st, ci)
+    est = st.estimate(ci)
     keys = grouped.keys
     out = keys[by + ["period"]].copy()
     out["metric"] = metric
@@ -321,7 +315,7 @@ def trend(
         p = np.full(len(out), np.nan)
         rows = np.flatnonzero(prev >= 0)
         if len(rows):
-            d = _difference(st.take(rows), st.take(prev[rows]), ci)
+            d = st.take(rows).difference(st.take(prev[rows]), ci)
             change[rows], p[rows] = d["change"], d["p"]
         return change, p
 
@@ -426,7 +420,7 @@ def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
         k = _QUARTER[freq]
         if freq in ("W", "M") and len(rows) >= 2 * k:
             last, prev = rows[-k:], rows[-2 * k:-k]
-            d = _difference(st.pooled(last), st.pooled(prev), ci)
+            d = st.pooled(last).difference(st.pooled(prev), ci)
             if not np.isnan(d["change"][0]):
                 verb = "up" if d["change"][0] > 0 else "down"
                 sig_word = "a statistically significant" if d["p"][0] < alpha else "not a statistically significant"

@@ -351,7 +351,7 @@ class _CalContext:
 
 @dataclasses.dataclass(frozen=True)
 class _CalStats:
-    """Domains as unions of base groups (a sparse 0/1 membership matrix), for :class:`metrics._Stats`.
+    """Domains as unions of base groups (a sparse 0/1 membership matrix), for :class:`metrics.Stats`.
 
     ``take``/``pooled``/``minus``/``zeroed`` follow the operations on the
     sufficient statistics; ``variance()`` and ``covariance(other)`` give the
@@ -606,9 +606,9 @@ def rake(
              if source == "population table" else f"the population ({source})")
     base = np.ones(n)
     if weights is not None:
-        from .metrics import _weight_values  # lazy: metrics imports this module lazily too
+        from .cells import weight_values
 
-        base = _weight_values(data, weights)
+        base = weight_values(data, weights)
 
     notes: list[str] = []
     codes = np.zeros((n, len(by)), dtype=np.int32, order="F")  # column by column
@@ -934,7 +934,7 @@ def header_note(data: pd.DataFrame) -> str | None:
         result = population_weights(data)
     except CsatAnalysisError as exc:
         return f"The schema asks to weight to the customer base, but it cannot be done: {exc}"
-    from .metrics import METRICS, _one, metric_label
+    from .metrics import estimate, metric_label
     from .narrative import fmt_score
 
     pop = schema.get("population") or {}
@@ -943,8 +943,8 @@ def header_note(data: pd.DataFrame) -> str | None:
             f"(effective n {result.n_eff:,.0f} of {len(result.weights):,})")
     metric = next((m for m in ("csat", "nps", "ces") if m in data.columns and data[m].notna().any()), None)
     if metric is not None:
-        w = _one(metric, data, METRICS[metric][0], result, 0.95, "adjusted_wald", None)
-        u = _one(metric, data, METRICS[metric][0], None, 0.95, "adjusted_wald", None)
+        w = estimate(metric, data, weights=result)
+        u = estimate(metric, data)
         text += (f"; {metric_label(metric)} {fmt_score(metric, w.score)} weighted, {fmt_score(metric, u.score)} "
                  "unweighted")
     return text + "."

@@ -252,10 +252,10 @@ def test_summarize_matches_groupby(responses_missing):
 def test_summarize_by_two_segments_and_period_matches_a_direct_computation(responses_missing, rng, monkeypatch,
                                                                             block, fine_cells, freq):
     # rows counted in blocks of 7 or 50 (block edges everywhere), and per period instead of per day
-    import csat_analysis.metrics as metrics
+    import csat_analysis.cells as cells
 
-    monkeypatch.setattr(metrics, "_BLOCK", block)
-    monkeypatch.setattr(metrics, "_MAX_FINE_CELLS", fine_cells)
+    monkeypatch.setattr(cells, "BLOCK", block)
+    monkeypatch.setattr(cells, "MAX_FINE_CELLS", fine_cells)
     df = responses_missing.copy()
     df["channel"] = pd.Categorical(rng.choice(["Web", "Phone", "Store"], len(df)))
     df.loc[rng.random(len(df)) < 0.05, "date"] = pd.NaT

@@ -15,7 +15,7 @@ from scipy import stats
 
 import csat_analysis as ca
 from csat_analysis.exceptions import DataError, ParameterError
-from csat_analysis.metrics import _grouped_stats, wilson_interval
+from csat_analysis.metrics import grouped_stats, wilson_interval
 from csat_analysis.weighting import RakeResult, rake, response_bias
 
 from .conftest import REFERENCE
@@ -198,7 +198,7 @@ def test_compare_share_differences_equal_r(respondents, raked, reference):
 @pytest.mark.parametrize("metric", ["csat_mean", "nps"])
 @pytest.mark.parametrize("by", ["plan", "contract"])
 def test_difference_variances_equal_r(respondents, raked, reference, metric, by):
-    _, st = _grouped_stats(respondents, [metric], [by], None, weights=raked)
+    _, st = grouped_stats(respondents, [metric], [by], None, weights=raked)
     st = st[metric]
     ref = _ref(reference, metric, f"{by}_diff")
     k = len(ref) + 1
@@ -226,13 +226,11 @@ def test_unweighted_formulas_ignore_the_calibration(respondents, raked):
     """Estimators that switch to unweighted formulas at n_eff (effective bases) must not use the covariance."""
     import dataclasses
 
-    from csat_analysis.metrics import _difference
-
-    _, st = _grouped_stats(respondents, ["csat_mean"], ["plan"], None, weights=raked)
+    _, st = grouped_stats(respondents, ["csat_mean"], ["plan"], None, weights=raked)
     st = dataclasses.replace(st["csat_mean"], weighted=False)
     plain = dataclasses.replace(st, cal=None)
     a, b = [0, 1], [2, 2]
-    got, want = _difference(st.take(a), st.take(b), 0.95), _difference(plain.take(a), plain.take(b), 0.95)
+    got, want = st.take(a).difference(st.take(b), 0.95), plain.take(a).difference(plain.take(b), 0.95)
     for key in ("ci_low", "ci_high", "p"):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-12)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from .._utils import as_list
-from ..effects import EffectResult, _inference_label, campaign_effect, compare_effects
+from ..effects import EffectResult, inference_label, campaign_effect, compare_effects
 from ..metrics import METRICS, metric_label
 from ..narrative import ci_text, fmt_change, fmt_p
 
@@ -66,7 +66,7 @@ class CampaignReport:
                 rows.append({"Outcome": metric_label(r.outcome), "Design": name,
                              "Effect": fmt_change(r.outcome, est), ci_text(r.ci): f"{fmt_change(r.outcome, low)} "
                              f"to {fmt_change(r.outcome, high)}", "p": fmt_p(p).removeprefix("p ").removeprefix("= "),
-                             "Inference": _inference_label(r), "n": r.n, "Warnings": len(r.warnings)})
+                             "Inference": inference_label(r), "n": r.n, "Warnings": len(r.warnings)})
         if not rows:
             return None if self.campaign is None else note("No effect could be estimated for this selection.")
         t = pd.DataFrame(rows)
@@ -162,7 +162,7 @@ def campaign_report(
 
     if campaign is None:
         return CampaignReport(data, None, {}, {}, None, {}, alpha)
-    outcomes = [o for o in as_list(outcomes) if METRICS.get(o, ("",))[0] in data.columns]
+    outcomes = [o for o in as_list(outcomes) if (METRICS[o].column if o in METRICS else "") in data.columns]
     did: dict[str, EffectResult] = {}
     exposure: dict[str, EffectResult] = {}
     problems: dict[str, str] = {}

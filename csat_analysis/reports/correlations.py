@@ -7,11 +7,15 @@ import numpy as np
 import pandas as pd
 from .._utils import as_list, check_argument
 from ..correlation import AGGREGATE_METRIC, METHODS, correlate, strength
-from ..metrics import _z, summarize
+from ..metrics import summarize, z_value
+from ..registry import SCORES
 
 __all__ = ["CorrelationReport", "correlation_report"]
 
-_NAMES = {"csat": "CSAT", "nps": "NPS (likelihood to recommend)", "ces": "CES (ease)"}
+
+def _described(name: str) -> str:
+    """A score column with what it measures (``NPS (likelihood to recommend)``); other columns as named."""
+    return SCORES[name].described if name in SCORES else name
 
 
 class CorrelationReport:
@@ -45,12 +49,12 @@ class CorrelationReport:
             ranked = sorted(valid, key=lambda r: -abs(r.r))
             picks = ranked[:2] + ([ranked[-1]] if len(ranked) > 2 else [])
             for row, word in zip(picks, ("Strongest", "Next strongest", "Weakest")):
-                out.append(f"{word}: {_NAMES.get(row.x, row.x)} and {_NAMES.get(row.y, row.y)}, {strength(row.r)} "
+                out.append(f"{word}: {_described(row.x)} and {_described(row.y)}, {strength(row.r)} "
                            f"{self.method} correlation of {row.r:.2f} ({ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, "
                            f"n = {row.n:,}).")
             rows = []
         for row in rows:
-            a, b = _NAMES.get(row.x, row.x), _NAMES.get(row.y, row.y)
+            a, b = _described(row.x), _described(row.y)
             if np.isnan(row.r):
                 out.append(f"{a} and {b}: no correlation could be computed ({row.note}).")
                 continue
@@ -64,7 +68,7 @@ class CorrelationReport:
         if self.aggregate is not None and len(self.aggregate):
             row = self.aggregate.iloc[0]
             if not np.isnan(row["r"]):
-                a, b = _NAMES.get(row["x"], row["x"]).split(" (")[0], _NAMES.get(row["y"], row["y"]).split(" (")[0]
+                a, b = _described(row["x"]).split(" (")[0], _described(row["y"]).split(" (")[0]
                 out.append(
                     f"Across {row['n']} periods, {a} and {b} scores have a {strength(row['r'])} correlation of "
                     f"{row['r']:.2f} ({ci_text(self.ci)} {row['ci_low']:.2f} to {row['ci_high']:.2f})"
@@ -94,7 +98,7 @@ class CorrelationReport:
                             "compare.")
             return note("Nothing to show for this selection.")
         t = table.copy()
-        t["pair"] = [f"{_NAMES.get(x, x)} ~ {_NAMES.get(y, y)}" for x, y in zip(t["x"], t["y"])]
+        t["pair"] = [f"{_described(x)} ~ {_described(y)}" for x, y in zip(t["x"], t["y"])]
         t["p_f"] = [fmt_p(p).removeprefix("p ").removeprefix("= ") for p in t["p_adj"]]
         cols = {self.by: self.by} if self.by in t else {}
         cols.update({"pair": "Pair", "n": "n", "r": "r", "ci_low": f"{ci_text(self.ci)} low", "ci_high": f"{ci_text(self.ci)} high",
@@ -165,7 +169,7 @@ def correlation_report(
     check_argument("method", list(METHODS), method)
     asked = as_list(columns)
     columns = [c for c in asked if c in data.columns]
-    _z(ci)  # checks the level
+    z_value(ci)  # checks the level
     kw = dict(method=method, by=by, freq=freq, heat_metric=heat_metric, alpha=alpha, min_n=min_n,
               privacy_min_n=privacy_min_n, ci=ci)
     if len(data) == 0:
@@ -195,4 +199,4 @@ def _report(data, columns, respondent, aggregate, segments, segment_period, *, m
 
 
 def _short(name: str) -> str:
-    return _NAMES.get(name, name).split(" (")[0]
+    return _described(name).split(" (")[0]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 import numpy as np
 import pandas as pd
-from ..keydrivers import _OUTCOME_NAMES, R2_ALPHA, R2_MIN, _key_drivers, _label
+from ..keydrivers import R2_ALPHA, R2_MIN, driver_label, outcome_name
+from ..keydrivers import drivers as key_drivers  # driver_report's `drivers` argument shadows the function's name
 
 __all__ = ["DriverReport", "driver_report"]
 
@@ -26,7 +27,7 @@ class DriverReport:
         if self.table is None:
             return [self.message or "No responses match this selection, so there are no drivers to rank."]
         t = self.table
-        what = _OUTCOME_NAMES.get(self.outcome, self.outcome)
+        what = outcome_name(self.outcome)
         if t.attrs["missing"] == "pairwise":
             n = f"n = {t['n'].min():,} to {t['n'].max():,} responses per driver, pairwise"
         else:
@@ -49,21 +50,21 @@ class DriverReport:
         out = [
             f"The drivers explain {100 * t.attrs['r2']:.0f}% of the variation in {what} "
             f"(R² = {t.attrs['r2']:.2f}, {n}).",
-            f"{_label(top['driver'])} matters most: it accounts for {top['share']:.0f}% of the explained "
+            f"{driver_label(top['driver'])} matters most: it accounts for {top['share']:.0f}% of the explained "
             f"variation (95% CI {top['ci_low']:.0f}% to {top['ci_high']:.0f}%).",
         ]
         median_share = t["share"].median()
         if worst["share"] >= median_share:
-            out.append(f"{_label(worst['driver'])} is important ({worst['share']:.0f}% of the explained "
+            out.append(f"{driver_label(worst['driver'])} is important ({worst['share']:.0f}% of the explained "
                        f"variation) and performs worst (average {worst['performance']:.2f}): the first place to act.")
         else:
-            out.append(f"{_label(worst['driver'])} performs worst (average {worst['performance']:.2f}) "
+            out.append(f"{driver_label(worst['driver'])} performs worst (average {worst['performance']:.2f}) "
                        f"but matters less ({worst['share']:.0f}%); among the important drivers, "
-                       f"{_label(t[t['share'] >= median_share].sort_values('performance').iloc[0]['driver'])} "
+                       f"{driver_label(t[t['share'] >= median_share].sort_values('performance').iloc[0]['driver'])} "
                        "performs worst.")
         unstable = t[t["rank_stability"] < 0.8]
         if len(unstable):
-            out.append("The ranking of " + ", ".join(map(_label, unstable["driver"])) + " changes in more than 20% "
+            out.append("The ranking of " + ", ".join(map(driver_label, unstable["driver"])) + " changes in more than 20% "
                        "of bootstrap resamples: treat their order as uncertain.")
         return out + t.attrs.get("warnings", []) + self._segment_warnings()
 
@@ -109,7 +110,7 @@ class DriverReport:
 
         if self.table is None:
             return None
-        table = self.table.assign(driver=self.table["driver"].map(_label))
+        table = self.table.assign(driver=self.table["driver"].map(driver_label))
         table.attrs = dict(self.table.attrs)
         ax = plot_importance_performance(table)
         if self._negligible():
@@ -125,7 +126,7 @@ class DriverReport:
 
         if self.by_segment is None:
             return None
-        return plot_driver_heatmap(self.by_segment.assign(driver=self.by_segment["driver"].map(_label)), by=self.by)
+        return plot_driver_heatmap(self.by_segment.assign(driver=self.by_segment["driver"].map(driver_label)), by=self.by)
 
 
 def driver_report(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], by: str | None = None,
@@ -145,13 +146,13 @@ def driver_report(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], b
                             "ces under metrics, or pass -p outcome COLUMN.", unsupported=True)
     kw = dict(outcome=outcome, drivers=drivers, method=method, weights=weights, missing=missing, seed=seed)
     try:
-        table = _key_drivers(data, bootstrap=bootstrap, **kw)
+        table = key_drivers(data, bootstrap=bootstrap, **kw)
     except CsatAnalysisError as exc:
         return DriverReport(data, None, None, outcome, by, f"No key-driver analysis for this selection: {exc}")
     by_segment = None
     if by and by in data and data[by].nunique() > 1:
         try:
-            by_segment = _key_drivers(data, by=by, bootstrap=0, **kw)
+            by_segment = key_drivers(data, by=by, bootstrap=0, **kw)
         except CsatAnalysisError:
             by_segment = None
     return DriverReport(data, table, by_segment, outcome, by)

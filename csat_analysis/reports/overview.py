@@ -35,7 +35,6 @@ from ..display import HTML, esc, note, table_html
 __all__ = ["overview", "Overview"]
 
 HEADLINE_METRICS = ("csat", "nps", "ces")
-_SHORT = {"csat": "CSAT", "csat_mean": "mean CSAT", "nps": "NPS", "ces": "CES", "ces_top": "CES top-box"}
 
 
 @dataclasses.dataclass
@@ -113,7 +112,7 @@ class Overview:
                 # the segment with the most significant difference, and every metric where it differs
                 level = side.loc[side["p_adj"].idxmin(), col]
                 rows = side[side[col] == level]
-                gaps = ", ".join(f"{_SHORT[r['metric']]} {fmt_change(r['metric'], r['change'])}"
+                gaps = ", ".join(f"{METRICS[r['metric']].short} {fmt_change(r['metric'], r['change'])}"
                                  for _, r in rows.iterrows())
                 parts.append(f"{level} is {word} the rest ({gaps})")
             out.append(f"By {col}: " + "; ".join(parts) + f" (Benjamini-Hochberg adjusted p < {self.alpha:g}).")
@@ -184,7 +183,7 @@ class Overview:
 
     def plot_distributions(self):
         """One panel per metric: the share of answers at each score."""
-        cols = [METRICS[m][0] for m in self.metrics]
+        cols = [METRICS[m].column for m in self.metrics]
         fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3), layout="constrained", squeeze=False)
         for ax, col in zip(axes[0], cols):
             plot_distribution(self.data, column=col, ax=ax)
@@ -274,7 +273,7 @@ def overview(
     -------
     Overview
     """
-    metrics = [m for m in metrics if METRICS[m][0] in data.columns]
+    metrics = [m for m in metrics if METRICS[m].column in data.columns]
     if breakdown is None:
         schema_segments = schema_of(data).get("columns", {}).get("segments", [])
         breakdown = [c for c in schema_segments if c in data and data[c].nunique() > 1]
