@@ -284,7 +284,7 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
     rows.append(f"<dt>In this report</dt><dd>{len(data):,} responses</dd>")
     from .weighting import header_note  # schema population:/margins: (issue 20)
 
-    weighting = header_note(data)
+    weighting = header_note(data, weights=(parameters or {}).get("weights"))
     if weighting:
         rows.append(f"<dt>Weighting</dt><dd>{_esc(weighting)}</dd>")
     if "date" in data and data["date"].notna().any():

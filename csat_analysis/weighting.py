@@ -919,11 +919,13 @@ def population_weights(data: pd.DataFrame, *, schema: Mapping | None = None) -> 
     return rake(data, pop["file"], by=pop["by"], trim=pop.get("trim"))
 
 
-def header_note(data: pd.DataFrame) -> str | None:
+def header_note(data: pd.DataFrame, weights: Any = None) -> str | None:
     """One honest sentence for a report header when the schema asks to weight to the customer base.
 
     Gives the headline score raked beside the unweighted one and the design effect (None without
-    ``population:``/``margins:`` in the schema; the reason when weighting fails).
+    ``population:``/``margins:`` in the schema; the reason when weighting fails).  ``weights`` is the
+    :class:`RakeResult` the report already uses (``render.resolve`` rakes the whole export, and a
+    segment's report is a domain of it); without one the export is raked here.
     """
     from .exceptions import CsatAnalysisError
 
@@ -931,7 +933,7 @@ def header_note(data: pd.DataFrame) -> str | None:
     if not (schema.get("population") or schema.get("margins")):
         return None
     try:
-        result = population_weights(data)
+        result = weights if isinstance(weights, RakeResult) else population_weights(data)
     except CsatAnalysisError as exc:
         return f"The schema asks to weight to the customer base, but it cannot be done: {exc}"
     from .metrics import estimate, metric_label

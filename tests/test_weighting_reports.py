@@ -68,3 +68,23 @@ def test_overview_without_a_customer_base_says_how_to_add_one(tmp_path, weighted
     assert result.ok, result.error
     text = result.html.read_text()
     assert "describes no customer base" in text and "Raked to the customer base" not in text
+
+
+def test_header_uses_the_reports_raking_not_a_second_one(weighted_export, monkeypatch):
+    """The header's weighted headline is the report's (the whole export raked, the segment a domain of it);
+    before, the header raked the selection again on its own (the segment to the whole base's margins)."""
+    from csat_analysis import metrics, weighting
+
+    data, _ = load_responses(*weighted_export)
+    p = rep.resolve(data, weights=None)
+    view = rep.select(data, segment_column="region", segment=data["region"].iloc[0])
+
+    def no_second_raking(*args, **kwargs):
+        raise AssertionError("header_note raked the export a second time")
+
+    monkeypatch.setattr(weighting, "population_weights", no_second_raking)
+    text = weighting.header_note(view, weights=p.weights)
+    expected = metrics.csat(view, weights=p.weights).score
+    assert f"{expected:.1f}%" in text
+    html = rep.header("t", data=view, parameters={"weights": p.weights})._repr_html_()
+    assert f"{expected:.1f}%" in html
