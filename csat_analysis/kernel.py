@@ -215,7 +215,7 @@ class ReportKernel:
         except Exception:  # pragma: no cover - it is killed by shutdown()
             pass
 
-    def shutdown(self, now: bool = False, grace: float = 0.5) -> None:
+    def shutdown(self, now: bool = False, grace: float = 0.1) -> None:
         """Stop the kernel: after :meth:`request_shutdown`, wait up to ``grace`` seconds for it to exit, then
         kill it; with ``now`` (or no request), kill it at once.
 
