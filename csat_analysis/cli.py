@@ -132,6 +132,19 @@ def _report_results(results) -> int:
     return 1 if failed else 0
 
 
+def _skip_unused_imports() -> None:
+    """Keep jsonschema from building its RFC 3987 parser in this process (about 1.5 s per command).
+
+    nbformat imports jsonschema, which at import time compiles a grammar for the ``iri`` formats of
+    its optional format checker when ``rfc3987_syntax`` is installed.  Notebook validation never
+    checks those formats (nbformat's schemas have none; it validates with fastjsonschema), so the
+    commands that render reports mark that optional module as absent, as if it were not installed.
+    Only this command-line process is affected; kernels and library callers are not.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``csat-report``; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -166,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print("\nInferred schema (save it, check it, pass it with --schema):\n")
                     print(report.schema.to_yaml())
             return 0
+        _skip_unused_imports()
         from . import render as rep
 
         if args.command == "demo":

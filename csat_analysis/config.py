@@ -14,6 +14,7 @@ __all__ = [
     "SAMPLE_SCHEMA_FILE",
     "KERNEL_NAME",
     "REPORT_NOTEBOOKS",
+    "KERNEL_PRELOAD",
 ]
 
 #: The project checkout (the package is installed in editable mode by ``make``).
@@ -28,3 +29,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 KERNEL_NAME = "csat-analysis"
 #: The report notebooks rendered by ``csat-report demo``, in order.
 REPORT_NOTEBOOKS = ("overview", "trends", "correlations", "campaign_effects", "drivers", "comments", "health")
+#: Modules a report's kernel imports as soon as it starts, while the parent process still checks the data
+#: and loads papermill (see :class:`csat_analysis.kernel.ReportKernel`): what every report notebook uses, so
+#: that no kernel imports anything its notebook would not.  The package modules a notebook names are added.
+KERNEL_PRELOAD = ("pandas", "matplotlib.pyplot", "csat_analysis.io", "csat_analysis.render", "csat_analysis.plots")

@@ -593,17 +593,58 @@ def _first_error(nb) -> tuple[int | None, str | None]:
     return None, None
 
 
+import threading
+
+_EXPORTER = None
+_EXPORTER_LOCK = threading.Lock()
+
+
+def _warm_exporter() -> None:
+    try:
+        _html_exporter()
+    except Exception:  # pragma: no cover - to_html raises it again, where it is reported
+        pass
+
+
+def _html_exporter():
+    """The HTML exporter of every report, built once per process (nbconvert import, template compilation).
+
+    Built in a background thread while the first report executes (see :func:`run_report`); a lock makes
+    :func:`to_html` wait for that build instead of starting a second one.
+    """
+    global _EXPORTER
+    if _EXPORTER is not None:
+        return _EXPORTER
+    with _EXPORTER_LOCK:
+        if _EXPORTER is not None:
+            return _EXPORTER
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        class _ReportExporter(HTMLExporter):
+            def _validate_preprocessor(self, nbc, preprocessor):
+                # nbconvert re-validates the notebook after each of its ~13 preprocessors, and nbformat
+                # recompiles its relaxed JSON schema every time (~0.1 s each); the preprocessors only remove
+                # cells and outputs or coalesce streams, so the executed notebook is not validated again.
+                pass
+
+        exporter = _ReportExporter(template_name="csat", extra_template_basedirs=[str(config.TEMPLATE_DIR)])
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        remover = TagRemovePreprocessor(
+            remove_cell_tags={"injected-parameters", "parameters", "remove", "papermill-error-cell-tag"}, enabled=True)
+        exporter.register_preprocessor(remover, enabled=True)
+        import nbformat
+
+        exporter.from_notebook_node(nbformat.v4.new_notebook(), resources={"metadata": {"name": "warm-up"}})
+        _EXPORTER = exporter  # templates compiled by the warm-up export
+    return _EXPORTER
+
+
 def to_html(nb, path: Path) -> Path:
     """Write an executed notebook as standalone offline HTML (no code, no injected parameters)."""
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    exporter = HTMLExporter(template_name="csat", extra_template_basedirs=[str(config.TEMPLATE_DIR)])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    remover = TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters", "remove", "papermill-error-cell-tag"}, enabled=True)
-    exporter.register_preprocessor(remover, enabled=True)
+    exporter = _html_exporter()
     nb = _strip_noise(nb)
     title = nb.metadata.get("csat_title") or path.stem
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
@@ -787,6 +828,10 @@ def run_report(
     before any kernel starts (:func:`check_against_data`).
     With ``xlsx``, ``<name>.xlsx`` is written too (:func:`write_report_workbook`):
     an About sheet and one sheet per table the HTML shows.
+    Without ``km`` the kernel is started as soon as the arguments are checked,
+    and imports the modules the notebook uses while the data is checked
+    (:class:`~csat_analysis.kernel.ReportKernel`); a given ``km`` (a
+    ``KernelManager`` or a ``ReportKernel``) is used and left running.
     """
     path = resolve_notebook(notebook)
     params: dict[str, Any] = {}
@@ -802,26 +847,71 @@ def run_report(
     defaults = _check_parameters(path, params)
     name = _check_name(name or path.stem)
     out_dir = _out_dir(out)
-    if check_data and data is not None:
+    own = early = None
+    if km is None:  # start the kernel now: it imports what the notebook needs while this process checks the data
+        from .kernel import ReportKernel, preload_modules
+
+        try:
+            own = early = ReportKernel(path.parent, preload_modules(path))
+        except Exception as exc:  # no such kernel, ...
+            raise ReportError(f"Report {name!r} could not be executed: {type(exc).__name__}: "
+                              f"{shorten(str(exc), 300)}") from None
+        km = own.km
+    elif hasattr(km, "wait_preloaded"):  # a ReportKernel started by the caller, who shuts it down
+        early, km = km, km.km
+    try:
+        return _execute_report(path, params, defaults, name, out_dir, km, own, early,
+                               data=data if check_data else None, schema=schema, xlsx=xlsx)
+    finally:
+        if own is not None:
+            own.shutdown(now=True)  # a no-op after a graceful shutdown; kills the kernel after an error
+
+
+def _execute_report(path: Path, params: dict[str, Any], defaults: Mapping[str, Any], name: str, out_dir: Path, km,
+                    own, early, *, data, schema, xlsx: bool) -> ReportResult:
+    """The part of :func:`run_report` after its cheap checks.
+
+    ``own`` is the :class:`~csat_analysis.kernel.ReportKernel` it started (and shuts down), if any;
+    ``early`` the one whose preload to wait for before executing (``own`` or a batch worker's).
+    """
+    if data is not None:
         from .io import load_responses
 
         frame, _ = load_responses(data, schema)
         check_against_data(path, frame, params)
-    ipynb, html_path = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
     import papermill  # after every check: a bad argument costs no papermill import
     from papermill.exceptions import PapermillExecutionError
 
+    warm = None
+    if _EXPORTER is None:  # nbconvert and its compiled templates get ready while the kernel works
+        warm = threading.Thread(target=_warm_exporter, name="csat-html-exporter", daemon=True)
+        warm.start()
+    try:
+        if early is not None:
+            early.wait_preloaded()
+        return _run_papermill(papermill, PapermillExecutionError, path, params, defaults, name, out_dir, km, own,
+                              early, xlsx=xlsx)
+    finally:
+        if warm is not None:
+            warm.join(timeout=30)  # never leave the build half-done (a later fork would copy its locks)
+
+
+def _run_papermill(papermill, PapermillExecutionError, path: Path, params: dict[str, Any],
+                   defaults: Mapping[str, Any], name: str, out_dir: Path, km, own, early, *,
+                   xlsx: bool) -> ReportResult:
+    ipynb, html_path = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name[:40]}.", suffix=".partial.ipynb")
     os.close(fd)
     tmp_ipynb, tmp_html = Path(tmp), Path(tmp).with_suffix(".html")
     tmp_xlsx, xlsx_path = Path(tmp).with_suffix(".xlsx"), (out_dir / f"{name}.xlsx" if xlsx else None)
     t0 = time.perf_counter()
-    extra = {"km": km} if km is not None else {}
     try:
         try:
+            # the notebook is written once, at the end (or on error), not twice per cell
             nb = papermill.execute_notebook(
                 str(path), str(tmp_ipynb), parameters=params, kernel_name=config.KERNEL_NAME,
-                cwd=str(path.parent), progress_bar=False, log_output=False, **extra,
+                cwd=str(path.parent), progress_bar=False, log_output=False, km=km,
+                request_save_on_cell_execute=False,
             )
         except PapermillExecutionError:
             import nbformat
@@ -830,6 +920,11 @@ def run_report(
         except Exception as exc:  # kernel failed to start, notebook unreadable, ...
             raise ReportError(f"Report {name!r} could not be executed: {type(exc).__name__}: {shorten(str(exc), 300)}"
                               ) from None
+        finally:
+            if early is not None:
+                early.close_clients()  # papermill leaves its client open on a kernel it did not start
+        if own is not None:
+            own.request_shutdown()  # the kernel exits while the HTML is written
         nb.metadata["csat_title"] = str(params.get("title") or defaults.get("title") or name)
         shown = _too_small(nb)
         cell, error = _first_error(nb)
@@ -857,6 +952,8 @@ def run_report(
         tmp_ipynb.unlink(missing_ok=True)
         tmp_html.unlink(missing_ok=True)
         tmp_xlsx.unlink(missing_ok=True)
+    if own is not None:
+        own.shutdown()
     return ReportResult(name=name, notebook=path.stem, ipynb=ipynb, html=html_path, ok=error is None,
                         seconds=time.perf_counter() - t0, error=error, failed_cell=cell,
                         headline=_find_headline(nb), note=shown, xlsx=xlsx_path,
