@@ -164,6 +164,17 @@ class WarehouseTable:
         labels = {str(v) for v in self._labels(column, self._distinct(column)) if v is not None}
         return pd.Index(sorted(labels), dtype=object)
 
+    def score_counts(self, column: str) -> pd.Series:
+        """How many answers hold each score of ``column`` (``csat``, ``nps``, ``ces``), as the loader reads them
+        (labels mapped, reversed scales turned): one cell query; indexed by score, without missing answers."""
+        spec = self.schema.metrics.get(column)
+        if spec is None or column not in self._source:
+            raise ParameterError(f"The warehouse table has no {column!r} score column; map it under metrics.")
+        lo, hi = spec.scale
+        _, fine = self.fine_cells({column: (lo, hi, spec.top_box)}, [], None)
+        counts = fine[column][0].sum(axis=0)[:-1]  # the last bin holds missing answers
+        return pd.Series(counts.astype(np.int64), index=pd.RangeIndex(lo, hi + 1), name=column)
+
     def has_dates(self, date: str = "date") -> bool:
         """Whether ``date`` is a column with at least one usable date."""
         return date in self._source and bool(self.date_bounds(date).notna().any())
@@ -180,7 +191,7 @@ class WarehouseTable:
 
     def filter(self, *, column: str | None = None, equals: Any = None, start: Any = None, end: Any = None,
                date: str = "date") -> WarehouseTable:
-        """The rows whose ``column`` reads as ``equals`` and whose ``date`` lies in ``[start, end]``, as a new table.
+        """The rows whose ``column`` reads as ``equals`` (or one of a list of values) and whose ``date`` lies in ``[start, end]``, as a new table.
 
         Nothing is fetched but the distinct values of ``column``: a segment value
         matches the raw values that the loader would read as it (stripped text,
@@ -192,7 +203,8 @@ class WarehouseTable:
         if column is not None:
             values = self._distinct(column)
             labels = self._labels(column, values)
-            raw = [v for v, label in zip(values.tolist(), labels) if label is not None and str(label) == str(equals)]
+            wanted = {str(v) for v in equals} if isinstance(equals, (list, tuple, set)) else {str(equals)}
+            raw = [v for v, label in zip(values.tolist(), labels) if label is not None and str(label) in wanted]
             col = expr[self._source[column]]
             expr = expr.filter(col.isin(raw)) if raw else expr.filter(col.isnull() & col.notnull())
         for bound, keep in ((start, "ge"), (end, "le")):

@@ -479,6 +479,15 @@ _NEEDS = {
 }
 
 
+#: sections that need the rows, for a database table (see :func:`section`)
+_WAREHOUSE_NEEDS = {
+    "comment": "Comments are not available for a database source: this report reads the table without fetching "
+               "its rows, and comments are rows. Read them in the database.",
+    "population": "Raking to the customer base is not available for a database source: it needs the rows in "
+                  "memory, and this report reads the table without fetching them.",
+}
+
+
 def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence[str] = (), p=None) -> HTML:
     """A report section's heading and explanation, or one sentence saying why this data cannot support it.
 
@@ -515,6 +524,9 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
                                            or "none")
         elif need == "comment" and "comment" not in data:
             why = _NEEDS["comment"]
+        elif need in ("comment", "population") and isinstance(data, WarehouseTable):
+            why = _WAREHOUSE_NEEDS[need] if need == "comment" or schema_of(data).get("population") \
+                or schema_of(data).get("margins") else _NEEDS[need]
         elif need == "population" and not hasattr(getattr(p, "weights", None), "weights_for"):
             why = _NEEDS["population"]
         elif need == "customer_id" and "customer_id" not in data:

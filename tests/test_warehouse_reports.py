@@ -201,3 +201,45 @@ def test_trends_report_on_a_segment_with_table_parameter(db, tmp_path):
     _, _, expected, _ = notebook_steps(SAMPLE, SAMPLE_SCHEMA, segment="North")
     assert result.headline == expected.headline_values()
     assert result.headline["Responses"] == "5,896"
+
+
+# ----------------------------------------------------------------------------- overview (in this process)
+
+
+def test_overview_on_a_database_equals_the_file_without_fetching_rows(db, monkeypatch):
+    """Headline, changes, segment tables and tests, banner table and distributions: aggregates only."""
+    import matplotlib.pyplot as plt
+
+    url, schema = db
+    fetches = Fetches(monkeypatch)
+    data, _ = rep.load(url, schema)
+    p = rep.resolve(data, segment_column=None, segment=None, weights=None)
+    got = ca.overview(data, weights=p.weights)
+    fig = got.plot_distributions()
+    counts = {c: data.score_counts(c) for c in ("csat", "nps", "ces")}
+    sections = {need: repr(rep.section("S", "text", data=data, needs=[need], p=p)) for need in ("comment", "segments")}
+    assert got.comments_html() is None  # comments are rows: the section says they are not available
+    assert max(n for n, _ in fetches.results) < ROWS / 5
+    for _, columns in fetches.results:
+        assert not {"response_id", "comment", "customer_email", "customer_id"} & set(columns)
+    monkeypatch.undo()
+    frame, _ = rep.load(SAMPLE, SAMPLE_SCHEMA)
+    want = ca.overview(frame, weights=rep.resolve(frame, weights=None).weights)
+    assert got.headline_values() == want.headline_values() and got.sentences() == want.sentences()
+    for name in ("headline", "changes"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=False, rtol=1e-9)
+    assert list(got.segments) == list(want.segments) == ["region", "channel", "plan"]
+    for col in want.segments:
+        pd.testing.assert_frame_equal(got.segments[col], want.segments[col], check_exact=False, rtol=1e-9)
+        pd.testing.assert_frame_equal(got.segment_tests[col], want.segment_tests[col], check_exact=False, rtol=1e-9)
+    pd.testing.assert_frame_equal(got.banner.table, want.banner.table, check_exact=False, rtol=1e-9)
+    assert got.banner_table().data == want.banner_table().data
+    for col, c in counts.items():  # the distribution panels' bars
+        assert c.tolist() == frame[col].value_counts().reindex(c.index, fill_value=0).tolist()
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    plt.close(fig)
+    fig = want.plot_distributions()
+    assert titles == [ax.get_title(loc="left") for ax in fig.axes]
+    plt.close(fig)
+    assert "not available for a database source" in sections["comment"]
+    assert "not available" not in sections["segments"]
