@@ -19,6 +19,7 @@ import yaml
 
 import csat_analysis as ca
 from csat_analysis import render as rep
+from csat_analysis.config import REPORT_NOTEBOOKS
 from csat_analysis.exceptions import DataError, ParameterError
 
 ibis = pytest.importorskip("ibis", reason="the warehouse extra is not installed")
@@ -154,8 +155,9 @@ def test_loading_files_is_unchanged_and_database_errors_are_sentences(db, tmp_pa
         rep.load(url, None)
     with pytest.raises(ParameterError, match="Atlantis"):  # checked against SELECT DISTINCT, before any kernel
         rep.run_report("trends", data=url, schema=schema, parameters={"segment": "Atlantis"}, out=tmp_path)
-    with pytest.raises(ParameterError, match="no parameter 'table'"):
-        rep.run_report("overview", data=url, schema=schema, parameters={"table": "responses"}, out=tmp_path)
+    other = next(n for n in REPORT_NOTEBOOKS if "table" not in rep.notebook_parameters(rep.resolve_notebook(n)))
+    with pytest.raises(ParameterError, match="no parameter 'table'"):  # a report not made for databases yet
+        rep.run_report(other, data=url, schema=schema, parameters={"table": "responses"}, out=tmp_path)
 
 
 def test_raked_schema_on_a_database_says_it_is_not_raked(db):
