@@ -123,8 +123,100 @@ class WarehouseTable:
         """The canonical column names."""
         return list(self._source)
 
+    #: where the table comes from, for report headers (set by :func:`scan`, e.g. ``duckdb:///x.db, table responses``)
+    source: str | None = None
+
     def __repr__(self) -> str:
         return f"WarehouseTable({type(self.table).__name__}, columns={self.columns})"
+
+    def __contains__(self, column: object) -> bool:
+        """``"date" in data``: whether the table has that canonical column (as for a DataFrame)."""
+        return column in self._source
+
+    def __len__(self) -> int:
+        """The number of responses (rows) of the table: one ``COUNT(*)`` query, remembered."""
+        return self.count()
+
+    # ----------------------------------------------------------- aggregates and selections
+
+    def count(self) -> int:
+        """The table's number of rows (one ``COUNT(*)`` query; the answer is kept)."""
+        if getattr(self, "_count", None) is None:
+            self._count = int(self.table.count().to_pandas())
+        return self._count
+
+    def _distinct(self, column: str) -> pd.Series:
+        """The distinct raw values of ``column`` (one ``SELECT DISTINCT``), as they are in the table."""
+        if column not in self._source:
+            raise ParameterError(f"The column {column!r} is not in the warehouse table; columns are {self.columns}.")
+        src = self._source[column]
+        values = self.table.select(src).distinct().to_pandas()[src]
+        return values.reset_index(drop=True)
+
+    def _labels(self, column: str, values: pd.Series) -> list[Any]:
+        """Each raw value as the loaded table holds it (segment text cleaned as the loader cleans it; None: missing)."""
+        missing = frozenset(self.schema.missing_values)
+        codes, levels = _segment_codes(values, missing, column in self.schema.segments)
+        return [None if c < 0 else levels[c] for c in codes]
+
+    def levels(self, column: str) -> pd.Index:
+        """The values of a segment (or other) column as the loader reads them: cleaned, sorted, no missing values."""
+        labels = {str(v) for v in self._labels(column, self._distinct(column)) if v is not None}
+        return pd.Index(sorted(labels), dtype=object)
+
+    def score_counts(self, column: str) -> pd.Series:
+        """How many answers hold each score of ``column`` (``csat``, ``nps``, ``ces``), as the loader reads them
+        (labels mapped, reversed scales turned): one cell query; indexed by score, without missing answers."""
+        spec = self.schema.metrics.get(column)
+        if spec is None or column not in self._source:
+            raise ParameterError(f"The warehouse table has no {column!r} score column; map it under metrics.")
+        lo, hi = spec.scale
+        _, fine = self.fine_cells({column: (lo, hi, spec.top_box)}, [], None)
+        counts = fine[column][0].sum(axis=0)[:-1]  # the last bin holds missing answers
+        return pd.Series(counts.astype(np.int64), index=pd.RangeIndex(lo, hi + 1), name=column)
+
+    def has_dates(self, date: str = "date") -> bool:
+        """Whether ``date`` is a column with at least one usable date."""
+        return date in self._source and bool(self.date_bounds(date).notna().any())
+
+    def _timestamps(self, date: str):
+        """``date`` as a timestamp expression (a date at midnight), for ``start``/``end`` bounds as pandas compares them."""
+        day = self._dates(date)  # checks the column and the schema's format
+        col = self.table[self._source[date]]
+        if col.type().is_timestamp():
+            return col
+        if col.type().is_string() and self.schema.date is not None and self.schema.date.format and date == "date":
+            return col.as_timestamp(self.schema.date.format)
+        return day.cast("timestamp")
+
+    def filter(self, *, column: str | None = None, equals: Any = None, start: Any = None, end: Any = None,
+               date: str = "date") -> WarehouseTable:
+        """The rows whose ``column`` reads as ``equals`` (or one of a list of values) and whose ``date`` lies in ``[start, end]``, as a new table.
+
+        Nothing is fetched but the distinct values of ``column``: a segment value
+        matches the raw values that the loader would read as it (stripped text,
+        ``missing_values`` never match), so a selection holds the rows the
+        in-memory :func:`~csat_analysis.render.select` keeps.  ``start`` and
+        ``end`` are compared as pandas compares a loaded date with a Timestamp.
+        """
+        expr = self.table
+        if column is not None:
+            values = self._distinct(column)
+            labels = self._labels(column, values)
+            wanted = {str(v) for v in equals} if isinstance(equals, (list, tuple, set)) else {str(equals)}
+            raw = [v for v, label in zip(values.tolist(), labels) if label is not None and str(label) in wanted]
+            col = expr[self._source[column]]
+            expr = expr.filter(col.isin(raw)) if raw else expr.filter(col.isnull() & col.notnull())
+        for bound, keep in ((start, "ge"), (end, "le")):
+            if bound is None:
+                continue
+            ts = pd.Timestamp(bound)
+            ts = (ts.tz_localize(None) if ts.tz else ts).to_pydatetime()
+            when = self._timestamps(date)
+            expr = expr.filter(when >= ts if keep == "ge" else when <= ts)
+        out = WarehouseTable(expr, self.schema)
+        out.source = self.source
+        return out
 
     # ----------------------------------------------------------------- queries
 
@@ -147,9 +239,13 @@ class WarehouseTable:
 
     def date_bounds(self, date: str = "date") -> pd.Series:
         """The first and last day of ``date`` (what :func:`~csat_analysis.trend` needs of the dates)."""
-        day = self._dates(date)
-        row = self.table.aggregate(first=day.min(), last=day.max()).to_pandas()
-        return pd.to_datetime(pd.Series([row["first"].iloc[0], row["last"].iloc[0]])).astype("datetime64[ns]")
+        known = getattr(self, "_bounds", None) or {}
+        if date not in known:  # one min/max query per column, kept
+            day = self._dates(date)
+            row = self.table.aggregate(first=day.min(), last=day.max()).to_pandas()
+            known[date] = pd.to_datetime(pd.Series([row["first"].iloc[0], row["last"].iloc[0]])).astype("datetime64[ns]")
+            self._bounds = known
+        return known[date].copy()
 
     def query(self, scores: Sequence[str], by: Sequence[str], freq: str | None, date: str = "date",
               weights: str | None = None, dialect: Any = None) -> _Query:
@@ -392,8 +488,17 @@ def scan(source: str | Path, *, schema: Any, table: str | None = None) -> Wareho
         if not table:
             raise ParameterError(f"Reading {text!r} needs the name of the responses table: pass `table=` or put "
                                  "`source: {table: responses}` in the schema.")
-        con = ibis.connect(text)
-        return WarehouseTable(con.table(table), schema)
+        path = text[len("duckdb://"):] if text.startswith("duckdb://") and "?" not in text else None
+        if path and path != ":memory:":  # a DuckDB file: opened read-only (several reports may read it at once)
+            if not Path(path).is_file():
+                raise DataError(f"The DuckDB database {path!r} (from {text!r}) does not exist; check the path "
+                                "(duckdb:///absolute/path.db or duckdb://relative/path.db).")
+            con = ibis.duckdb.connect(path, read_only=True)
+        else:
+            con = ibis.connect(text)
+        out = WarehouseTable(con.table(table), schema)
+        out.source = f"{text}, table {table}"
+        return out
     con = ibis.duckdb.connect()
     if text.endswith(".parquet") or "*" in text:
         return WarehouseTable(con.read_parquet(text), schema)
@@ -403,7 +508,9 @@ def scan(source: str | Path, *, schema: Any, table: str | None = None) -> Wareho
         if not table:
             raise ParameterError(f"Reading {text!r} needs the name of the responses table: pass `table=` or put "
                                  "`source: {table: responses}` in the schema.")
-        return WarehouseTable(ibis.duckdb.connect(text, read_only=True).table(table), schema)
+        out = WarehouseTable(ibis.duckdb.connect(text, read_only=True).table(table), schema)
+        out.source = f"{text}, table {table}"
+        return out
     raise ParameterError(f"Cannot read {text!r} as a warehouse table: give a .parquet or .csv file, a .duckdb "
                          "database with `table=`, or a URL such as duckdb:///path.db.")
 

@@ -112,7 +112,7 @@ def _parameters(pairs: Sequence[Sequence[str]]) -> dict:
 
 def _check_file(path: str | None, what: str) -> None:
     """A missing data file is a data error (exit 1), a missing schema a bad argument (exit 2)."""
-    if path is not None and not Path(path).is_file():
+    if path is not None and "://" not in str(path) and not Path(path).is_file():  # URLs: a database
         error = DataError if what == "Data file" else ParameterError
         raise error(f"{what} {path!r} does not exist; check the path.")
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .backends import WarehouseTable
 from ._utils import as_list, check_argument, nearest, shorten
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, pairwise, summarize
@@ -300,7 +301,7 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
         if col in {d.column for d in METRICS.values()} or (isinstance(weights, str) and col == weights) or col == "date":
             raise ParameterError(f"The banner column {col!r} is a score, weight or date column; a banner holds "
                                  "categories (segments, campaign or offer columns).")
-        levels = data[col].nunique(dropna=True)
+        levels = len(data.levels(col)) if isinstance(data, WarehouseTable) else data[col].nunique(dropna=True)
         if levels > MAX_LEVELS:
             raise ParameterError(f"The banner column {col!r} has {levels:,} distinct values; a banner column needs "
                                  f"a few categories (at most {MAX_LEVELS}). Group it first (e.g. pd.cut).")
@@ -381,9 +382,9 @@ def crosstab(
                       "low_n": bool(r["low_n"]), "suppressed": bool(privacy_min_n and 0 < r["n"] < privacy_min_n)})
     pair_frames = []
     for col in banner:
-        present = data[col].dropna()
+        remote = isinstance(data, WarehouseTable)  # a database table: levels and subsets are queries
         by_level = summarize(data, metrics=rows, by=col, weights=weights, min_n=min_n)
-        seen = set(pd.unique(present.astype(object)))
+        seen = set(data.levels(col)) if remote else set(pd.unique(data[col].dropna().astype(object)))
         by_level = by_level[by_level[col].astype(object).isin(seen)]
         levels = list(pd.unique(by_level[col].astype(object)))
         letters = dict(zip(levels, column_letters(len(levels))))
@@ -396,7 +397,9 @@ def crosstab(
             above: dict[Any, list[str]] = {lv: [] for lv in levels}
             testable = [lv for lv in levels if lv not in hidden and cells[lv]["n"] > 0]
             if len(testable) >= 2:
-                pw = pairwise(data[data[col].astype(object).isin(testable)], metric=m, by=col, weights=weights)
+                subset = data.filter(column=col, equals=testable) if remote else \
+                    data[data[col].astype(object).isin(testable)]
+                pw = pairwise(subset, metric=m, by=col, weights=weights)
                 pw = pw[pw["level"].astype(object).isin(testable) & pw["other"].astype(object).isin(testable)]
                 order = {lv: i for i, lv in enumerate(levels)}
                 pw = pw[[order[a] < order[b] for a, b in zip(pw["level"], pw["other"])]].reset_index(drop=True)

@@ -79,8 +79,11 @@ def _no_data(ax, message: str = "No responses to show"):
 
 
 @_plain_text
-def plot_distribution(data: pd.DataFrame, *, column: str = "csat", ax=None):
+def plot_distribution(data: pd.DataFrame, *, column: str = "csat", ax=None, counts: pd.Series | None = None):
     """Bar chart of the share of responses at each score of a scale.
+
+    ``counts`` (answers per score, e.g. ``WarehouseTable.score_counts``) replaces the rows of ``data``,
+    which then only provides the scale.
 
     NPS bars are coloured as detractors (0-6), passives (7-8) and promoters
     (9-10); CSAT and CES bars at or above the top box are highlighted.
@@ -92,11 +95,18 @@ def plot_distribution(data: pd.DataFrame, *, column: str = "csat", ax=None):
     check_argument("column", ["csat", "nps", "ces"], column)
     ax = _axes(ax, (5, 3))
     lo, hi, top = scale_of(data, column)
-    values = pd.to_numeric(data[column], errors="coerce").dropna() if column in data else pd.Series(dtype=float)
-    if values.empty:
-        return _no_data(ax)
     scores = np.arange(lo, hi + 1)
-    share = values.value_counts(normalize=True).reindex(scores, fill_value=0) * 100
+    if counts is not None:
+        counts = counts.reindex(scores, fill_value=0)
+        if counts.sum() == 0:
+            return _no_data(ax)
+        answered, share = int(counts.sum()), counts / counts.sum() * 100
+    else:
+        values = pd.to_numeric(data[column], errors="coerce").dropna() if column in data else pd.Series(dtype=float)
+        if values.empty:
+            return _no_data(ax)
+        answered = len(values)
+        share = values.value_counts(normalize=True).reindex(scores, fill_value=0) * 100
     if column == "nps":
         colours = [PALETTE["detractor"] if s <= 6 else PALETTE["passive"] if s <= 8 else PALETTE["promoter"]
                    for s in scores]
@@ -106,7 +116,7 @@ def plot_distribution(data: pd.DataFrame, *, column: str = "csat", ax=None):
     ax.set_xticks(scores)
     ax.set_xlabel(f"{column.upper()} score")
     ax.set_ylabel("% of responses")
-    ax.set_title(f"{column.upper()} answers (n = {len(values):,})", loc="left", fontsize=10)
+    ax.set_title(f"{column.upper()} answers (n = {answered:,})", loc="left", fontsize=10)
     sns.despine(ax=ax)
     return ax
 

@@ -45,10 +45,13 @@ from ._utils import as_list, nearest, shorten
 from .display import TABLE_MIME, HTML, DataHTML, csv_link, md, note, summary_box, table_html
 from .display import esc as _esc
 from .exceptions import DataError, ParameterError, ReportError
+from .backends import WarehouseTable
 from .responses import schema_of
 
 __all__ = [
     "ReportResult",
+    "load",
+    "is_warehouse",
     "resolve_notebook",
     "notebook_parameters",
     "run_report",
@@ -94,6 +97,83 @@ class SelectionTooSmall(ReportError):
     """
 
 
+def is_warehouse(source: Any) -> bool:
+    """Whether ``source`` names a database table rather than a file to load: a URL such as
+    ``duckdb:///path/survey.db`` or a ``.duckdb``/``.db`` file."""
+    text = str(source)
+    return bool(re.match(r"^[a-z][a-z0-9+]*://", text)) or text.endswith((".duckdb", ".db"))
+
+
+def _warehouse_location(source: Any) -> str:
+    """``source`` with a DuckDB file path made absolute, so that a kernel started elsewhere finds it."""
+    text = str(source)
+    if text.startswith("duckdb://") and "?" not in text and not text.startswith("duckdb:///"):
+        path = Path(text[len("duckdb://"):])
+        return f"duckdb://{path.resolve()}" if path.exists() else text
+    if not re.match(r"^[a-z][a-z0-9+]*://", text):
+        return str(Path(text).resolve())
+    return text
+
+
+def load(data_path: Any, schema_path: Any = None, table: str | None = None):
+    """The report's data: ``(responses, load_report)`` for a file, ``(WarehouseTable, None)`` for a database.
+
+    A URL (``duckdb:///path/survey.db``) or a ``.duckdb``/``.db`` file is read
+    through :func:`~csat_analysis.backends.scan`: nothing is loaded, every
+    number the report shows is computed in the engine (``table`` names the
+    table, else the schema's ``source: {table: ...}``).  Any other path is
+    loaded with :func:`~csat_analysis.load_responses`, exactly as before.
+    """
+    if not is_warehouse(data_path):
+        if table is not None:
+            raise ParameterError(f"-p table names a table of a database, but the data is the file {str(data_path)!r}; "
+                                 "give a database (e.g. duckdb:///path/survey.db) or leave out -p table.")
+        from .io import load_responses
+
+        return load_responses(data_path, schema_path)
+    if schema_path is None:
+        raise ParameterError("A database table needs a schema (--schema): it names the score columns, their scales "
+                             "and the date column.")
+    from .backends import scan
+
+    return scan(_warehouse_location(data_path), schema=schema_path, table=table), None
+
+
+def _too_few(n: int, privacy_min_n: int | None) -> None:
+    """Raise :class:`SelectionTooSmall` when a selection of ``n`` responses is below the privacy threshold."""
+    if privacy_min_n is not None and n < privacy_min_n:
+        what = "No responses match this selection" if n == 0 else \
+            f"This selection has fewer than {privacy_min_n} responses (the privacy threshold)"
+        raise SelectionTooSmall(f"{what}, so the report shows nothing about it. Widen the selection "
+                                "(segment, start, end) to report on it.")
+
+
+def _select_warehouse(data: WarehouseTable, segment_column: str | None, segment: Any, start: Any, end: Any,
+                      date: str, privacy_min_n: int | None) -> WarehouseTable:
+    """:func:`select` on a database table: a filtered table expression, its size from one count query."""
+    if segment is not None:
+        if not segment_column:
+            raise ParameterError("A `segment` filter needs `segment_column` (the column holding segments).")
+        if segment_column not in data.columns:
+            raise ParameterError(
+                f"segment_column {segment_column!r} is not a column of the data; columns are "
+                f"{list(map(str, data.columns))}.{nearest(segment_column, map(str, data.columns))}"
+            )
+    bounds = {}
+    for name, bound in (("start", start), ("end", end)):
+        if bound:
+            if date not in data.columns:
+                raise ParameterError("A period filter (start/end) needs a date column in the data.")
+            try:
+                bounds[name] = pd.Timestamp(bound)
+            except ValueError:
+                raise ParameterError(f"start/end {bound!r} is not a date; write it as YYYY-MM-DD.") from None
+    view = data.filter(column=segment_column if segment is not None else None, equals=segment, date=date, **bounds) \
+        if segment is not None or bounds else data
+    _too_few(len(view), privacy_min_n)
+    return view
+
+
 def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: Any = None,
            start: str | None = None, end: str | None = None, date: str = "date",
            privacy_min_n: int | None = None) -> pd.DataFrame:
@@ -107,7 +187,12 @@ def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: An
         When ``privacy_min_n`` is given and fewer responses are selected: a
         report on, say, three customers would publish their answers and
         comments, so none is written (SPEC.md, privacy).
+
+    For a :class:`~csat_analysis.backends.WarehouseTable` the selection is a
+    filtered table (nothing is fetched) and its size one count query.
     """
+    if isinstance(data, WarehouseTable):
+        return _select_warehouse(data, segment_column, segment, start, end, date, privacy_min_n)
     view = data
     if segment is not None:
         if not segment_column:
@@ -127,11 +212,7 @@ def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: An
             except ValueError:
                 raise ParameterError(f"start/end {bound!r} is not a date; write it as YYYY-MM-DD.") from None
             view = view[getattr(view[date], op)(ts)]
-    if privacy_min_n is not None and len(view) < privacy_min_n:
-        what = "No responses match this selection" if len(view) == 0 else \
-            f"This selection has fewer than {privacy_min_n} responses (the privacy threshold)"
-        raise SelectionTooSmall(f"{what}, so the report shows nothing about it. Widen the selection "
-                                "(segment, start, end) to report on it.")
+    _too_few(len(view), privacy_min_n)
     return view.copy()
 
 
@@ -248,8 +329,11 @@ def resolve(data: pd.DataFrame, **params: Any) -> types.SimpleNamespace:
 def _default_weights(data: pd.DataFrame, schema: Mapping[str, Any]):
     """The schema's default weights: raked to its ``population:``/``margins:`` (a
     :class:`~csat_analysis.weighting.RakeResult`, computed on the whole export so that a
-    segment's report is a domain of it), else the mapped weight column, else None."""
-    if schema.get("population") or schema.get("margins"):
+    segment's report is a domain of it), else the mapped weight column, else None.
+
+    A database table is not raked (that needs the rows in memory): it uses the mapped weight column, else
+    none, and :func:`header` says so."""
+    if (schema.get("population") or schema.get("margins")) and not isinstance(data, WarehouseTable):
         from .weighting import population_weights
 
         return population_weights(data, schema=schema)
@@ -259,9 +343,30 @@ def _default_weights(data: pd.DataFrame, schema: Mapping[str, Any]):
 def date_range(data: pd.DataFrame, date: str = "date") -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last date of the whole export, so that a report on a selection judges partial periods
     against the export's dates, not its own (None without dates)."""
-    if date not in data or not data[date].notna().any():
+    if not _has_dates(data, date):
         return None
+    if isinstance(data, WarehouseTable):
+        first, last = data.date_bounds(date)
+        return first, last
     return data[date].min(), data[date].max()
+
+
+def _has_dates(data, date: str = "date") -> bool:
+    """Whether ``data`` has a ``date`` column with a usable date (for a database table, one min/max query)."""
+    if isinstance(data, WarehouseTable):
+        return data.has_dates(date)
+    return date in data and bool(data[date].notna().any())
+
+
+def _warehouse_weighting(data: WarehouseTable, weights: Any) -> str | None:
+    """The header's sentence on weights for a database table (None when nothing needs saying)."""
+    schema = schema_of(data)
+    if not (schema.get("population") or schema.get("margins")):
+        return None
+    how = (f"the weight column ({(schema.get('columns') or {}).get('weight')}) is used instead" if weights
+           else "the figures are unweighted")
+    return ("The schema asks to weight to the customer base, but raking needs the rows in memory and this report "
+            f"reads a database table, so {how}.")
 
 
 def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapping[str, Any] | None = None,
@@ -281,14 +386,20 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
         if load_report.warnings:  # e.g. an assumed scale the answers do not fill: never silent
             items = "".join(f"<li>{_esc(shorten(w, 400))}</li>" for w in load_report.warnings)
             rows.append(f'<dt>Check</dt><dd><ul class="csat-warnings">{items}</ul></dd>')
+    remote = isinstance(data, WarehouseTable)
+    if remote:
+        rows.append("<dt>Rows</dt><dd>not loaded: the database sent only counts per period, segment and score"
+                    "</dd>")
     rows.append(f"<dt>In this report</dt><dd>{len(data):,} responses</dd>")
     from .weighting import header_note  # schema population:/margins: (issue 20)
 
-    weighting = header_note(data, weights=(parameters or {}).get("weights"))
+    weights = (parameters or {}).get("weights")
+    weighting = _warehouse_weighting(data, weights) if remote else header_note(data, weights=weights)
     if weighting:
         rows.append(f"<dt>Weighting</dt><dd>{_esc(weighting)}</dd>")
-    if "date" in data and data["date"].notna().any():
-        rows.append(f"<dt>Period</dt><dd>{data['date'].min():%d %b %Y} to {data['date'].max():%d %b %Y}</dd>")
+    period = date_range(data)
+    if period is not None:
+        rows.append(f"<dt>Period</dt><dd>{period[0]:%d %b %Y} to {period[1]:%d %b %Y}</dd>")
     if parameters:
         shown = ", ".join(f"{k} = {'raked to the customer base' if hasattr(v, 'weights_for') else v}"
                           for k, v in parameters.items() if v is not None and not (isinstance(v, str) and v == "")
@@ -368,6 +479,15 @@ _NEEDS = {
 }
 
 
+#: sections that need the rows, for a database table (see :func:`section`)
+_WAREHOUSE_NEEDS = {
+    "comment": "Comments are not available for a database source: this report reads the table without fetching "
+               "its rows, and comments are rows. Read them in the database.",
+    "population": "Raking to the customer base is not available for a database source: it needs the rows in "
+                  "memory, and this report reads the table without fetching them.",
+}
+
+
 def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence[str] = (), p=None) -> HTML:
     """A report section's heading and explanation, or one sentence saying why this data cannot support it.
 
@@ -388,7 +508,7 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
     """
     why = None
     for need in needs:
-        if need == "dates" and ("date" not in data or not data["date"].notna().any()):
+        if need == "dates" and not _has_dates(data):
             why = _NEEDS["dates"]
         elif need in ("breakdown", "facet_by") and getattr(p, need, None) is None:
             why = _NEEDS["breakdown"].format(param=need)
@@ -404,6 +524,9 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
                                            or "none")
         elif need == "comment" and "comment" not in data:
             why = _NEEDS["comment"]
+        elif need in ("comment", "population") and isinstance(data, WarehouseTable):
+            why = _WAREHOUSE_NEEDS[need] if need == "comment" or schema_of(data).get("population") \
+                or schema_of(data).get("margins") else _NEEDS[need]
         elif need == "population" and not hasattr(getattr(p, "weights", None), "weights_for"):
             why = _NEEDS["population"]
         elif need == "customer_id" and "customer_id" not in data:
@@ -779,6 +902,20 @@ def _too_small(nb) -> str | None:
     return None
 
 
+def _segment_values(data, column: str) -> list[str]:
+    """The values of a segment column, as text (for a database table, one ``SELECT DISTINCT``)."""
+    if isinstance(data, WarehouseTable):
+        return list(data.levels(column))
+    return sorted(data[column].dropna().astype(str).unique())
+
+
+def _data_for_check(data: Any, schema: Any, params: Mapping[str, Any]):
+    """What :func:`check_against_data` checks parameters against: the loaded rows of a file, or a database
+    table's columns (nothing is loaded)."""
+    frame, _ = load(data, schema, params.get("table") if is_warehouse(data) else None)
+    return frame
+
+
 def check_against_data(notebook: str | Path, data: pd.DataFrame, parameters: Mapping[str, Any]) -> None:
     """Check, before any kernel starts, that parameters naming columns exist in the loaded ``data``.
 
@@ -795,7 +932,7 @@ def check_against_data(notebook: str | Path, data: pd.DataFrame, parameters: Map
         if column is None or column not in data.columns:
             raise ParameterError("-p segment needs a segment column: list one under columns.segments in the schema "
                                  "or pass -p segment_column COLUMN.")
-        values = sorted(data[column].dropna().astype(str).unique())
+        values = _segment_values(data, column)
         if str(segment) not in values:
             raise ParameterError(f"Segment {shorten(segment)!r} does not occur in column {column!r}; values are "
                                  f"{shorten(values, 300)}.{nearest(str(segment), values)}")
@@ -835,7 +972,10 @@ def run_report(
     """
     path = resolve_notebook(notebook)
     params: dict[str, Any] = {}
-    if data is not None:
+    if data is not None and is_warehouse(data):  # a database table: nothing to check on disk but a .db file
+        params["data_path"] = _warehouse_location(data)
+        params["schema_path"] = str(Path(schema).resolve()) if schema else None
+    elif data is not None:
         data = Path(data)
         if not data.is_file():
             raise DataError(f"Data file {str(data)!r} does not exist; check the path given to --data.")
@@ -875,10 +1015,7 @@ def _execute_report(path: Path, params: dict[str, Any], defaults: Mapping[str, A
     ``early`` the one whose preload to wait for before executing (``own`` or a batch worker's).
     """
     if data is not None:
-        from .io import load_responses
-
-        frame, _ = load_responses(data, schema)
-        check_against_data(path, frame, params)
+        check_against_data(path, _data_for_check(data, schema, params), params)
     import papermill  # after every check: a bad argument costs no papermill import
     from papermill.exceptions import PapermillExecutionError
 

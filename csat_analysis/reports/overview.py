@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._utils import as_list
+from ..backends import WarehouseTable
 from ..metrics import (
     METRICS,
     apply_privacy,
@@ -155,10 +156,10 @@ class Overview:
 
         E-mail addresses, phone numbers and card-like numbers in the text are
         masked (:func:`~csat_analysis.privacy.mask_contacts`).  ``None`` when
-        the data has no comment column (the section says why).
+        the data has no comment column or is a database table (the section says why).
         """
-        if "comment" not in self.data:
-            return None
+        if "comment" not in self.data or isinstance(self.data, WarehouseTable):
+            return None  # the section says why (a database table: comments are rows, which stay there)
         if self.empty:
             return note("No verbatim comments in this selection.")
         data = self.data[self.data["comment"].notna() & (self.data["comment"].astype(str).str.strip() != "")]
@@ -185,8 +186,9 @@ class Overview:
         """One panel per metric: the share of answers at each score."""
         cols = [METRICS[m].column for m in self.metrics]
         fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3), layout="constrained", squeeze=False)
+        remote = isinstance(self.data, WarehouseTable)  # answers per score from one query, not the rows
         for ax, col in zip(axes[0], cols):
-            plot_distribution(self.data, column=col, ax=ax)
+            plot_distribution(self.data, column=col, ax=ax, counts=self.data.score_counts(col) if remote else None)
         return fig
 
     def segment_table(self, column: str) -> HTML:
@@ -274,16 +276,18 @@ def overview(
     Overview
     """
     metrics = [m for m in metrics if METRICS[m].column in data.columns]
+    remote = isinstance(data, WarehouseTable)  # a database table: every number is an aggregate query
     if breakdown is None:
         schema_segments = schema_of(data).get("columns", {}).get("segments", [])
-        breakdown = [c for c in schema_segments if c in data and data[c].nunique() > 1]
+        breakdown = [c for c in schema_segments if c in data
+                     and (len(data.levels(c)) if remote else data[c].nunique()) > 1]
     breakdown = as_list(breakdown)
     head = apply_privacy(summarize(data, metrics=metrics, weights=weights, min_n=min_n), privacy_min_n=privacy_min_n)
     changes = pd.DataFrame(columns=["metric", "period", "reference", "change", "ci_low", "ci_high", "p", "p_adj"])
     segments: dict[str, pd.DataFrame] = {}
     tests: dict[str, pd.DataFrame] = {}
     if len(data):
-        if freq and "date" in data and data["date"].notna().any():
+        if freq and "date" in data and (data.has_dates() if remote else data["date"].notna().any()):
             parts = [compare(data, metric=m, period=freq, weights=weights).tail(1) for m in metrics]
             changes = pd.concat(parts, ignore_index=True)
         for col in breakdown:

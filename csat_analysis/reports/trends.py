@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from .._utils import check_argument
+from ..backends import WarehouseTable
 from ..metrics import METRICS, metric_label, summarize
 from ..narrative import fmt_change, fmt_estimate, fmt_p, fmt_score, interval_decimals
 from ..trends import trend, trend_digest
@@ -109,13 +110,16 @@ def trend_report(
 ) -> TrendReport:
     """Compute the ``trends`` notebook: the trend, per-segment trends (``facet_by``) and weekly calendar.
 
+    ``data`` is a responses table or a :class:`~csat_analysis.backends.WarehouseTable`
+    (every number then comes from aggregate queries; the rows stay in the engine).
     Parameters are those of :func:`trend`; ``date_range`` (the whole export's
     first and last date) lets a report on one segment or selection judge its
     first and last periods ``partial`` against the export, not against the
     segment's own first and last answers.
     """
     check_argument("metric", list(METRICS), metric)
-    if len(data) == 0 or "date" not in data or data["date"].notna().sum() == 0:
+    remote = isinstance(data, WarehouseTable)  # a database table: counts, dates and levels are queries
+    if len(data) == 0 or "date" not in data or not (data.has_dates() if remote else data["date"].notna().any()):
         msg = None if len(data) == 0 else ("This export has no usable dates, so no trend can be drawn; map a date "
                                            "column under columns.date in the schema.")
         return TrendReport(data, None, None, None, metric, facet_by, target, privacy_min_n, msg)
@@ -123,7 +127,7 @@ def trend_report(
               date_range=date_range)
     table = trend(data, freq=freq, rolling=rolling, **kw)
     facets = None
-    if facet_by and facet_by in data and data[facet_by].nunique() > 1:
+    if facet_by and facet_by in data and (len(data.levels(facet_by)) if remote else data[facet_by].nunique()) > 1:
         facets = trend(data, freq=freq, by=facet_by, **kw)
     weekly = table if freq == "W" else trend(data, freq="W", **kw)
     overall = summarize(data, metrics=metric, weights=weights, min_n=min_n)
