@@ -42,8 +42,7 @@ import pandas as pd
 
 from . import config
 from ._utils import as_list, nearest, shorten
-from .display import TABLE_MIME, HTML, DataHTML, csv_link, md, note, summary_box, table_html
-from .display import esc as _esc
+from .display import TABLE_MIME, HTML, DataHTML, csv_link, esc, md, note, summary_box, table_html
 from .exceptions import DataError, ParameterError, ReportError
 from .backends import WarehouseTable
 from .responses import schema_of
@@ -372,19 +371,19 @@ def _warehouse_weighting(data: WarehouseTable, weights: Any) -> str | None:
 def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapping[str, Any] | None = None,
            source: str | None = None) -> HTML:
     """The report header: title, data source, rows used/excluded, period covered, parameters, time."""
-    rows = [f"<h1>{_esc(title)}</h1>", '<dl class="csat-meta">']
+    rows = [f"<h1>{esc(title)}</h1>", '<dl class="csat-meta">']
     src = source or (load_report.source if load_report is not None else (getattr(data, "source", None) or "data frame"))
-    rows.append(f"<dt>Data</dt><dd>{_esc(src)}</dd>")
+    rows.append(f"<dt>Data</dt><dd>{esc(src)}</dd>")
     if load_report is not None:
         rows.append(
             f"<dt>Rows</dt><dd>{load_report.rows_read:,} read, {load_report.rows_kept:,} usable, "
             f"{load_report.rows_excluded:,} excluded"
-            + (" (" + _esc(", ".join(f"{k}: {v['count']:,}" for k, v in load_report.excluded.items())) + ")"
+            + (" (" + esc(", ".join(f"{k}: {v['count']:,}" for k, v in load_report.excluded.items())) + ")"
                if load_report.excluded else "")
             + "</dd>"
         )
         if load_report.warnings:  # e.g. an assumed scale the answers do not fill: never silent
-            items = "".join(f"<li>{_esc(shorten(w, 400))}</li>" for w in load_report.warnings)
+            items = "".join(f"<li>{esc(shorten(w, 400))}</li>" for w in load_report.warnings)
             rows.append(f'<dt>Check</dt><dd><ul class="csat-warnings">{items}</ul></dd>')
     remote = isinstance(data, WarehouseTable)
     if remote:
@@ -396,7 +395,7 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
     weights = (parameters or {}).get("weights")
     weighting = _warehouse_weighting(data, weights) if remote else header_note(data, weights=weights)
     if weighting:
-        rows.append(f"<dt>Weighting</dt><dd>{_esc(weighting)}</dd>")
+        rows.append(f"<dt>Weighting</dt><dd>{esc(weighting)}</dd>")
     period = date_range(data)
     if period is not None:
         rows.append(f"<dt>Period</dt><dd>{period[0]:%d %b %Y} to {period[1]:%d %b %Y}</dd>")
@@ -404,7 +403,7 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
         shown = ", ".join(f"{k} = {'raked to the customer base' if hasattr(v, 'weights_for') else v}"
                           for k, v in parameters.items() if v is not None and not (isinstance(v, str) and v == "")
                           and k != "title")
-        rows.append(f"<dt>Parameters</dt><dd>{_esc(shown)}</dd>")
+        rows.append(f"<dt>Parameters</dt><dd>{esc(shown)}</dd>")
     rows.append(f"<dt>Generated</dt><dd>{_dt.datetime.now():%d %b %Y %H:%M}</dd></dl>")
     text = '<div class="csat-header">' + "".join(rows) + "</div>"
     facts = {"Report": str(title)}
@@ -535,8 +534,8 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
             why = _NEEDS["outcome"]
         if why:
             break
-    body = f'<div class="csat-note">{_esc(why)}</div>' if why else (f"<p>{md(text)}</p>" if text else "")
-    return HTML(f"<h2>{_esc(heading)}</h2>{body}")
+    body = f'<div class="csat-note">{esc(why)}</div>' if why else (f"<p>{md(text)}</p>" if text else "")
+    return HTML(f"<h2>{esc(heading)}</h2>{body}")
 
 
 class _Headline:
@@ -889,7 +888,7 @@ def _too_small(nb) -> str | None:
             if out.get("output_type") == "error" and out.get("ename") == SelectionTooSmall.__name__:
                 message = str(out.get("evalue", ""))
                 title = nb.metadata.get("csat_title", "")
-                html_text = f'<h1>{_esc(title)}</h1><div class="csat-note">{_esc(message)}</div>'
+                html_text = f'<h1>{esc(title)}</h1><div class="csat-note">{esc(message)}</div>'
                 import nbformat
 
                 cell["outputs"] = [nbformat.v4.new_output("display_data",
@@ -1297,27 +1296,27 @@ def write_index(results: Sequence[ReportResult], out: str | Path, *, title: str 
     for r in results:
         keys += [k for k in r.headline if k not in keys]
     columns = keys if same else ["Key numbers"]
-    head = "".join(f"<th>{_esc(k)}</th>" for k in ["Report", *columns, "Status"])
+    head = "".join(f"<th>{esc(k)}</th>" for k in ["Report", *columns, "Status"])
     rows = []
     for r in results:
-        link = (f'<a href="{_esc(r.html.name)}">{_esc(r.label or r.name)}</a>' if r.html
-                else _esc(r.label or r.name))
+        link = (f'<a href="{esc(r.html.name)}">{esc(r.label or r.name)}</a>' if r.html
+                else esc(r.label or r.name))
         if same:
-            cells = [link] + [_esc(r.headline.get(k, "")) for k in keys]
+            cells = [link] + [esc(r.headline.get(k, "")) for k in keys]
         else:
-            items = "".join(f"<li><strong>{_esc(k)}</strong>: {_esc(v)}</li>" for k, v in r.headline.items())
+            items = "".join(f"<li><strong>{esc(k)}</strong>: {esc(v)}</li>" for k, v in r.headline.items())
             cells = [link, f'<ul class="keys">{items}</ul>']
         if r.ok:
-            status = "ok" if not r.note else f"ok — {_esc(r.note)}"
+            status = "ok" if not r.note else f"ok — {esc(r.note)}"
         else:
             where = f"cell {r.failed_cell}: " if r.failed_cell else ""
-            status = f'<span class="failed">failed — {_esc(where)}{_esc(r.error)}</span>'
+            status = f'<span class="failed">failed — {esc(where)}{esc(r.error)}</span>'
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + f"<td>{status}</td></tr>")
     failed = sum(not r.ok for r in results)
     doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>{_esc(title)}</title>
+<title>{esc(title)}</title>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2rem auto; color: #222; }}
 h1 {{ color: #1d3f60; }} table {{ border-collapse: collapse; width: 100%; }}
@@ -1326,7 +1325,7 @@ th {{ background: #f3f7fb; }} .failed {{ color: #b00020; font-weight: 600; }}
 td {{ vertical-align: top; }} ul.keys {{ margin: 0; padding-left: 1.1rem; }}
 @media print {{ body {{ margin: 0; max-width: none; }} a {{ color: inherit; }} }}
 </style></head><body>
-<h1>{_esc(title)}</h1>
+<h1>{esc(title)}</h1>
 <p>{len(results)} report(s), {failed} failed. Generated {_dt.datetime.now():%d %b %Y %H:%M}.</p>
 <table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>
 </body></html>

@@ -29,7 +29,8 @@ def _kernels() -> set[int]:
 @pytest.mark.parametrize("notebook", [n for n in REPORT_NOTEBOOKS if (NOTEBOOK_DIR / f"{n}.ipynb").is_file()])
 def test_preload_names_only_package_attributes(notebook):
     names = preload_modules(NOTEBOOK_DIR / f"{notebook}.ipynb")
-    assert "csat_analysis.render" in names and "csat_analysis.load_responses" in names
+    assert "csat_analysis.render" in names  # rep.load / rep.header ...
+    assert any(n.endswith(("_report", ".overview")) for n in names), names  # the report's own function
     assert all(n.startswith("csat_analysis.") or n in ("pandas", "matplotlib.pyplot") for n in names)
 
 
