@@ -147,9 +147,9 @@ def _too_few(n: int, privacy_min_n: int | None) -> None:
                                 "(segment, start, end) to report on it.")
 
 
-def _select_warehouse(data: WarehouseTable, segment_column: str | None, segment: Any, start: Any, end: Any,
-                      date: str, privacy_min_n: int | None) -> WarehouseTable:
-    """:func:`select` on a database table: a filtered table expression, its size from one count query."""
+def _selection_bounds(data, segment_column: str | None, segment: Any, start: Any, end: Any,
+                      date: str) -> dict[str, pd.Timestamp]:
+    """Check a selection's parameters against ``data``'s columns; the ``start``/``end`` dates given."""
     if segment is not None:
         if not segment_column:
             raise ParameterError("A `segment` filter needs `segment_column` (the column holding segments).")
@@ -167,10 +167,7 @@ def _select_warehouse(data: WarehouseTable, segment_column: str | None, segment:
                 bounds[name] = pd.Timestamp(bound)
             except ValueError:
                 raise ParameterError(f"start/end {bound!r} is not a date; write it as YYYY-MM-DD.") from None
-    view = data.filter(column=segment_column if segment is not None else None, equals=segment, date=date, **bounds) \
-        if segment is not None or bounds else data
-    _too_few(len(view), privacy_min_n)
-    return view
+    return bounds
 
 
 def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: Any = None,
@@ -190,27 +187,19 @@ def select(data: pd.DataFrame, *, segment_column: str | None = None, segment: An
     For a :class:`~csat_analysis.backends.WarehouseTable` the selection is a
     filtered table (nothing is fetched) and its size one count query.
     """
+    bounds = _selection_bounds(data, segment_column, segment, start, end, date)
     if isinstance(data, WarehouseTable):
-        return _select_warehouse(data, segment_column, segment, start, end, date, privacy_min_n)
+        view = data.filter(column=segment_column if segment is not None else None, equals=segment, date=date,
+                           **bounds) if segment is not None or bounds else data
+        _too_few(len(view), privacy_min_n)
+        return view
     view = data
     if segment is not None:
-        if not segment_column:
-            raise ParameterError("A `segment` filter needs `segment_column` (the column holding segments).")
-        if segment_column not in data.columns:
-            raise ParameterError(
-                f"segment_column {segment_column!r} is not a column of the data; columns are "
-                f"{list(map(str, data.columns))}.{nearest(segment_column, map(str, data.columns))}"
-            )
         view = view[view[segment_column].astype("string") == str(segment)]
-    for bound, op in ((start, "ge"), (end, "le")):
-        if bound:
-            if date not in view.columns:
-                raise ParameterError("A period filter (start/end) needs a date column in the data.")
-            try:
-                ts = pd.Timestamp(bound)
-            except ValueError:
-                raise ParameterError(f"start/end {bound!r} is not a date; write it as YYYY-MM-DD.") from None
-            view = view[getattr(view[date], op)(ts)]
+    if "start" in bounds:
+        view = view[view[date] >= bounds["start"]]
+    if "end" in bounds:
+        view = view[view[date] <= bounds["end"]]
     _too_few(len(view), privacy_min_n)
     return view.copy()
 
