@@ -1160,20 +1160,18 @@ def run_batch(
     when the batch is interrupted (Ctrl-C): reports that did not finish are
     marked, and their earlier files, if any, are left as they were.
     """
-    from .io import load_responses
-
     path = resolve_notebook(notebook)
-    frame, _ = load_responses(data, schema)
+    given = plain_parameters(parameters or {})
+    frame = _data_for_check(data, schema, given)  # a database table is not loaded: its values come from a query
     if by not in frame.columns:
         raise ParameterError(
             f"--by {shorten(by)!r} is not a column of the loaded data; columns are {list(map(str, frame.columns))}."
             f"{nearest(by, map(str, frame.columns))}"
         )
-    values = [v for v in pd.unique(frame[by].dropna().astype(str))]
-    values.sort()
-    base = {"data_path": str(Path(data).resolve()), "schema_path": str(Path(schema).resolve()) if schema else None,
-            "segment_column": by}
-    base.update(plain_parameters(parameters or {}))
+    values = _segment_values(frame, by)
+    base = {"data_path": _warehouse_location(data) if is_warehouse(data) else str(Path(data).resolve()),
+            "schema_path": str(Path(schema).resolve()) if schema else None, "segment_column": by}
+    base.update(given)
     _check_parameters(path, {**base, "segment": None})
     check_against_data(path, frame, {**base, "segment": None})
     out_dir = _out_dir(out)

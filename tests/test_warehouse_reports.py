@@ -245,3 +245,14 @@ def test_overview_on_a_database_equals_the_file_without_fetching_rows(db, monkey
     plt.close(fig)
     assert "not available for a database source" in sections["comment"]
     assert "not available" not in sections["segments"]
+
+
+def test_batch_by_segment_on_a_database(db, tmp_path):
+    """``csat-report batch --data duckdb:///... --by plan``: the values come from one SELECT DISTINCT
+    (before, the batch loaded the data with load_responses, which cannot read a database)."""
+    url, schema = db
+    results = rep.run_batch("trends", data=url, schema=schema, by="plan", out=tmp_path, workers=1, progress=False)
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert {r.label: r.headline["Responses"] for r in results} == {"Basic": "9,100", "Plus": "6,013",
+                                                                   "Premium": "4,887"}
+    assert (tmp_path / "index.html").is_file()
