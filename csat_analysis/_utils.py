@@ -5,12 +5,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .exceptions import DataError, ParameterError
+
+if TYPE_CHECKING:  # numpy and pandas load when a function needs them (the command line starts without them)
+    import numpy as np
 
 __all__: list[str] = []
 
@@ -44,6 +44,9 @@ def as_list(value: Any) -> list:
 
 def numeric_values(data, column: str) -> np.ndarray:
     """A numeric or boolean column as float (NaN = missing); text that is not a number is a DataError."""
+    import numpy as np
+    import pandas as pd
+
     col = data[column]
     if pd.api.types.is_bool_dtype(col):
         col = col.astype("Float64")
@@ -128,5 +131,7 @@ def weight_column(data, weights: Any, name: str = "_weight") -> tuple[Any, str |
     elif hasattr(weights, "reindex"):
         values = weights.reindex(data.index).to_numpy(dtype=float)
     else:
+        import numpy as np
+
         values = np.asarray(weights, dtype=float)
     return data.assign(**{name: values}), name

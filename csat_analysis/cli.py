@@ -98,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _parameters(pairs: Sequence[Sequence[str]]) -> dict:
     """``-p NAME VALUE`` pairs as plain values (see :func:`csat_analysis.render.plain_parameters`)."""
-    from .render import plain_parameters
-    from .schema import safe_yaml_load
+    from .params import plain_parameters
+    from ._yaml import safe_yaml_load
 
     out = {}
     for name, value in pairs:
@@ -180,15 +180,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(report.schema.to_yaml())
             return 0
         _skip_unused_imports()
-        from . import render as rep
-
         if args.command == "demo":
+            from . import render as rep
+
             results = rep.run_demo(args.out, xlsx=args.xlsx)
             print(f"Index: {Path(args.out) / 'index.html'}")
             return _report_results(results)
+        from .params import check_parameters, resolve_notebook
+
         params = _parameters(args.parameter)
+        check_parameters(resolve_notebook(args.notebook), params)  # a wrong -p fails here, before pandas loads
         _check_file(args.data, "Data file")
         _check_file(args.schema, "Schema file")
+        from . import render as rep
+
         if args.command == "run":
             result = rep.run_report(args.notebook, data=args.data, schema=args.schema, parameters=params,
                                     out=args.out, name=args.name, xlsx=args.xlsx)

@@ -78,3 +78,18 @@ def test_console_script_has_no_traceback(tmp_path):
     proc = subprocess.run([str(exe), "sample", "--rows", "-5", "--out", str(tmp_path / "x.csv")],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["-p", "no_such_parameter", "1"],  # not declared by the notebook
+    ["-p", "start", "!!binary aGVsbG8="],  # not a plain value
+])
+def test_a_bad_parameter_is_refused_before_pandas_loads(args):
+    """Issue 16: a wrong parameter took 9-11 s, then ~1.3 s (render imported pandas first); the checks now read
+    only the notebook's JSON, so nothing heavy is imported before the error."""
+    code = ("import sys; from csat_analysis.cli import main; "
+            f"rc = main(['run', 'overview', '--data', {str(SAMPLE_DATA)!r}] + {args!r}); "
+            "print(rc, sorted(m for m in ('pandas', 'numpy', 'papermill', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "2 []", out.stdout + out.stderr
+    assert "error:" in out.stderr

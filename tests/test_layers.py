@@ -2,7 +2,7 @@
 
 Layers, bottom to top (README, "Where things are"):
 
-0. ``base``: exceptions, config, _utils, privacy, registry (what a metric is), narrative
+0. ``base``: exceptions, config, _utils, _yaml (safe YAML), privacy, registry (what a metric is), narrative
    (numbers into words), display (escaped HTML pieces), export (CSV/Excel writers)
 1. ``data``: dates, schema, responses (the table and its schema), io (load → canonical table)
 2. ``cells``: cells (sufficient statistics), backends (the same cells from DuckDB/Spark)
@@ -10,7 +10,7 @@ Layers, bottom to top (README, "Where things are"):
    comments, health, crosstab, planning, datasets
 4. ``plots``
 5. ``reports``: one module per notebook
-6. ``render``: render (papermill + HTML), cli, kernel
+6. ``render``: params (notebook parameters), render (papermill + HTML), cli, kernel
 
 Every ``import``/``from … import`` of a package module — at the top of a file or inside a
 function — must go to the same layer or a lower one; imports inside one layer must not form
@@ -29,14 +29,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "csat_analysis"
 
 LAYERS: dict[str, int] = {
-    **dict.fromkeys(["exceptions", "config", "_utils", "privacy", "registry", "narrative", "display", "export"], 0),
+    **dict.fromkeys(["exceptions", "config", "_utils", "_yaml", "privacy", "registry", "narrative", "display", "export"], 0),
     **dict.fromkeys(["dates", "schema", "responses", "io"], 1),
     **dict.fromkeys(["cells", "backends"], 2),
     **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "balance", "keydrivers", "comments",
                      "health", "crosstab", "planning", "datasets"], 3),
     "plots": 4,
     "reports": 5,
-    **dict.fromkeys(["render", "cli", "kernel"], 6),
+    **dict.fromkeys(["params", "render", "cli", "kernel"], 6),
 }
 NAMES = {0: "base", 1: "data", 2: "cells", 3: "statistics", 4: "plots", 5: "reports", 6: "render"}
 
