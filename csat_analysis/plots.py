@@ -7,11 +7,9 @@ Figure.  Statistics are never computed here beyond simple counts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from .health import HealthResult, BAND_NAMES
-
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,6 +21,9 @@ from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, period_codes, period_order, scale_of
 from .registry import SCORES
 from .narrative import ci_text, fmt_change
+
+if TYPE_CHECKING:  # the health module (scikit-learn, scipy) loads only for health plots
+    from .health import HealthResult
 
 __all__ = [
     "plot_balance",
@@ -721,6 +722,8 @@ def plot_score_distribution(result: HealthResult, *, ax=None):
 
 def plot_band_heatmap(result: HealthResult, *, ax=None):
     """Share of each segment's customers per band (%), suppressed cells blank."""
+    from .health import BAND_NAMES
+
     import matplotlib.pyplot as plt
 
     t = result.table
