@@ -113,9 +113,7 @@ def with_schema(data: pd.DataFrame, schema: Any, *, source: str | None = None) -
         from .schema import Schema, read_schema
 
         schema = (schema if isinstance(schema, Schema) else read_schema(schema)).to_dict()
-    out = data if isinstance(data, Responses) else Responses(data)
-    if out is data:
-        out = data.copy(deep=False)
+    out = Responses(data)  # a new frame object over the same data (copy on write)
     object.__setattr__(out, "schema", dict(schema) if schema is not None else None)
     object.__setattr__(out, "source", source or getattr(data, "source", None))
     return out
