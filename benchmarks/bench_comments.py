@@ -18,7 +18,6 @@ import sys
 import time
 
 import pandas as pd
-
 from _common import OUT
 
 N = 100_000

@@ -77,7 +77,7 @@ m_naive, m_fast = statistics.median(times_naive), statistics.median(times_fast)
 print(f"naive papermill CLI + nbconvert CLI (median): {m_naive:5.1f} s")
 print(f"csat-report run (median):                    {m_fast:5.1f} s")
 print(f"ratio csat-report / naive: {m_fast / m_naive:.2f}  (target <= 0.6); "
-      f"per round: {', '.join(f'{f / n:.2f}' for f, n in zip(times_fast, times_naive))}")
+      f"per round: {', '.join(f'{f / n:.2f}' for f, n in zip(times_fast, times_naive, strict=False))}")
 wrong = [wrong_parameter() for _ in range(3)]
 print(f"wrong parameter (-p no_such_parameter 1) fails with exit 2 in {statistics.median(wrong):.2f} s (median of 3; "
       "target < 1 s)")

@@ -188,20 +188,49 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
     from . import comments, plots, render  # noqa: F401
     from .cells import Cells, fine_cells  # noqa: F401
-    from .comments import CommentReport, SentimentResult, ThemeResult, comment_report, distinctive_terms, sentiment, themes  # noqa: F401
-    from .crosstab import Crosstab, crosstab  # noqa: F401
+    from .comments import (  # noqa: F401
+        CommentReport,
+        SentimentResult,
+        ThemeResult,
+        comment_report,
+        distinctive_terms,
+        sentiment,
+        themes,
+    )
     from .correlation import CorrelationReport, correlate, correlation_matrix, correlation_report  # noqa: F401
-    from .effects import CampaignReport, Effect, EffectResult, campaign_effect, campaign_report, compare_effects  # noqa: F401
-    from .health import (HealthReport, HealthResult, RiskResult, ScoreValidation, WorthResult,  # noqa: F401
-                         health_report, health_score, risk_model, satisfaction_worth, validate_score)
-    from .exceptions import CsatAnalysisError, DataError, ParameterError, ReportError, SchemaError  # noqa: F401
+    from .crosstab import Crosstab, crosstab  # noqa: F401
     from .dates import parse_dates  # noqa: F401
-    from .responses import Responses, schema_of, with_schema  # noqa: F401
+    from .effects import CampaignReport, Effect, EffectResult, campaign_effect, campaign_report, compare_effects  # noqa: F401
+    from .exceptions import CsatAnalysisError, DataError, ParameterError, ReportError, SchemaError  # noqa: F401
+    from .health import (  # noqa: F401
+        HealthReport,
+        HealthResult,
+        RiskResult,
+        ScoreValidation,
+        WorthResult,
+        health_report,
+        health_score,
+        risk_model,
+        satisfaction_worth,
+        validate_score,
+    )
     from .io import LoadReport, load_responses  # noqa: F401
     from .keydrivers import DriverReport, driver_report, drivers  # noqa: F401
-    from .metrics import Estimate, apply_privacy, bh_adjust, ces, compare, csat, nps, pairwise, summarize, wilson_interval  # noqa: F401
+    from .metrics import (  # noqa: F401
+        Estimate,
+        apply_privacy,
+        bh_adjust,
+        ces,
+        compare,
+        csat,
+        nps,
+        pairwise,
+        summarize,
+        wilson_interval,
+    )
     from .overview import Overview, overview  # noqa: F401
     from .planning import mde, sample_size  # noqa: F401
+    from .responses import Responses, schema_of, with_schema  # noqa: F401
     from .schema import Schema, infer_schema, read_schema  # noqa: F401
     from .trends import TrendReport, trend, trend_digest, trend_report  # noqa: F401
     from .weighting import RakeResult, ResponseBias, rake, response_bias  # noqa: F401

@@ -204,7 +204,7 @@ class WarehouseTable:
             values = self._distinct(column)
             labels = self._labels(column, values)
             wanted = {str(v) for v in equals} if isinstance(equals, (list, tuple, set)) else {str(equals)}
-            raw = [v for v, label in zip(values.tolist(), labels) if label is not None and str(label) in wanted]
+            raw = [v for v, label in zip(values.tolist(), labels, strict=False) if label is not None and str(label) in wanted]
             col = expr[self._source[column]]
             expr = expr.filter(col.isin(raw)) if raw else expr.filter(col.isnull() & col.notnull())
         for bound, keep in ((start, "ge"), (end, "le")):

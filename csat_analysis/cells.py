@@ -201,7 +201,7 @@ def period_order(labels: Sequence[Any], *, fill: bool = False) -> list:
     uniq = list(pd.unique(pd.Series(list(labels), dtype=object)))
     freq, codes = period_codes(uniq)
     ok = ~np.isnan(codes)
-    other = [u for u, good in zip(uniq, ok) if not good]
+    other = [u for u, good in zip(uniq, ok, strict=False) if not good]
     if not ok.any():
         return uniq
     if fill:
@@ -424,6 +424,6 @@ def count(cells: Cells, bins: dict[str, np.ndarray], widths: dict[str, int],
         weights = () if w is None else (w[start:stop], w[start:stop] ** 2)
         for col, idx in bins.items():
             np.add(base, idx[start:stop], out=cell)
-            for acc, wt in zip(out[col], (None, *weights)):
+            for acc, wt in zip(out[col], (None, *weights), strict=False):
                 acc += np.bincount(cell, weights=wt, minlength=length)
     return {col: [h.reshape(cells.size + 1, stride)[:, :widths[col]] for h in hists] for col, hists in out.items()}

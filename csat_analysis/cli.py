@@ -98,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _parameters(pairs: Sequence[Sequence[str]]) -> dict:
     """``-p NAME VALUE`` pairs as plain values (see :func:`csat_analysis.render.plain_parameters`)."""
-    from .params import plain_parameters
     from ._yaml import safe_yaml_load
+    from .params import plain_parameters
 
     out = {}
     for name, value in pairs:

@@ -307,7 +307,7 @@ def sentiment_table(frame: pd.DataFrame, value: str, by: list[str], freq: str | 
         xi, wi = x[idx], w[idx]
         m, low, high = _mean_ci(xi, wi, ci)
         tot = wi.sum()
-        rows.append(dict(zip(names, key)) | {
+        rows.append(dict(zip(names, key, strict=False)) | {
             "n": len(idx), "mean": m, "ci_low": low, "ci_high": high,
             "share_negative": 100 * wi[xi < -neutral].sum() / tot if tot > 0 else np.nan,
             "share_positive": 100 * wi[xi > neutral].sum() / tot if tot > 0 else np.nan,
@@ -663,7 +663,7 @@ def theme_table(frame: pd.DataFrame, assignments: pd.DataFrame, names: list[str]
             inside = idx[member[name][idx]]
             ys = y[inside]
             ys = ys[np.isfinite(ys)]
-            rows.append(dict(zip(key_names, key)) | {
+            rows.append(dict(zip(key_names, key, strict=False)) | {
                 "theme": name, "n": len(idx), "n_theme": len(inside),
                 "share": 100 * len(inside) / len(idx) if len(idx) else np.nan,
                 "mean_score": float(ys.mean()) if len(ys) and len(inside) >= privacy_min_n else np.nan,

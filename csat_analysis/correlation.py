@@ -297,7 +297,7 @@ def _time_pair(series: list[pd.DataFrame], ma: str, mb: str, method: str, ci: fl
         return res
     num = den = 0.0
     acf_x, acf_y = np.zeros(max(m // 5, 1) + 1), np.zeros(max(m // 5, 1) + 1)
-    for x, y in zip(dx, dy):
+    for x, y in zip(dx, dy, strict=False):
         ok = ~(np.isnan(x) | np.isnan(y))
         if ok.sum() < 3:
             continue

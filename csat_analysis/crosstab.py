@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backends import WarehouseTable
 from ._utils import as_list, check_argument, nearest, shorten
+from .backends import WarehouseTable
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, pairwise, summarize
 from .responses import schema_of
@@ -148,7 +148,7 @@ class Crosstab:
             name = "Total" if banner == "Total" else f"{banner}: {level}" + (f" ({letter})" if letter else "")
             by_metric = cells.set_index("metric")
             score = [by_metric["score"].get(m, np.nan) for m in self.rows]
-            out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None for s, m in zip(score, self.rows)]
+            out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None for s, m in zip(score, self.rows, strict=False)]
             out[f"{name} base"] = [None if by_metric["suppressed"].get(m, False) else int(by_metric["n"].get(m, 0))
                                    for m in self.rows]
             formats[name] = [_EXCEL_FORMATS[m] for m in self.rows]  # per row, as the HTML shows each metric
@@ -194,8 +194,8 @@ class Crosstab:
                          + csv_link(wide, "banner-table.csv"), TABLE_MIME, table_payload(wide, "Banner table"))
 
     def _block_html(self, banners: list[str], caption: str | None) -> str:
-        from .narrative import fmt_score
         from .display import esc
+        from .narrative import fmt_score
 
         t = self.table
         head1 = ['<th rowspan="2" class="ct-corner"></th>', '<th rowspan="2" class="num ct-total">Total</th>']
@@ -204,7 +204,7 @@ class Crosstab:
         for banner in banners:
             cells = t[(t["banner"] == banner) & (t["metric"] == self.rows[0])]
             head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(banner)}</th>')
-            for i, (level, letter) in enumerate(zip(cells["level"], cells["letter"])):
+            for i, (level, letter) in enumerate(zip(cells["level"], cells["letter"], strict=False)):
                 first = " ct-first" if i == 0 else ""
                 head2.append(f'<th class="num ct-level{first}">{esc(level)}<br>'
                              f'<span class="ct-letter">{esc(letter)}</span></th>')
@@ -387,11 +387,11 @@ def crosstab(
         seen = set(data.levels(col)) if remote else set(pd.unique(data[col].dropna().astype(object)))
         by_level = by_level[by_level[col].astype(object).isin(seen)]
         levels = list(pd.unique(by_level[col].astype(object)))
-        letters = dict(zip(levels, column_letters(len(levels))))
+        letters = dict(zip(levels, column_letters(len(levels)), strict=False))
         joiner = "" if len(levels) <= 26 else ","
         for m in rows:
             part = by_level[by_level["metric"] == m]
-            cells = dict(zip(part[col].astype(object), part.to_dict("records")))
+            cells = dict(zip(part[col].astype(object), part.to_dict("records"), strict=False))
             # a column without answers has nothing to hide: it shows n=0 and no score
             hidden = {lv for lv in levels if privacy_min_n and 0 < cells[lv]["n"] < privacy_min_n}
             above: dict[Any, list[str]] = {lv: [] for lv in levels}
@@ -402,7 +402,7 @@ def crosstab(
                 pw = pairwise(subset, metric=m, by=col, weights=weights)
                 pw = pw[pw["level"].astype(object).isin(testable) & pw["other"].astype(object).isin(testable)]
                 order = {lv: i for i, lv in enumerate(levels)}
-                pw = pw[[order[a] < order[b] for a, b in zip(pw["level"], pw["other"])]].reset_index(drop=True)
+                pw = pw[[order[a] < order[b] for a, b in zip(pw["level"], pw["other"], strict=False)]].reset_index(drop=True)
                 pw["p_adj"] = _adjust(pw["p"].to_numpy(), adjust)
                 for r in pw.itertuples(index=False):
                     if np.isfinite(r.p_adj) and r.p_adj < alpha and np.isfinite(r.change) and r.change != 0:

@@ -396,7 +396,7 @@ def _population_correlations(effect: float) -> dict[str, dict[str, float]]:
 
     cols = ["csat"] + [f"rating_{d}" for d in DRIVERS]
     rw = relative_weights(np.corrcoef(frame[cols].to_numpy(float), rowvar=False))
-    out["driver_shares_csat"] = {d: round(float(100 * v / rw.sum()), 2) for d, v in zip(DRIVERS, rw)}
+    out["driver_shares_csat"] = {d: round(float(100 * v / rw.sum()), 2) for d, v in zip(DRIVERS, rw, strict=False)}
     return out
 
 
@@ -480,7 +480,7 @@ def make_sample(
     comment, comment_truth = _make_comments(frame, latent, has_comment, np.random.default_rng([seed, 14]))
     heard = []
     for row in rng.random((n, len(HEARD_VIA))) < np.array([0.35, 0.25, 0.1, 0.15]):
-        heard.append(";".join(c for c, on in zip(HEARD_VIA, row) if on))
+        heard.append(";".join(c for c, on in zip(HEARD_VIA, row, strict=False) if on))
 
     out = pd.DataFrame({
         "response_id": [f"R{seed % 1000:03d}-{i + 1:06d}" for i in range(n)],

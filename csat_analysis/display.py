@@ -163,7 +163,7 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
             continue
         if pd.api.types.is_numeric_dtype(values):
             vals = [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in values.astype(object)]
-            out[heading] = [None if s and col in formats else v for v, s in zip(vals, suppressed)]
+            out[heading] = [None if s and col in formats else v for v, s in zip(vals, suppressed, strict=False)]
             fmt = fmt or ("#,##0" if pd.api.types.is_integer_dtype(values) else None)
             if fmt:
                 number_formats[heading] = fmt
@@ -189,8 +189,8 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
                     return float("nan")
                 return (-1 if m.group(1) in ("-", "\u2212") else 1) * float(m.group(2).replace(",", ""))
 
-            out[heading] = [float("nan") if s else number(t) for t, s in zip(texts, suppressed)]
-            row_formats = [None if s else shown_format(t) for t, s in zip(texts, suppressed)]
+            out[heading] = [float("nan") if s else number(t) for t, s in zip(texts, suppressed, strict=False)]
+            row_formats = [None if s else shown_format(t) for t, s in zip(texts, suppressed, strict=False)]
             kinds = {f for f in row_formats if f}
             number_formats[heading] = kinds.pop() if len(kinds) == 1 else row_formats  # one per row if they differ
             if unit and unit not in heading:  # "62.3%" -> 62.3 under "Score (%)"

@@ -54,8 +54,8 @@ import pandas as pd
 from scipy import stats
 
 from ._utils import as_list, check_argument, nearest, require_columns, weight_column
-from .exceptions import DataError, ParameterError
 from .cells import date_periods, groups, period_start
+from .exceptions import DataError, ParameterError
 from .metrics import (
     METRICS,
     metric_label,

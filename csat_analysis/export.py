@@ -285,7 +285,7 @@ def write_workbook(sheets: Mapping[str, pd.DataFrame], path: str | Path, *,
             width_value = max(width_value, min(_text_width(cell.value, None), 100))
         ws.column_dimensions["A"].width = width_key + 2
         ws.column_dimensions["B"].width = min(width_value + 2, 100)
-    for name, title in zip(names, titles):
+    for name, title in zip(names, titles, strict=False):
         frame = sheets[title]
         if not isinstance(frame, pd.DataFrame):
             frame = pd.DataFrame(frame)

@@ -1014,7 +1014,7 @@ def health_score(
         fit = LogisticRegression(C=1.0, max_iter=1000).fit(Z, y[ok])
         raw = -fit.coef_[0]
         if (raw < 0).any():
-            notes.append("Learned weights: " + ", ".join(n for n, r in zip(names, raw) if r < 0) + " went with "
+            notes.append("Learned weights: " + ", ".join(n for n, r in zip(names, raw, strict=False) if r < 0) + " went with "
                          "more of the outcome when healthier, so their learned weight is set to 0.")
         raw = np.clip(raw, 0, None)
         learned = raw / raw.sum() if raw.sum() > 0 else np.full(len(names), np.nan)
@@ -1031,7 +1031,7 @@ def health_score(
         score = np.where(wsum > 0, np.nansum(np.where(have, P, 0) * used, axis=1) / wsum, np.nan)
     band = np.where(np.isnan(score), "unscored", np.where(score < bands[0], "red",
                                                           np.where(score < bands[1], "yellow", "green")))
-    missing = [", ".join(n for n, h in zip(names, row) if not h) for row in have]
+    missing = [", ".join(n for n, h in zip(names, row, strict=False) if not h) for row in have]
     scores = pd.DataFrame({"customer_id": frame["customer_id"].astype(str).to_numpy(), "score": np.round(score, 2),
                            "band": band, "n_components": have.sum(axis=1), "missing_components": missing})
     for i, n in enumerate(names):

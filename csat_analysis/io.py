@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
 import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +47,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from ._utils import BIDI_CONTROLS, nearest, shorten, shorten_list, slug
+from .dates import factorize, parse_dates
 from .exceptions import DataError, SchemaError
-from .dates import factorize
-from .dates import parse_dates
 from .responses import with_schema
 from .schema import Schema, infer_schema, read_schema
 
@@ -282,11 +281,11 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
                            | {c.column for c in schema.campaigns} | {c.group for c in schema.campaigns if c.group}
                            | ({schema.date.column} if schema.date else set())
                            | {m.column for m in schema.metrics.values() if m.labels}) - {None}
-                usecols = [r for r, c in zip(header_raw, header) if c in wanted]
-                text = [r for r, c in zip(header_raw, header) if c in textual]
+                usecols = [r for r, c in zip(header_raw, header, strict=False) if c in wanted]
+                text = [r for r, c in zip(header_raw, header, strict=False) if c in textual]
                 few = set(schema.segments) | {c.column for c in schema.campaigns} | {
                     c.group for c in schema.campaigns if c.group} | ({schema.date.column} if schema.date else set())
-                coded = [r for r, c in zip(header_raw, header) if c in few]
+                coded = [r for r, c in zip(header_raw, header, strict=False) if c in few]
                 na_values = sorted(set(schema.missing_values) | {""})
             else:
                 usecols, text, coded, na_values = header_raw, header_raw, [], None
@@ -919,7 +918,7 @@ def _outcome_column(raw: pd.Series, spec, missing: frozenset[str], source: str, 
     codes, uniques = factorize(values)
     texts = [None if _isna(u) else str(u).strip() for u in uniques]
     gone = [t is None or t in missing or t == "" for t in texts]
-    present = [t for t, g in zip(texts, gone) if not g]
+    present = [t for t, g in zip(texts, gone, strict=False) if not g]
     if spec.labels:
         mapping = spec.labels
     elif all(_as_number(t) is not None for t in present):
@@ -934,7 +933,7 @@ def _outcome_column(raw: pd.Series, spec, missing: frozenset[str], source: str, 
             f"a number nor yes/no; map its answers under outcomes.{spec.name}.labels, e.g. {{{shorten(bad)!r}: 1}}."
         )
     numbers = []
-    for t, g in zip(texts, gone):
+    for t, g in zip(texts, gone, strict=False):
         key = None if g else t.casefold()
         if key is not None and key not in mapping and _as_number(t) is not None and float(t).is_integer():
             key = str(int(float(t)))  # Excel and Parquet give 1.0 for a label written 1
@@ -999,7 +998,7 @@ def _rating_column(raw: pd.Series, missing: frozenset[str], column: str, notes: 
 
 def _unseen_campaign_values(camp, texts: Sequence[str | None], gone: Sequence[bool], n_missing: int) -> list[str]:
     """Warnings for a campaign's ``control`` / ``exposed`` values that occur in no row (matched ignoring case)."""
-    occurring = sorted({t for t, a in zip(texts, gone) if not a})
+    occurring = sorted({t for t, a in zip(texts, gone, strict=False) if not a})
     seen = {t.casefold() for t in occurring}
     wanted = [("control", [camp.control])] if camp.control is not None else []
     if camp.exposed:
@@ -1067,7 +1066,7 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
 
     if camp.delimiter:
         parts = [[p.strip() for p in t.split(camp.delimiter)] if t is not None else [] for t in texts]
-        choices = sorted({p for row, a in zip(parts, gone) if not a for p in row if p})
+        choices = sorted({p for row, a in zip(parts, gone, strict=False) if not a for p in row if p})
         return {f"{camp.name}_{slug(c)}": column([c in row for row in parts]) for c in choices}, long[codes]
     folded = [t.casefold() if t is not None else None for t in texts]
     if notes is not None:
@@ -1080,7 +1079,7 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
     else:
         truthy = {"1", "true", "yes", "y", "exposed", "treated"}
         falsy = {"0", "false", "no", "n", "control", "none"}
-        for t, f, a in zip(texts, folded, gone):
+        for t, f, a in zip(texts, folded, gone, strict=False):
             if not a and f not in truthy | falsy:
                 raise SchemaError(
                     f"campaign {camp.name!r}: column {shorten(camp.column)!r} holds {shorten(t)!r}, which is not "

@@ -26,8 +26,6 @@ report gives no advice on where to act.
 
 from __future__ import annotations
 
-
-
 import itertools
 import math
 import re
@@ -106,7 +104,7 @@ def subset_r2(corr: np.ndarray) -> dict[frozenset, float]:
         b = rxy[subsets]
         sol = np.linalg.solve(a, b[..., None])[..., 0]
         r2 = np.einsum("ij,ij->i", b, sol)
-        out.update({frozenset(s): float(v) for s, v in zip(subsets.tolist(), r2)})
+        out.update({frozenset(s): float(v) for s, v in zip(subsets.tolist(), r2, strict=False)})
     return out
 
 
@@ -344,7 +342,7 @@ def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, mi
     wc = None if w is None else w[complete]
     sd = np.nanstd(x, axis=0) if pairwise else xc.std(axis=0)
     if (sd == 0).any():
-        const = [c for c, s in zip(columns, sd) if s == 0]
+        const = [c for c, s in zip(columns, sd, strict=False) if s == 0]
         raise DataError(f"Column {const[0]!r} is constant in the rows used, so it cannot explain or be explained; "
                         "drop it.")
     warnings: list[str] = []
@@ -374,7 +372,7 @@ def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, mi
                         "drivers; they were replaced by the nearest valid correlation matrix (eigenvalues clipped), "
                         "so treat the importances as approximate.")
     vif = np.diag(np.linalg.inv(rxx))
-    high = [f"{d} (VIF {v:.1f})" for d, v in zip(drivers, vif) if v > 5]
+    high = [f"{d} (VIF {v:.1f})" for d, v in zip(drivers, vif, strict=False) if v > 5]
     if high:
         warnings.append("Highly collinear drivers: " + ", ".join(high) + "; their individual importances are "
                         "uncertain (the relative ordering of these drivers may not be stable).")

@@ -52,8 +52,7 @@ import pandas as pd
 from scipy import stats
 
 from ._utils import as_list, check_argument, require_columns
-from .cells import Grouped, count, fine_cells, fold, label_code, date_periods, period_codes, period_order, \
-    weight_values
+from .cells import Grouped, count, date_periods, fine_cells, fold, label_code, period_codes, period_order, weight_values
 from .exceptions import DataError, ParameterError
 from .narrative import fmt_estimate
 from .registry import METRICS, SCORES, check_metrics, metric_label

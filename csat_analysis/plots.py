@@ -19,8 +19,8 @@ import seaborn as sns
 from ._utils import check_argument, require_columns
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, period_codes, period_order, scale_of
-from .registry import SCORES
 from .narrative import ci_text, fmt_change
+from .registry import SCORES
 
 if TYPE_CHECKING:  # the health module (scikit-learn, scipy) loads only for health plots
     from .health import HealthResult
@@ -149,7 +149,7 @@ def plot_scores(table: pd.DataFrame, *, metric: str, by: str, ax=None, target: f
     ax.scatter(rows["score"][filled], y[filled], color=PALETTE["main"], zorder=3, s=40)
     ax.scatter(rows["score"][~filled], y[~filled], facecolor="white", edgecolor=PALETTE["main"], zorder=3, s=40,
                label="fewer responses than min_n")
-    ax.set_yticks(y, [f"{v}  (n={n:,})" for v, n in zip(rows[by].astype(str), rows["n"])])
+    ax.set_yticks(y, [f"{v}  (n={n:,})" for v, n in zip(rows[by].astype(str), rows["n"], strict=False)])
     if target is not None:
         ax.axvline(target, color=PALETTE["target"], ls="--", lw=1, label=f"target {target:g}")
     ax.set_xlabel(f"{metric_label(metric)} with 95% interval")
@@ -263,7 +263,7 @@ def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, con
                   else "Δ: change vs previous period (significant)" if changed.any() else "flagged period")
         ax.scatter(flagged["period_start"], flagged["score"], s=110, facecolor="none", edgecolor=PALETTE["flag"],
                    lw=1.5, zorder=4, label=legend if len(flagged) else None)
-        for row, sig in zip(flagged.itertuples(), changed):
+        for row, sig in zip(flagged.itertuples(), changed, strict=False):
             if label_change and sig:
                 text = f"Δ {fmt_change(metric, row.change)}"  # the change, in pp or points, not the score
             else:
@@ -295,7 +295,7 @@ def plot_trend_facets(table: pd.DataFrame, *, by: str, target: float | None = No
     nrows = int(np.ceil(len(levels) / ncols)) or 1
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.8 * nrows), sharex=True, sharey=True,
                              layout="constrained", squeeze=False)
-    for ax, level in zip(axes.ravel(), levels):
+    for ax, level in zip(axes.ravel(), levels, strict=False):
         part = table[table[by].astype(str) == level]
         plot_trend(part, ax=ax, target=target, control_limits=False, flags=("significant_change",),
                    label_change=True)
@@ -464,7 +464,7 @@ def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None)
         axes = np.array([ax])
     if table.empty:
         return _no_data(axes[0], "No effects to show")
-    for i, (unit, panel) in enumerate(zip(units, axes)):
+    for i, (unit, panel) in enumerate(zip(units, axes, strict=False)):
         part = table[table["unit"] == unit]
         y = np.arange(len(part))[::-1]
         ref = reference if reference is not None else (1.0 if unit == "odds ratio" else 0.0)
@@ -479,7 +479,7 @@ def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None)
         panel.set_yticks(y, list(part["label"]))
         panel.set_ylim(-0.7, len(part) - 0.3)
         digits = 2 if unit in ("scale points", "odds ratio") else 1
-        for yi, row in zip(y, part.itertuples()):
+        for yi, row in zip(y, part.itertuples(), strict=False):
             panel.annotate(f"{row.estimate:+.{digits}f}", (row.estimate, yi), textcoords="offset points",
                            xytext=(0, 6), ha="center", fontsize=8)
         low, high = min(part["ci_low"].min(), ref), max(part["ci_high"].max(), ref)
@@ -501,7 +501,7 @@ def plot_balance(table: pd.DataFrame, *, ax=None, threshold: float = 0.1):
     """
     require_columns(table, ["variable", "level", "smd", "smd_weighted"])
     t = table.reindex(table["smd"].abs().sort_values().index).tail(15)
-    labels = [f"{v} = {lv}" if lv else str(v) for v, lv in zip(t["variable"], t["level"])]
+    labels = [f"{v} = {lv}" if lv else str(v) for v, lv in zip(t["variable"], t["level"], strict=False)]
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.3), layout="constrained")
     y = np.arange(len(t))
@@ -575,7 +575,7 @@ def _spread_labels(y: np.ndarray, min_gap: float) -> np.ndarray:
     """Nudge label positions apart so that no two are closer than ``min_gap`` (order kept)."""
     order = np.argsort(y)
     out = y.astype(float).copy()
-    for a, b in zip(order[:-1], order[1:]):
+    for a, b in zip(order[:-1], order[1:], strict=False):
         if out[b] - out[a] < min_gap:
             out[b] = out[a] + min_gap
     return out
@@ -610,7 +610,7 @@ def plot_importance_performance(table: pd.DataFrame, *, ax=None):
                     fmt="none", ecolor="#9bb4cc", lw=1)
     ax.scatter(x, y, s=60, color=PALETTE["main"], zorder=3)
     ly = _spread_labels(y, 0.06 * span)
-    for xi, yi, lyi, name in zip(x, y, ly, table["driver"]):
+    for xi, yi, lyi, name in zip(x, y, ly, table["driver"], strict=False):
         ax.annotate(str(name).replace("_", " "), (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9, va="center",
                     arrowprops={"arrowstyle": "-", "color": "#aaa", "lw": 0.6} if abs(lyi - yi) > 1e-9 else None)
     ax.text(xhi, ylo, "act first: important, performing worst", ha="right", va="bottom", fontsize=8,
@@ -722,9 +722,9 @@ def plot_score_distribution(result: HealthResult, *, ax=None):
 
 def plot_band_heatmap(result: HealthResult, *, ax=None):
     """Share of each segment's customers per band (%), suppressed cells blank."""
-    from .health import BAND_NAMES
-
     import matplotlib.pyplot as plt
+
+    from .health import BAND_NAMES
 
     t = result.table
     grid = t.pivot_table(index="segment", columns="band", values="share", aggfunc="first", dropna=False,

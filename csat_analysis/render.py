@@ -41,9 +41,9 @@ import pandas as pd
 
 from . import config
 from ._utils import as_list, nearest, shorten
-from .display import TABLE_MIME, HTML, DataHTML, csv_link, esc, md, note, summary_box, table_html
-from .exceptions import DataError, ParameterError, ReportError
 from .backends import WarehouseTable
+from .display import HTML, TABLE_MIME, DataHTML, csv_link, esc, md, note, summary_box, table_html
+from .exceptions import DataError, ParameterError, ReportError
 from .params import check_parameters, notebook_parameters, plain_parameters, resolve_notebook
 from .responses import schema_of
 

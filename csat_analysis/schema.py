@@ -901,8 +901,8 @@ def _scale_note(name: str, col: str, scale: tuple[int, int], top_box: int, vmin:
 
 def _date_cells(values: pd.Series) -> float:
     """Estimated number of cells holding a date with its year (judged on a spread of rows)."""
-    from .exceptions import DataError
     from .dates import parse_dates
+    from .exceptions import DataError
 
     if pd.api.types.is_datetime64_any_dtype(values):
         return float(values.notna().sum())

@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from ._utils import as_list, check_argument, require_columns
-from .exceptions import DataError, ParameterError
 from .cells import label_code, period_labeller, period_start
+from .exceptions import DataError, ParameterError
 from .metrics import (
     FREQS,
     METRICS,

@@ -81,7 +81,7 @@ def _row_levels(data: pd.DataFrame, col: str, what: str) -> tuple[np.ndarray, li
     if not used.all():  # categories nobody has (an unused category of a categorical column)
         remap = np.cumsum(used) - 1
         codes = remap[codes]
-        uniq = [u for u, keep in zip(uniq, used) if keep]
+        uniq = [u for u, keep in zip(uniq, used, strict=False) if keep]
     keys = [level_key(u) for u in uniq]
     if len(set(keys)) < len(keys):  # e.g. "1" and 1 in one object column: merge them
         merged = {k: i for i, k in reversed(list(enumerate(keys)))}
@@ -112,7 +112,7 @@ def _margins_from_frame(population: pd.DataFrame, by: list[str], source: str) ->
     for col in by:
         codes, keys, is_ordered = _row_levels(population, col, f"population ({source})")
         counts = np.bincount(codes, minlength=len(keys)).astype(float)
-        pairs = list(zip(keys, counts))
+        pairs = list(zip(keys, counts, strict=False))
         if not isinstance(population[col].dtype, pd.CategoricalDtype):  # else the categories' order
             pairs.sort(key=lambda kv: kv[0])
         out[col] = dict(pairs)
@@ -237,7 +237,7 @@ class RakeResult:
         ax.scatter(100 * t["sample_share"], y, color="#9bb4cc", s=36, label="respondents", zorder=3)
         ax.scatter(100 * t["weighted_share"], y, facecolor="none", edgecolor=PALETTE["main"], s=70,
                    label="respondents, weighted", zorder=4)
-        ax.set_yticks(y, [f"{v} = {lv}" for v, lv in zip(t["variable"], t["level"])])
+        ax.set_yticks(y, [f"{v} = {lv}" for v, lv in zip(t["variable"], t["level"], strict=False)])
         ax.set_xlabel("share (%)")
         ax.set_title("Who answered, before and after weighting")
         ax.legend(loc="lower right", frameon=False, fontsize=8)
@@ -279,7 +279,7 @@ class RakeResult:
         # dummy columns: every level of the first variable, levels 1.. of the others (full rank, as R's ~v1+v2)
         rows, cols, p = [], [], 0
         nu = len(self._ubase)
-        for v, (d, code) in enumerate(zip(self._dims, self._ucodes)):
+        for v, (d, code) in enumerate(zip(self._dims, self._ucodes, strict=False)):
             keep = np.arange(nu) if v == 0 else np.flatnonzero(code > 0)
             rows.append(keep)
             cols.append(p + code[keep] - (0 if v == 0 else 1))
@@ -423,11 +423,11 @@ def _ipf(level: list[np.ndarray], mass: np.ndarray, factor: np.ndarray, targets:
     total = targets[0].sum()
     err = np.inf
     for it in range(1, max_iter + 1):
-        for codes, target in zip(level, targets):
+        for codes, target in zip(level, targets, strict=False):
             current = np.bincount(codes, mass * factor, minlength=len(target))
             factor = factor * (target / current)[codes]
         err = max(np.abs(np.bincount(codes, mass * factor, minlength=len(target)) - target).max()
-                  for codes, target in zip(level, targets)) / total
+                  for codes, target in zip(level, targets, strict=False)) / total
         if err <= tol:
             return factor, True, it, err
     return factor, False, max_iter, err
@@ -456,14 +456,14 @@ def _ipf_capped(level: list[np.ndarray], mass: np.ndarray, factor: np.ndarray, c
     when they can)."""
     total = targets[0].sum()
     factor = np.minimum(factor, cap)
-    groups = [[np.flatnonzero(codes == j) for j in range(len(t))] for codes, t in zip(level, targets)]
+    groups = [[np.flatnonzero(codes == j) for j in range(len(t))] for codes, t in zip(level, targets, strict=False)]
     err = np.inf
     for it in range(1, max_iter + 1):
-        for units, target in zip(groups, targets):
+        for units, target in zip(groups, targets, strict=False):
             for j, idx in enumerate(units):
                 factor[idx] = _capped_ratio(mass[idx] * factor[idx], mass[idx] * cap[idx], target[j]) / mass[idx]
         err = max(np.abs(np.bincount(codes, mass * factor, minlength=len(t)) - t).max()
-                  for codes, t in zip(level, targets)) / total
+                  for codes, t in zip(level, targets, strict=False)) / total
         if err <= tol:
             return factor, True, it, err
     return factor, False, max_iter, err
@@ -742,7 +742,7 @@ def _balance_table(margins: list[_Margin], level: list[np.ndarray], count: np.nd
                    wu: np.ndarray) -> tuple[pd.DataFrame, float]:
     """Shares per variable and level: population, sample (initial weights), weighted; from the units."""
     rows = []
-    for m, c in zip(margins, level):
+    for m, c in zip(margins, level, strict=False):
         k = len(m.labels)
         cnt = np.bincount(c, count, minlength=k)
         before = np.bincount(c, count * ubase, minlength=k) / (count * ubase).sum()

@@ -18,7 +18,8 @@ from csat_analysis.config import NOTEBOOK_DIR, REPORT_NOTEBOOKS, SAMPLE_DATA, SA
 from csat_analysis.datasets import make_sample
 from csat_analysis.exceptions import ParameterError, ReportError
 
-from .conftest import visible_text, run_cli as run
+from .conftest import run_cli as run
+from .conftest import visible_text
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 
 from csat_analysis import CsatAnalysisError, ParameterError, correlate, correlation_matrix, load_responses
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
-from csat_analysis.plots import plot_correlation_heatmap, plot_score_scatter, plot_segment_heatmap
 from csat_analysis.metrics import apply_privacy, summarize
+from csat_analysis.plots import plot_correlation_heatmap, plot_score_scatter, plot_segment_heatmap
 
 from .conftest import REFERENCE, realdata
 

@@ -104,7 +104,7 @@ def test_adjustment_only_removes_letters(sample):
     plain = crosstab(sample, weights="weight", adjust="none")
     for adjust in ("holm", "bh"):
         adj = crosstab(sample, weights="weight", adjust=adjust)
-        for a, b in zip(plain.table["higher_than"], adj.table["higher_than"]):
+        for a, b in zip(plain.table["higher_than"], adj.table["higher_than"], strict=False):
             assert set(b) <= set(a)
         assert adj.pairs["p_adj"].ge(plain.pairs["p"] - 1e-15).all()
     holm = crosstab(sample, weights="weight", adjust="holm").table.set_index(["metric", "banner", "level"])
@@ -119,7 +119,7 @@ def test_table_layout(sample):
     t = ct.table
     assert list(t.columns[:8]) == ["metric", "banner", "level", "letter", "n", "n_eff", "score", "higher_than"]
     assert list(t["metric"].unique()) == ["nps", "csat"]
-    for metric, part in t.groupby("metric", sort=False):
+    for _metric, part in t.groupby("metric", sort=False):
         assert part.iloc[0]["banner"] == "Total" and part.iloc[0]["letter"] == "" and part.iloc[0]["higher_than"] == ""
         assert list(part["banner"].unique()) == ["Total", "plan", "region"]
         assert list(part.loc[part["banner"] == "region", "letter"]) == ["A", "B", "C", "D"]
@@ -135,7 +135,7 @@ def test_letters_point_at_lower_columns(sample):
     ct = crosstab(sample, rows="csat", banner="plan")
     t = ct.table.set_index("level")
     assert t.loc["Premium", "higher_than"] == "AB"  # 69.0% vs 57.1% and 63.4%, each p < 1e-9
-    for level, row in t.iterrows():
+    for _level, row in t.iterrows():
         for letter in row["higher_than"]:
             other = t[t["letter"] == letter].iloc[0]
             assert row["score"] > other["score"]
@@ -205,7 +205,7 @@ def test_to_excel_numbers_and_text(tmp_path, sample):
     assert header[:8] == ["metric", "banner", "level", "letter", "n", "n_eff", "score", "higher_than"]
     assert tidy["A1"].font.bold and tidy.freeze_panes == "A2"
     cells = [[c for c in row] for row in tidy.iter_rows(min_row=2)]
-    for row, (_, expect) in zip(cells, ct.table.iterrows()):
+    for row, (_, expect) in zip(cells, ct.table.iterrows(), strict=False):
         assert row[4].value == expect["n"] and row[4].data_type == "n"
         assert row[6].value == pytest.approx(expect["score"])
     levels = [row[2] for row in cells]

@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat_analysis import CsatAnalysisError, ParameterError, campaign_effect, compare_effects, load_responses, with_schema
+from csat_analysis import (
+    CsatAnalysisError,
+    ParameterError,
+    campaign_effect,
+    compare_effects,
+    load_responses,
+    with_schema,
+)
 from csat_analysis.config import SAMPLE_DATA, SAMPLE_SCHEMA_FILE
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
 from csat_analysis.plots import plot_forest
@@ -179,7 +186,7 @@ def test_forest_plot_and_summary(ref_data):
     axes = plot_forest(table)  # pp, NPS points and scale points: one panel each, never one shared axis
     assert [a.get_xlabel() for a in axes] == ["Effect in pp (95% interval)", "Effect in NPS points (95% interval)",
                                               "Effect in scale points (95% interval)"]
-    for a, row in zip(axes, table.itertuples()):
+    for a, row in zip(axes, table.itertuples(), strict=False):
         assert [t.get_text() for t in a.get_yticklabels()] == [row.label]
         assert len(a.texts) == 1
         low, high = a.get_xlim()

@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 
 from csat_analysis import display
 from csat_analysis import render as rep
-from csat_analysis.responses import with_schema
 from csat_analysis.datasets import SAMPLE_SCHEMA, make_sample
 from csat_analysis.export import csv_text, excel_format, neutralise, sheet_names, write_csv, write_workbook
+from csat_analysis.responses import with_schema
 
 from .conftest import run_cli, visible_text
 
@@ -84,7 +84,7 @@ def test_workbook_layout_numbers_and_text(tmp_path):
     ws = wb["By segment"]
     assert [c.value for c in ws[1]] == ["Segment", "Responses", "Score", "p"]
     assert all(c.font.bold for c in ws[1]) and ws.freeze_panes == "A2"
-    for row, (_, expect) in zip(ws.iter_rows(min_row=2), frame.iterrows()):
+    for row, (_, expect) in zip(ws.iter_rows(min_row=2), frame.iterrows(), strict=False):
         assert row[0].value == expect["Segment"] and row[0].data_type == "s"
         assert row[1].value == expect["Responses"] and row[1].data_type == "n" and row[1].number_format == "#,##0"
         if np.isnan(expect["Score"]):
@@ -360,7 +360,7 @@ def test_workbook_from_an_executed_notebook_without_kernel(tmp_path):
     table = pd.DataFrame({"segment": [FORMULA, "b"], "score": [1.5, 2.5]})
     cells = [nbformat.v4.new_markdown_cell("## Scores by region"),
              nbformat.v4.new_code_cell(), nbformat.v4.new_code_cell()]
-    for cell, obj in zip(cells[1:], [rep.table_html(table), rep.table_html(table, caption="Second")]):
+    for cell, obj in zip(cells[1:], [rep.table_html(table), rep.table_html(table, caption="Second")], strict=False):
         bundle = obj._repr_mimebundle_()
         cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
     nb = nbformat.v4.new_notebook(cells=cells)

@@ -99,12 +99,12 @@ def test_latest_response_per_customer_by_default_other_rules_selectable():
                                                   "2024-01-01"]),
                           "csat": [5, 2, 1, 3, 4], "churned": [0.0, 1.0, 0.0, 0.0, 1.0]})
     latest, how = health.customers(frame)
-    assert dict(zip(latest["customer_id"], latest["csat"])) == {"a": 5, "b": 2}
+    assert dict(zip(latest["customer_id"], latest["csat"], strict=False)) == {"a": 5, "b": 2}
     assert "latest response" in how and "1 responses without a customer id are left out" in how
     first, _ = health.customers(frame, rule="first")
-    assert dict(zip(first["customer_id"], first["csat"])) == {"a": 1, "b": 2}
+    assert dict(zip(first["customer_id"], first["csat"], strict=False)) == {"a": 1, "b": 2}
     mean, _ = health.customers(frame, rule="mean")
-    assert dict(zip(mean["customer_id"], mean["csat"])) == {"a": 3, "b": 2}
+    assert dict(zip(mean["customer_id"], mean["csat"], strict=False)) == {"a": 3, "b": 2}
     with pytest.raises(ParameterError, match="`rule` must be one of"):
         health.customers(frame, rule="last")
     alone, how = health.customers(frame.drop(columns="customer_id").assign(response_id=list("vwxyz")))

@@ -13,7 +13,6 @@ from csat_analysis.metrics import bh_adjust
 
 from .conftest import REFERENCE
 
-
 # --------------------------------------------------------------------------- published known answers
 
 

@@ -203,14 +203,14 @@ def test_d_validate_json_does_not_echo_comments(tmp_path, capsys):
 
 LAUGHS = "\n".join(
     ["metrics: {csat: csat}", "missing_values:", '  - &a ["x","x","x","x","x","x","x","x","x"]']
-    + [f"  - &{b} [{','.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]
+    + [f"  - &{b} [{','.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=False)]
 ) + "\n"
 
 
 #: the form of the review (the top-level anchors are unknown keys, but only after the document is built)
 LAUGHS_TOP = "\n".join(
     ['a: &a ["x","x","x","x","x","x","x","x","x"]']
-    + [f"{b}: &{b} [{','.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]
+    + [f"{b}: &{b} [{','.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=False)]
     + ["metrics: {csat: csat}", "missing_values: *i"]
 ) + "\n"
 

@@ -231,7 +231,7 @@ def test_weekly_year_over_year_compares_the_same_iso_week():
     # 2020 has 53 ISO weeks: a fixed 52-week lag would compare 2021-W01 with 2020-W02
     mondays = pd.date_range("2019-12-30", "2021-12-27", freq="W-MON")  # 2020-W01 .. 2021-W52
     top = np.arange(len(mondays)) % 7 + 2
-    rows = [(d, 5 if i < k else 2) for d, k in zip(mondays, top) for i in range(10)]
+    rows = [(d, 5 if i < k else 2) for d, k in zip(mondays, top, strict=False) for i in range(10)]
     df = pd.DataFrame(rows, columns=["date", "csat"])
     t = trend(df, metric="csat", freq="W").set_index("period")
     assert "2020-W53" in t.index

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+
 from .._utils import as_list
-from ..effects import EffectResult, inference_label, campaign_effect, compare_effects
+from ..effects import EffectResult, campaign_effect, compare_effects, inference_label
 from ..metrics import METRICS, metric_label
 from ..narrative import ci_text, fmt_change, fmt_p
 
@@ -86,10 +88,10 @@ class CampaignReport:
                 return None
             return note("No controls were named, so the balance of exposed and unexposed customers cannot be "
                         "shown; set controls (or the schema's segments) to check it.")
-        t = b.table.assign(Control=[f"{v} = {lv}" if lv else v for v, lv in zip(b.table["variable"], b.table["level"])])
+        t = b.table.assign(Control=[f"{v} = {lv}" if lv else v for v, lv in zip(b.table["variable"], b.table["level"], strict=False)])
         t = t.reindex(t["smd"].abs().sort_values(ascending=False).index).head(15)
         for col in ("exposed", "unexposed"):
-            t[col] = [f"{v:.1%}" if lv else f"{v:.3g}" for v, lv in zip(t[col], t["level"])]
+            t[col] = [f"{v:.1%}" if lv else f"{v:.3g}" for v, lv in zip(t[col], t["level"], strict=False)]
         for col in ("smd", "smd_weighted"):
             t[col] = [f"{v + 0.0:+.2f}".replace("-0.00", "+0.00") for v in t[col]]
         o = b.overlap

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+
 import numpy as np
 import pandas as pd
-from ..comments import SentimentResult, ThemeResult, LEARNED_NEUTRAL, VADER_NEUTRAL, check_metric, comment_rows, mask_comment, sentiment_table, theme_table, distinctive_terms, sentiment, themes
+
+from ..comments import (
+    LEARNED_NEUTRAL,
+    VADER_NEUTRAL,
+    SentimentResult,
+    ThemeResult,
+    check_metric,
+    comment_rows,
+    distinctive_terms,
+    mask_comment,
+    sentiment,
+    sentiment_table,
+    theme_table,
+    themes,
+)
 from ..plots import plot_sentiment_trend, plot_theme_heatmap
 
 __all__ = ["CommentReport", "comment_report"]

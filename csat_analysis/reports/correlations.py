@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+
 from .._utils import as_list, check_argument
 from ..correlation import AGGREGATE_METRIC, METHODS, correlate, strength
 from ..metrics import summarize, z_value
@@ -48,7 +50,7 @@ class CorrelationReport:
                        f"multiple comparisons ({positive} positively, {len(sig) - positive} negatively).")
             ranked = sorted(valid, key=lambda r: -abs(r.r))
             picks = ranked[:2] + ([ranked[-1]] if len(ranked) > 2 else [])
-            for row, word in zip(picks, ("Strongest", "Next strongest", "Weakest")):
+            for row, word in zip(picks, ("Strongest", "Next strongest", "Weakest"), strict=False):
                 out.append(f"{word}: {_described(row.x)} and {_described(row.y)}, {strength(row.r)} "
                            f"{self.method} correlation of {row.r:.2f} ({ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, "
                            f"n = {row.n:,}).")
@@ -85,8 +87,8 @@ class CorrelationReport:
         return vals
 
     def table_html(self, which: str = "respondent"):
-        from ..narrative import ci_text, fmt_p
         from ..display import note, table_html
+        from ..narrative import ci_text, fmt_p
 
         check_argument("which", ["respondent", "segments", "aggregate"], which)
         table = {"respondent": self.respondent, "segments": self.segments, "aggregate": self.aggregate}[which]
@@ -98,7 +100,7 @@ class CorrelationReport:
                             "compare.")
             return note("Nothing to show for this selection.")
         t = table.copy()
-        t["pair"] = [f"{_described(x)} ~ {_described(y)}" for x, y in zip(t["x"], t["y"])]
+        t["pair"] = [f"{_described(x)} ~ {_described(y)}" for x, y in zip(t["x"], t["y"], strict=False)]
         t["p_f"] = [fmt_p(p).removeprefix("p ").removeprefix("= ") for p in t["p_adj"]]
         cols = {self.by: self.by} if self.by in t else {}
         cols.update({"pair": "Pair", "n": "n", "r": "r", "ci_low": f"{ci_text(self.ci)} low", "ci_high": f"{ci_text(self.ci)} high",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+
 from ..keydrivers import R2_ALPHA, R2_MIN, driver_label, outcome_name
 from ..keydrivers import drivers as key_drivers  # driver_report's `drivers` argument shadows the function's name
 
@@ -89,7 +91,7 @@ class DriverReport:
 
         t = self.table.copy()
         t["p_f"] = [fmt_p(p).removeprefix("p ").removeprefix("= ") for p in t["p"]]
-        t["share_ci"] = [f"{lo:.0f}–{hi:.0f}%" for lo, hi in zip(t["ci_low"], t["ci_high"])]
+        t["share_ci"] = [f"{lo:.0f}–{hi:.0f}%" for lo, hi in zip(t["ci_low"], t["ci_high"], strict=False)]
         return table_html(t, columns={"driver": "Driver", "share": "Share of R² (%)", "share_ci": "95% CI",
                                       "importance": "R² contribution", "coef_std": "Std. coefficient",
                                       "p_f": "Robust p", "performance": "Performance", "rank_stability": "Rank stability"},

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from collections.abc import Sequence
-from scipy import stats
 import dataclasses
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
+from scipy import stats
+
 from ..exceptions import DataError, ParameterError
-from ..health import HealthResult, RiskResult, ScoreValidation, WorthResult, mapped_metrics, numeric_values_of, require_customer_columns, schema_features, schema_outcomes, customers, health_score, risk_model, satisfaction_worth, validate_score
+from ..health import (
+    HealthResult,
+    RiskResult,
+    ScoreValidation,
+    WorthResult,
+    customers,
+    health_score,
+    mapped_metrics,
+    numeric_values_of,
+    require_customer_columns,
+    risk_model,
+    satisfaction_worth,
+    schema_features,
+    schema_outcomes,
+    validate_score,
+)
 from ..plots import plot_band_heatmap, plot_calibration, plot_outcome_by_band, plot_roc, plot_score_distribution
 
 __all__ = ["HealthReport", "health_report"]

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._utils import as_list
 from ..backends import WarehouseTable
+from ..display import HTML, esc, note, table_html
 from ..metrics import (
     METRICS,
     apply_privacy,
@@ -31,7 +32,6 @@ from ..narrative import describe_change, describe_score, fmt_change, fmt_estimat
 from ..plots import plot_distribution, plot_scores
 from ..privacy import mask_contacts
 from ..responses import schema_of
-from ..display import HTML, esc, note, table_html
 
 __all__ = ["overview", "Overview"]
 
@@ -139,10 +139,10 @@ class Overview:
         ch = self.changes.groupby("metric").tail(1).set_index("metric") if len(self.changes) else pd.DataFrame()
         for col in ("change", "p", "reference"):
             table[col] = table["metric"].map(ch[col]) if col in ch else None
-        table["change_fmt"] = [fmt_change(m, c) for m, c in zip(table["metric"], table["change"])]
+        table["change_fmt"] = [fmt_change(m, c) for m, c in zip(table["metric"], table["change"], strict=False)]
         digits = [interval_decimals(r.metric, r.score, r.ci_low, r.ci_high) for r in table.itertuples()]
         for col in ("score", "ci_low", "ci_high"):
-            table[col + "_fmt"] = [fmt_score(m, v, d) for m, v, d in zip(table["metric"], table[col], digits)]
+            table[col + "_fmt"] = [fmt_score(m, v, d) for m, v, d in zip(table["metric"], table[col], digits, strict=False)]
         latest = f"Change in latest {'period' if self.freq else ''}".strip()
         return table_html(
             table,
@@ -187,7 +187,7 @@ class Overview:
         cols = [METRICS[m].column for m in self.metrics]
         fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3), layout="constrained", squeeze=False)
         remote = isinstance(self.data, WarehouseTable)  # answers per score from one query, not the rows
-        for ax, col in zip(axes[0], cols):
+        for ax, col in zip(axes[0], cols, strict=False):
             plot_distribution(self.data, column=col, ax=ax, counts=self.data.score_counts(col) if remote else None)
         return fig
 
@@ -206,7 +206,7 @@ class Overview:
         for m in self.metrics:
             if m in wide:
                 marks = low[m].fillna(False).astype(bool).to_numpy() if m in low else np.zeros(len(out), bool)
-                out[m] = [fmt_score(m, v) + ("*" if mark else "") for v, mark in zip(wide[m].to_numpy(), marks)]
+                out[m] = [fmt_score(m, v) + ("*" if mark else "") for v, mark in zip(wide[m].to_numpy(), marks, strict=False)]
                 columns[m] = metric_label(m)
         formats = {m: "{}" for m in self.metrics}
         return table_html(out, columns=columns, formats=formats,
@@ -242,7 +242,7 @@ class Overview:
         table = self.segments[column]
         fig, axes = plt.subplots(1, len(self.metrics), figsize=(4.4 * len(self.metrics), 0.4 * max(3, table[column].nunique()) + 1.2),
                                  layout="constrained", squeeze=False)
-        for ax, m in zip(axes[0], self.metrics):
+        for ax, m in zip(axes[0], self.metrics, strict=False):
             plot_scores(table, metric=m, by=column, ax=ax)
             ax.set_title(metric_label(m), loc="left", fontsize=10)
         return fig

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from .._utils import check_argument
 from ..backends import WarehouseTable
 from ..metrics import METRICS, metric_label, summarize
@@ -77,7 +78,7 @@ class TrendReport:
         m = self.metric
         decimals = interval_decimals(m, t["score"], t["ci_low"], t["ci_high"])  # bounds that read apart from the score
         for col in ("score", "ci_low", "ci_high"):
-            t[col + "_f"] = [fmt_score(m, v, d) for v, d in zip(t[col], decimals)]
+            t[col + "_f"] = [fmt_score(m, v, d) for v, d in zip(t[col], decimals, strict=False)]
         t["change_f"] = [fmt_change(m, v) for v in t["change"]]
         t["period_f"] = t["period"] + np.where(t["partial"], " (partial)", "")
         t["flag_f"] = t["flag"].str.replace(",", ", ").str.replace("_", " ")

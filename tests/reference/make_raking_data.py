@@ -35,7 +35,7 @@ def main() -> None:
     frame = pd.DataFrame({
         "customer_id": [f"c{i:04d}" for i in range(n)], "contract": contract, "tenure_band": tenure,
         "region": region, "plan": plan, "responded": responded,
-        "date": [f"{m}-{d:02d}" for m, d in zip(month, day)],
+        "date": [f"{m}-{d:02d}" for m, d in zip(month, day, strict=False)],
         "csat": pd.array(np.where(responded == 1, csat, 0), dtype="Int64"),
         "nps": pd.array(np.where(responded == 1, nps, 0), dtype="Int64"),
         "ces": pd.array(np.where(responded == 1, ces, 0), dtype="Int64"),

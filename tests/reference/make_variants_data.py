@@ -46,7 +46,7 @@ def clustered(seed: int = 20261202, G: int = 12) -> pd.DataFrame:
     treated = {"S02", "S05", "S09", "S11"}
     shock = rng.normal(0.0, 0.6, size=G)
     rows = []
-    for g, (s, m) in enumerate(zip(stores, sizes)):
+    for g, (s, m) in enumerate(zip(stores, sizes, strict=False)):
         tenure = np.round(rng.gamma(2.0, 2.0, size=m), 3)
         promo = int(s in treated)
         latent = 0.35 * promo + shock[g] + 0.05 * tenure
