@@ -48,10 +48,24 @@ def test_environment_yml_matches_pyproject():
 
 def test_makefile_installs_the_test_extra_and_kernel():
     text = (ROOT / "Makefile").read_text()
-    assert "-e '.[test]'" in text and "csat_analysis.kernel" in text
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "-e '.[test,warehouse]'" in text and "csat_analysis.kernel" in text
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test\n" in ci and "make test-all\n" in ci
     readme = (ROOT / "README.md").read_text()
-    assert "make report" in readme and "make test" in readme
+    assert "make report" in readme and "make test" in readme and "make test-all" in readme
+
+
+def test_test_tiers_are_registered_and_used():
+    """`make test` skips the simulation and slow tiers, `make test-all` runs them, ruff runs first."""
+    import tomllib
+
+    markers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["markers"]
+    assert {m.split(":")[0] for m in markers} >= {"simulation", "slow"}
+    make = (ROOT / "Makefile").read_text()
+    test = make[make.index("\ntest: "):make.index("\ntest-all: ")]
+    assert test.index("$(LINT)") < test.index("$(PYTEST)") and '-m "not simulation and not slow"' in test
+    assert '-m "simulation or slow"' in make[make.index("\ntest-all: "):]
+    assert "ruff check csat_analysis tests benchmarks" in make
 
 
 def test_every_module_declares_all_and_exports_exist():
