@@ -62,10 +62,11 @@ def test_kendall_interval_uses_tau_b_asymptotic_variance_with_ties():
 
 
 def test_kendall_interval_covers_one_fixed_draw():
-    """One fixed-seed draw of the coverage run below (fast tier): that interval covers the population tau-b."""
+    """One fixed-seed draw of the coverage run below (fast tier): that interval covers the population tau-b.
+    (Seed 3, the simulation's default; the first draw of seed 4 is one of the 5% that miss.)"""
     from .simulations.correlation_size import kendall_coverage
 
-    assert kendall_coverage(reps=1, n=150, seed=4) == 1.0
+    assert kendall_coverage(reps=1, n=150, seed=3) == 1.0
 
 
 @pytest.mark.simulation
