@@ -409,7 +409,7 @@ def _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluste
 
 def _balance(frame: pd.DataFrame, columns: list[str], outcome: str, weights, ci: float):
     """Balance of the controls, overlap, the doubly robust (AIPW) estimate and its E-values."""
-    from .balance import e_value, exposure_balance
+    from ..balance import e_value, exposure_balance
 
     b = exposure_balance(frame, outcome=frame["_y"].to_numpy(float), exposed=frame["_exposed"].to_numpy(float),
                          controls=columns, weights=None if weights is None else np.asarray(weights, float), ci=ci)

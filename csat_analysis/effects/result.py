@@ -81,7 +81,7 @@ class EffectResult:
 
     def plot(self, ax=None):
         """Event study (DiD), fitted vs counterfactual (ITS) or coefficient (exposure)."""
-        from .plots import plot_event_study, plot_forest, plot_its
+        from ..plots import plot_event_study, plot_forest, plot_its
 
         if self.design == "did" and "event_study" in self.details:
             return plot_event_study(self.details["event_study"], outcome=self.outcome, ax=ax)

@@ -71,13 +71,13 @@ def load(data_path: Any, schema_path: Any = None, table: str | None = None):
         if table is not None:
             raise ParameterError(f"-p table names a table of a database, but the data is the file {str(data_path)!r}; "
                                  "give a database (e.g. duckdb:///path/survey.db) or leave out -p table.")
-        from .io import load_responses
+        from ..io import load_responses
 
         return load_responses(data_path, schema_path)
     if schema_path is None:
         raise ParameterError("A database table needs a schema (--schema): it names the score columns, their scales "
                              "and the date column.")
-    from .backends import scan
+    from ..backends import scan
 
     return scan(_warehouse_location(data_path), schema=schema_path, table=table), None
 
@@ -266,7 +266,7 @@ def _default_weights(data: pd.DataFrame, schema: Mapping[str, Any]):
     A database table is not raked (that needs the rows in memory): it uses the mapped weight column, else
     none, and :func:`header` says so."""
     if (schema.get("population") or schema.get("margins")) and not isinstance(data, WarehouseTable):
-        from .weighting import population_weights
+        from ..weighting import population_weights
 
         return population_weights(data, schema=schema)
     return "weight" if (schema.get("columns") or {}).get("weight") and "weight" in data.columns else None
@@ -323,7 +323,7 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
         rows.append("<dt>Rows</dt><dd>not loaded: the database sent only counts per period, segment and score"
                     "</dd>")
     rows.append(f"<dt>In this report</dt><dd>{len(data):,} responses</dd>")
-    from .weighting import header_note  # schema population:/margins: (issue 20)
+    from ..weighting import header_note  # schema population:/margins: (issue 20)
 
     weights = (parameters or {}).get("weights")
     weighting = _warehouse_weighting(data, weights) if remote else header_note(data, weights=weights)
@@ -356,7 +356,7 @@ def metric_definitions(data: pd.DataFrame, metrics: Sequence[str], *, changes: b
     >>> print(repr(metric_definitions(frame, ["csat"])))
     CSAT is the share of customers answering in the top two boxes (6–7 on a 1–7 scale), with a Wilson interval.
     """
-    from .metrics import METRICS, scale_of
+    from ..metrics import METRICS, scale_of
 
     words = {1: "top box", 2: "top two boxes", 3: "top three boxes"}
     parts = []

@@ -97,7 +97,7 @@ def write_report_workbook(nb, path: str | Path) -> Path | None:
 
     Returns the path, or None when the report shows no table.
     """
-    from .export import write_workbook
+    from ..export import write_workbook
 
     about, tables = report_tables(nb)
     if not tables and not about:

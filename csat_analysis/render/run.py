@@ -208,7 +208,7 @@ def run_report(
     out_dir = _out_dir(out)
     own = early = None
     if km is None:  # start the kernel now: it imports what the notebook needs while this process checks the data
-        from .kernel import ReportKernel, preload_modules
+        from ..kernel import ReportKernel, preload_modules
 
         try:
             own = early = ReportKernel(path.parent, preload_modules(path))
@@ -293,11 +293,11 @@ def _run_papermill(papermill, PapermillExecutionError, path: Path, params: dict[
         to_html(nb, tmp_html)
         if xlsx_path is not None:
             if shown is not None:
-                from .export import write_workbook
+                from ..export import write_workbook
 
                 write_workbook({}, tmp_xlsx, about={"Report": nb.metadata["csat_title"], "Note": shown})
             elif write_report_workbook(nb, tmp_xlsx) is None:
-                from .export import write_workbook
+                from ..export import write_workbook
 
                 write_workbook({}, tmp_xlsx, about={"Report": nb.metadata["csat_title"], "Tables": "none"})
         os.replace(tmp_ipynb, ipynb)  # a symlink at the final name is replaced, never followed
