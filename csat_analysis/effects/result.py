@@ -26,6 +26,7 @@ _SELF_SELECTION = ("Exposure to {campaign} was not assigned at random (the schem
 
 
 
+@dataclasses.dataclass(frozen=True)
 class Effect:
     """The headline effect: estimate with interval and p-value, in ``unit``."""
 
