@@ -15,6 +15,8 @@ import numpy as np
 from ._utils import nearest, shorten
 from .exceptions import ParameterError
 
+__all__ = ["SHARE_TOLERANCE", "level_key", "margins_from_mapping"]
+
 #: Shares given as margins may miss 1 by this much (rounding); they are then rescaled to sum to 1.
 SHARE_TOLERANCE = 0.005
 

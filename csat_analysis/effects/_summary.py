@@ -3,21 +3,16 @@ what changed, by how much, how sure, in the words of each design."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from ..metrics import (
-    metric_label,
-)
+from ..metrics import metric_label
 from ..narrative import ci_text, fmt_change, fmt_p
 
-if TYPE_CHECKING:
-    from .result import EffectResult
+__all__ = ["summary"]
 
 
-def summary(self: EffectResult) -> str:
-    """One plain-language sentence: what changed, by how much, how sure."""
+def summary(self) -> str:
+    """One plain-language sentence: what changed, by how much, how sure (``self``: an :class:`EffectResult`)."""
     e = self.effect
     label = metric_label(self.outcome)
     sig = "statistically significant" if e.p < 1 - self.ci else "not statistically significant"

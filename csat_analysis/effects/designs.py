@@ -16,11 +16,7 @@ from scipy import stats
 from .._utils import as_list, check_argument, nearest, require_columns, weight_column
 from ..cells import date_periods, groups, period_start
 from ..exceptions import DataError, ParameterError
-from ..metrics import (
-    METRICS,
-    scale_of,
-    summarize,
-)
+from ..metrics import METRICS, scale_of, summarize
 from ..narrative import fmt_p
 from ..responses import schema_of
 from .inference import (
@@ -35,15 +31,9 @@ from .inference import (
     _fit,
     _row,
 )
-from .result import (
-    _SELF_SELECTION,
-    DESIGNS,
-    EFFECT_COLUMNS,
-    FEW_CLUSTERS,
-    MODELS,
-    Effect,
-    EffectResult,
-)
+from .result import _SELF_SELECTION, DESIGNS, EFFECT_COLUMNS, FEW_CLUSTERS, MODELS, Effect, EffectResult
+
+__all__ = ["campaign_effect"]
 
 # --------------------------------------------------------------------------- preparing data
 

@@ -14,9 +14,9 @@ from scipy import stats
 
 from ..exceptions import DataError, ParameterError
 from ..narrative import fmt_p
-from .result import (
-    FEW_CLUSTERS,
-)
+from .result import FEW_CLUSTERS
+
+__all__ = ["FEW_SIDE", "FEW_TREATED_RI", "BOOT_REPS", "BOOT_SEED", "wild_cluster_bootstrap", "AR_BOOT_REPS"]
 
 
 @dataclasses.dataclass

@@ -9,11 +9,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..metrics import (
-    metric_label,
-)
+from ..metrics import metric_label
 from ..narrative import ci_text, fmt_p
 from ._summary import summary as _summary
+
+__all__ = ["EFFECT_COLUMNS", "DESIGNS", "MODELS", "FEW_CLUSTERS", "Effect", "EffectResult", "inference_label",
+           "compare_effects"]
 
 EFFECT_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "p"]
 DESIGNS = ("exposure", "did", "its")

@@ -12,6 +12,9 @@ from .._utils import check_argument, nearest
 from ..exceptions import ParameterError
 from ..responses import schema_of
 
+__all__ = ["BAND_NAMES", "schema_outcomes", "schema_features", "mapped_metrics", "require_customer_columns",
+           "numeric_values_of", "customers"]
+
 _METRICS = ("csat", "nps", "ces")
 
 

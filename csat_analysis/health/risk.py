@@ -28,6 +28,8 @@ from .customer_table import (
 )
 from .validation import _auc_words, _validation, delong_auc
 
+__all__ = ["LEAK_AUC", "RiskResult", "risk_model"]
+
 #: a single feature whose AUC alone reaches this is named as a likely leak
 LEAK_AUC = 0.95
 #: a level of a category is a leak when it holds at least this share of customers and an outcome rate

@@ -24,6 +24,8 @@ from .customer_table import (
 )
 from .validation import ScoreValidation, validate_score
 
+__all__ = ["HealthResult", "health_score"]
+
 # --------------------------------------------------------------------------- the health score
 
 

@@ -10,13 +10,9 @@ from scipy import stats
 
 from ..exceptions import ParameterError
 from ..metrics import wilson_interval
-from .customer_table import (
-    _binary,
-    _fmt_pct,
-    numeric_values_of,
-    require_customer_columns,
-    schema_outcomes,
-)
+from .customer_table import _binary, _fmt_pct, numeric_values_of, require_customer_columns, schema_outcomes
+
+__all__ = ["delong_auc", "ScoreValidation", "validate_score"]
 
 # --------------------------------------------------------------------------- AUC and validation
 

@@ -25,6 +25,8 @@ from .customer_table import (
 )
 from .validation import delong_auc
 
+__all__ = ["WorthResult", "satisfaction_worth"]
+
 # --------------------------------------------------------------------------- what satisfaction is worth
 
 

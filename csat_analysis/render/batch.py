@@ -14,12 +14,11 @@ from .. import config
 from .._utils import nearest, shorten
 from ..exceptions import ParameterError, ReportError
 from ..params import check_parameters, plain_parameters, resolve_notebook
-from .notebook import (
-    _warehouse_location,
-    is_warehouse,
-)
+from .notebook import _warehouse_location, is_warehouse
 from .output import ReportResult, write_index
 from .run import _data_for_check, _out_dir, _segment_values, check_against_data, report_name, run_report
+
+__all__ = ["run_batch", "SAME_FAILURE_STOP", "run_demo"]
 
 # --------------------------------------------------------------------------- batch
 

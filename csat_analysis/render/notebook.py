@@ -23,6 +23,9 @@ from ..display import HTML, DataHTML, esc, md
 from ..exceptions import ParameterError, ReportError
 from ..responses import schema_of
 
+__all__ = ["HEADLINE_MIME", "HEADER_MIME", "SelectionTooSmall", "is_warehouse", "load", "select", "resolve",
+           "date_range", "header", "metric_definitions", "section", "publish_headline"]
+
 #: Mimetype of the hidden output through which a notebook hands its headline numbers to the index.
 HEADLINE_MIME = "application/vnd.csat-analysis.headline+json"
 #: Mimetype of the header's facts (data source, rows, period, parameters), read back for the About sheet.

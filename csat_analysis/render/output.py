@@ -26,10 +26,9 @@ import pandas as pd
 from .. import config
 from .._utils import shorten
 from ..display import TABLE_MIME, esc
-from .notebook import (
-    HEADER_MIME,
-    HEADLINE_MIME,
-)
+from .notebook import HEADER_MIME, HEADLINE_MIME
+
+__all__ = ["ReportResult", "report_tables", "write_report_workbook", "to_html", "write_index"]
 
 
 @dataclasses.dataclass

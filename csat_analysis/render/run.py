@@ -23,16 +23,10 @@ from ..display import esc
 from ..exceptions import DataError, ParameterError, ReportError
 from ..params import check_parameters, notebook_parameters, plain_parameters, resolve_notebook
 from . import output
-from .notebook import (
-    _RESOLVED,
-    HEADLINE_MIME,
-    SelectionTooSmall,
-    _warehouse_location,
-    is_warehouse,
-    load,
-    resolve,
-)
+from .notebook import _RESOLVED, HEADLINE_MIME, SelectionTooSmall, _warehouse_location, is_warehouse, load, resolve
 from .output import ReportResult, _warm_exporter, to_html, write_report_workbook
+
+__all__ = ["report_name", "check_against_data", "run_report"]
 
 # --------------------------------------------------------------------------- running notebooks
 

@@ -15,11 +15,9 @@ from .._utils import shorten, shorten_list
 from ..exceptions import SchemaError
 from ..privacy import looks_like_email, looks_like_phone
 from ..registry import SCORES
-from .spec import (
-    DEFAULT_MISSING_VALUES,
-    Schema,
-    _schema_from_dict,
-)
+from .spec import DEFAULT_MISSING_VALUES, Schema, _schema_from_dict
+
+__all__ = ["infer_schema"]
 
 _NAME_PATTERNS: dict[str, str] = {
     "nps": r"(^|_|\b)(nps|ltr|recommend|likelihood|likely)",

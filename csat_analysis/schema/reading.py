@@ -9,10 +9,9 @@ from typing import Any
 
 from .._yaml import safe_yaml_load
 from ..exceptions import SchemaError
-from .spec import (
-    Schema,
-    _schema_from_dict,
-)
+from .spec import Schema, _schema_from_dict
+
+__all__ = ["read_schema"]
 
 
 def read_schema(schema: str | Path | Mapping[str, Any] | Schema) -> Schema:

@@ -18,6 +18,8 @@ from ..exceptions import SchemaError
 from ..margins import margins_from_mapping
 from ..registry import METRICS, SCORES
 
+__all__ = ["DEFAULT_MISSING_VALUES", "MetricSpec", "DateSpec", "OutcomeSpec", "CampaignSpec", "Schema"]
+
 #: Cell values read as missing unless the schema says otherwise.  The literal
 #: text ``None`` is deliberately *not* here: survey tools use it as an answer
 #: ("Offer: None").
