@@ -148,7 +148,6 @@ def _control_columns(data: pd.DataFrame, controls: str | None) -> list[str]:
     return list(dict.fromkeys(found + quoted))
 
 
-
 def _period_frame(data: pd.DataFrame, freq: str, date: str = "date") -> tuple[np.ndarray, Any]:
     if date not in data.columns or data[date].notna().sum() == 0:
         raise ParameterError("This design needs response dates; map a date column in the schema.")
@@ -483,7 +482,6 @@ def _variants_design(data, y, unit, variants, control, outcome, campaign, contro
         notes += details["balance"].warnings
     return EffectResult(table, effect, int(res.nobs), "exposure", outcome, "linear", campaign, notes + fit.warnings,
                         details)
-
 
 
 def _fit_linear(formula: str, frame: pd.DataFrame, *, weighted: bool, cov: str, groups):

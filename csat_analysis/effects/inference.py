@@ -381,7 +381,6 @@ def _apply_boot(table: pd.DataFrame, boot: dict | None, res, term: str, details:
     table.loc[0, ["p", "ci_low", "ci_high"]] = [boot["p"], boot["ci_low"], boot["ci_high"]]
 
 
-
 #: Simulated series for the ITS autocorrelation bootstrap
 AR_BOOT_REPS = 1999
 

@@ -26,7 +26,6 @@ _SELF_SELECTION = ("Exposure to {campaign} was not assigned at random (the schem
                    "effect; controls adjust only for what they measure.")
 
 
-
 @dataclasses.dataclass(frozen=True)
 class Effect:
     """The headline effect: estimate with interval and p-value, in ``unit``."""
@@ -97,7 +96,6 @@ class EffectResult:
         return (f"<p><strong>{html.escape(self.summary())}</strong></p>"
                 + self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
                 + "".join(f"<p><em>Warning: {html.escape(w)}</em></p>" for w in self.warnings))
-
 
 
 def inference_label(r: EffectResult) -> str:

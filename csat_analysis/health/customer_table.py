@@ -18,7 +18,6 @@ __all__ = ["BAND_NAMES", "schema_outcomes", "schema_features", "mapped_metrics",
 _METRICS = ("csat", "nps", "ces")
 
 
-
 _RULES = ("latest", "first", "mean")
 BAND_NAMES = ("red", "yellow", "green")
 

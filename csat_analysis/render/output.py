@@ -49,7 +49,6 @@ class ReportResult:
     xlsx: Path | None = None  # the report's workbook (``--xlsx``)
 
 
-
 def report_tables(nb) -> tuple[dict[str, Any], list[tuple[str, pd.DataFrame]]]:
     """The header facts and every table an executed report notebook shows, in order, as (title, frame).
 
@@ -117,7 +116,6 @@ def _numbered(tables: list[tuple[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]
             key, k = f"{title} ({k})", k + 1
         out[key] = frame
     return out
-
 
 
 _EXPORTER = None
@@ -198,7 +196,6 @@ def _strip_noise(nb):
             kept.append(out)
         cell["outputs"] = kept
     return nb
-
 
 
 def write_index(results: Sequence[ReportResult], out: str | Path, *, title: str = "Reports") -> Path:

@@ -31,7 +31,6 @@ __all__ = ["report_name", "check_against_data", "run_report"]
 # --------------------------------------------------------------------------- running notebooks
 
 
-
 def _find_headline(nb) -> dict[str, Any]:
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -41,7 +40,6 @@ def _find_headline(nb) -> dict[str, Any]:
     return {}
 
 
-
 def _first_error(nb) -> tuple[int | None, str | None]:
     """1-based position of the first cell with an error output in the executed notebook, and the error."""
     for i, cell in enumerate(nb.cells, start=1):
@@ -49,7 +47,6 @@ def _first_error(nb) -> tuple[int | None, str | None]:
             if out.get("output_type") == "error":
                 return i, f"{out.get('ename')}: {out.get('evalue')}"
     return None, None
-
 
 
 def _check_name(name: str) -> str:
