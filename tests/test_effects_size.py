@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from csat_analysis import campaign_effect
-from csat_analysis.effects import _boot_weights, wild_cluster_bootstrap
+from csat_analysis.effects import wild_cluster_bootstrap
+from csat_analysis.effects.inference import _boot_weights
 
 from .simulations.few_clusters_data import START, few_treated_panel
 
