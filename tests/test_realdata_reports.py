@@ -82,7 +82,7 @@ EXPECTED = {
 
 
 def _schema_for(folder: Path, name: str) -> tuple[Path, Path]:
-    data = folder / EXPORTS[name]
+    data = REALDATA / name / EXPORTS[name]
     schema_path = folder / f"{name}.yml"
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = main(["validate", "--data", str(data), "--write-schema", str(schema_path)])
