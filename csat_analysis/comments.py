@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import as_list, check_argument, nearest, weight_column
+from ._utils import as_list, check_argument, nearest, weight_values
 from .exceptions import ParameterError
 from .metrics import scale_of, wilson_interval
 from .privacy import mask_contacts
@@ -162,18 +162,6 @@ def _group_frame(data: pd.DataFrame, by: Sequence[str], freq: str | None, date: 
     return keys, names
 
 
-def _weights_of(data: pd.DataFrame, weights) -> np.ndarray:
-    if weights is None:
-        return np.ones(len(data))
-    if not isinstance(weights, str):  # a weights result (e.g. raked to the customer base), Series or array
-        return weight_column(data, weights)[0]["_weight"].to_numpy(dtype=float)
-    if weights not in data.columns:
-        raise ParameterError(f"The value for `weights` names {weights!r}, which is not a column of the data."
-                             f"{nearest(weights, map(str, data.columns))}")
-    w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
-    return np.where(np.isfinite(w) & (w > 0), w, 0.0)
-
-
 def _mean_ci(x: np.ndarray, w: np.ndarray, ci: float) -> tuple[float, float, float]:
     """Weighted mean with its linearization (``survey::svymean``) t interval."""
     n = len(x)
@@ -294,7 +282,8 @@ def _learned(texts: Sequence[str], y: np.ndarray, *, folds: int, random_state: i
 def sentiment_table(frame: pd.DataFrame, value: str, by: list[str], freq: str | None, weights: str | None,
                    neutral: float, ci: float, min_n: int, privacy_min_n: int) -> pd.DataFrame:
     keys, names = _group_frame(frame, by, freq)
-    w = _weights_of(frame, weights)
+    w = weight_values(frame, weights)
+    w = np.ones(len(frame)) if w is None else w
     x = frame[value].to_numpy(dtype=float)
     rows = []
     if names:

@@ -51,8 +51,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import as_list, check_argument, require_columns
-from .cells import Grouped, count, date_periods, fine_cells, fold, label_code, period_codes, period_order, weight_values
+from ._utils import as_list, check_argument, require_columns, weight_values
+from .cells import Grouped, count, date_periods, fine_cells, fold, label_code, period_codes, period_order
 from .exceptions import DataError, ParameterError
 from .narrative import fmt_estimate
 from .registry import METRICS, SCORES, check_metrics, metric_label
@@ -491,7 +491,7 @@ def grouped_stats(data: pd.DataFrame, metrics: list[str], by: list[str], freq: s
         cells, fine = data.fine_cells(scales, by, freq, date, weights)
         w = weights  # below, only whether there are weights matters
     else:
-        w = raked.weights_for(data) if raked is not None else weight_values(data, weights)
+        w = weight_values(data, weights)
         cells = fine_cells(data, by, freq, date)
         index = {col: _score_index(data, col) for col in scales}
         fine = count(cells, index, {col: hi - lo + 2 for col, (lo, hi, _) in scales.items()}, w)

@@ -3,7 +3,8 @@
 Layers, bottom to top (README, "Where things are"):
 
 0. ``base``: exceptions, config, _utils, _yaml (safe YAML), privacy, registry (what a metric is), narrative
-   (numbers into words), display (escaped HTML pieces), export (CSV/Excel writers)
+   (numbers into words), display (escaped HTML pieces), export (CSV/Excel writers), results (the base class
+   of result objects), deprecation (renamed parameters and attributes)
 1. ``data``: dates, schema, responses (the table and its schema), io (load → canonical table)
 2. ``cells``: cells (sufficient statistics), backends (the same cells from DuckDB/Spark)
 3. ``statistics``: metrics, weighting, trends, correlation, effects, balance, keydrivers,
@@ -29,7 +30,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "csat_analysis"
 
 LAYERS: dict[str, int] = {
-    **dict.fromkeys(["exceptions", "config", "_utils", "_yaml", "privacy", "registry", "narrative", "display", "export"], 0),
+    **dict.fromkeys(["exceptions", "config", "_utils", "_yaml", "privacy", "registry", "narrative", "display", "export",
+                     "results", "deprecation"], 0),
     **dict.fromkeys(["dates", "schema", "responses", "io"], 1),
     **dict.fromkeys(["cells", "backends"], 2),
     **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "balance", "keydrivers", "comments",
