@@ -120,6 +120,24 @@ def strip_bidi(text: str) -> str:
     return BIDI_CONTROLS.sub("", text)
 
 
+def check_table(data: Any, where: str) -> None:
+    """Raise a :class:`ParameterError` for a table the package cannot read as it is: a raw Ibis table.
+
+    The functions take a pandas DataFrame or a warehouse table made by
+    :func:`~csat_analysis.from_ibis` / :func:`~csat_analysis.scan` (which also
+    carries the schema: scales, labels, which column is the date).
+
+    >>> check_table([], "summarize") is None
+    True
+    """
+    if (type(data).__module__ or "").split(".")[0] == "ibis":
+        raise ParameterError(
+            f"{where} got a raw Ibis table ({type(data).__name__}); wrap it with ca.from_ibis(table, schema=...) "
+            "so that its scores are counted in the database (schema: a schema file or dict naming the score, "
+            "segment and date columns), or pass table.to_pandas() for a small table."
+        )
+
+
 def weight_values(data, weights: Any) -> np.ndarray | None:
     """Each row's survey weight, for any ``weights`` argument of the package; None without weights.
 
@@ -155,8 +173,10 @@ def weight_values(data, weights: Any) -> np.ndarray | None:
         w = pd.to_numeric(raw, errors="coerce").astype(float).to_numpy()
         bad = ~(w > 0)
         if bad.any():
+            value = raw.iloc[int(np.flatnonzero(bad)[0])]
+            value = value.item() if isinstance(value, np.generic) else value
             raise DataError(
-                f"Column {shorten(weights)!r} holds the weight {shorten(repr(raw.iloc[int(np.flatnonzero(bad)[0])]))}; "
+                f"Column {shorten(weights)!r} holds the weight {shorten(repr(value))}; "
                 "weights must be positive numbers (rows with missing or non-positive weights are excluded by "
                 "load_responses)."
             )

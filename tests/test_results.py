@@ -1,0 +1,246 @@
+"""Issue 26 §5 and §4: one shape for result objects, one name per idea, one weights resolver, raw Ibis tables."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import csat_analysis as ca
+from csat_analysis._utils import check_table, weight_column, weight_values
+from csat_analysis.deprecation import renamed_attribute, renamed_parameters
+from csat_analysis.exceptions import DataError, ParameterError
+from csat_analysis.results import Result
+
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+SCRIPT = "<script>alert(1)</script>"
+GOOD = ["great", "friendly", "helpful", "quick", "excellent", "lovely"]
+BAD = ["rude", "slow", "broken", "late", "awful", "useless"]
+
+
+def _responses(n: int = 720, seed: int = 7) -> pd.DataFrame:
+    """An export-shaped table: 16 regions (one named like a formula, one like a script), nine days, comments."""
+    rng = np.random.default_rng(seed)
+    regions = [FORMULA, SCRIPT] + [f"Region {i:02d} – North-West & Islands" for i in range(14)]
+    region = np.array(regions)[np.arange(n) % len(regions)]
+    csat = rng.integers(1, 6, n)
+    words = [" ".join(list(rng.choice(GOOD, int(s) - 1)) + list(rng.choice(BAD, 5 - int(s))) + ["service"])
+             for s in csat]
+    return pd.DataFrame({
+        "response_id": [f"r{i}" for i in range(n)],
+        "date": pd.Timestamp("2024-03-01") + pd.to_timedelta(np.arange(n) % 9, unit="D"),
+        "region": region,
+        "plan": np.where(np.arange(n) % 3 == 0, "Annual contract; paid monthly", "Pay as you go"),
+        "csat": pd.array(csat, dtype="Int64"),
+        "nps": pd.array(rng.integers(0, 11, n), dtype="Int64"),
+        "comment": words,
+    })
+
+
+def _rake():
+    data = _responses()
+    shares = {lv: 1 / 16 for lv in data["region"].unique()}
+    return ca.rake(data, {"region": shares}, by="region")
+
+
+def _response_bias():
+    data = _responses()
+    data["responded"] = (np.arange(len(data)) % 4 != 0).astype(int)
+    return ca.response_bias(data, responded="responded", by=["region", "plan"])
+
+
+def _crosstab():
+    return ca.crosstab(_responses(), rows=["csat", "nps"], banner=["region", "plan"])
+
+
+def _sentiment():
+    return ca.sentiment(_responses(), method="lexicon", by="region")
+
+
+def _themes():
+    return ca.themes(_responses(), dictionary={FORMULA: ["rude", "slow"], "speed": ["quick"]}, discover=False,
+                     by="region")
+
+
+BUILDERS = {
+    "RakeResult": _rake,
+    "ResponseBias": _response_bias,
+    "Crosstab": _crosstab,
+    "SentimentResult": _sentiment,
+    "ThemeResult": _themes,
+}
+
+
+@pytest.fixture(scope="module", params=sorted(BUILDERS))
+def result(request):
+    out = BUILDERS[request.param]()
+    assert type(out).__name__ == request.param
+    return out
+
+
+def _with_formula(result: Result) -> Result:
+    """The result with a formula-like and a script-like text in its table (when the data did not put them there)."""
+    table = result.table
+    text = [c for c in table.columns if table[c].dtype == object]
+    has = table.astype(str).apply(lambda col: col.str.startswith("=")).any().any()
+    if not has and text:
+        table = table.copy()
+        table.loc[table.index[0], text[0]] = FORMULA
+    if not table.astype(str).apply(lambda col: col.str.contains("<script>", regex=False)).any().any() and text:
+        table = table.copy()
+        table.loc[table.index[-1], text[0]] = SCRIPT
+    object.__setattr__(result, "table", table)  # frozen dataclasses too
+    return result
+
+
+def test_every_result_has_the_common_interface(result, tmp_path):
+    import openpyxl
+
+    result = _with_formula(result)
+    assert isinstance(result, Result)
+    assert isinstance(result.table, pd.DataFrame) and len(result.table)
+    assert isinstance(result.warnings, list) and all(isinstance(w, str) for w in result.warnings)
+    text = result.summary()
+    assert isinstance(text, str) and text.strip()
+    html = result._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+    csv = result.to_csv(tmp_path / "result.csv")
+    back = pd.read_csv(csv, encoding="utf-8-sig", keep_default_na=False)
+    assert len(back) == len(result.table) and list(back.columns) == [str(c) for c in result.table.columns]
+    cells = back.astype(str).to_numpy().ravel().tolist()
+    assert "'" + FORMULA in cells and FORMULA not in cells  # neutralised
+
+    xlsx = result.to_excel(tmp_path / "result.xlsx")
+    book = openpyxl.load_workbook(xlsx)
+    assert book.sheetnames[0] == "About"
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    match = [s for s in sheets.values() if list(s.columns) == [str(c) for c in result.table.columns]]
+    assert match and len(match[0]) == len(result.table)
+    formula_cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
+                     if isinstance(c.value, str) and c.value.lstrip("'").startswith("=")]
+    assert formula_cells and all(c.data_type == "s" for c in formula_cells)  # text, never a formula
+
+
+def test_crosstab_warns_about_small_columns():
+    data = _responses().iloc[:200]
+    out = ca.crosstab(data, rows=["csat"], banner="region", min_n=30)
+    assert any("fewer than 30 answers" in w for w in out.warnings)
+    assert "Warning: " in out.summary()
+
+
+# --------------------------------------------------------------------------- renamed attributes
+
+
+def test_sentiment_reason_is_now_warnings():
+    res = _sentiment()
+    assert res.warnings and "VADER" in res.warnings[0]
+    with pytest.warns(DeprecationWarning, match="reason"):
+        assert res.reason == " ".join(res.warnings)
+
+
+def test_renamed_parameters_helper():
+    @renamed_parameters(seed="random_state", reps="n_boot")
+    def draw(data=None, *, random_state=0, n_boot=10):
+        return data, random_state, n_boot
+
+    with pytest.warns(DeprecationWarning, match="`seed=` of draw\\(\\) is renamed `random_state=`"):
+        assert draw(1, seed=5) == (1, 5, 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert draw(1, random_state=5, n_boot=3) == (1, 5, 3)
+    with pytest.raises(ParameterError, match="both"):
+        draw(seed=1, random_state=2)
+
+
+def test_renamed_attribute_helper():
+    class R:
+        warnings = ["a", "b"]
+        notes = renamed_attribute("notes", "warnings")
+
+    with pytest.warns(DeprecationWarning, match=".notes"):
+        assert R().notes == ["a", "b"]
+
+
+# --------------------------------------------------------------------------- one weights resolver
+
+
+def test_weight_values_accepts_every_form():
+    data = pd.DataFrame({"w": [1.0, 2.0, 4.0], "csat": [5, 4, 1]}, index=[7, 8, 9])
+    assert weight_values(data, None) is None
+    assert weight_values(data, "w").tolist() == [1.0, 2.0, 4.0]
+    assert weight_values(data, pd.Series([4.0, 1.0, 2.0], index=[9, 7, 8])).tolist() == [1.0, 2.0, 4.0]
+    assert weight_values(data, [1, 2, 4]).tolist() == [1.0, 2.0, 4.0]
+    raked = ca.rake(data.assign(seg=["a", "b", "b"]), {"seg": {"a": 0.5, "b": 0.5}}, by="seg")
+    assert np.allclose(weight_values(data, raked), raked.weights.to_numpy())
+    frame, col = weight_column(data, [1, 2, 4])
+    assert col == "_weight" and frame["_weight"].tolist() == [1.0, 2.0, 4.0]
+
+
+def test_weight_values_refuses_bad_weights():
+    data = pd.DataFrame({"w": [1.0, 0.0, np.nan]})
+    with pytest.raises(DataError, match="Column 'w' holds the weight 0.0"):
+        weight_values(data, "w")
+    with pytest.raises(ParameterError, match="weights column 'wt' is not in the data"):
+        weight_values(data, "wt")
+    with pytest.raises(ParameterError, match="2 values for 3 rows"):
+        weight_values(data, [1, 2])
+    with pytest.raises(DataError, match="no positive weight for 1 row"):
+        weight_values(data, pd.Series([1.0, 2.0], index=[0, 1]))
+
+
+def test_the_duplicate_resolvers_are_gone():
+    from csat_analysis import cells, comments
+
+    assert not hasattr(cells, "weight_values") and not hasattr(comments, "_weights_of")
+
+
+def test_comments_weights_use_the_shared_resolver():
+    """A non-positive weight was silently dropped by comments' own resolver; now it is refused like elsewhere."""
+    data = _responses()
+    data["weight"] = 1.0
+    data.loc[3, "weight"] = 0.0
+    with pytest.raises(DataError, match="Column 'weight' holds the weight 0.0"):
+        ca.sentiment(data, method="lexicon", by="region", weights="weight")
+    data.loc[3, "weight"] = 2.0
+    weighted = ca.sentiment(data, method="lexicon", weights=data["weight"])
+    by_column = ca.sentiment(data, method="lexicon", weights="weight")
+    pd.testing.assert_frame_equal(weighted.table, by_column.table)
+
+
+# --------------------------------------------------------------------------- raw Ibis tables
+
+
+@pytest.fixture
+def ibis_table():
+    ibis = pytest.importorskip("ibis")
+    con = ibis.duckdb.connect()
+    frame = _responses(90).drop(columns="comment")
+    frame["csat"] = frame["csat"].astype(int)
+    frame["nps"] = frame["nps"].astype(int)
+    return con.create_table("responses", frame)
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: ca.summarize(t, metrics="csat"),
+    lambda t: ca.summarize(t, metrics="csat", by="region"),
+    lambda t: ca.compare(t, metric="csat", by="plan"),
+    lambda t: ca.trend(t, metric="csat", freq="W"),
+], ids=["summarize", "summarize-by", "compare", "trend"])
+def test_raw_ibis_table_says_how_to_wrap_it(ibis_table, call):
+    with pytest.raises(ParameterError, match=r"wrap it with ca\.from_ibis\(table, schema=\.\.\.\)"):
+        call(ibis_table)
+
+
+def test_wrapped_ibis_table_works(ibis_table):
+    schema = {"columns": {"date": "date", "segments": ["plan"]}, "metrics": {"csat": {"column": "csat", "scale": [1, 5]}}}
+    wrapped = ca.from_ibis(ibis_table, schema=schema)
+    expected = ca.summarize(ibis_table.to_pandas(), metrics="csat", by="plan")
+    got = ca.summarize(wrapped, metrics="csat", by="plan")
+    assert got["score"].round(9).tolist() == expected["score"].round(9).tolist()
+
+
+def test_check_table_lets_frames_through():
+    check_table(pd.DataFrame({"csat": [5]}), "summarize")
