@@ -21,7 +21,7 @@ from .conftest import realdata, visible_text
 @pytest.fixture(scope="module")
 def sample():
     """A 6,000-response sample (about 5,100 customers) loaded with the sample schema."""
-    frame, _ = ca.load_responses(make_sample(6000, seed=11), SAMPLE_SCHEMA)
+    frame, _ = ca.load_responses(make_sample(6000, random_state=11), SAMPLE_SCHEMA)
     return frame
 
 
@@ -339,7 +339,7 @@ def test_health_notebook_renders_on_a_small_sample(tmp_path):
     from csat_analysis import render as r
     from csat_analysis.datasets import write_sample
 
-    paths = write_sample(tmp_path / "small_responses.csv", 3000, seed=4)
+    paths = write_sample(tmp_path / "small_responses.csv", 3000, random_state=4)
     result = r.run_report("health", data=paths["data"], schema=paths["schema"], out=tmp_path, name="health-small",
                           parameters={"folds": 3, "red_rows": 10})
     assert result.ok, f"cell {result.failed_cell}: {result.error}"
@@ -403,9 +403,9 @@ def test_churn_columns_come_from_their_own_generator(monkeypatch):
     from csat_analysis import datasets
 
     new = ["customer_id", "logins_30d", "tenure_months", "churned"]
-    with_churn, truth = make_sample(2000, seed=9, return_truth=True)
+    with_churn, truth = make_sample(2000, random_state=9, return_truth=True)
     monkeypatch.setattr(datasets, "_make_churn", lambda frame, rng, seed: ({}, {}))
-    without = make_sample(2000, seed=9)
+    without = make_sample(2000, random_state=9)
     assert list(with_churn.columns[-4:]) == new
     pd.testing.assert_frame_equal(with_churn.drop(columns=new), without)
     assert truth.churn["model"] == CHURN_MODEL and truth.churn["n_customers"] == with_churn["customer_id"].nunique()

@@ -244,3 +244,71 @@ def test_wrapped_ibis_table_works(ibis_table):
 
 def test_check_table_lets_frames_through():
     check_table(pd.DataFrame({"csat": [5]}), "summarize")
+
+
+# --------------------------------------------------------------------------- one name per idea
+
+
+def _driver_frame():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 3))
+    return pd.DataFrame({"y": x @ [1.0, 0.5, 0.2] + rng.normal(size=300), "a": x[:, 0], "b": x[:, 1], "c": x[:, 2]})
+
+
+def _same(a, b):
+    if isinstance(a, tuple):
+        a, b = a[0], b[0]
+    if hasattr(a, "table") and not isinstance(a, pd.DataFrame):
+        a, b = a.table, b.table
+    pd.testing.assert_frame_equal(a, b)
+
+
+RENAMED = {
+    "drivers": (lambda **kw: ca.drivers(_driver_frame(), outcome="y", drivers=["a", "b", "c"], **kw),
+                {"bootstrap": 40, "seed": 3}, {"n_boot": 40, "random_state": 3}),
+    "driver_report": (lambda **kw: ca.driver_report(_driver_frame(), outcome="y", drivers=["a", "b", "c"], **kw),
+                      {"bootstrap": 30, "seed": 2}, {"n_boot": 30, "random_state": 2}),
+    "make_sample": (lambda **kw: ca.datasets.make_sample(200, **kw), {"seed": 5}, {"random_state": 5}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RENAMED))
+def test_old_parameter_names_warn_and_give_the_same_result(name):
+    call, old, new = RENAMED[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        expected = call(**new)  # the new names do not warn
+    with pytest.warns(DeprecationWarning) as caught:
+        got = call(**old)
+    assert {str(w.message).split("`")[1] for w in caught if w.category is DeprecationWarning} == {
+        f"{k}=" for k in old}
+    if name == "driver_report":
+        pd.testing.assert_frame_equal(got.table, expected.table)
+    else:
+        _same(got, expected)
+
+
+def test_plot_score_scatter_random_state():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = _responses(300)
+    with pytest.warns(DeprecationWarning, match="seed="):
+        ax_old = ca.plots.plot_score_scatter(data, seed=4, max_points=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        ax_new = ca.plots.plot_score_scatter(data, random_state=4, max_points=100)
+    old_xy = ax_old.collections[0].get_offsets()
+    new_xy = ax_new.collections[0].get_offsets()
+    assert np.array_equal(np.round(np.asarray(old_xy)), np.round(np.asarray(new_xy)))  # same rows drawn; jitter < 0.5
+    plt.close("all")
+
+
+def test_cli_sample_random_state(tmp_path):
+    from csat_analysis.cli import main
+
+    assert main(["sample", "--rows", "50", "--out", str(tmp_path / "a.csv"), "--random-state", "9"]) in (0, None)
+    assert main(["sample", "--rows", "50", "--out", str(tmp_path / "b.csv"), "--seed", "9"]) in (0, None)
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
