@@ -235,7 +235,8 @@ def test_raw_ibis_table_says_how_to_wrap_it(ibis_table, call):
 
 
 def test_wrapped_ibis_table_works(ibis_table):
-    schema = {"columns": {"date": "date", "segments": ["plan"]}, "metrics": {"csat": {"column": "csat", "scale": [1, 5]}}}
+    schema = {"columns": {"date": "date", "segments": ["plan"]},
+              "metrics": {"csat": {"column": "csat", "scale": [1, 5]}}}
     wrapped = ca.from_ibis(ibis_table, schema=schema)
     expected = ca.summarize(ibis_table.to_pandas(), metrics="csat", by="plan")
     got = ca.summarize(wrapped, metrics="csat", by="plan")
