@@ -741,7 +741,7 @@ def plot_band_heatmap(result: HealthResult, *, ax=None):
                 color="white" if np.isfinite(v) and v > 60 else "black")
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
-    ax.set_title(f"Customers per band{' by ' + result.by if result.by else ''} (% of row)", fontsize=10)
+    ax.set_title(f"Customers per band{' by ' + result.breakdown if result.breakdown else ''} (% of row)", fontsize=10)
     ax.grid(False)
     return ax
 

@@ -86,7 +86,7 @@ class HealthReport:
 
         if self.health is None:
             return None
-        return table_html(self.health.weights, columns={"component": "Component", "rule": "Rescaled by",
+        return table_html(self.health.component_weights, columns={"component": "Component", "rule": "Rescaled by",
                                                         "hand_set": "Hand-set weight", "learned": "Learned weight",
                                                         "weight": "Weight used"},
                           formats={"hand_set": "{:.2f}", "learned": "{:.2f}", "weight": "{:.2f}"},
@@ -98,7 +98,7 @@ class HealthReport:
         return None if self.health is None else plot_score_distribution(self.health)
 
     def plot_heatmap(self):
-        if self.health is None or self.health.by is None:
+        if self.health is None or self.health.breakdown is None:
             return None
         return plot_band_heatmap(self.health)
 
@@ -282,7 +282,8 @@ def health_report(
                     direction = "lower" if np.isfinite(rho) and rho > 0 else "higher"
                 components[f] = direction
         if components:
-            health = health_score(data, components=components, weights=component_weights, bands=bands,
-                                  outcome=outcome or False, by=breakdown, rule=rule, privacy_min_n=privacy_min_n)
+            health = health_score(data, components=components, component_weights=component_weights, bands=bands,
+                                  outcome=outcome or False, breakdown=breakdown, rule=rule,
+                                  privacy_min_n=privacy_min_n)
     return HealthReport(data, "customer_id" if has_id else None, outcome, health, risk, worth, csat_val, notes,
                         privacy_min_n)
