@@ -152,7 +152,8 @@ def driver_report(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], b
     if outcome is None:
         return DriverReport(data, None, None, outcome, by, "The schema maps no metric to explain; map csat, nps or "
                             "ces under metrics, or pass -p outcome COLUMN.", unsupported=True)
-    kw = dict(outcome=outcome, drivers=drivers, method=method, weights=weights, missing=missing, random_state=random_state)
+    kw = dict(outcome=outcome, drivers=drivers, method=method, weights=weights, missing=missing,
+              random_state=random_state)
     try:
         table = key_drivers(data, n_boot=n_boot, **kw)
     except CsatAnalysisError as exc:
