@@ -28,7 +28,7 @@ def load() -> pd.DataFrame:
     if not CACHE.exists():
         from csat_analysis.datasets import make_sample
 
-        raw = make_sample(290_000, seed=7)
+        raw = make_sample(290_000, random_state=7)
         raw = raw[raw["comment"] != ""].head(N)
         assert len(raw) == N
         pd.DataFrame({"response_id": raw["response_id"], "csat": raw["satisfaction"], "region": raw["region"],

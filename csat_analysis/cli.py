@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="write synthetic responses with documented ground truth")
     sample.add_argument("--rows", type=_positive_int, default=20_000, help="number of responses (default 20000)")
     sample.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx")
-    sample.add_argument("--seed", type=int, default=2024)
+    sample.add_argument("--random-state", "--seed", dest="random_state", type=int, default=2024,
+                        help="seed of the draw: the same number gives the same data (default 2024; --seed is the "
+                             "old name)")
     sample.add_argument("--force", action="store_true", help="overwrite existing files")
     return parser
 
@@ -152,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sample":
             from .datasets import write_sample
 
-            paths = write_sample(args.out, args.rows, seed=args.seed, overwrite=args.force)
+            paths = write_sample(args.out, args.rows, random_state=args.random_state, overwrite=args.force)
             print(f"Wrote {args.rows:,} responses to {paths['data']}, schema {paths['schema']}, truth {paths['truth']}.")
             return 0
         if args.command == "validate":

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,6 +38,7 @@ from .backends import WarehouseTable
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, pairwise, summarize
 from .responses import schema_of
+from .results import Result
 
 __all__ = ["crosstab", "Crosstab", "TABLE_COLUMNS", "ADJUSTMENTS"]
 
@@ -90,16 +90,17 @@ def _adjust(p: np.ndarray, method: str) -> np.ndarray:
 
 
 @dataclasses.dataclass
-class Crosstab:
+class Crosstab(Result):
     """A banner table (see :func:`crosstab`).
 
     ``table``: tidy, one row per metric x column (``metric, banner, level,
     letter, n, n_eff, score, higher_than, low_n, suppressed``), the Total
     first within each metric.  ``pairs``: every pair of columns tested
     (``metric, banner, level, other, score, score_other, change, p,
-    p_adj``).  :attr:`styled` is the escaped HTML table; :meth:`wide` the
-    table as analysts paste it (one row per metric); :meth:`to_excel` and
-    :meth:`to_csv` write it.
+    p_adj``).  ``warnings``: columns whose base is below ``min_n`` or
+    that are suppressed.  :attr:`styled` is the escaped HTML table;
+    :meth:`wide` the table as analysts paste it (one row per metric);
+    :meth:`to_excel` and :meth:`to_csv` write it.
     """
 
     table: pd.DataFrame
@@ -111,8 +112,24 @@ class Crosstab:
     weights: str | None
     min_n: int
     privacy_min_n: int | None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    table_title = "Tidy"
 
     # ------------------------------------------------------------------ text
+
+    def summary(self) -> str:
+        """The banner table in words: rows, banners, bases, how many columns are significantly higher, warnings."""
+        t = self.table
+        total = t[t["banner"] == "Total"]
+        n_total = int(total["n"].max()) if len(total) else 0
+        levels = t[t["banner"] != "Total"].drop_duplicates(["banner", "level"])
+        higher = t[(t["banner"] != "Total") & (t["higher_than"].astype(str) != "")]
+        lines = [f"Banner table of {', '.join(metric_label(m) for m in self.rows)} by {', '.join(self.banner)}: "
+                 f"{len(levels):,} columns besides the Total ({n_total:,} answers).",
+                 f"{len(higher):,} cell(s) are significantly higher than another column of their banner.",
+                 self.legend()]
+        return "\n".join(lines + self._warning_lines())
 
     def legend(self) -> str:
         """One sentence saying which tests, alpha and adjustment the letters come from."""
@@ -244,24 +261,20 @@ class Crosstab:
 
     # ------------------------------------------------------------------ files
 
-    def to_csv(self, path: str | Path) -> Path:
-        """Write the tidy table as a UTF-8 CSV file (text that could start a formula is neutralised)."""
-        from .export import write_csv
+    # :meth:`to_csv` writes the tidy table; :meth:`to_excel` (both from :class:`~csat_analysis.results.Result`)
+    # writes "About" (tests, alpha, adjustment), "Banner table" (wide), "Tidy" (the table) and "Tests" (pairs).
 
-        return write_csv(self.table, path)
-
-    def to_excel(self, path: str | Path) -> Path:
-        """Write a workbook: "About" (tests, alpha, adjustment), "Banner table" (wide) and "Tidy" (the table)."""
-        from .export import write_workbook
-
+    def sheets(self) -> dict[str, pd.DataFrame]:
         tidy = self.table.copy()
         tidy.attrs["number_formats"] = {"score": "0.0##", "n_eff": "#,##0.0"}
         pairs = self.pairs.copy()
         pairs.attrs["number_formats"] = {"p": "0.0000", "p_adj": "0.0000", "change": "+0.0##;-0.0##;0.0"}
-        about = {"Table": "Banner table", "Rows": ", ".join(metric_label(m) for m in self.rows),
-                 "Banners": ", ".join(self.banner), "Weights": self.weights or "none (unweighted)",
-                 "Significance": self.legend()}
-        return write_workbook({"Banner table": self.wide(), "Tidy": tidy, "Tests": pairs}, path, about=about)
+        return {"Banner table": self.wide(), "Tidy": tidy, "Tests": pairs}
+
+    def about(self) -> dict[str, Any]:
+        return {"Table": "Banner table", "Rows": ", ".join(metric_label(m) for m in self.rows),
+                "Banners": ", ".join(self.banner), "Weights": self.weights or "none (unweighted)",
+                "Significance": self.legend(), "Warnings": list(self.warnings) or "none"}
 
 
 def _default_rows(data: pd.DataFrame) -> list[str]:
@@ -431,4 +444,19 @@ def crosstab(
     for c in ("level", "other"):
         pairs[c] = pairs[c].astype(object).map(lambda v: v if isinstance(v, str) else str(v))
     return Crosstab(table, pairs, rows, banner, float(alpha), adjust, weights if isinstance(weights, str) else
-                    (None if weights is None else "weights"), min_n, privacy_min_n)
+                    (None if weights is None else "weights"), min_n, privacy_min_n, _warnings(table, min_n))
+
+
+def _warnings(table: pd.DataFrame, min_n: int) -> list[str]:
+    """Sentences naming the banner columns that are suppressed or have a base below ``min_n``."""
+    out = []
+    cols = table[table["banner"] != "Total"]
+    for flag, text in (("suppressed", "suppressed (too few answers to show)"),
+                       ("low_n", f"based on fewer than {min_n} answers for some metric: read with care")):
+        hit = cols[cols[flag].astype(bool) & (flag == "suppressed" or ~cols["suppressed"].astype(bool))]
+        names = list(dict.fromkeys(f"{b}: {lv}" for b, lv in zip(hit["banner"], hit["level"], strict=True)))
+        if names:
+            shown = ", ".join(shorten(n, 60) for n in names[:10]) + (f" and {len(names) - 10:,} more"
+                                                                     if len(names) > 10 else "")
+            out.append(f"{len(names):,} column(s) are {text}: {shown}.")
+    return out

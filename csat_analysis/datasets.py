@@ -18,7 +18,7 @@ difference-in-differences and exposure regressions estimate.  Population
 correlations between the observed scores come from one large fixed-seed draw.
 
 Customers and churn (issue 15) come from their own generator
-(``np.random.default_rng([seed, 15])``), so every other column is unchanged:
+(``np.random.default_rng([random_state, 15])``), so every other column is unchanged:
 about 15% of responses are from a customer who answered before
 (``customer_id``); each customer has a usage figure ``logins_30d`` (logins in
 the last 30 days, Poisson with a gamma-distributed mean of 12) and a tenure
@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .deprecation import renamed_parameters
 from .exceptions import ParameterError
 from .registry import METRICS
 
@@ -406,10 +407,11 @@ def _population_correlations(effect: float) -> dict[str, dict[str, float]]:
     return out
 
 
+@renamed_parameters(seed="random_state")
 def make_sample(
     n_rows: int = 20_000,
     *,
-    seed: int = 2024,
+    random_state: int = 2024,
     start: str = "2024-01-01",
     end: str = "2025-06-30",
     campaign_start: str = "2025-03-01",
@@ -423,8 +425,8 @@ def make_sample(
     ----------
     n_rows : int
         Number of responses (> 0).
-    seed : int
-        Seed; the same seed gives the same data.
+    random_state : int
+        Seed; the same seed gives the same data (``seed=`` is the deprecated old name).
     start, end : str
         Date range (about 18 months by default, with seasonal volume and
         satisfaction).
@@ -452,7 +454,7 @@ def make_sample(
 
     Examples
     --------
-    >>> df, truth = make_sample(500, seed=1, return_truth=True)
+    >>> df, truth = make_sample(500, random_state=1, return_truth=True)
     >>> len(df), df["satisfaction"].between(1, 5).all(), sorted(truth.effects)
     (500, np.True_, ['ces', 'ces_top', 'csat', 'csat_mean', 'nps'])
     """
@@ -464,7 +466,7 @@ def make_sample(
         raise ParameterError(f"Sample dates must look like 2024-01-31 ({exc}).") from None
     if not t0 < tc <= t1:
         raise ParameterError(f"campaign_start {campaign_start!r} must fall after {start!r} and by {end!r}.")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     frame, mu, exposed, latent_corr, latent = _draw(int(n_rows), rng, t0, t1, tc, effect)
     n = len(frame)
 
@@ -483,13 +485,13 @@ def make_sample(
     # write comes from its own generator, so every other column is the same with or without comments
     rng.integers(0, 100, n)  # formerly picked the canned comment; drawn so later columns stay unchanged
     has_comment = rng.random(n) < _COMMENT_RATE
-    comment, comment_truth = _make_comments(frame, latent, has_comment, np.random.default_rng([seed, 14]))
+    comment, comment_truth = _make_comments(frame, latent, has_comment, np.random.default_rng([random_state, 14]))
     heard = []
     for row in rng.random((n, len(HEARD_VIA))) < np.array([0.35, 0.25, 0.1, 0.15]):
         heard.append(";".join(c for c, on in zip(HEARD_VIA, row, strict=False) if on))
 
     out = pd.DataFrame({
-        "response_id": [f"R{seed % 1000:03d}-{i + 1:06d}" for i in range(n)],
+        "response_id": [f"R{random_state % 1000:03d}-{i + 1:06d}" for i in range(n)],
         "submitted": frame["date"].dt.strftime("%Y-%m-%d"),
         "region": frame["region"],
         "channel": frame["channel"],
@@ -504,7 +506,7 @@ def make_sample(
         "comment": comment,
         "customer_email": [f"customer{rng.integers(1e6):06d}@example.com" for _ in range(n)],
     })
-    churn_columns, churn_truth = _make_churn(frame, np.random.default_rng([seed, 15]), seed)
+    churn_columns, churn_truth = _make_churn(frame, np.random.default_rng([random_state, 15]), random_state)
     for col, values in churn_columns.items():
         out[col] = values
     effects = {}
@@ -569,7 +571,8 @@ def sample_paths(out: str | Path) -> dict[str, Path]:
     return {"data": out, "schema": out.with_name(f"{stem}_schema.yml"), "truth": out.with_name(f"{stem}_truth.json")}
 
 
-def write_sample(out: str | Path, n_rows: int = 20_000, *, seed: int = 2024,
+@renamed_parameters(seed="random_state")
+def write_sample(out: str | Path, n_rows: int = 20_000, *, random_state: int = 2024,
                  overwrite: bool = False) -> dict[str, Path]:
     """Write a sample CSV (or .parquet/.xlsx by suffix) with its schema and truth files beside it.
 
@@ -584,7 +587,7 @@ def write_sample(out: str | Path, n_rows: int = 20_000, *, seed: int = 2024,
     existing = [str(p) for p in paths.values() if p.exists() or p.is_symlink()]
     if existing and not overwrite:
         raise ParameterError(f"{existing[0]!r} already exists; choose another --out or pass --force to overwrite it.")
-    frame, truth = make_sample(n_rows, seed=seed, return_truth=True)
+    frame, truth = make_sample(n_rows, random_state=random_state, return_truth=True)
     try:
         paths["data"].parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

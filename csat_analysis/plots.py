@@ -17,6 +17,7 @@ import pandas as pd
 import seaborn as sns
 
 from ._utils import check_argument, require_columns
+from .deprecation import renamed_parameters
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, period_codes, period_order, scale_of
 from .narrative import ci_text, fmt_change
@@ -411,8 +412,9 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
 
 
 @_plain_text
+@renamed_parameters(seed="random_state")
 def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", ax=None, jitter: float = 0.25,
-                       seed: int = 0, max_points: int = 5000):
+                       random_state: int = 0, max_points: int = 5000):
     """Respondent scores against each other, jittered so ties show, with a fitted OLS line and its band.
 
     Returns
@@ -426,8 +428,8 @@ def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", a
     if len(pair) < 3:
         return _no_data(ax, "Fewer than 3 respondents answered both")
     if len(pair) > max_points:
-        pair = pair.sample(max_points, random_state=seed)
-    sns.regplot(data=pair, x=x, y=y, x_jitter=jitter, y_jitter=jitter, ax=ax, seed=seed,
+        pair = pair.sample(max_points, random_state=random_state)
+    sns.regplot(data=pair, x=x, y=y, x_jitter=jitter, y_jitter=jitter, ax=ax, seed=random_state,
                 scatter_kws={"s": 6, "alpha": 0.25, "color": PALETTE["main"], "linewidths": 0},
                 line_kws={"color": PALETTE["flag"], "lw": 2})
     ax.set_xlabel(f"{SCORES[x].name if x in SCORES else x} score (jittered)")
@@ -739,7 +741,7 @@ def plot_band_heatmap(result: HealthResult, *, ax=None):
                 color="white" if np.isfinite(v) and v > 60 else "black")
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
-    ax.set_title(f"Customers per band{' by ' + result.by if result.by else ''} (% of row)", fontsize=10)
+    ax.set_title(f"Customers per band{' by ' + result.breakdown if result.breakdown else ''} (% of row)", fontsize=10)
     ax.grid(False)
     return ax
 

@@ -109,7 +109,7 @@ def test_bh_across_pairs(reference_data):
 
 
 def test_sample_correlations_match_documented_truth():
-    raw, truth = make_sample(40_000, seed=21, return_truth=True)
+    raw, truth = make_sample(40_000, random_state=21, return_truth=True)
     frame, _ = load_responses(raw, SAMPLE_SCHEMA)
     for method in ("spearman", "pearson"):
         out = correlate(frame, method=method).set_index(["x", "y"])

@@ -15,6 +15,7 @@ from scipy import stats
 
 from .._utils import as_list, check_argument, nearest, require_columns, weight_column
 from ..cells import date_periods, groups, period_start
+from ..deprecation import renamed_parameters
 from ..exceptions import DataError, ParameterError
 from ..metrics import METRICS, scale_of, summarize
 from ..narrative import fmt_p
@@ -157,6 +158,7 @@ def _period_frame(data: pd.DataFrame, freq: str, date: str = "date") -> tuple[np
 # --------------------------------------------------------------------------- designs
 
 
+@renamed_parameters(bootstrap_reps="n_boot")
 def campaign_effect(
     data: pd.DataFrame,
     *,
@@ -176,7 +178,7 @@ def campaign_effect(
     maxlags: int | None = None,
     control: str | None = None,
     inference: str = "auto",
-    bootstrap_reps: int = BOOT_REPS,
+    n_boot: int = BOOT_REPS,
 ) -> EffectResult:
     """Estimate a campaign's effect on one outcome, in the outcome's own units.
 
@@ -235,9 +237,10 @@ def campaign_effect(
         "newey-west" gives the Newey-West errors of R
         ``sandwich::NeweyWest(prewhite = FALSE, adjust = FALSE)``, which
         over-reject with few periods (about 20% at T = 24).
-    bootstrap_reps : int
+    n_boot : int
         Wild bootstrap replications (default 9999; every sign vector is used
-        instead when there are fewer).
+        instead when there are fewer).  ``bootstrap_reps=`` is the deprecated
+        old name.
     control : str, optional
         For a text campaign column (e.g. an offer column with ``None``,
         ``Offer A``, ``Offer B``): the value meaning not exposed (default: the
@@ -297,7 +300,7 @@ def campaign_effect(
                                       model, weights, ci)
         else:
             result = _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluster, model, weights, ci,
-                                      inference, bootstrap_reps)
+                                      inference, n_boot)
         randomised = spec.get("randomised") is True
         result.details["randomised"] = randomised
         if not randomised:
@@ -314,7 +317,7 @@ def campaign_effect(
     group = group or spec.get("group")
     if design == "did":
         return _with_ci(_did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, group, treated, start,
-                             event_study, weights, ci, inference, bootstrap_reps), ci)
+                             event_study, weights, ci, inference, n_boot), ci)
     return _with_ci(_its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags,
                          inference), ci)
 

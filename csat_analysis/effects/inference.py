@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..deprecation import renamed_parameters
 from ..exceptions import DataError, ParameterError
 from ..narrative import fmt_p
 from .result import FEW_CLUSTERS
@@ -126,8 +127,9 @@ def _boot_weights(G: int, reps: int, seed: int) -> tuple[np.ndarray, str, bool]:
     return rng.choice(points, size=(reps, G)), kind, False
 
 
-def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequence[Any], *, reps: int = BOOT_REPS,
-                           seed: int = BOOT_SEED, ci: float | None = 0.95) -> dict[str, Any]:
+@renamed_parameters(reps="n_boot", seed="random_state")
+def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequence[Any], *, n_boot: int = BOOT_REPS,
+                           random_state: int = BOOT_SEED, ci: float | None = 0.95) -> dict[str, Any]:
     """Wild cluster restricted (WCR) bootstrap test of ``beta[k] = 0`` in OLS of ``y`` on ``X``.
 
     The null is imposed: the bootstrap samples are ``y* = X_r g_r + u_r * v_g``
@@ -153,9 +155,11 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequenc
         Column of the tested coefficient.
     groups : array-like (N,)
         Cluster labels.
-    reps : int
-        Bootstrap replications (ignored when all sign vectors are enumerated).
-    seed : int
+    n_boot : int
+        Bootstrap replications (ignored when all sign vectors are enumerated); ``reps=`` is the deprecated
+        old name.
+    random_state : int
+        Seed of the drawn weights (``seed=`` is the deprecated old name).
     ci : float or None
         Confidence level of the inverted interval; None skips it.
 
@@ -171,7 +175,7 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequenc
     >>> g = np.repeat(np.arange(8), 20)
     >>> X = np.column_stack([np.ones(160), (g < 3).astype(float)])
     >>> y = rng.normal(size=8)[g] + rng.normal(size=160)
-    >>> out = wild_cluster_bootstrap(X, y, 1, g, reps=999)
+    >>> out = wild_cluster_bootstrap(X, y, 1, g, n_boot=999)
     >>> out["weights"], out["enumerated"], 0 <= out["p"] <= 1
     ('Webb six-point', False, True)
     """
@@ -204,7 +208,7 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequenc
 
     d0, C0 = blocks(restricted(y))
     d1, C1 = blocks(restricted(X[:, k]))  # the restricted residuals under beta_k = b are u0 - b u1
-    V, kind, enumerated = _boot_weights(G, reps, seed)
+    V, kind, enumerated = _boot_weights(G, n_boot, random_state)
 
     def pvalue(b: float) -> float:
         d, C = d0 - b * d1, C0 - b * C1
@@ -350,7 +354,7 @@ def _few_clusters(res, term: str, groups, treat, name: str, notes: list[str], in
         model = res.model
         X = np.asarray(model.wexog, float)
         y = np.asarray(model.wendog, float)
-        boot = wild_cluster_bootstrap(X, y, list(model.exog_names).index(term), groups, reps=reps, ci=ci)
+        boot = wild_cluster_bootstrap(X, y, list(model.exog_names).index(term), groups, n_boot=reps, ci=ci)
     if G < FEW_CLUSTERS or few_side:
         text = (f"Only {G} clusters of {name!r} ({n_t} with treated rows, {n_c} with untreated rows): cluster-robust "
                 f"(CR1) errors are unreliable with fewer than {FEW_SIDE} treated or control clusters")
