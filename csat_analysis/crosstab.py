@@ -38,6 +38,7 @@ from ._utils import as_list, check_argument, nearest, shorten
 from .backends import WarehouseTable
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, pairwise, summarize
+from .multiselect import choice_columns
 from .responses import schema_of
 
 __all__ = ["crosstab", "Crosstab", "TABLE_COLUMNS", "ADJUSTMENTS"]
@@ -111,6 +112,8 @@ class Crosstab:
     weights: str | None
     min_n: int
     privacy_min_n: int | None
+    #: banners that are multi-select questions: their columns overlap and are not tested against each other
+    multi: list[str] = dataclasses.field(default_factory=list)
 
     # ------------------------------------------------------------------ text
 
@@ -129,6 +132,10 @@ class Crosstab:
                 f"The Total is not tested. * base below {self.min_n}: read with care.")
         if self.privacy_min_n:
             text += f" Columns with fewer than {self.privacy_min_n} answers are suppressed and not tested."
+        if self.multi:
+            text += (f" {', '.join(self.multi)}: multi-select; each column's base is the respondents who chose it, "
+                     "and the columns overlap (a respondent can be in several), so they are not tested against "
+                     "each other.")
         return text
 
     def wide(self) -> pd.DataFrame:
@@ -292,6 +299,8 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
         raise ParameterError("crosstab needs a banner: pass banner=[column, ...], or list segment columns under "
                              "columns.segments in the schema.")
     for col in banner:
+        if col not in data.columns and not isinstance(data, WarehouseTable) and choice_columns(data, col):
+            continue  # a multi-select question: one column per choice
         if col not in data.columns:
             raise ParameterError(f"The banner column {shorten(col)!r} is not in the data; columns are "
                                  f"{list(map(str, data.columns))}.{nearest(str(col), map(str, data.columns))}")
@@ -381,8 +390,13 @@ def crosstab(
                       "n_eff": float(r["n_eff"]), "score": float(r["score"]), "higher_than": "",
                       "low_n": bool(r["low_n"]), "suppressed": bool(privacy_min_n and 0 < r["n"] < privacy_min_n)})
     pair_frames = []
+    multi = []
     for col in banner:
         remote = isinstance(data, WarehouseTable)  # a database table: levels and subsets are queries
+        if not remote and col not in data.columns:  # a multi-select question (checked in _check)
+            multi.append(col)
+            parts += _choice_cells(data, col, rows, weights, min_n, privacy_min_n)
+            continue
         by_level = summarize(data, metrics=rows, by=col, weights=weights, min_n=min_n)
         seen = set(data.levels(col)) if remote else set(pd.unique(data[col].dropna().astype(object)))
         by_level = by_level[by_level[col].astype(object).isin(seen)]
@@ -431,4 +445,27 @@ def crosstab(
     for c in ("level", "other"):
         pairs[c] = pairs[c].astype(object).map(lambda v: v if isinstance(v, str) else str(v))
     return Crosstab(table, pairs, rows, banner, float(alpha), adjust, weights if isinstance(weights, str) else
-                    (None if weights is None else "weights"), min_n, privacy_min_n)
+                    (None if weights is None else "weights"), min_n, privacy_min_n, multi)
+
+
+def _choice_cells(data: pd.DataFrame, question: str, rows: list[str], weights: Any, min_n: int,
+                  privacy_min_n: int | None) -> list[dict[str, Any]]:
+    """The cells of a multi-select banner: per choice, the respondents who chose it (no letters: the
+    columns overlap, so the two-sample tests do not apply)."""
+    cols = choice_columns(data, question)
+    letters = column_letters(len(cols))
+    out = []
+    for m in rows:
+        for letter, c in zip(letters, cols, strict=True):
+            level = c[len(question) + 2:]
+            chosen = data[c].astype("boolean").fillna(False).to_numpy(dtype=bool)
+            marker = pd.Series(np.where(chosen, level, None), index=data.index, dtype=object)
+            cell = summarize(data.assign(**{question: marker}), metrics=m, by=question, weights=weights, min_n=min_n)
+            cell = cell[cell[question].astype(object) == level]
+            n = int(cell["n"].iloc[0]) if len(cell) else 0
+            hide = bool(privacy_min_n and 0 < n < privacy_min_n)
+            out.append({"metric": m, "banner": question, "level": level, "letter": letter, "n": n,
+                        "n_eff": np.nan if hide or not n else float(cell["n_eff"].iloc[0]),
+                        "score": np.nan if hide or not n else float(cell["score"].iloc[0]),
+                        "higher_than": "", "low_n": bool(cell["low_n"].iloc[0]) if n else True, "suppressed": hide})
+    return out
