@@ -140,6 +140,20 @@ def test_excel_header_below_empty_row_or_title_is_found(tmp_path, title):
     assert df["csat"].tolist()[:3] == [1, 2, 3]
 
 
+def test_excel_header_below_empty_row_found_without_a_schema(tmp_path):
+    # old code: DataError "E-commerce.xlsx has no header row or columns"
+    from openpyxl import load_workbook
+
+    path = _ecomm_workbook(tmp_path / "E-commerce.xlsx", title=False)
+    wb = load_workbook(path)
+    del wb["Data Dict"]
+    wb.save(path)
+    df, report = load_responses(path)
+    accounted(report)
+    assert report.header_row == 2 and report.rows_read == 40
+    assert report.schema.metrics["csat"].column == "SatisfactionScore"
+
+
 def test_excel_header_row_from_the_schema(tmp_path):
     path = _ecomm_workbook(tmp_path / "E-commerce.xlsx", title=True)
     schema = {**SCHEMA_ECOMM, "source": {"sheet": "E Comm", "header_row": 3}}
@@ -220,3 +234,93 @@ def test_unreadable_stat_file_names_the_file(tmp_path):
     path.write_bytes(b"not an spss file at all")
     with pytest.raises(DataError, match="broken.sav"):
         load_responses(path, {"metrics": {"csat": {"column": "q1"}}})
+
+
+# --------------------------------------------------------------------------- customer tables (§5)
+
+
+def _telecom(tmp_path, n: int = 240, seed: int = 11):
+    """A telecom base in several files keyed by `Customer ID`: survey answers (CSV), status, services and
+    demographics (Excel, one with a title above the header), every file with the same `Count` column of 1s."""
+    from openpyxl import Workbook
+
+    rng = np.random.default_rng(seed)
+    ids = [f"{rng.integers(1000, 9999)}-{chr(65 + i % 26)}{i:04d}" for i in range(n)]
+    responses = pd.DataFrame({
+        "Customer ID": ids[:200] + ["9999-XXXX", "9998-YYYY"],  # two responses without a customer
+        "Satisfaction Score": rng.integers(1, 6, 202),
+        "Response date": pd.date_range("2026-11-01", periods=9, freq="D").repeat(23)[:202].strftime("%Y-%m-%d"),
+        "Count": 1,
+    })
+    responses.to_csv(tmp_path / "survey.csv", index=False)
+
+    def book(name, columns, rows, title=None):
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "Data"
+        if title:
+            ws.append([title])
+        ws.append(columns)
+        for r in rows:
+            ws.append(list(r))
+        wb.save(tmp_path / name)
+
+    contracts = rng.choice(["Month-to-Month", "One Year", "Two Year"], n, p=[0.5, 0.25, 0.25])
+    book("services.xlsx", ["Customer ID", "Count", "Offer", "Contract", "Tenure in Months"],
+         zip(ids, [1] * n, rng.choice(["None", "Offer A", "Offer B", "Offer E"], n), contracts,
+             rng.integers(1, 72, n).tolist(), strict=True), title="Telco customer services, Q3")
+    book("status.xlsx", ["Customer ID", "Count", "Churn Label", "Customer Status"],
+         zip(ids, [1] * n, rng.choice(["Yes", "No"], n), rng.choice(["Stayed", "Churned", "Joined"], n), strict=True))
+    book("demographics.xlsx", ["Customer ID", "Count", "Gender", "Age"],
+         zip(ids, [1] * n, rng.choice(["Male", "Female"], n), rng.integers(19, 80, n).tolist(), strict=True))
+    return tmp_path, responses, contracts, ids
+
+
+def test_join_customers_many_to_one_with_unmatched_counted(tmp_path):
+    from csat_analysis.io import join_customers
+
+    folder, responses, contracts, ids = _telecom(tmp_path)
+    tables = [{"file": str(folder / f), "on": "Customer ID"} for f in
+              ("services.xlsx", "status.xlsx", "demographics.xlsx")]
+    frame, facts = join_customers(responses, tables)
+    assert len(frame) == len(responses)
+    assert frame["Contract"].iloc[:200].tolist() == list(contracts[:200])
+    assert frame["Contract"].iloc[200:].isna().all()
+    on, mask = facts["unmatched"]["services.xlsx"]
+    assert on == "Customer ID" and int(mask.sum()) == 2
+    assert {"Offer", "Churn Label", "Gender", "Age", "Tenure in Months"} <= set(frame.columns)
+
+
+def test_duplicate_customer_key_is_an_error_naming_the_keys(tmp_path):
+    from csat_analysis.io import join_customers
+
+    folder, responses, _, ids = _telecom(tmp_path)
+    crm = pd.DataFrame({"Customer ID": [ids[0], ids[1], ids[1], ids[2], ids[2]], "Plan": list("ABCDE")})
+    crm.to_csv(folder / "crm.csv", index=False)
+    with pytest.raises(DataError, match=rf"crm.csv.*'Customer ID'.*2 key\(s\).*{ids[1]}.*{ids[2]}"):
+        join_customers(responses, [{"file": str(folder / "crm.csv"), "on": "Customer ID"}])
+
+
+def test_column_in_both_files_is_an_error_unless_one_wins(tmp_path):
+    from csat_analysis.io import join_customers
+
+    folder, responses, _, ids = _telecom(tmp_path)
+    crm = pd.DataFrame({"Customer ID": ids, "Satisfaction Score": 3, "Count": 1})
+    crm.to_csv(folder / "crm.csv", index=False)
+    spec = {"file": str(folder / "crm.csv"), "on": "Customer ID"}
+    with pytest.raises(SchemaError, match="'Satisfaction Score' is in both .* and crm.csv.*wins"):
+        join_customers(responses, [spec])
+    kept, _ = join_customers(responses, [{**spec, "wins": "responses"}])
+    assert kept["Satisfaction Score"].tolist() == responses["Satisfaction Score"].tolist()
+    replaced, _ = join_customers(responses, [{**spec, "wins": "customers"}])
+    assert replaced["Satisfaction Score"].iloc[:200].astype(int).eq(3).all()
+    # the same Count of 1s in every file is not a conflict
+    join_customers(responses, [{"file": str(folder / "status.xlsx"), "on": "Customer ID"}])
+
+
+def test_missing_key_column_names_the_file_and_nearest_column(tmp_path):
+    from csat_analysis.io import join_customers
+
+    folder, responses, _, _ = _telecom(tmp_path)
+    with pytest.raises(SchemaError, match="'CustomerID' is not in .*Customer ID"):
+        join_customers(responses, [{"file": str(folder / "status.xlsx"), "on": "CustomerID"}])
