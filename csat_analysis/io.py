@@ -15,6 +15,16 @@ Exclusion reasons (a row gets the first that applies):
 ``invalid_weight``   weight missing, not a number, or not > 0
 ``label_too_long``   a segment or campaign value longer than :data:`MAX_LABEL_LENGTH` characters
 ``missing_id`` / ``duplicate_id``  (the first occurrence of an id is kept)
+``declared_missing`` the only score is a code the file declares missing (SPSS user-missing 98/99)
+
+Values set to missing in kept rows (``value_issues``) include ``no_customer_match``: a response whose
+key has no row in a ``customers:`` table (its customer columns are missing).
+
+Beyond one table: ``customers:`` tables are joined many-to-one onto the responses
+(:func:`join_customers`), ``columns.multi`` questions expand into one boolean column
+per choice (:mod:`csat_analysis.multiselect`), an Excel header under empty rows or a
+title is found (:func:`find_header_row`, or ``source.header_row``), and SPSS / Stata /
+SAS files are read with their value labels, declared missing codes and question texts.
 
 Examples of excluded values never show the comment or a PII column (they
 read ``<hidden: free text>`` / ``<hidden: pii>``), and long values are cut.
@@ -53,7 +63,8 @@ from .multiselect import MIN_CHOICE_N, expand_choices
 from .responses import with_schema
 from .schema import Schema, infer_schema, read_schema
 
-__all__ = ["load_responses", "LoadReport", "parse_dates", "read_table", "MAX_COLUMNS", "MAX_LABEL_LENGTH"]
+__all__ = ["load_responses", "LoadReport", "parse_dates", "read_table", "MAX_COLUMNS", "MAX_LABEL_LENGTH",
+           "join_customers", "customer_tables", "find_header_row", "CUSTOMER_KEYS"]
 
 _MAX_EXAMPLES = 5
 _ENCODINGS = ("utf-8", "cp1252")
