@@ -64,7 +64,7 @@ from .responses import with_schema
 from .schema import Schema, infer_schema, read_schema
 
 __all__ = ["load_responses", "LoadReport", "parse_dates", "read_table", "MAX_COLUMNS", "MAX_LABEL_LENGTH",
-           "join_customers", "customer_tables", "find_header_row", "CUSTOMER_KEYS"]
+           "join_customers", "find_header_row"]
 
 _MAX_EXAMPLES = 5
 _ENCODINGS = ("utf-8", "cp1252")
@@ -879,6 +879,8 @@ def customer_tables(spec: Any, origin: str = "schema", base: str | Path | None =
         if not isinstance(item, Mapping):
             raise SchemaError(f"{origin}: {where} must be {{file: crm.xlsx, on: Customer ID}}, not "
                               f"{shorten(repr(item))}.")
+        if True in item and "on" not in item:  # YAML 1.1 reads the bare key `on` as true
+            item = {("on" if k is True else k): v for k, v in item.items()}
         unknown = [k for k in item if k not in CUSTOMER_KEYS]
         if unknown:
             raise SchemaError(f"{origin}: unknown key {shorten(str(unknown[0]))!r} in {where}; allowed keys are "
@@ -1011,10 +1013,10 @@ def _schema_extras(sch: Schema | None) -> tuple[dict[str, dict[str, Any]], list[
     multi = getattr(sch, "multi", None) or {}
     if not isinstance(multi, Mapping):
         multi = multi_spec(multi, sch.origin)
-    customers = getattr(sch, "customers", None) or []
-    if customers and isinstance(customers[0], Mapping) and set(customers[0]) != set(CUSTOMER_KEYS):
+    customers = list(getattr(sch, "customers", None) or [])
+    if customers and any(not isinstance(c, Mapping) or set(c) != set(CUSTOMER_KEYS) for c in customers):
         customers = customer_tables(customers, sch.origin, default_on=sch.customer_id)
-    return dict(multi), list(customers), getattr(sch, "header_row", None)
+    return dict(multi), customers, getattr(sch, "header_row", None)
 
 
 def load_responses(
