@@ -453,10 +453,9 @@ def _choice_cells(data: pd.DataFrame, question: str, rows: list[str], weights: A
     """The cells of a multi-select banner: per choice, the respondents who chose it (no letters: the
     columns overlap, so the two-sample tests do not apply)."""
     cols = choice_columns(data, question)
-    letters = column_letters(len(cols))
     out = []
     for m in rows:
-        for letter, c in zip(letters, cols, strict=True):
+        for c in cols:
             level = c[len(question) + 2:]
             chosen = data[c].astype("boolean").fillna(False).to_numpy(dtype=bool)
             marker = pd.Series(np.where(chosen, level, None), index=data.index, dtype=object)
@@ -464,7 +463,7 @@ def _choice_cells(data: pd.DataFrame, question: str, rows: list[str], weights: A
             cell = cell[cell[question].astype(object) == level]
             n = int(cell["n"].iloc[0]) if len(cell) else 0
             hide = bool(privacy_min_n and 0 < n < privacy_min_n)
-            out.append({"metric": m, "banner": question, "level": level, "letter": letter, "n": n,
+            out.append({"metric": m, "banner": question, "level": level, "letter": "", "n": n,
                         "n_eff": np.nan if hide or not n else float(cell["n_eff"].iloc[0]),
                         "score": np.nan if hide or not n else float(cell["score"].iloc[0]),
                         "higher_than": "", "low_n": bool(cell["low_n"].iloc[0]) if n else True, "suppressed": hide})

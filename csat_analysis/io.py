@@ -59,7 +59,7 @@ import pyarrow.csv as pcsv
 from ._utils import BIDI_CONTROLS, nearest, shorten, shorten_list, slug
 from .dates import factorize, parse_dates
 from .exceptions import DataError, SchemaError
-from .multiselect import MIN_CHOICE_N, expand_choices
+from .multiselect import MIN_CHOICE_N, expand_choices, split_choices
 from .responses import with_schema
 from .schema import Schema, infer_schema, read_schema
 
@@ -1468,7 +1468,7 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
         return pd.Series(pd.arrays.BooleanArray(values, absent.copy()), index=raw.index)
 
     if camp.delimiter:
-        parts = [[p.strip() for p in t.split(camp.delimiter)] if t is not None else [] for t in texts]
+        parts = [split_choices(t, camp.delimiter) if t is not None else [] for t in texts]  # quotes stay whole
         choices = sorted({p for row, a in zip(parts, gone, strict=False) if not a for p in row if p})
         return {f"{camp.name}_{slug(c)}": column([c in row for row in parts]) for c in choices}, long[codes]
     folded = [t.casefold() if t is not None else None for t in texts]
