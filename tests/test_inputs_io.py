@@ -349,7 +349,8 @@ def test_load_expands_multi_select_and_keeps_every_row(tmp_path):
     schema = {"columns": {"date": {"column": "Timestamp", "dayfirst": True},
                           "segments": ["Which store did you visit most recently?"], "multi": [col]},
               "metrics": {"csat": {"column": "Overall, how satisfied are you with your visit today?"}},
-              "campaigns": [{"name": "deal_sites", "column": f"{col}: Deal sites (fave, iprice, etc...)"}]}
+              "campaigns": [{"name": "deal_sites", "column": f"{col}: Deal sites (fave, iprice, etc...)"},
+                            {"name": "heard", "column": col, "delimiter": ";"}]}  # one variant per choice
     df, report = load_responses(path, schema)
     accounted(report)
     assert report.rows_kept == len(frame)
@@ -357,6 +358,8 @@ def test_load_expands_multi_select_and_keeps_every_row(tmp_path):
     assert f"{col}: Deal sites (fave, iprice, etc...)" in flags and flags[-1] == f"{col}: Other"
     assert col not in df.columns  # the raw cell is replaced by its flags
     assert df["deal_sites"].sum() == df[f"{col}: Deal sites (fave, iprice, etc...)"].sum()  # usable as exposure
+    variants = [c for c in df.columns if c.startswith("heard_")]
+    assert "heard_email" in variants and len([v for v in variants if v.startswith("heard_deal_sites")]) == 1
     shares = choice_shares(df, col)
     assert shares["share"].sum() > 1 and (shares["base"] == len(frame)).all()
     assert df.schema["columns"]["multi"] == [col]
