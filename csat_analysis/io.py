@@ -1085,6 +1085,10 @@ def load_responses(
     if customers:
         frame, joined = join_customers(frame, customers, source=name)
     if given is None:
+        # an SPSS/Stata/SAS file's value labels and question texts, for inference to read (labelled scales)
+        for key in ("value_labels", "question_text"):
+            if info.get(key):
+                frame.attrs[key] = info[key]
         sch = infer_schema(frame, origin=f"schema inferred for {name}")
         warnings.append(
             "No schema was given; one was inferred from the column names (see the 'schema' section). "
