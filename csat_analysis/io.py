@@ -408,10 +408,11 @@ def _xlsx_cell(value: Any) -> Any:
 def find_header_row(rows: Sequence[Sequence[Any]]) -> int:
     """The 0-based index of the header among the first rows of a sheet (0 when none stands out).
 
-    The header is the first row whose filled cells are mostly text (at least 80%)
-    and that fills at least half as many cells as the widest of these rows (at
-    least two when the table is wider than one column): empty rows and a title
-    above the table are skipped.
+    Empty rows and a title above the table (a row filling fewer than half as many
+    cells as the widest of these rows, or a single cell of a wider table) are
+    skipped; the header is the first row after them, when its filled cells are
+    mostly text (at least 80%).  Otherwise (a table without a header, or with
+    numbers for names) the first row is the header, as before.
 
     Examples
     --------
@@ -428,9 +429,8 @@ def find_header_row(rows: Sequence[Sequence[Any]]) -> int:
     widest = max((len(c) for c in cells), default=0)
     for i, c in enumerate(cells):
         if not c or len(c) < max(min(2, widest), 0.5 * widest):
-            continue
-        if sum(isinstance(v, str) for v in c) >= 0.8 * len(c):
-            return i
+            continue  # empty, or a title
+        return i if sum(isinstance(v, str) for v in c) >= 0.8 * len(c) else 0
     return 0
 
 
