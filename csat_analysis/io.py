@@ -411,7 +411,7 @@ def find_header_row(rows: Sequence[Sequence[Any]]) -> int:
     Empty rows and a title above the table (a row filling fewer than half as many
     cells as the widest of these rows, or a single cell of a wider table) are
     skipped; the header is the first row after them, when its filled cells are
-    mostly text (at least 80%).  Otherwise (a table without a header, or with
+    mostly text (more than half).  Otherwise (a table without a header, or with
     numbers for names) the first row is the header, as before.
 
     Examples
@@ -430,7 +430,7 @@ def find_header_row(rows: Sequence[Sequence[Any]]) -> int:
     for i, c in enumerate(cells):
         if not c or len(c) < max(min(2, widest), 0.5 * widest):
             continue  # empty, or a title
-        return i if sum(isinstance(v, str) for v in c) >= 0.8 * len(c) else 0
+        return i if sum(isinstance(v, str) for v in c) > 0.5 * len(c) else 0
     return 0
 
 

@@ -412,3 +412,13 @@ def test_customers_duplicate_key_through_the_loader_names_file_and_keys(tmp_path
     with pytest.raises(SchemaError, match="customers.wins must be 'customers'"):
         load_responses(folder / "survey.csv", {**schema, "customers": {"file": "crm.csv", "on": "Customer ID",
                                                                         "wins": "crm"}})
+
+
+def test_find_header_row_edge_cases():
+    from csat_analysis.io import find_header_row
+
+    assert find_header_row([(None,), ("Title",), ("id",), ("a",)]) == 1  # a one-column table under a blank row
+    assert find_header_row([(2021, 2022, 2023), (1, 2, 3)]) == 0  # numbers for names: row 1 as before
+    assert find_header_row([("Report", None, None, None), (None, None, None, None),
+                            ("id", "score", 7, "seg"), ("a", 5, 1, "x")]) == 2  # mostly text
+    assert find_header_row([]) == 0
