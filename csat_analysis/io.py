@@ -851,63 +851,6 @@ def _key_text(values: pd.Series) -> pd.Series:
     return pd.Series(texts[codes], index=values.index, dtype=object)
 
 
-def customer_tables(spec: Any, origin: str = "schema", base: str | Path | None = None,
-                    default_on: str | None = None) -> list[dict[str, Any]]:
-    """``customers:`` validated: a list of ``{file, on, sheet, header_row, wins}``.
-
-    ``file`` is relative to ``base`` (the schema file's folder); ``on`` (default
-    ``columns.customer_id``) names the key column, present in the responses and
-    in the table; ``wins`` (``customers`` or ``responses``) settles a column both
-    hold with different values.
-
-    Examples
-    --------
-    >>> customer_tables({"file": "crm.xlsx", "on": "Customer ID"})
-    [{'file': 'crm.xlsx', 'on': 'Customer ID', 'sheet': None, 'header_row': None, 'wins': None}]
-    """
-    if spec is None:
-        return []
-    items = [spec] if isinstance(spec, (Mapping, str)) else spec
-    if not isinstance(items, Sequence):
-        raise SchemaError(f"{origin}: customers must be {{file: crm.xlsx, on: Customer ID}} or a list of them, not "
-                          f"{shorten(repr(spec))}.")
-    out = []
-    for i, item in enumerate(items):
-        where = "customers" if isinstance(spec, (Mapping, str)) else f"customers[{i}]"
-        if isinstance(item, str):
-            item = {"file": item}
-        if not isinstance(item, Mapping):
-            raise SchemaError(f"{origin}: {where} must be {{file: crm.xlsx, on: Customer ID}}, not "
-                              f"{shorten(repr(item))}.")
-        if True in item and "on" not in item:  # YAML 1.1 reads the bare key `on` as true
-            item = {("on" if k is True else k): v for k, v in item.items()}
-        unknown = [k for k in item if k not in CUSTOMER_KEYS]
-        if unknown:
-            raise SchemaError(f"{origin}: unknown key {shorten(str(unknown[0]))!r} in {where}; allowed keys are "
-                              f"{list(CUSTOMER_KEYS)}.{nearest(shorten(str(unknown[0]), 200), CUSTOMER_KEYS)}")
-        file, on = item.get("file"), item.get("on", default_on)
-        if not isinstance(file, str) or not file.strip():
-            raise SchemaError(f"{origin}: {where}.file must be the path of the customer table (CSV, Excel, Parquet, "
-                              f"SPSS), not {shorten(repr(file))}.")
-        if not isinstance(on, (str, int)) or isinstance(on, bool) or not str(on).strip():
-            raise SchemaError(f"{origin}: {where}.on must name the key column the responses and the customer table "
-                              f"share (e.g. on: Customer ID), not {shorten(repr(on))}.")
-        wins = item.get("wins")
-        if wins not in (None, "customers", "responses"):
-            raise SchemaError(f"{origin}: {where}.wins must be 'customers' (the table's value replaces the "
-                              f"responses') or 'responses', not {shorten(repr(wins))}.")
-        path = Path(file.strip())
-        if base is not None and not path.is_absolute():
-            path = Path(base) / path
-        out.append({"file": str(path), "on": str(on).strip(), "sheet": item.get("sheet"),
-                    "header_row": item.get("header_row"), "wins": wins})
-    return out
-
-
-#: keys of one ``customers:`` entry
-CUSTOMER_KEYS = ("file", "on", "sheet", "header_row", "wins")
-
-
 def join_customers(frame: pd.DataFrame, tables: Sequence[Mapping[str, Any]], *, source: str = "the responses",
                    origins: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Join customer tables onto the responses, many-to-one on their key column.
@@ -1008,15 +951,7 @@ def _schema_extras(sch: Schema | None) -> tuple[dict[str, dict[str, Any]], list[
     """The schema's ``columns.multi``, ``customers`` and ``source.header_row`` (empty when it has none)."""
     if sch is None:
         return {}, [], None
-    from .multiselect import multi_spec
-
-    multi = getattr(sch, "multi", None) or {}
-    if not isinstance(multi, Mapping):
-        multi = multi_spec(multi, sch.origin)
-    customers = list(getattr(sch, "customers", None) or [])
-    if customers and any(not isinstance(c, Mapping) or set(c) != set(CUSTOMER_KEYS) for c in customers):
-        customers = customer_tables(customers, sch.origin, default_on=sch.customer_id)
-    return dict(multi), customers, getattr(sch, "header_row", None)
+    return {c: dict(v) for c, v in sch.multi.items()}, [dict(c) for c in sch.customers], sch.header_row
 
 
 def load_responses(

@@ -22,9 +22,6 @@ from csat_analysis.multiselect import (
 )
 
 SEGMENTS = [f"Store {i:02d}" for i in range(16)]
-# the schema keys columns.multi, customers and source.header_row (TEMPORARY until the schema split is merged)
-schema_keys = pytest.mark.skipif("multi" not in {f.name for f in __import__("dataclasses").fields(
-    __import__("csat_analysis.schema", fromlist=["Schema"]).Schema)}, reason="schema keys not merged yet")
 
 
 def accounted(report):
@@ -163,7 +160,6 @@ def test_excel_header_below_empty_row_found_without_a_schema(tmp_path):
     assert report.schema.metrics["csat"].column == "SatisfactionScore"
 
 
-@schema_keys
 def test_excel_header_row_from_the_schema(tmp_path):
     path = _ecomm_workbook(tmp_path / "E-commerce.xlsx", title=True)
     schema = {**SCHEMA_ECOMM, "source": {"sheet": "E Comm", "header_row": 3}}
@@ -173,7 +169,6 @@ def test_excel_header_row_from_the_schema(tmp_path):
         load_responses(path, {**SCHEMA_ECOMM, "source": {"sheet": "E Comm", "header_row": 2}})
 
 
-@schema_keys
 def test_csv_header_row_from_the_schema(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("Survey export\nGenerated 2026-11-09\nid,score\na,5\nb,4\n", encoding="utf-8")
@@ -340,7 +335,6 @@ def test_missing_key_column_names_the_file_and_nearest_column(tmp_path):
 # --------------------------------------------------------------------------- through load_responses and the schema
 
 
-@schema_keys
 def test_load_expands_multi_select_and_keeps_every_row(tmp_path):
     frame = _survey()
     path = tmp_path / "google_forms.csv"
@@ -367,7 +361,6 @@ def test_load_expands_multi_select_and_keeps_every_row(tmp_path):
     assert len(ct.table) == 1 + len(flags)
 
 
-@schema_keys
 def test_multi_select_schema_key_is_validated():
     with pytest.raises(SchemaError, match="columns.multi entry takes the keys column, sep and min_n"):
         load_responses(pd.DataFrame({"a": [1]}), {"columns": {"multi": [{"col": "a"}]}, "metrics": {"csat": "a"}})
@@ -376,7 +369,6 @@ def test_multi_select_schema_key_is_validated():
                        {"columns": {"multi": ["Heard"]}, "metrics": {"csat": "a"}})
 
 
-@schema_keys
 def test_customers_from_the_schema_file_join_and_weight(tmp_path):
     from csat_analysis import rake
 
@@ -401,7 +393,6 @@ def test_customers_from_the_schema_file_join_and_weight(tmp_path):
     assert w.weights.sum() == pytest.approx(len(population))
 
 
-@schema_keys
 def test_customers_duplicate_key_through_the_loader_names_file_and_keys(tmp_path):
     folder, responses, _, ids = _telecom(tmp_path)
     pd.DataFrame({"Customer ID": [ids[0], ids[0]], "Plan": ["A", "B"]}).to_csv(folder / "crm.csv", index=False)
