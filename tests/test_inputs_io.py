@@ -413,3 +413,15 @@ def test_find_header_row_edge_cases():
     assert find_header_row([("Report", None, None, None), (None, None, None, None),
                             ("id", "score", 7, "seg"), ("a", 5, 1, "x")]) == 2  # mostly text
     assert find_header_row([]) == 0
+
+
+def test_a_multi_select_question_is_not_also_a_segment():
+    from csat_analysis import read_schema
+
+    with pytest.raises(SchemaError, match="'Heard via' is under both columns.multi and columns.segments"):
+        read_schema({"columns": {"multi": ["Heard via"], "segments": ["Heard via"]}, "metrics": {"csat": "x"}})
+    schema = read_schema({"columns": {"multi": ["Heard via", {"column": "Sites", "sep": ","}]},
+                          "source": {"header_row": 2}, "metrics": {"csat": "x"},
+                          "customers": [{"file": "/data/crm.xlsx", "on": "Customer ID", "wins": "customers"}]})
+    again = read_schema(schema.to_dict())  # the keys survive a round trip (validate --write-schema)
+    assert again.multi == schema.multi and again.customers == schema.customers and again.header_row == 2

@@ -564,6 +564,11 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
             raise SchemaError(f"{origin}: columns.{key} must be one column name, not {shorten(repr(columns[key]))}.")
     segments, pii, extra, ratings = _list("segments"), _list("pii"), _list("extra"), _list("ratings")
     multi = multi_spec(columns.get("multi"), origin)
+    both = [c for c in multi if c in segments]
+    if both:
+        raise SchemaError(f"{origin}: {shorten(both[0])!r} is under both columns.multi and columns.segments; a "
+                          "multi-select question is not a segment (each combination of choices would be a level): "
+                          "keep it under columns.multi only and use it as a banner (crosstab banner=...).")
     header_row = source.get("header_row")
     if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
         raise SchemaError(f"{origin}: source.header_row must be the row number of the header (1 for the first row), "
