@@ -964,7 +964,11 @@ def load_responses(
     ----------
     source : path or DataFrame
         CSV/TSV (encoding and delimiter detected unless the schema says),
-        Excel (``source.sheet``) or Parquet, or a DataFrame already in memory.
+        Excel (``source.sheet``; the header row is found under empty rows or
+        a title, or given as ``source.header_row``), Parquet, SPSS
+        (``.sav``/``.zsav``), Stata (``.dta``), SAS (``.sas7bdat``), or a
+        DataFrame already in memory.  The schema's ``customers:`` tables are
+        joined onto it (:func:`join_customers`).
     schema : path, dict, Schema or None
         The schema file; inferred from column names when None (the inferred
         schema is on ``report.schema`` and ``report.schema.to_yaml()``).
@@ -975,8 +979,10 @@ def load_responses(
         Columns ``response_id`` (str), ``date`` (datetime64, if mapped),
         ``csat``/``nps``/``ces`` (nullable Int64, oriented so that higher is
         better), segment columns (category), ``weight`` (float),
-        ``comment`` (str), extra columns, and one boolean column per campaign
-        (per choice for multi-select campaigns).  PII columns are dropped.
+        ``comment`` (str), extra columns, one nullable boolean column per
+        choice of each ``columns.multi`` question (``"<column>: <choice>"``),
+        and one boolean column per campaign (per choice for multi-select
+        campaigns).  PII columns are dropped.
         ``responses.schema`` holds the schema as a dict (:class:`~csat_analysis.responses.Responses`).
     report : LoadReport
 
