@@ -131,7 +131,8 @@ def test_ba_airline_pearson_reference():
 
 def test_aggregate_level(responses):
     out = correlate(responses, level="aggregate", freq="M", method="pearson")
-    monthly = summarize(responses, metrics=["csat", "nps"], freq="M").pivot(index="period", columns="metric", values="score")
+    monthly = summarize(responses, metrics=["csat", "nps"], freq="M").pivot(index="period", columns="metric",
+                                                                            values="score")
     row = out[(out.x == "csat") & (out.y == "nps")].iloc[0]
     assert row["n"] == 12
     # changes between months, not levels (levels of trending series correlate by chance)

@@ -123,7 +123,8 @@ def _monthly(rng, months=24, start_month=12, n=150, p=0.7, seasonal=0.0, level=0
     swing = seasonal * np.cos(2 * np.pi * (dates.month.to_numpy() - 1) / 12)
     prob = p + swing + level * (m >= start_month)
     top = rng.random(len(m)) < prob
-    return pd.DataFrame({"csat": pd.array(np.where(top, 5, 2), dtype="Int64"), "date": dates, "promo": m >= start_month})
+    return pd.DataFrame({"csat": pd.array(np.where(top, 5, 2), dtype="Int64"), "date": dates,
+                         "promo": m >= start_month})
 
 
 def _monthly_ar(rng, months=24, start_month=12, n=150, p=0.7, rho=0.5, sd=0.04):

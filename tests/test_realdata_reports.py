@@ -61,7 +61,8 @@ EXPECTED = {
     ("pwc_call_center_csat", "trends"): ["50.2%", "50.5%", "48.9%"],
     ("ba_airline_reviews", "correlations"): ["ValueForMoney", "SeatComfort"],
     # SOURCE.md: Pearson r (pairwise complete) of OverallRating with ValueForMoney 0.873, SeatComfort 0.740
-    ("ba_airline_reviews", "correlations-pearson"): ["CSAT ~ ValueForMoney 3,695 0.87", "CSAT ~ SeatComfort 3,580 0.74"],
+    ("ba_airline_reviews", "correlations-pearson"): ["CSAT ~ ValueForMoney 3,695 0.87",
+                                                     "CSAT ~ SeatComfort 3,580 0.74"],
     # SOURCE.md: mean OverallRating by year 2014 5.950 ... 2023 3.193
     ("ba_airline_reviews", "trends-mean-by-year"): ["2014 ", "5.95", "5.47", "4.99", "3.85", "4.32", "4.76",
                                                     "3.19"],
