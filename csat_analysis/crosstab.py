@@ -155,7 +155,8 @@ class Crosstab:
             name = "Total" if banner == "Total" else f"{banner}: {level}" + (f" ({letter})" if letter else "")
             by_metric = cells.set_index("metric")
             score = [by_metric["score"].get(m, np.nan) for m in self.rows]
-            out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None for s, m in zip(score, self.rows, strict=False)]
+            out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None
+                         for s, m in zip(score, self.rows, strict=False)]
             out[f"{name} base"] = [None if by_metric["suppressed"].get(m, False) else int(by_metric["n"].get(m, 0))
                                    for m in self.rows]
             formats[name] = [_EXCEL_FORMATS[m] for m in self.rows]  # per row, as the HTML shows each metric
@@ -287,8 +288,8 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
             raise ParameterError(f"Unknown metric {shorten(m)!r} in rows; metrics are {list(METRICS)}."
                                  f"{nearest(str(m), METRICS)}")
         if METRICS[m].column not in data.columns:
-            raise ParameterError(f"Metric {m!r} needs the score column {METRICS[m].column!r}, which is not in the data; "
-                                 f"map it under metrics in the schema or leave {m!r} out of rows.")
+            raise ParameterError(f"Metric {m!r} needs the score column {METRICS[m].column!r}, which is not in the "
+                                 f"data; map it under metrics in the schema or leave {m!r} out of rows.")
     if not rows:
         raise ParameterError("crosstab needs at least one metric: the data has none of the score columns "
                              f"{sorted({d.column for d in METRICS.values()})}.")
@@ -307,7 +308,8 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
         if col == "Total":
             raise ParameterError("A banner column may not be named 'Total' (the name of the all-respondents column); "
                                  "rename it, e.g. data.rename(columns={'Total': 'Total group'}).")
-        if col in {d.column for d in METRICS.values()} or (isinstance(weights, str) and col == weights) or col == "date":
+        if col in {d.column for d in METRICS.values()} or (isinstance(weights, str) and col == weights) \
+                or col == "date":
             raise ParameterError(f"The banner column {col!r} is a score, weight or date column; a banner holds "
                                  "categories (segments, campaign or offer columns).")
         levels = len(data.levels(col)) if isinstance(data, WarehouseTable) else data[col].nunique(dropna=True)
@@ -317,7 +319,8 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
     if len(set(banner)) != len(banner):
         raise ParameterError(f"banner lists a column twice: {banner}.")
     if weights is not None and isinstance(weights, str) and weights not in data.columns:
-        raise ParameterError(f"The weights column {shorten(weights)!r} is not in the data.{nearest(weights, data.columns)}")
+        raise ParameterError(f"The weights column {shorten(weights)!r} is not in the data."
+                             f"{nearest(weights, data.columns)}")
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ParameterError(f"alpha must be a number between 0 and 1 (e.g. 0.05); {alpha!r} was passed.")
     check_argument("adjust", ADJUSTMENTS, adjust)
@@ -416,7 +419,8 @@ def crosstab(
                 pw = pairwise(subset, metric=m, by=col, weights=weights)
                 pw = pw[pw["level"].astype(object).isin(testable) & pw["other"].astype(object).isin(testable)]
                 order = {lv: i for i, lv in enumerate(levels)}
-                pw = pw[[order[a] < order[b] for a, b in zip(pw["level"], pw["other"], strict=False)]].reset_index(drop=True)
+                pw = pw[[order[a] < order[b] for a, b in zip(pw["level"], pw["other"], strict=False)]]
+                pw = pw.reset_index(drop=True)
                 pw["p_adj"] = _adjust(pw["p"].to_numpy(), adjust)
                 for r in pw.itertuples(index=False):
                     if np.isfinite(r.p_adj) and r.p_adj < alpha and np.isfinite(r.change) and r.change != 0:

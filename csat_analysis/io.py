@@ -1065,7 +1065,8 @@ def load_responses(
         meta = np.zeros(n, dtype=bool)
         meta[:skip] = True
         ledger.exclude(meta, "metadata_row", str(frame.columns[0]), frame.iloc[:, 0])
-        warnings.append(f"{skip} row(s) under the header hold question text or import ids (Qualtrics style) and were skipped.")
+        warnings.append(f"{skip} row(s) under the header hold question text or import ids (Qualtrics style) and "
+                        "were skipped.")
     missing_codes = frozenset(sch.missing_values)
     out: dict[str, Any] = {}
     # Text, segment and campaign columns are built in a second thread while the scores, dates and weights are
@@ -1277,8 +1278,9 @@ def _outcome_column(raw: pd.Series, spec, missing: frozenset[str], source: str, 
         bad = next((t for t in present if _as_number(t) is None and t.casefold() not in _YES | _NO),
                    next(t for t in present if _as_number(t) is None))
         raise SchemaError(
-            f"{source}: outcome {spec.name!r} (column {shorten(spec.column)!r}) holds {shorten(bad)!r}, which is neither "
-            f"a number nor yes/no; map its answers under outcomes.{spec.name}.labels, e.g. {{{shorten(bad)!r}: 1}}."
+            f"{source}: outcome {spec.name!r} (column {shorten(spec.column)!r}) holds {shorten(bad)!r}, which is "
+            f"neither a number nor yes/no; map its answers under outcomes.{spec.name}.labels, e.g. "
+            f"{{{shorten(bad)!r}: 1}}."
         )
     numbers = []
     for t, g in zip(texts, gone, strict=False):
@@ -1312,7 +1314,8 @@ def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
 
     if len(sample) and all(isinstance(v, _dt.time) for v in sample.iloc[:100]):
         return values.map(
-            lambda t: pd.Timedelta(hours=t.hour, minutes=t.minute, seconds=t.second) if isinstance(t, _dt.time) else pd.NaT
+            lambda t: pd.Timedelta(hours=t.hour, minutes=t.minute, seconds=t.second) if isinstance(t, _dt.time)
+            else pd.NaT
         )
     if values.dtype == object or pd.api.types.is_string_dtype(values):
         numeric = pd.to_numeric(values, errors="coerce")
