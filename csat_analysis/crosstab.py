@@ -37,6 +37,7 @@ from ._utils import as_list, check_argument, nearest, shorten
 from .backends import WarehouseTable
 from .exceptions import ParameterError
 from .metrics import METRICS, metric_label, pairwise, summarize
+from .multiselect import choice_columns
 from .responses import schema_of
 from .results import Result
 
@@ -113,6 +114,8 @@ class Crosstab(Result):
     min_n: int
     privacy_min_n: int | None
     warnings: list[str] = dataclasses.field(default_factory=list)
+    #: banners that are multi-select questions: their columns overlap and are not tested against each other
+    multi: list[str] = dataclasses.field(default_factory=list)
 
     table_title = "Tidy"
 
@@ -146,6 +149,10 @@ class Crosstab(Result):
                 f"The Total is not tested. * base below {self.min_n}: read with care.")
         if self.privacy_min_n:
             text += f" Columns with fewer than {self.privacy_min_n} answers are suppressed and not tested."
+        if self.multi:
+            text += (f" {', '.join(self.multi)}: multi-select; each column's base is the respondents who chose it, "
+                     "and the columns overlap (a respondent can be in several), so they are not tested against "
+                     "each other.")
         return text
 
     def wide(self) -> pd.DataFrame:
@@ -165,7 +172,8 @@ class Crosstab(Result):
             name = "Total" if banner == "Total" else f"{banner}: {level}" + (f" ({letter})" if letter else "")
             by_metric = cells.set_index("metric")
             score = [by_metric["score"].get(m, np.nan) for m in self.rows]
-            out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None for s, m in zip(score, self.rows, strict=False)]
+            out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None
+                         for s, m in zip(score, self.rows, strict=False)]
             out[f"{name} base"] = [None if by_metric["suppressed"].get(m, False) else int(by_metric["n"].get(m, 0))
                                    for m in self.rows]
             formats[name] = [_EXCEL_FORMATS[m] for m in self.rows]  # per row, as the HTML shows each metric
@@ -293,8 +301,8 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
             raise ParameterError(f"Unknown metric {shorten(m)!r} in rows; metrics are {list(METRICS)}."
                                  f"{nearest(str(m), METRICS)}")
         if METRICS[m].column not in data.columns:
-            raise ParameterError(f"Metric {m!r} needs the score column {METRICS[m].column!r}, which is not in the data; "
-                                 f"map it under metrics in the schema or leave {m!r} out of rows.")
+            raise ParameterError(f"Metric {m!r} needs the score column {METRICS[m].column!r}, which is not in the "
+                                 f"data; map it under metrics in the schema or leave {m!r} out of rows.")
     if not rows:
         raise ParameterError("crosstab needs at least one metric: the data has none of the score columns "
                              f"{sorted({d.column for d in METRICS.values()})}.")
@@ -305,13 +313,16 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
         raise ParameterError("crosstab needs a banner: pass banner=[column, ...], or list segment columns under "
                              "columns.segments in the schema.")
     for col in banner:
+        if col not in data.columns and not isinstance(data, WarehouseTable) and choice_columns(data, col):
+            continue  # a multi-select question: one column per choice
         if col not in data.columns:
             raise ParameterError(f"The banner column {shorten(col)!r} is not in the data; columns are "
                                  f"{list(map(str, data.columns))}.{nearest(str(col), map(str, data.columns))}")
         if col == "Total":
             raise ParameterError("A banner column may not be named 'Total' (the name of the all-respondents column); "
                                  "rename it, e.g. data.rename(columns={'Total': 'Total group'}).")
-        if col in {d.column for d in METRICS.values()} or (isinstance(weights, str) and col == weights) or col == "date":
+        if col in {d.column for d in METRICS.values()} or (isinstance(weights, str) and col == weights) \
+                or col == "date":
             raise ParameterError(f"The banner column {col!r} is a score, weight or date column; a banner holds "
                                  "categories (segments, campaign or offer columns).")
         levels = len(data.levels(col)) if isinstance(data, WarehouseTable) else data[col].nunique(dropna=True)
@@ -321,7 +332,8 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
     if len(set(banner)) != len(banner):
         raise ParameterError(f"banner lists a column twice: {banner}.")
     if weights is not None and isinstance(weights, str) and weights not in data.columns:
-        raise ParameterError(f"The weights column {shorten(weights)!r} is not in the data.{nearest(weights, data.columns)}")
+        raise ParameterError(f"The weights column {shorten(weights)!r} is not in the data."
+                             f"{nearest(weights, data.columns)}")
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ParameterError(f"alpha must be a number between 0 and 1 (e.g. 0.05); {alpha!r} was passed.")
     check_argument("adjust", ADJUSTMENTS, adjust)
@@ -394,8 +406,13 @@ def crosstab(
                       "n_eff": float(r["n_eff"]), "score": float(r["score"]), "higher_than": "",
                       "low_n": bool(r["low_n"]), "suppressed": bool(privacy_min_n and 0 < r["n"] < privacy_min_n)})
     pair_frames = []
+    multi = []
     for col in banner:
         remote = isinstance(data, WarehouseTable)  # a database table: levels and subsets are queries
+        if not remote and col not in data.columns:  # a multi-select question (checked in _check)
+            multi.append(col)
+            parts += _choice_cells(data, col, rows, weights, min_n, privacy_min_n)
+            continue
         by_level = summarize(data, metrics=rows, by=col, weights=weights, min_n=min_n)
         seen = set(data.levels(col)) if remote else set(pd.unique(data[col].dropna().astype(object)))
         by_level = by_level[by_level[col].astype(object).isin(seen)]
@@ -415,7 +432,8 @@ def crosstab(
                 pw = pairwise(subset, metric=m, by=col, weights=weights)
                 pw = pw[pw["level"].astype(object).isin(testable) & pw["other"].astype(object).isin(testable)]
                 order = {lv: i for i, lv in enumerate(levels)}
-                pw = pw[[order[a] < order[b] for a, b in zip(pw["level"], pw["other"], strict=False)]].reset_index(drop=True)
+                pw = pw[[order[a] < order[b] for a, b in zip(pw["level"], pw["other"], strict=False)]]
+                pw = pw.reset_index(drop=True)
                 pw["p_adj"] = _adjust(pw["p"].to_numpy(), adjust)
                 for r in pw.itertuples(index=False):
                     if np.isfinite(r.p_adj) and r.p_adj < alpha and np.isfinite(r.change) and r.change != 0:
@@ -444,7 +462,7 @@ def crosstab(
     for c in ("level", "other"):
         pairs[c] = pairs[c].astype(object).map(lambda v: v if isinstance(v, str) else str(v))
     return Crosstab(table, pairs, rows, banner, float(alpha), adjust, weights if isinstance(weights, str) else
-                    (None if weights is None else "weights"), min_n, privacy_min_n, _warnings(table, min_n))
+                    (None if weights is None else "weights"), min_n, privacy_min_n, _warnings(table, min_n), multi)
 
 
 def _warnings(table: pd.DataFrame, min_n: int) -> list[str]:
@@ -459,4 +477,26 @@ def _warnings(table: pd.DataFrame, min_n: int) -> list[str]:
             shown = ", ".join(shorten(n, 60) for n in names[:10]) + (f" and {len(names) - 10:,} more"
                                                                      if len(names) > 10 else "")
             out.append(f"{len(names):,} column(s) are {text}: {shown}.")
+    return out
+
+
+def _choice_cells(data: pd.DataFrame, question: str, rows: list[str], weights: Any, min_n: int,
+                  privacy_min_n: int | None) -> list[dict[str, Any]]:
+    """The cells of a multi-select banner: per choice, the respondents who chose it (no letters: the
+    columns overlap, so the two-sample tests do not apply)."""
+    cols = choice_columns(data, question)
+    out = []
+    for m in rows:
+        for c in cols:
+            level = c[len(question) + 2:]
+            chosen = data[c].astype("boolean").fillna(False).to_numpy(dtype=bool)
+            marker = pd.Series(np.where(chosen, level, None), index=data.index, dtype=object)
+            cell = summarize(data.assign(**{question: marker}), metrics=m, by=question, weights=weights, min_n=min_n)
+            cell = cell[cell[question].astype(object) == level]
+            n = int(cell["n"].iloc[0]) if len(cell) else 0
+            hide = bool(privacy_min_n and 0 < n < privacy_min_n)
+            out.append({"metric": m, "banner": question, "level": level, "letter": "", "n": n,
+                        "n_eff": np.nan if hide or not n else float(cell["n_eff"].iloc[0]),
+                        "score": np.nan if hide or not n else float(cell["score"].iloc[0]),
+                        "higher_than": "", "low_n": bool(cell["low_n"].iloc[0]) if n else True, "suppressed": hide})
     return out

@@ -39,7 +39,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "csat_analysis"
 LAYERS: dict[str, int] = {
     **dict.fromkeys(["exceptions", "config", "_utils", "_yaml", "_exports", "privacy", "registry", "narrative",
                      "display", "export", "results", "deprecation"], 0),
-    **dict.fromkeys(["dates", "schema", "margins", "responses", "io"], 1),
+    **dict.fromkeys(["dates", "schema", "margins", "responses", "io", "multiselect"], 1),
     **dict.fromkeys(["cells", "backends"], 2),
     **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "balance", "keydrivers", "comments",
                      "health", "crosstab", "planning", "datasets"], 3),
