@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._infer_rules import display_label
 from ._utils import as_list, check_argument, nearest, shorten
 from .backends import WarehouseTable
 from .exceptions import ParameterError
@@ -111,6 +112,12 @@ class Crosstab:
     weights: str | None
     min_n: int
     privacy_min_n: int | None
+    #: the label shown for each banner column (the schema's ``short_labels``; long headers shortened)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def label(self, banner: str) -> str:
+        """The label shown for a banner column."""
+        return self.labels.get(banner, banner)
 
     # ------------------------------------------------------------------ text
 
@@ -145,7 +152,8 @@ class Crosstab:
         formats: dict[str, str] = {}
         for (banner, level), cells in t.groupby(["banner", "level"], sort=False, observed=True):
             letter = cells["letter"].iloc[0]
-            name = "Total" if banner == "Total" else f"{banner}: {level}" + (f" ({letter})" if letter else "")
+            name = "Total" if banner == "Total" else (f"{self.label(banner)}: {level}"
+                                                      + (f" ({letter})" if letter else ""))
             by_metric = cells.set_index("metric")
             score = [by_metric["score"].get(m, np.nan) for m in self.rows]
             out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None for s, m in zip(score, self.rows, strict=False)]
@@ -186,9 +194,12 @@ class Crosstab:
             else:
                 blocks.append([b])
         blocks = blocks or [[]]  # no level with answers: the Total alone
-        caption = "Banner table: " + ", ".join(self.banner)
+        caption = "Banner table: " + ", ".join(self.label(b) for b in self.banner)
         parts = [self._block_html(block, caption if i == 0 else None) for i, block in enumerate(blocks)]
         legend = f'<p class="ct-legend">{esc(self.legend())}</p>'
+        questions = [f"{self.label(b)}: {b}" for b in self.banner if self.label(b) != b]
+        if questions:  # the full question text once, under the table that shortens it
+            legend += f'<p class="ct-legend ct-questions">Questions. {esc("; ".join(questions))}</p>'
         wide = self.wide()
         return DataHTML(f'<div class="csat-crosstab-wrap">{"".join(parts)}</div>{legend}'
                          + csv_link(wide, "banner-table.csv"), TABLE_MIME, table_payload(wide, "Banner table"))
@@ -203,7 +214,7 @@ class Crosstab:
         columns = [("Total", "Total")]
         for banner in banners:
             cells = t[(t["banner"] == banner) & (t["metric"] == self.rows[0])]
-            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(banner)}</th>')
+            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(self.label(banner))}</th>')
             for i, (level, letter) in enumerate(zip(cells["level"], cells["letter"], strict=False)):
                 first = " ct-first" if i == 0 else ""
                 head2.append(f'<th class="num ct-level{first}">{esc(level)}<br>'
@@ -259,8 +270,8 @@ class Crosstab:
         pairs = self.pairs.copy()
         pairs.attrs["number_formats"] = {"p": "0.0000", "p_adj": "0.0000", "change": "+0.0##;-0.0##;0.0"}
         about = {"Table": "Banner table", "Rows": ", ".join(metric_label(m) for m in self.rows),
-                 "Banners": ", ".join(self.banner), "Weights": self.weights or "none (unweighted)",
-                 "Significance": self.legend()}
+                 "Banners": ", ".join(self.label(b) for b in self.banner),
+                 "Weights": self.weights or "none (unweighted)", "Significance": self.legend()}
         return write_workbook({"Banner table": self.wide(), "Tidy": tidy, "Tests": pairs}, path, about=about)
 
 
@@ -431,4 +442,5 @@ def crosstab(
     for c in ("level", "other"):
         pairs[c] = pairs[c].astype(object).map(lambda v: v if isinstance(v, str) else str(v))
     return Crosstab(table, pairs, rows, banner, float(alpha), adjust, weights if isinstance(weights, str) else
-                    (None if weights is None else "weights"), min_n, privacy_min_n)
+                    (None if weights is None else "weights"), min_n, privacy_min_n,
+                    {b: display_label(getattr(data, "schema", None), b) for b in banner})

@@ -336,3 +336,36 @@ def test_short_labels_key_is_validated():
         read_schema({"metrics": {"csat": "x"}, "short_labels": {"x": ["not", "text"]}})
     with pytest.raises(SchemaError, match="40"):
         read_schema({"metrics": {"csat": "x"}, "short_labels": {"x": "y" * 41}})
+
+
+def test_charts_show_labels_of_at_most_40_characters():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from csat_analysis.plots import plot_driver_heatmap, plot_importance_performance
+
+    drivers = [Q_QUALITY, Q_PRICE, Q_SERVICE]
+    table = pd.DataFrame({"driver": drivers, "share": [40.0, 35.0, 25.0], "performance": [3.1, 3.6, 4.0]})
+    ax = plot_importance_performance(table)
+    shown = [t.get_text() for t in ax.texts if t.get_text().startswith("Q1")]
+    assert len(shown) == 3 and all(len(t) <= 40 for t in shown), shown
+    by = "3. Which of these outlets of Starbucks do you visit most often, if any at all?"
+    heat = pd.DataFrame({by: ["A", "A", "A", "B", "B", "B"], "driver": drivers * 2, "share": [40.0, 35, 25, 30, 30, 40]})
+    ax = plot_driver_heatmap(heat, by=by)
+    assert all(len(t.get_text()) <= 40 for t in ax.get_yticklabels()) and len(ax.get_xlabel()) <= 40
+    plt.close("all")
+
+
+def test_banner_table_shows_the_short_label_and_the_question_once():
+    from csat_analysis.crosstab import crosstab
+
+    frame = google_forms().assign(**{"Overall satisfaction": np.tile([1, 2, 3, 4, 5], 24)})
+    by = "3. Which of these outlets of Starbucks do you visit most often, if any at all?"
+    frame[by] = np.tile(["Mall", "Street", "Airport"], 40)
+    df, _ = load_responses(frame, {"metrics": {"csat": "Overall satisfaction"}, "columns": {"segments": [by]}})
+    html = crosstab(df, rows="csat", banner=by).styled.data
+    label = "Q3 Which outlets Starbucks visit most"
+    assert f'class="ct-banner">{label}</th>' in html
+    assert html.count("do you visit most often, if any at all?") == 1 and "Questions." in html
