@@ -352,7 +352,8 @@ def test_charts_show_labels_of_at_most_40_characters():
     shown = [t.get_text() for t in ax.texts if t.get_text().startswith("Q1")]
     assert len(shown) == 3 and all(len(t) <= 40 for t in shown), shown
     by = "3. Which of these outlets of Starbucks do you visit most often, if any at all?"
-    heat = pd.DataFrame({by: ["A", "A", "A", "B", "B", "B"], "driver": drivers * 2, "share": [40.0, 35, 25, 30, 30, 40]})
+    heat = pd.DataFrame({by: ["A", "A", "A", "B", "B", "B"], "driver": drivers * 2,
+                         "share": [40.0, 35, 25, 30, 30, 40]})
     ax = plot_driver_heatmap(heat, by=by)
     assert all(len(t.get_text()) <= 40 for t in ax.get_yticklabels()) and len(ax.get_xlabel()) <= 40
     plt.close("all")
