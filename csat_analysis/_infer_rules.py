@@ -245,7 +245,11 @@ def _date_share(values: pd.Series, *, named: bool) -> float:
         return float(((x >= _EXCEL_SERIALS[0]) & (x <= _EXCEL_SERIALS[1])).mean())
     objects = np.fromiter((isinstance(v, (_dt.date, pd.Timestamp)) for v in present), dtype=bool, count=len(present))
     text = present[~objects].astype(str).str.strip()
-    text = text[text.str.contains(_HAS_YEAR) & ~text.isin(_MISSING)]
+    plain = text.str.fullmatch(r"-?\d+(\.\d*)?")  # numbers stored as text: Excel serials at most, by name
+    if named and len(text) and plain.mean() > 0.5:
+        x = pd.to_numeric(text[plain], errors="coerce").to_numpy(dtype=float)
+        return float(((x >= _EXCEL_SERIALS[0]) & (x <= _EXCEL_SERIALS[1])).sum()) / len(present)
+    text = text[~plain & text.str.contains(_HAS_YEAR) & ~text.isin(_MISSING)]
     try:
         parsed = int(parse_dates(text.astype(object), column=str(values.name))[0].notna().sum()) if len(text) else 0
     except DataError:  # day-first and month-first side by side: dates all the same (the load will say)
@@ -271,9 +275,9 @@ def _id_like(col: str, values: pd.Series) -> bool:
         return True
     if len(present) < 20 or distinct < 1.0:
         return False
-    if pd.api.types.is_numeric_dtype(present):
-        return False  # unnamed distinct numbers may be amounts
     text = _present_text(sample)
+    if pd.api.types.is_numeric_dtype(present) or pd.to_numeric(text, errors="coerce").notna().mean() > 0.5:
+        return False  # unnamed distinct numbers may be amounts
     return bool(len(text)) and bool(text.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-:.]{3,}").mean() > 0.95) \
         and bool(text.str.contains(r"\d").mean() > 0.95)
 
