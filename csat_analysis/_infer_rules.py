@@ -226,35 +226,36 @@ def _binary(values: pd.Series) -> bool:
 
 
 def _date_share(values: pd.Series, *, named: bool) -> float:
-    """Share of a spread of non-missing cells holding a date with its year (Excel serial numbers count when
-    the name says date)."""
+    """Share of a spread of rows holding a date with its year (Excel serial numbers count when the name says
+    date); empty cells count as rows without one."""
     from .dates import parse_dates
     from .exceptions import DataError
 
+    sample = _spread(values, 300)
+    if not len(sample):
+        return 0.0
     if pd.api.types.is_datetime64_any_dtype(values):
-        return 1.0 if values.notna().any() else 0.0
-    present = _spread(values.dropna(), 300)
+        return float(sample.notna().mean())
+    present = sample.dropna()
     if isinstance(present.dtype, pd.CategoricalDtype):
         present = present.astype(object)
-    if not len(present):
-        return 0.0
     if pd.api.types.is_numeric_dtype(present):
         if not named:
             return 0.0
         x = present.to_numpy(dtype=float)
-        return float(((x >= _EXCEL_SERIALS[0]) & (x <= _EXCEL_SERIALS[1])).mean())
+        return float(((x >= _EXCEL_SERIALS[0]) & (x <= _EXCEL_SERIALS[1])).sum()) / len(sample)
     objects = np.fromiter((isinstance(v, (_dt.date, pd.Timestamp)) for v in present), dtype=bool, count=len(present))
     text = present[~objects].astype(str).str.strip()
     plain = text.str.fullmatch(r"-?\d+(\.\d*)?")  # numbers stored as text: Excel serials at most, by name
     if named and len(text) and plain.mean() > 0.5:
         x = pd.to_numeric(text[plain], errors="coerce").to_numpy(dtype=float)
-        return float(((x >= _EXCEL_SERIALS[0]) & (x <= _EXCEL_SERIALS[1])).sum()) / len(present)
+        return float(((x >= _EXCEL_SERIALS[0]) & (x <= _EXCEL_SERIALS[1])).sum()) / len(sample)
     text = text[~plain & text.str.contains(_HAS_YEAR) & ~text.isin(_MISSING)]
     try:
         parsed = int(parse_dates(text.astype(object), column=str(values.name))[0].notna().sum()) if len(text) else 0
     except DataError:  # day-first and month-first side by side: dates all the same (the load will say)
         parsed = len(text)
-    return (int(objects.sum()) + parsed) / len(present)
+    return (int(objects.sum()) + parsed) / len(sample)
 
 
 def _id_like(col: str, values: pd.Series) -> bool:
