@@ -582,6 +582,9 @@ class Draft:
             for col, (values, suggestion) in self.candidates.items():
                 lines.append(f"#   {json.dumps(col, ensure_ascii=False)}: {shorten(', '.join(values), 200)}")
                 lines.append(f"#     suggested: {json.dumps(suggestion, ensure_ascii=False)}")
+            if not self.candidates:
+                lines.append("#   (none: no column holds whole-number ratings or a known answer scale; name the "
+                             "score column yourself, e.g. csat: {column: Q1, scale: [1, 5]})")
         if self.more_segments:
             lines.append(f"# More segment candidates (inference keeps at most {MAX_SEGMENTS}); move any you need "
                          "into columns.segments:")
@@ -609,6 +612,11 @@ def _metric_candidate(col: str, values: pd.Series) -> tuple[list[str], dict[str,
         kind, (lo, hi), labels = scale
         name = "csat" if kind == "agree" else kind
         return sorted(labels, key=labels.get), {name: {"column": col, "scale": [lo, hi], "labels": labels}}
+    if not pd.api.types.is_numeric_dtype(values):
+        levels = {t.casefold(): t for t in _present_text(_spread(values, 5000)).unique()[:10]}
+        if set(levels) == {"negative", "neutral", "positive"}:  # sentiment labels: a 1-3 scale
+            labels = {levels["negative"]: 1, levels["neutral"]: 2, levels["positive"]: 3}
+            return list(labels), {"csat": {"column": col, "scale": [1, 3], "top_box": 3, "labels": labels}}
     profile = _numeric_profile(values)
     if profile is None:
         return None
@@ -783,7 +791,9 @@ def draft_schema(frame: pd.DataFrame) -> Draft:
         k = values.nunique(dropna=True)
         if 2 <= k <= 50 and k < 0.5 * max(len(values), 1):
             segments.append((-_segment_score(col, values, k), i, col))
-        elif k > 50:
+        elif k < 2:
+            unmapped[col] = "one value only" if k else "empty"
+        else:
             unmapped[col] = f"text with {k:,} distinct values"
     segments.sort()
     chosen = [c for _, _, c in segments[:MAX_SEGMENTS]]

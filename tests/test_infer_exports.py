@@ -213,6 +213,8 @@ def test_tweets_without_a_score_write_a_draft_and_exit_non_zero(tmp_path, capsys
     assert draft["columns"]["comment"] == "text"
     assert "tweet_id" not in draft["columns"].get("segments", [])
     assert "# metrics: no column looks like" in out.read_text()
+    assert '#     suggested: {"csat": {"column": "airline_sentiment", "scale": [1, 3]' in out.read_text()
+    assert '#   "user_timezone"' not in out.read_text() and "name" in draft["columns"]["pii"]
     # the user fills in the key and the draft loads
     draft["metrics"] = {"csat": {"column": "airline_sentiment", "scale": [1, 3],
                                  "labels": {"negative": 1, "neutral": 2, "positive": 3}}}
