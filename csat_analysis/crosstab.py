@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._infer_rules import display_label
 from ._utils import as_list, check_argument, nearest, shorten
 from .backends import WarehouseTable
 from .exceptions import ParameterError
+from .labels import display_label
 from .metrics import METRICS, metric_label, pairwise, summarize
 from .responses import schema_of
 

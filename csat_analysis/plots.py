@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ._infer_rules import display_label
 from ._utils import check_argument, require_columns
 from .exceptions import ParameterError
+from .labels import display_label
 from .metrics import METRICS, metric_label, period_codes, period_order, scale_of
 from .narrative import ci_text, fmt_change
 from .registry import SCORES

@@ -29,7 +29,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "csat_analysis"
 
 LAYERS: dict[str, int] = {
-    **dict.fromkeys(["exceptions", "config", "_utils", "_yaml", "privacy", "registry", "narrative", "display", "export"], 0),
+    **dict.fromkeys(["exceptions", "config", "_utils", "_yaml", "privacy", "registry", "narrative", "display", "export",
+                     "labels"], 0),
     **dict.fromkeys(["dates", "schema", "responses", "io", "_infer_rules"], 1),
     **dict.fromkeys(["cells", "backends"], 2),
     **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "balance", "keydrivers", "comments",
