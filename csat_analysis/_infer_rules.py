@@ -105,6 +105,11 @@ def _pii_name(key: str) -> bool:
     """Whether a normalised column name says the column holds contact details or a person's name."""
     if re.search(r"(^|_)(email|e_mail|phone|telephone|mobile|address|ip_address)($|_)", key):
         return True
+    return _person_name(key)
+
+
+def _person_name(key: str) -> bool:
+    """Whether a normalised column name says the column holds a person's name (``customer_name``)."""
     words = key.split("_")
     if any(w in ("surname", "firstname", "lastname", "fullname", "username") for w in words):
         return True
@@ -596,7 +601,10 @@ def draft_schema(frame: pd.DataFrame) -> Draft:
                 unmapped[col] = f"another {outcome} outcome (outcomes.{outcome} is {outcomes[outcome]['column']!r})"
             used.add(col)
             continue
-        if _holds_contacts(values) or (_pii_name(key) and not _binary(values) and not _categorical(values)):
+        # by name: not a yes/no answer (``Phone Service``) nor a few repeated levels (``Phone type``), unless
+        # the name says a person's name (``Agent name`` with eight agents is still names)
+        if _holds_contacts(values) or (_pii_name(key) and not _binary(values)
+                                       and not (_categorical(values) and not _person_name(key))):
             columns.setdefault("pii", []).append(col)
             used.add(col)
             continue

@@ -372,3 +372,11 @@ def test_banner_table_shows_the_short_label_and_the_question_once():
     label = "Q3 Which outlets Starbucks visit most"
     assert f'class="ct-banner">{label}</th>' in html
     assert html.count("do you visit most often, if any at all?") == 1 and "Questions." in html
+
+
+def test_few_repeated_person_names_stay_pii_but_a_phone_type_is_not():
+    rng = np.random.default_rng(12)
+    frame = pd.DataFrame({"csat": rng.integers(1, 6, N), "Agent Name": rng.choice(["Ann Lee", "Bo Chan", "Cy Diaz"], N),
+                          "Phone type": rng.choice(["Mobile", "Landline"], N)})
+    s = infer_schema(frame)
+    assert s.pii == ("Agent Name",) and "Phone type" in s.segments
