@@ -484,7 +484,7 @@ class Draft:
         raw = dict(self.raw)
         if not raw.get("metrics"):
             raw["metrics"] = None
-        text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=120)
+        text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=1000)
         return text + "\n".join(self.comments()) + ("\n" if self.comments() else "")
 
 

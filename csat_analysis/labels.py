@@ -55,6 +55,9 @@ def short_label(header: Any, *, limit: int = MAX_LABEL) -> str:
         m = re.match(r"^(q\d{1,3}[a-z]?(?:_\d+)?)[.):\-\s]\s*(.*)$", text, flags=re.IGNORECASE)
         if m and m.group(2):
             number, text = m.group(1).upper(), m.group(2)
+    head, sep, statement = text.rpartition(": ")
+    if sep and len(statement.split()) >= 3 and len(head) < len(statement):
+        text = statement  # "Please rate your agreement: The staff were friendly": the statement is the item
     text = re.sub(r"\([^)]*\)?|\[[^\]]*\]?", " ", text)  # parenthetical examples
     text = re.sub(r"\b(compared (?:to|with)|versus|as opposed to)\b", "vs", text, flags=re.IGNORECASE)
     text = re.sub(r"[?:;!…]+|\.{2,}", " ", text)
@@ -73,6 +76,8 @@ def short_label(header: Any, *, limit: int = MAX_LABEL) -> str:
         if len(" ".join([*out, w])) > room:
             break
         out.append(w)
+    while len(out) > 1 and out[-1].strip(",;").casefold() in _FILLER | {"vs", "and", "or", "&", "-", "was", "were"}:
+        out.pop()  # a cut leaves no dangling "vs" or "and"
     if not out:
         out = [words[0][:room]] if words and words[0] else []
     body = " ".join(out).strip(" ,.-")

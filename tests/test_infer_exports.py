@@ -380,3 +380,16 @@ def test_few_repeated_person_names_stay_pii_but_a_phone_type_is_not():
                           "Phone type": rng.choice(["Mobile", "Landline"], N)})
     s = infer_schema(frame)
     assert s.pii == ("Agent Name",) and "Phone type" in s.segments
+
+
+@pytest.mark.parametrize("header, start", [
+    (Q_QUALITY, "Q12 Quality of Starbucks vs other brands"),
+    (Q_PRICE, "Q13 Price range"),
+    ("Q7_3 - Please rate your agreement: The staff at the branch were knowledgeable and friendly", "Q7_3 Staff"),
+    ("How satisfied are you with the speed of our delivery service to your home address?", "Speed"),
+])
+def test_short_label_keeps_the_question_number_and_the_subject(header, start):
+    from csat_analysis.labels import short_label
+
+    label = short_label(header)
+    assert len(label) <= 40 and label.startswith(start) and not label.endswith((" vs", " and", " of")), label
