@@ -562,8 +562,9 @@ def draft_schema(frame: pd.DataFrame) -> Draft:
             lo, hi = SCORES[name].scale
             vmin, vmax = numbers.min(), numbers.max()
             target = name
-            if name == "nps" and vmin >= 0 and vmax <= 5 and len(numbers) >= 2:
+            if name == "nps" and vmin >= 0 and vmax <= 5 and len(numbers) >= 2 and not _named(r"(^|_)nps($|_)", col):
                 # a 1-5 "how likely" item is not a 0-10 likelihood to recommend: a rating item, with a note
+                # (a column the export calls NPS stays NPS, with the scale warning)
                 ratings_by_name.append(col)
                 notes.append(
                     f"column {shorten(col)!r} is named like likelihood to recommend, but its answers use "
