@@ -15,6 +15,7 @@ import yaml
 
 from .._utils import nearest, shorten, shorten_list
 from ..exceptions import SchemaError
+from ..labels import MAX_LABEL
 from ..margins import margins_from_mapping
 from ..registry import METRICS, SCORES
 
@@ -599,7 +600,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
 
 
 #: the longest short label a schema may give
-MAX_SHORT_LABEL = 40
+MAX_SHORT_LABEL = MAX_LABEL
 
 
 def _short_labels(raw: Any, origin: str) -> dict[str, str]:
@@ -618,8 +619,8 @@ def _short_labels(raw: Any, origin: str) -> dict[str, str]:
                               f"{shorten(repr(label))}.")
         text = str(label).strip()
         if len(text) > MAX_SHORT_LABEL:
-            raise SchemaError(f"{origin}: short_labels: {text!r} ({shorten(str(col))!r}) has {len(text)} characters; "
-                              f"a short label has at most {MAX_SHORT_LABEL}.")
+            raise SchemaError(f"{origin}: short_labels: {shorten(text)!r} ({shorten(str(col))!r}) has {len(text)} "
+                              f"characters; a short label has at most {MAX_SHORT_LABEL}.")
         if text in seen:
             raise SchemaError(f"{origin}: short_labels: {text!r} labels both {shorten(seen[text])!r} and "
                               f"{shorten(str(col))!r}; give each column its own label.")
