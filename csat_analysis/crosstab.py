@@ -36,6 +36,7 @@ import pandas as pd
 from ._utils import as_list, check_argument, nearest, shorten
 from .backends import WarehouseTable
 from .exceptions import ParameterError
+from .labels import display_label
 from .metrics import METRICS, metric_label, pairwise, summarize
 from .multiselect import choice_columns
 from .responses import schema_of
@@ -116,8 +117,14 @@ class Crosstab(Result):
     warnings: list[str] = dataclasses.field(default_factory=list)
     #: banners that are multi-select questions: their columns overlap and are not tested against each other
     multi: list[str] = dataclasses.field(default_factory=list)
+    #: the label shown for each banner column (the schema's ``short_labels``; long headers shortened)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
 
     table_title = "Tidy"
+
+    def label(self, banner: str) -> str:
+        """The label shown for a banner column."""
+        return self.labels.get(banner, banner)
 
     # ------------------------------------------------------------------ text
 
@@ -169,7 +176,8 @@ class Crosstab(Result):
         formats: dict[str, str] = {}
         for (banner, level), cells in t.groupby(["banner", "level"], sort=False, observed=True):
             letter = cells["letter"].iloc[0]
-            name = "Total" if banner == "Total" else f"{banner}: {level}" + (f" ({letter})" if letter else "")
+            name = "Total" if banner == "Total" else (f"{self.label(banner)}: {level}"
+                                                      + (f" ({letter})" if letter else ""))
             by_metric = cells.set_index("metric")
             score = [by_metric["score"].get(m, np.nan) for m in self.rows]
             out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None
@@ -211,9 +219,12 @@ class Crosstab(Result):
             else:
                 blocks.append([b])
         blocks = blocks or [[]]  # no level with answers: the Total alone
-        caption = "Banner table: " + ", ".join(self.banner)
+        caption = "Banner table: " + ", ".join(self.label(b) for b in self.banner)
         parts = [self._block_html(block, caption if i == 0 else None) for i, block in enumerate(blocks)]
         legend = f'<p class="ct-legend">{esc(self.legend())}</p>'
+        questions = [f"{self.label(b)}: {b}" for b in self.banner if self.label(b) != b]
+        if questions:  # the full question text once, under the table that shortens it
+            legend += f'<p class="ct-legend ct-questions">Questions. {esc("; ".join(questions))}</p>'
         wide = self.wide()
         return DataHTML(f'<div class="csat-crosstab-wrap">{"".join(parts)}</div>{legend}'
                          + csv_link(wide, "banner-table.csv"), TABLE_MIME, table_payload(wide, "Banner table"))
@@ -228,7 +239,7 @@ class Crosstab(Result):
         columns = [("Total", "Total")]
         for banner in banners:
             cells = t[(t["banner"] == banner) & (t["metric"] == self.rows[0])]
-            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(banner)}</th>')
+            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(self.label(banner))}</th>')
             for i, (level, letter) in enumerate(zip(cells["level"], cells["letter"], strict=False)):
                 first = " ct-first" if i == 0 else ""
                 head2.append(f'<th class="num ct-level{first}">{esc(level)}<br>'
@@ -281,7 +292,7 @@ class Crosstab(Result):
 
     def about(self) -> dict[str, Any]:
         return {"Table": "Banner table", "Rows": ", ".join(metric_label(m) for m in self.rows),
-                "Banners": ", ".join(self.banner), "Weights": self.weights or "none (unweighted)",
+                "Banners": ", ".join(self.label(b) for b in self.banner), "Weights": self.weights or "none (unweighted)",
                 "Significance": self.legend(), "Warnings": list(self.warnings) or "none"}
 
 
@@ -462,7 +473,8 @@ def crosstab(
     for c in ("level", "other"):
         pairs[c] = pairs[c].astype(object).map(lambda v: v if isinstance(v, str) else str(v))
     return Crosstab(table, pairs, rows, banner, float(alpha), adjust, weights if isinstance(weights, str) else
-                    (None if weights is None else "weights"), min_n, privacy_min_n, _warnings(table, min_n), multi)
+                    (None if weights is None else "weights"), min_n, privacy_min_n, _warnings(table, min_n), multi,
+                    {b: display_label(getattr(data, "schema", None), b) for b in banner})
 
 
 def _warnings(table: pd.DataFrame, min_n: int) -> list[str]:

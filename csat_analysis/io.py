@@ -56,6 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from ._infer_rules import scale_mismatch
 from ._utils import BIDI_CONTROLS, nearest, shorten, shorten_list, slug
 from .dates import factorize, parse_dates
 from .exceptions import DataError, SchemaError
@@ -1136,6 +1137,13 @@ def load_responses(
         schema_dict["question_text"] = question_text  # variable labels (SPSS/Stata/SAS): the full questions
     result = with_schema(result, schema_dict, source=name)
 
+    if given is not None:  # a declared scale wider than the answers use (inference says so itself)
+        for mname, spec in sch.metrics.items():
+            scores = result[mname].dropna().to_numpy(dtype=float)
+            lo, hi = spec.scale
+            note = scale_mismatch(mname, spec.column, spec.scale, scores if spec.higher_is_better else lo + hi - scores)
+            if note:
+                warnings.append(note)
     date_range = None
     if "date" in result and result["date"].notna().any():
         date_range = (f"{result['date'].min():%Y-%m-%d}", f"{result['date'].max():%Y-%m-%d}")

@@ -19,6 +19,7 @@ import seaborn as sns
 from ._utils import check_argument, require_columns
 from .deprecation import renamed_parameters
 from .exceptions import ParameterError
+from .labels import display_label
 from .metrics import METRICS, metric_label, period_codes, period_order, scale_of
 from .narrative import ci_text, fmt_change
 from .registry import SCORES
@@ -194,7 +195,7 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
                 linecolor="white", cbar_kws={"label": metric_label(metric), "shrink": 0.8},
                 annot_kws={"fontsize": 8})
     ax.set_xlabel("")
-    ax.set_ylabel(by)
+    ax.set_ylabel(display_label(None, by))
     ax.tick_params(axis="x", rotation=45)
     if low.to_numpy().any():
         ax.set_title("* fewer responses than min_n", loc="right", fontsize=8, color="#666")
@@ -402,11 +403,12 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
     sns.heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, cmap=cmap, square=True, ax=ax,
                 linewidths=0.5, linecolor="white", cbar_kws={"label": f"{table['method'].iloc[0]} correlation",
                                                              "shrink": 0.8})
-    xlabels = [names.get(t.get_text(), t.get_text()) for t in ax.get_xticklabels()]
+    xlabels = [names.get(t.get_text(), display_label(None, t.get_text())) for t in ax.get_xticklabels()]
     long = max((len(t) for t in xlabels), default=0) > 10  # long item names would overlap side by side
     ax.set_xticklabels(xlabels, rotation=35 if long else 0, ha="right" if long else "center",
                        rotation_mode="anchor")
-    ax.set_yticklabels([names.get(t.get_text(), t.get_text()) for t in ax.get_yticklabels()], rotation=0)
+    ax.set_yticklabels([names.get(t.get_text(), display_label(None, t.get_text())) for t in ax.get_yticklabels()],
+                       rotation=0)
     ax.grid(False)
     return ax
 
@@ -613,7 +615,8 @@ def plot_importance_performance(table: pd.DataFrame, *, ax=None):
     ax.scatter(x, y, s=60, color=PALETTE["main"], zorder=3)
     ly = _spread_labels(y, 0.06 * span)
     for xi, yi, lyi, name in zip(x, y, ly, table["driver"], strict=False):
-        ax.annotate(str(name).replace("_", " "), (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9, va="center",
+        ax.annotate(display_label(None, name).replace("_", " "), (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9,
+                    va="center",
                     arrowprops={"arrowstyle": "-", "color": "#aaa", "lw": 0.6} if abs(lyi - yi) > 1e-9 else None)
     ax.text(xhi, ylo, "act first: important, performing worst", ha="right", va="bottom", fontsize=8,
             color=PALETTE["detractor"])
@@ -637,11 +640,12 @@ def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
     require_columns(table, [by, "driver", "share"])
     grid = table.pivot_table(index="driver", columns=by, values="share", observed=True)
     grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
+    grid.index = [display_label(None, d) for d in grid.index]
     ax = _axes(ax, (1.5 + 1.1 * grid.shape[1], 0.8 + 0.5 * grid.shape[0]))
     sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax, linewidths=0.5, linecolor="white",
                 cbar_kws={"label": "share of R² (%)"})
     ax.set_ylabel("")
-    ax.set_xlabel(by)
+    ax.set_xlabel(display_label(None, by))
     return ax
 
 
@@ -698,7 +702,7 @@ def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Bl
                 color="white" if np.isfinite(v) and v > np.nanmax(values) * 0.6 else "black")
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], rotation=30, ha="right")
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
-    ax.set_xlabel(str(by))
+    ax.set_xlabel(display_label(None, by))
     ax.set_title("Share of comments per theme (%)", fontsize=10)
     return ax
 

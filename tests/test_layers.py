@@ -38,8 +38,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "csat_analysis"
 
 LAYERS: dict[str, int] = {
     **dict.fromkeys(["exceptions", "config", "_utils", "_yaml", "_exports", "privacy", "registry", "narrative",
-                     "display", "export", "results", "deprecation"], 0),
-    **dict.fromkeys(["dates", "schema", "margins", "responses", "io", "multiselect"], 1),
+                     "display", "export", "results", "deprecation", "labels"], 0),
+    **dict.fromkeys(["dates", "schema", "margins", "responses", "io", "multiselect", "_infer_rules"], 1),
     **dict.fromkeys(["cells", "backends"], 2),
     **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "balance", "keydrivers", "comments",
                      "health", "crosstab", "planning", "datasets"], 3),

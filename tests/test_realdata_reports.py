@@ -43,10 +43,10 @@ def _edit_ba(schema: dict) -> None:
 
 
 def _edit_bank_churn(schema: dict) -> None:
-    # Issue 15 (README "Customer health and risk"): the customer id, the churn outcome and the risk-model
-    # features.  Complain stays in on purpose: the report must name it as a leak.
-    schema["columns"]["customer_id"] = "CustomerId"
-    schema["outcomes"] = {"churned": {"column": "Exited"}}
+    # Issue 15 (README "Customer health and risk"): the risk-model features.  Complain stays in on purpose: the
+    # report must name it as a leak.  Issue 27: inference maps the customer id and the churn outcome itself.
+    assert schema["columns"]["customer_id"] == "CustomerId"
+    assert schema["outcomes"] == {"churned": {"column": "Exited"}}
     schema["features"] = ["csat", "CreditScore", "Geography", "Gender", "Age", "Tenure", "Balance", "NumOfProducts",
                           "HasCrCard", "IsActiveMember", "EstimatedSalary", "Complain", "Card Type", "Point Earned"]
 

@@ -16,6 +16,7 @@ import yaml
 
 from .._utils import nearest, shorten, shorten_list
 from ..exceptions import SchemaError
+from ..labels import MAX_LABEL
 from ..margins import margins_from_mapping
 from ..multiselect import DEFAULT_SEP, MIN_CHOICE_N, multi_spec
 from ..registry import METRICS, SCORES
@@ -29,7 +30,7 @@ __all__ = ["DEFAULT_MISSING_VALUES", "MetricSpec", "DateSpec", "OutcomeSpec", "C
 DEFAULT_MISSING_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A")
 
 _TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "themes", "missing_values", "outcomes", "features",
-             "population", "margins", "customers")
+             "population", "margins", "customers", "short_labels")
 _SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows", "table", "header_row")
 _COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra", "ratings", "customer_id",
                 "multi")
@@ -193,8 +194,12 @@ class Schema:
     customers: tuple[Mapping[str, Any], ...] = ()
     #: the responses table in a database (``source: {table: responses}``), read by :func:`csat_analysis.scan`
     table: str | None = None
+    #: labels shown instead of long column names in charts and tables (``short_labels: {column: label}``)
+    short_labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
     origin: str = "schema"
     inference_warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    #: what inference left open, as YAML comment lines for the draft file (not part of the file format)
+    draft_comments: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     def source_columns(self) -> list[str]:
         """Every export column the schema refers to, in a stable order."""
@@ -275,6 +280,8 @@ class Schema:
             out["margins"] = {k: dict(v) for k, v in self.margins.items()}
         if self.customers:
             out["customers"] = [{k: v for k, v in c.items() if v is not None} for c in self.customers]
+        if self.short_labels:
+            out["short_labels"] = dict(self.short_labels)
         out["missing_values"] = list(self.missing_values)
         return out
 
@@ -622,6 +629,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         origin=origin,
         population=population,
         margins=margins,
+        short_labels=_short_labels(raw.get("short_labels"), origin),
     )
 
 
@@ -680,6 +688,36 @@ def customer_tables(spec: Any, origin: str = "schema", base: str | Path | None =
 
 #: keys of one ``customers:`` entry
 CUSTOMER_KEYS = ("file", "on", "sheet", "header_row", "wins")
+
+
+#: the longest short label a schema may give
+MAX_SHORT_LABEL = MAX_LABEL
+
+
+def _short_labels(raw: Any, origin: str) -> dict[str, str]:
+    """``short_labels: {column: label}``: text labels of at most MAX_SHORT_LABEL characters, each used once."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise SchemaError(f"{origin}: short_labels must map column names to short labels, e.g. "
+                          "short_labels: {\"12. How would you rate the quality ...\": Q12 Quality}.")
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for col, label in raw.items():
+        if not _scalar(col) or not isinstance(label, (str, int, float)) or isinstance(label, bool) \
+                or not str(label).strip():
+            raise SchemaError(f"{origin}: short_labels: the label of {shorten(str(col))!r} must be text, not "
+                              f"{shorten(repr(label))}.")
+        text = str(label).strip()
+        if len(text) > MAX_SHORT_LABEL:
+            raise SchemaError(f"{origin}: short_labels: {shorten(text)!r} ({shorten(str(col))!r}) has {len(text)} "
+                              f"characters; a short label has at most {MAX_SHORT_LABEL}.")
+        if text in seen:
+            raise SchemaError(f"{origin}: short_labels: {text!r} labels both {shorten(seen[text])!r} and "
+                              f"{shorten(str(col))!r}; give each column its own label.")
+        seen[text] = str(col)
+        out[str(col)] = text
+    return out
 
 
 _POPULATION_KEYS = ("file", "by", "total", "trim")
