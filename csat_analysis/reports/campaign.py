@@ -96,7 +96,8 @@ class CampaignReport:
             t[col] = [f"{v + 0.0:+.2f}".replace("-0.00", "+0.00") for v in t[col]]
         o = b.overlap
         cap = (f"Standardised mean differences (|SMD| above 0.1 marks imbalance) before and after inverse-propensity "
-               f"weighting; {o['share_outside']:.1%} of responses have a propensity of exposure outside 0.05–0.95.")
+               f"weighting; {o['share_outside']:.1%} of responses have a propensity of exposure outside 0.05–0.95."
+               + (f" {o['note']}" if o.get("note") else ""))
         return table_html(t, columns={"Control": "Control", "exposed": "Exposed", "unexposed": "Not exposed",
                                       "smd": "SMD", "smd_weighted": "SMD after weighting"},
                           formats={"exposed": "{}", "unexposed": "{}", "smd": "{}", "smd_weighted": "{}"},
