@@ -31,8 +31,11 @@ how much, and how much of a difference between them survives adjustment:
   the risk ratio ``RR + sqrt(RR (RR - 1))`` that an unmeasured confounder
   would need with both exposure and outcome to explain the estimate away.  A
   difference in a top-box share becomes a risk ratio through the unexposed
-  share; a difference in a mean or NPS through ``RR = exp(0.91 d)`` with
-  ``d`` the difference in outcome standard deviations (their approximation).
+  share (``campaign_effect`` uses the unexposed respondents' raw share in the
+  rows the AIPW uses); a difference in a mean or NPS through
+  ``RR = exp(0.91 d)`` with ``d`` the difference in outcome standard
+  deviations (their approximation; ``campaign_effect`` uses the SD of both
+  arms together, not the pooled within-arm SD).
 """
 
 from __future__ import annotations
@@ -322,9 +325,11 @@ def e_value(estimate: float, ci_low: float, ci_high: float, *, kind: str, baseli
     kind : {"share", "mean", "rr"}
         ``"rr"``: the estimate and limits are risk ratios already.
     baseline : float
-        ``kind="share"``: the unexposed share, in percent.
+        ``kind="share"``: the unexposed share, in percent (``campaign_effect``:
+        the unexposed respondents' raw, unadjusted share).
     sd : float
-        ``kind="mean"``: the outcome's standard deviation.
+        ``kind="mean"``: the outcome's standard deviation (``campaign_effect``:
+        over both arms together).
 
     Examples
     --------
