@@ -30,7 +30,8 @@ class CampaignReport:
                     "entry (name, column, start date) to the schema."]
         out = [r.summary() for r in self.did.values()]
         # without a DiD for an outcome, its exposed-vs-not comparison is the headline (worded by the design)
-        out += [r.summary() for o, r in self.exposure.items() if o not in self.did]
+        # ... and a campaign with several variants (offers) always gets its per-variant sentence: the DiD pools them
+        out += [r.summary() for o, r in self.exposure.items() if o not in self.did or "variants" in r.details]
         out += [f"{metric_label(o) if o in METRICS else o}: {msg}" for o, msg in self.problems.items()]
         few = [w for r in self.did.values() for w in r.warnings if "clusters" in w]
         if few:
