@@ -364,20 +364,24 @@ def randomization_test(fit: CellFit, term: str, cells: DidCells, *, reps: int, s
             A[rng.choice(J, n_t, replace=False), j] = 1.0
         A = np.column_stack([actual, A])
         enumerated = False
-    XS = R @ A
-    xx = np.sum(XS ** 2, axis=0)
     G, N = fit.G, cells.nobs
     E = sparse.csr_matrix((np.ones(len(g)), (fit.clusters, np.arange(len(g)))), shape=(G, len(g)))
     c = G / (G - 1) * (N - 1) / (N - X.shape[1])
     x_obs = R @ actual
     j_obs = int(np.flatnonzero((A == actual[:, None]).all(axis=0))[0])
-
-    # every replicate's coefficient and cluster scores are linear in the tested null value b0:
-    # precompute their parts once, so each p-value costs O(clusters x assignments)
-    xy0, xy1 = XS.T @ ytil, XS.T @ x_obs
-    P0 = np.asarray(E @ (XS * ytil[:, None]))
-    P1 = np.asarray(E @ (XS * x_obs[:, None]))
-    Q = np.asarray(E @ (XS * XS))
+    # every replicate's coefficient and cluster scores are linear in the tested null value b0: their parts are
+    # computed once (in blocks of assignments, so memory stays bounded), and each p-value costs O(G x sets)
+    S = A.shape[1]
+    xx, xy0, xy1 = np.empty(S), np.empty(S), np.empty(S)
+    P0, P1, Q = np.empty((G, S)), np.empty((G, S)), np.empty((G, S))
+    step = max(1, int(2e7 // max(len(g), 1)))
+    for lo in range(0, S, step):
+        sl = slice(lo, min(S, lo + step))
+        XS = R @ A[:, sl]  # one residualized treatment column per assignment
+        xx[sl], xy0[sl], xy1[sl] = np.sum(XS ** 2, axis=0), XS.T @ ytil, XS.T @ x_obs
+        P0[:, sl] = E @ (XS * ytil[:, None])
+        P1[:, sl] = E @ (XS * x_obs[:, None])
+        Q[:, sl] = E @ (XS * XS)
 
     def tstats(b0):
         beta = (xy0 - b0 * xy1) / xx if b0 else xy0 / xx
