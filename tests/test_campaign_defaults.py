@@ -90,6 +90,18 @@ def test_campaign_report_gives_per_offer_effects(telecom):
         assert f"{offer} vs No offer" in html
 
 
+def test_did_says_it_pools_the_offers(telecom):
+    d = telecom.assign(region=telecom["Region (billing address)"].astype(str))
+    treated = d["region"].isin(["Region 00", "Region 01", "Region 02", "Region 03"])
+    d["retention"] = (treated & (d["date"] >= "2025-09-08")).astype(bool)
+    d["retention_variant"] = d["retention_variant"].astype(str).where(d["retention"], "No offer")
+    d = d[~(d["retention"] & (d["retention_variant"] == "No offer"))]  # the treated got an offer
+    r = campaign_effect(d, outcome="csat", campaign="retention", design="did", group="region", freq="W",
+                        start="2025-09-08", event_study=False, inference="cr1")
+    assert r.details["pooled_variants"] == ["Offer A", "Offer B", "Offer C", "Offer D", "Offer E"]
+    assert "pools the 5 variants" in r.summary()
+
+
 @pytest.fixture(scope="module")
 def sample():
     frame, _ = load_responses(SAMPLE_DATA, SAMPLE_SCHEMA_FILE)

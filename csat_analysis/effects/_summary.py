@@ -86,6 +86,10 @@ def summary(self) -> str:
         groups = ", ".join(map(str, self.details.get("treated", [])))
         text = (f"After {self.campaign} started ({self.details['start']:%d %b %Y}), {label} in the treated "
                 f"groups ({groups}) moved by {change} relative to the other groups ({interval}): {sig}.")
+        pooled = self.details.get("pooled_variants")
+        if pooled and len(pooled) > 1:
+            text += (f" This pools the {len(pooled)} variants ({', '.join(map(str, pooled))}); the exposed-vs-not "
+                     "comparison gives one effect per variant.")
         att = self.details.get("att")
         if att is not None:
             shares = att["weights"]

@@ -353,10 +353,13 @@ def campaign_effect(
                              f"{campaign!r} in the schema.")
     group = group or spec.get("group")
     if design == "did":
-        return _with_ci(_did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, group, treated, start,
-                             event_study, weights, ci, inference, bootstrap_reps), ci)
-    return _with_ci(_its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags,
-                         inference), ci)
+        result = _did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, group, treated, start,
+                      event_study, weights, ci, inference, bootstrap_reps)
+    else:
+        result = _its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags, inference)
+    if variant_labels is not None:  # DiD and ITS pool the variants: say so
+        result.details["pooled_variants"] = sorted(variant_labels[exposed == 1].dropna().unique())
+    return _with_ci(result, ci)
 
 
 def _with_ci(result: EffectResult, ci: float) -> EffectResult:
