@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat_analysis import campaign_effect, campaign_report, load_responses
+from csat_analysis import ParameterError, campaign_effect, campaign_report, load_responses
 from csat_analysis.config import SAMPLE_DATA, SAMPLE_SCHEMA_FILE
 
 SAT = ("Overall, how satisfied are you with your mobile plan and our service? "
@@ -160,3 +160,11 @@ def test_good_overlap_keeps_the_all_population_estimate():
     b = campaign_effect(d, outcome="csat", campaign="promo", controls=["segment"]).details["balance"]
     assert not b.overlap["restricted"] and b.overlap["note"] is None and b.overlap["rows"].all()
     assert b.aipw == b.overlap["all_population"]
+
+
+def test_pooled_logit_keeps_its_terms_and_reports_the_spread_in_pp(telecom):
+    r = campaign_effect(telecom, outcome="csat", campaign="retention", model="logit", variants=False)
+    assert r.table["term"].tolist() == ["retention (pooled) (AME, pp)", "retention (pooled) (log odds)"]
+    assert r.details["pooled"]["range"][0] < -8  # Offer E, in percentage points
+    with pytest.raises(ParameterError, match="variants=False"):
+        campaign_effect(telecom, outcome="csat", campaign="retention", model="logit")

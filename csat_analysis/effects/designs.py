@@ -370,12 +370,14 @@ def _with_ci(result: EffectResult, ci: float) -> EffectResult:
 
 
 def _pooled(result: EffectResult, data, y, variants, control, campaign, controls, weights, ci) -> None:
-    """Label a pooled exposure effect as pooled and record the variants' own estimates (linear model)."""
+    """Label a pooled exposure effect as pooled and record the variants' own estimates (linear model, in the
+    outcome's reporting units whatever the pooled model)."""
+    y, _ = _outcome_values(data, result.outcome, "linear")
     per = _variants_design(data, y, "", variants, control, result.outcome, campaign, controls, None, "linear",
                            weights, ci).table
     estimates = dict(zip(per["term"].astype(str), per["estimate"].astype(float), strict=True))
     low, high = min(estimates, key=estimates.get), max(estimates, key=estimates.get)
-    result.table.loc[0, "term"] = f"{campaign} (pooled)"
+    result.table["term"] = [str(t).replace(campaign, f"{campaign} (pooled)", 1) for t in result.table["term"]]
     result.details["pooled"] = {"variants": list(estimates), "estimates": estimates,
                                 "range": (estimates[low], estimates[high])}
     result.warnings.append(
