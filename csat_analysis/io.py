@@ -1409,6 +1409,9 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
     """Boolean exposure column(s) of one campaign, computed once per distinct answer, and the mask of rows
     whose answer is longer than :data:`MAX_LABEL_LENGTH` (treated as missing; the caller excludes them).
 
+    A campaign with a ``control`` value and more than one other value (offers A-E against "None") also gets
+    ``<name>_variant``: each row's value as a category, the control's included, so the variants can be told apart.
+
     A ``control`` or ``exposed`` value that no row holds is reported in ``notes``: every answered row would
     then count as exposed (or none), typically because a join or a reader turned the text "None" into a
     missing value."""
@@ -1435,6 +1438,11 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
         flags = [f in wanted for f in folded]
     elif camp.control is not None:
         flags = [f != camp.control.casefold() for f in folded]
+        variants = {f for f, a, x in zip(folded, gone, flags, strict=True) if x and not a}
+        if len(variants) > 1:  # several offers: keep which one each row got (campaign_effect estimates each)
+            labels = np.array([None if a else t for t, a in zip(texts, gone, strict=True)] + [None], dtype=object)
+            return {camp.name: column(flags), f"{camp.name}_variant": pd.Series(
+                pd.Categorical(labels[codes]), index=raw.index)}, long[codes]
     else:
         truthy = {"1", "true", "yes", "y", "exposed", "treated"}
         falsy = {"0", "false", "no", "n", "control", "none"}
