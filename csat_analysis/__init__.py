@@ -64,6 +64,7 @@ _EXPORTS = {
     "TrendReport": "reports.trends",
     "sample_size": "planning",
     "mde": "planning",
+    "planned_margin": "planning",
     "sentiment": "comments",
     "themes": "comments",
     "distinctive_terms": "comments",
@@ -145,6 +146,7 @@ __all__ = [
     "TrendReport",
     "sample_size",
     "mde",
+    "planned_margin",
     "sentiment",
     "themes",
     "distinctive_terms",
@@ -229,7 +231,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
         wilson_interval,
     )
     from .overview import Overview, overview  # noqa: F401
-    from .planning import mde, sample_size  # noqa: F401
+    from .planning import mde, planned_margin, sample_size  # noqa: F401
     from .responses import Responses, schema_of, with_schema  # noqa: F401
     from .schema import Schema, infer_schema, read_schema  # noqa: F401
     from .trends import TrendReport, trend, trend_digest, trend_report  # noqa: F401
