@@ -137,10 +137,10 @@ def _margin(metric: str, n: float, ci: float, expected, deff: float, population:
         low, high = wilson_interval(p, n_star, ci)
         return Margin(100 * (p - low), 100 * (high - p))
     if kind == "nps":
-        from .metrics import _nps_adjusted
+        from .metrics import nps_adjusted_values
 
         p, d = (float(v) for v in expected)
-        a_adj, v_adj, n_adj = _nps_adjusted(p, d, n_star)
+        a_adj, v_adj, n_adj = nps_adjusted_values(p, d, n_star)
         half = float(z * math.sqrt(v_adj / n_adj))
         shift = float(a_adj) - 100 * (p - d)  # the interval is centred on the adjusted score
         return Margin(half - shift, half + shift)

@@ -6,7 +6,7 @@ Layers, bottom to top (README, "Where things are"):
    (numbers into words), display (escaped HTML pieces), export (CSV/Excel writers)
 1. ``data``: dates, schema, responses (the table and its schema), io (load → canonical table)
 2. ``cells``: cells (sufficient statistics), backends (the same cells from DuckDB/Spark)
-3. ``statistics``: metrics, weighting, trends, correlation, effects, balance, keydrivers,
+3. ``statistics``: metrics, weighting, trends, correlation, effects, balance, keydrivers, benchmarking,
    comments, health, crosstab, planning, datasets
 4. ``plots``
 5. ``reports``: one module per notebook
@@ -33,7 +33,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(["dates", "schema", "responses", "io"], 1),
     **dict.fromkeys(["cells", "backends"], 2),
     **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "balance", "keydrivers", "comments",
-                     "health", "crosstab", "planning", "datasets"], 3),
+                     "health", "crosstab", "planning", "datasets", "benchmarking"], 3),
     "plots": 4,
     "reports": 5,
     **dict.fromkeys(["params", "render", "cli", "kernel"], 6),
