@@ -65,6 +65,7 @@ _EXPORTS = {
     "sample_size": "planning",
     "mde": "planning",
     "planned_margin": "planning",
+    "compare_to_benchmarks": "benchmarking",
     "sentiment": "comments",
     "themes": "comments",
     "distinctive_terms": "comments",
@@ -90,7 +91,7 @@ _EXPORTS = {
     "WarehouseTable": "backends",
 }
 #: submodules used as attributes (``ca.plots.set_style()``, ``ca.render.section(...)``)
-_MODULES = ('health', 'comments', 'plots', 'render', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'reports', 'exceptions', 'crosstab', 'export', 'weighting', 'backends', 'cells', 'registry')
+_MODULES = ('health', 'comments', 'plots', 'render', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'reports', 'exceptions', 'crosstab', 'export', 'weighting', 'backends', 'cells', 'registry', 'benchmarking')
 
 __all__ = [
     "from_ibis",
@@ -147,6 +148,7 @@ __all__ = [
     "sample_size",
     "mde",
     "planned_margin",
+    "compare_to_benchmarks",
     "sentiment",
     "themes",
     "distinctive_terms",
@@ -189,6 +191,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
     from . import comments, plots, render  # noqa: F401
+    from .benchmarking import compare_to_benchmarks  # noqa: F401
     from .cells import Cells, fine_cells  # noqa: F401
     from .comments import (  # noqa: F401
         CommentReport,

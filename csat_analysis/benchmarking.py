@@ -74,7 +74,7 @@ def as_benchmarks(raw: Any, *, origin: str = "benchmarks") -> dict[str, tuple[Be
     >>> as_benchmarks({"csat": [{"value": 80, "label": "Rule of thumb"}]})
     {'csat': (Benchmark(value=80.0, label='Rule of thumb', source=None, scale=None),)}
     """
-    if raw is None:
+    if raw is None or (isinstance(raw, Mapping) and not raw):
         return {}
     if isinstance(raw, Mapping) and all(isinstance(v, (list, tuple)) and all(isinstance(b, Benchmark) for b in v)
                                         for v in raw.values()):
@@ -290,8 +290,8 @@ def compare_to_benchmarks(
                 continue
             row.update(score=est.score, ci_low=est.ci_low, ci_high=est.ci_high)
             sep = " to " if METRICS[metric].signed else "–"
-            score_txt = (f"{short} {fmt_score(metric, est.score)} ({ci:.0%} CI "
-                         f"{fmt_score(metric, est.ci_low).rstrip('%')}{sep}{fmt_score(metric, est.ci_high).rstrip('%')})")
+            low, high = (fmt_score(metric, v).rstrip("%") for v in (est.ci_low, est.ci_high))
+            score_txt = f"{short} {fmt_score(metric, est.score)} ({ci:.0%} CI {low}{sep}{high})"
             bench_txt = _fmt_value(metric, b.value) if ok else f"{b.value:g}"
             if not ok:
                 row["verdict"] = (f"{short} {fmt_score(metric, est.score)} is not tested against {b.label} "
