@@ -7,6 +7,8 @@ import pandas as pd
 from ..backends import WarehouseTable
 from ..benchmarking import benchmark_lines, compare_to_benchmarks
 
+__all__ = ["benchmark_sentences", "benchmarks_html", "selection_benchmarks"]
+
 
 def selection_benchmarks(data, metrics, *, benchmarks=None, weights=None, alpha: float = 0.05,
                          privacy_min_n: int = 5) -> tuple[pd.DataFrame | None, list[dict]]:
