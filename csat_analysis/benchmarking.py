@@ -28,7 +28,6 @@ references; ``targets:`` (your own goals, flagged per period) are separate.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from collections.abc import Mapping
@@ -43,6 +42,7 @@ from .metrics import estimate, nps_adjusted_values, scale_of
 from .narrative import fmt_p, fmt_score
 from .registry import METRICS, check_metrics
 from .responses import schema_of
+from .schema.spec import Benchmark, parse_benchmarks
 
 __all__ = ["Benchmark", "BENCHMARK_COLUMNS", "as_benchmarks", "compare_to_benchmarks", "benchmark_lines"]
 
@@ -50,75 +50,18 @@ BENCHMARK_COLUMNS = ["metric", "label", "source", "benchmark", "scale", "compara
                      "ci_high", "difference", "test", "statistic", "p_value", "verdict"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Benchmark:
-    """One outside reference for a metric (schema ``benchmarks:``)."""
-
-    value: float
-    label: str
-    source: str | None = None
-    scale: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
-
-
 def as_benchmarks(raw: Any, *, origin: str = "benchmarks") -> dict[str, tuple[Benchmark, ...]]:
     """``{metric: [{value, label, source, scale?}, ...]}`` as :class:`Benchmark` tuples, checked.
 
-    Raises :class:`~csat_analysis.exceptions.ParameterError` naming the entry
-    and how to fix it (the schema parser raises ``SchemaError`` with the file).
+    The schema's parser (:func:`csat_analysis.schema.spec.parse_benchmarks`) with
+    :class:`~csat_analysis.exceptions.ParameterError` for arguments.
 
     Examples
     --------
     >>> as_benchmarks({"csat": [{"value": 80, "label": "Rule of thumb"}]})
     {'csat': (Benchmark(value=80.0, label='Rule of thumb', source=None, scale=None),)}
     """
-    if raw is None or (isinstance(raw, Mapping) and not raw):
-        return {}
-    if isinstance(raw, Mapping) and all(isinstance(v, (list, tuple)) and all(isinstance(b, Benchmark) for b in v)
-                                        for v in raw.values()):
-        out = {str(k): tuple(v) for k, v in raw.items()}
-        check_metrics(list(out))
-        return out
-    if not isinstance(raw, Mapping):
-        raise ParameterError(f"{origin} must map metric names to lists of benchmarks, e.g. {{csat: [{{value: 80, "
-                             f"label: Rule of thumb}}]}}, not {type(raw).__name__}.")
-    out: dict[str, tuple[Benchmark, ...]] = {}
-    for metric, items in raw.items():
-        if metric not in METRICS:
-            raise ParameterError(f"{origin}.{metric}: unknown metric; use one of {list(METRICS)}.")
-        if isinstance(items, Mapping):
-            items = [items]
-        if not isinstance(items, (list, tuple)) or not items:
-            raise ParameterError(f"{origin}.{metric} must be a list of benchmarks, e.g. [{{value: 80, label: Rule of "
-                                 f"thumb}}], not {items!r}.")
-        parsed = []
-        for i, item in enumerate(items):
-            where = f"{origin}.{metric}[{i}]"
-            if isinstance(item, Benchmark):
-                parsed.append(item)
-                continue
-            if not isinstance(item, Mapping):
-                raise ParameterError(f"{where} must be a mapping like {{value: 80, label: Rule of thumb}}, "
-                                     f"not {item!r}.")
-            extra = set(item) - {"value", "label", "source", "scale"}
-            if extra:
-                raise ParameterError(f"{where} has unknown key(s) {sorted(map(str, extra))}; a benchmark has value, "
-                                     "label, source and scale.")
-            value = item.get("value")
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ParameterError(f"{where}.value must be a number in the benchmark's own units (e.g. 80 for 80%), "
-                                     f"not {value!r}.")
-            label = item.get("label")
-            if not isinstance(label, str) or not label.strip():
-                raise ParameterError(f"{where}.label must name the benchmark (e.g. \"Rule of thumb\"), not {label!r}.")
-            for key in ("source", "scale"):
-                if item.get(key) is not None and not isinstance(item.get(key), str):
-                    raise ParameterError(f"{where}.{key} must be text, not {item.get(key)!r}.")
-            parsed.append(Benchmark(float(value), label.strip(), item.get("source"), item.get("scale")))
-        out[str(metric)] = tuple(parsed)
-    return out
+    return parse_benchmarks(raw, origin=origin, error=ParameterError)
 
 
 # --------------------------------------------------------------------------- comparability

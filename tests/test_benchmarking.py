@@ -181,3 +181,44 @@ def test_overview_tests_each_headline_metric_and_draws_lines():
     # a selection below the privacy threshold gets lines but no verdict
     tiny = ca.overview(frame.iloc[:3], benchmarks=bench, freq=None)
     assert tiny.benchmarks is None and tiny.benchmarks_html() is None
+
+
+# --------------------------------------------------------------------------- the schema key
+
+
+def test_schema_benchmarks_key_parses_round_trips_and_reaches_the_reports(tmp_path):
+    from csat_analysis.schema import read_schema
+    from csat_analysis.schema.spec import Benchmark
+
+    path = tmp_path / "schema.yml"
+    path.write_text("metrics:\n  csat: {column: sat, scale: [1, 5], top_box: 4}\n"
+                    "benchmarks:\n  csat:\n    - {value: 80, label: Rule of thumb, source: CSAT guides}\n"
+                    "    - {value: 77, label: Industry index 2025, scale: 0-100 index}\n")
+    schema = read_schema(path)
+    assert schema.benchmarks["csat"] == (Benchmark(80.0, "Rule of thumb", "CSAT guides"),
+                                         Benchmark(77.0, "Industry index 2025", scale="0-100 index"))
+    assert read_schema(schema.to_dict()).benchmarks == schema.benchmarks
+    export = tmp_path / "export.csv"
+    _csat(3339, 4500).rename(columns={"csat": "sat"}).to_csv(export, index=False)
+    responses, _ = ca.load_responses(export, path)
+    t = compare_to_benchmarks(responses)  # default: the schema's benchmarks
+    assert t["label"].tolist() == ["Rule of thumb", "Industry index 2025"] and t["comparable"].tolist() == [True, False]
+    assert t["verdict"].iloc[0] == "CSAT 74.2% (95% CI 72.9–75.5) is below the 80% rule of thumb (p < 0.001)."
+
+
+@pytest.mark.parametrize("raw, match", [
+    ({"csat": [{"value": 80}]}, r"schema.yml: benchmarks.csat\[0\].label"),
+    ({"csta": [{"value": 80, "label": "x"}]}, "unknown metric"),
+    ({"csat": [{"value": True, "label": "x"}]}, "value must be a number"),
+    ({"csat": [{"value": 80, "label": "x", "scael": "1-5"}]}, "unknown key"),
+])
+def test_schema_benchmarks_errors_name_the_file_and_entry(tmp_path, raw, match):
+    import yaml
+
+    from csat_analysis import SchemaError
+    from csat_analysis.schema import read_schema
+
+    path = tmp_path / "schema.yml"
+    path.write_text(yaml.safe_dump({"metrics": {"csat": {"column": "sat", "scale": [1, 5]}}, "benchmarks": raw}))
+    with pytest.raises(SchemaError, match=match):
+        read_schema(path)
