@@ -222,3 +222,35 @@ def test_schema_benchmarks_errors_name_the_file_and_entry(tmp_path, raw, match):
     path.write_text(yaml.safe_dump({"metrics": {"csat": {"column": "sat", "scale": [1, 5]}}, "benchmarks": raw}))
     with pytest.raises(SchemaError, match=match):
         read_schema(path)
+
+
+def test_trends_and_overview_reports_render_benchmarks(tmp_path):
+    """Rendered notebooks: the verdict in the summary, the benchmark table, and the not-tested reason."""
+    import html
+    from pathlib import Path
+
+    import yaml
+
+    from csat_analysis import render as rep
+
+    from .conftest import visible_text
+
+    root = Path(__file__).resolve().parents[1]
+    frame = _export()
+    export = tmp_path / "export.csv"
+    pd.DataFrame(frame).rename(columns={"csat": "Overall, how satisfied were you with your visit today? (1-5)",
+                                        "store": "Store"}).to_csv(export, index=False)
+    schema = {"columns": {"response_id": "response_id", "date": "date", "segments": ["Store"], "weight": "weight"},
+              "metrics": {"csat": {"column": "Overall, how satisfied were you with your visit today? (1-5)",
+                                   "scale": [1, 5], "top_box": 4}, "nps": {"column": "nps", "scale": [0, 10]}},
+              "benchmarks": {"csat": [RULE, INDEX]}}
+    path = tmp_path / "schema.yml"
+    path.write_text(yaml.safe_dump(schema))
+    responses, _ = ca.load_responses(export, path)
+    want = compare_to_benchmarks(responses, weights="weight")
+    for nb in ("trends", "overview"):
+        res = rep.run_report(root / "notebooks" / f"{nb}.ipynb", data=export, schema=path, out=tmp_path / nb)
+        assert res.ok, res.error
+        text = html.unescape(visible_text(res.html.read_text()))
+        assert "Against benchmarks" in text and want["verdict"].iloc[0] in text, nb
+        assert "Industry index 2025" in text and "not tested" in text and "Traceback" not in text
