@@ -141,7 +141,8 @@ def _export(n_days: int = 9, per_day: int = 400, seed: int = 4) -> pd.DataFrame:
     })
     return ca.with_schema(frame, {"metrics": {"csat": {"scale": [1, 5], "top_box": 4}},
                                   "columns": {"segments": ["store"]},
-                                  "benchmarks": {"csat": [RULE, INDEX], "nps": [{"value": 30, "label": "Sector median"}]}})
+                                  "benchmarks": {"csat": [RULE, INDEX],
+                                                 "nps": [{"value": 30, "label": "Sector median"}]}})
 
 
 def test_trend_report_draws_tests_and_words_benchmarks():
