@@ -69,6 +69,8 @@ __all__ = [
     "TrendReport",
     "sample_size",
     "mde",
+    "planned_margin",
+    "compare_to_benchmarks",
     "sentiment",
     "themes",
     "distinctive_terms",
@@ -112,6 +114,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports (tests/test_packaging.py)
     from . import comments, plots, render  # noqa: F401
     from .backends import WarehouseTable, from_ibis, scan  # noqa: F401
+    from .benchmarking import compare_to_benchmarks  # noqa: F401
     from .cells import Cells, fine_cells  # noqa: F401
     from .comments import SentimentResult, ThemeResult, distinctive_terms, sentiment, themes  # noqa: F401
     from .correlation import correlate, correlation_matrix  # noqa: F401
@@ -143,7 +146,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
         summarize,
         wilson_interval,
     )
-    from .planning import mde, sample_size  # noqa: F401
+    from .planning import mde, planned_margin, sample_size  # noqa: F401
     from .reports.campaign import CampaignReport, campaign_report  # noqa: F401
     from .reports.comments import CommentReport, comment_report  # noqa: F401
     from .reports.correlations import CorrelationReport, correlation_report  # noqa: F401

@@ -483,11 +483,20 @@ class ThemeResult(Result):
     table : DataFrame
         ``[<by>], [period], theme, n, n_theme, share, ci_low, ci_high, mean_score, low_n, suppressed``.
     kind : dict
-        Theme name -> ``"dictionary"`` or ``"discovered"``.
+        Theme name -> ``"dictionary"``, ``"discovered"`` or ``"other"``.
     k_rule : str
         How the number of discovered themes was chosen.
     warnings : list of str
         Anything to know before reading the shares (e.g. no theme could be discovered).
+    examples : DataFrame
+        ``theme, response_id, comment, membership``: each discovered theme's
+        most typical comments (contact details masked), see :func:`themes`.
+    other_share : float
+        Percent of comments in "Other" (no discovered theme strongly enough);
+        NaN when no theme was discovered.
+    removed_terms : DataFrame
+        ``term, reason``: words left out of the themes by the document-frequency
+        rule (brand names and words every theme shares).
     """
 
     terms: pd.DataFrame = dataclasses.field(repr=False)
@@ -496,6 +505,9 @@ class ThemeResult(Result):
     kind: dict
     k_rule: str
     warnings: list[str] = dataclasses.field(default_factory=list)
+    examples: pd.DataFrame = dataclasses.field(default=None, repr=False)
+    other_share: float = float("nan")
+    removed_terms: pd.DataFrame = dataclasses.field(default=None, repr=False)
 
     table_title = "Themes"
 
@@ -535,6 +547,37 @@ def _choose_k(n_comments: int) -> int:
     return int(np.clip(round(math.sqrt(n_comments / 100)), 3, 8))
 
 
+#: removed from comments before themes are found: URLs, e-mail addresses, @handles, HTML entities (``&amp;``),
+#: the ``#`` of hashtags, a retweet's ``RT`` and any token with a digit (flight numbers, times, prices)
+_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|[@\uff20]\w+|&#?\w+;|#(?=\w)|^\s*rt\b|\S*\d\S*",
+                    re.IGNORECASE)
+_PUNCT = re.compile(r"[^\w\s']|_")
+#: a theme term is made of letters only (two or more)
+_TOKEN = r"(?u)\b[^\W\d_][^\W\d_]+\b"
+_HANDLE = re.compile(r"(?<![\w@])[@\uff20](\w+)")
+#: "Other": the comment's largest theme holds less than this share of its theme weight
+MIN_MEMBERSHIP = 0.4
+#: a word used in more than this share of comments (or 1.5 / k if larger) is shared by all (a brand name,
+#: "flight") and is not a theme term
+SHARED_DF = 0.35
+
+
+def clean_comment(text: Any) -> str:
+    """A comment as themes read it: lower case, without URLs, @handles, HTML entities, numbers and punctuation.
+
+    Examples
+    --------
+    >>> clean_comment("@united flight 1234 delayed 3hrs &amp; no help http://t.co/x1 #fail")
+    'flight delayed no help fail'
+    """
+    return " ".join(_PUNCT.sub(" ", _NOISE.sub(" ", str(text).lower())).split())
+
+
+def _handle_names(texts: Sequence[str]) -> set[str]:
+    """The names behind @handles (``@united`` -> ``united``): brand names, not theme terms, even written plainly."""
+    return {m.lower() for t in texts for m in _HANDLE.findall(str(t))}
+
+
 def themes(
     data: pd.DataFrame,
     *,
@@ -546,6 +589,8 @@ def themes(
     freq: str | None = None,
     metric: str | None = None,
     n_terms: int = 8,
+    n_examples: int = 3,
+    min_membership: float = MIN_MEMBERSHIP,
     ci: float = 0.95,
     min_n: int = 30,
     privacy_min_n: int = 5,
@@ -576,6 +621,11 @@ def themes(
         Score whose mean is reported per theme (default the first mapped metric).
     n_terms : int
         Terms listed per discovered theme.
+    n_examples : int
+        Typical comments kept per discovered theme (``.examples``).
+    min_membership : float
+        A comment goes to "Other" when its largest discovered theme holds
+        less than this share of its theme weight (or it has no theme term).
     ci, min_n, privacy_min_n :
         Confidence level of the Wilson intervals; ``low_n`` and ``suppressed``
         flags as in :func:`~csat_analysis.summarize`.  A theme's
@@ -587,8 +637,15 @@ def themes(
     ThemeResult
         ``.terms``: ``theme, term, weight`` (dictionary terms weigh 1;
         discovered terms carry their NMF loading, largest first).
-        ``.assignments``: ``response_id, theme``.  A discovered theme takes
-        the comments whose largest NMF weight is on it.
+        ``.assignments``: ``response_id, theme, membership``.  A discovered
+        theme takes the comments whose largest NMF weight is on it, if that
+        weight is at least ``min_membership`` of the comment's total; the
+        others are in "Other" (reported in ``.table`` like a theme, and as
+        ``.other_share``), not forced into the nearest theme.  Dictionary
+        themes have membership 1.
+        ``.examples``: per discovered theme, the ``n_examples`` comments of
+        highest membership that contain at least one of its listed terms, no
+        two the same once handles, links and numbers are removed.
         ``.table``: ``[<by>], [period], theme, n, n_theme, share, ci_low,
         ci_high, mean_score, low_n, suppressed``: ``n`` comments in the
         group, ``n_theme`` of them in the theme, ``share`` in percent with a
@@ -599,6 +656,15 @@ def themes(
     Discovered themes: NMF (``nndsvda`` start, Frobenius loss) of the TF-IDF
     matrix of word 1–2-grams used in at least ``privacy_min_n`` comments and
     in at most half of them, English stop words removed (negations kept).
+    Terms are cleaned first (:func:`clean_comment`): URLs, e-mail
+    addresses, @handles (and the handles' names written plainly, e.g.
+    ``united``), HTML entities and anything with a digit never become terms;
+    bigrams of a repeated word are dropped.  Words every theme shares are
+    removed by document frequency: a term used in more than 35% of comments
+    (or ``1.5 / k`` if larger; a brand name, "flight") is dropped, with
+    the bigrams that contain it ("british airways"); so is filler,
+    a word in more than 5% of comments that goes with no other word more
+    than by chance (largest lift under 2).  ``.removed_terms`` lists both.
     A theme is named after its three heaviest terms.
 
     Examples
@@ -631,50 +697,163 @@ def themes(
         patterns = [_term_pattern(t) for t in terms]
         term_rows += [{"theme": name, "term": t, "weight": 1.0} for t in terms]
         hit = [i for i, t in enumerate(texts) if any(p.search(t) for p in patterns)]
-        assign += [(ids[i], name) for i in hit]
+        assign += [(ids[i], name, 1.0) for i in hit]
     k_rule = ""
+    examples = pd.DataFrame(columns=["theme", "response_id", "comment", "membership"])
+    removed = pd.DataFrame(columns=["term", "reason"])
+    other_share = float("nan")
     if discover and len(texts):
-        from sklearn.decomposition import NMF
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         if k is None:
             k = _choose_k(len(texts))
             k_rule = (f"{k} themes: round(√({len(texts):,} comments / 100)), kept within 3 to 8.")
         else:
             k_rule = f"{int(k)} themes, as requested."
-        try:
-            vec = TfidfVectorizer(ngram_range=(1, 2), min_df=max(int(privacy_min_n), 1), max_df=0.5,
-                                  stop_words=_stop_words(), sublinear_tf=True)
-            x = vec.fit_transform(texts)
-        except ValueError:  # no term is used often enough
-            x = None
-        if x is not None and x.shape[1] >= int(k) and int(k) >= 1:
-            nmf = NMF(n_components=int(k), init="nndsvda", random_state=random_state, max_iter=400)
-            with warnings.catch_warnings():  # tiny or degenerate vocabularies: NMF still returns a factorisation
-                warnings.simplefilter("ignore")
-                w = nmf.fit_transform(x)
-            h = nmf.components_
-            vocab = vec.get_feature_names_out()
-            names = []
-            for j in range(int(k)):
-                top = np.argsort(-h[j])[:n_terms]
-                name = " / ".join(vocab[top[:3]])
-                while name in kind:
-                    name += "'"
-                names.append(name)
+        found = _discover(texts, int(k), n_terms=n_terms, min_df=max(int(privacy_min_n), 1),
+                          min_membership=min_membership, random_state=random_state, taken=kind)
+        if found is not None:
+            names, rows, best, membership, strength, removed = found
+            for name in names:
                 kind[name] = "discovered"
-                term_rows += [{"theme": name, "term": vocab[t], "weight": float(h[j, t])} for t in top
-                              if h[j, t] > 0.01 * h[j, top[0]]]
-            best = w.argmax(axis=1)
-            has = w.max(axis=1) > 0
-            assign += [(ids[i], names[best[i]]) for i in np.flatnonzero(has)]
+            term_rows += rows
+            kind[OTHER] = "other"
+            labels = np.where(best >= 0, np.asarray(names + [OTHER], dtype=object)[best], OTHER)
+            assign += list(zip(ids, labels, membership, strict=True))
+            other_share = float(100 * np.mean(best < 0)) if len(best) else float("nan")
+            examples = _typical_examples(texts, ids, labels, membership, strength,
+                                         {n: [r["term"] for r in rows if r["theme"] == n] for n in names},
+                                         n_examples=n_examples)
         else:
             k_rule = "No themes discovered: too few words are used in enough comments."
     terms_df = pd.DataFrame(term_rows, columns=["theme", "term", "weight"])
-    assignments = pd.DataFrame(assign, columns=["response_id", "theme"])
+    assignments = pd.DataFrame(assign, columns=["response_id", "theme", "membership"])
     table = theme_table(frame, assignments, list(kind), metric, as_list(by), freq, ci, min_n, privacy_min_n)
+    if np.isfinite(other_share):
+        k_rule = (k_rule + f" {other_share:.1f}% of comments belong to no theme strongly enough (\u201cOther\u201d: "
+                  f"their largest theme holds under {min_membership:.0%} of their theme weight).").strip()
     notes = [k_rule] if k_rule.startswith("No themes discovered") else []
-    return ThemeResult(terms_df, assignments, table, kind, k_rule, notes)
+    return ThemeResult(terms_df, assignments, table, kind, k_rule, warnings=notes, examples=examples,
+                       other_share=other_share, removed_terms=removed)
+
+
+#: the theme of comments that belong to no discovered theme strongly enough
+OTHER = "Other"
+
+
+def _nmf(x, k: int, random_state: int):
+    from sklearn.decomposition import NMF
+
+    nmf = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=400)
+    with warnings.catch_warnings():  # tiny or degenerate vocabularies: NMF still returns a factorisation
+        warnings.simplefilter("ignore")
+        w = nmf.fit_transform(x)
+    return w, nmf.components_
+
+
+def _membership(w: np.ndarray, min_membership: float) -> tuple[np.ndarray, np.ndarray]:
+    """Best theme per comment (-1: Other) and the share of the comment's theme weight it holds."""
+    total = w.sum(axis=1)
+    share = np.divide(w.max(axis=1), total, out=np.zeros(len(total)), where=total > 0)
+    best = np.where((total > 0) & (share >= min_membership), w.argmax(axis=1), -1)
+    return best, share
+
+
+def _discover(texts: list[str], k: int, *, n_terms: int, min_df: int, min_membership: float, random_state: int,
+              taken: Mapping[str, str]):
+    """NMF themes of cleaned comments (see :func:`themes`, Notes); None when too few terms."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    stop = sorted(set(_stop_words()) | _handle_names(texts))
+    try:
+        vec = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, stop_words=stop, sublinear_tf=True,
+                              preprocessor=clean_comment, token_pattern=_TOKEN)
+        x = vec.fit_transform(texts).tocsr()
+    except ValueError:  # no term is used often enough
+        return None
+    vocab = vec.get_feature_names_out()
+    used = (x > 0).astype(float).tocsr()
+    df = np.asarray(used.mean(axis=0)).ravel()
+    unigram = np.array([" " not in v for v in vocab], dtype=bool)
+    # words all comments share (brand names, "flight"), then filler that goes with no other word
+    cutoff = max(SHARED_DF, 1.5 / max(k, 1))
+    shared = np.flatnonzero(unigram & (df > cutoff))
+    filler = np.setdiff1d(_unrelated_words(used, df, unigram, min_df), shared)
+    removed_rows = ([{"term": vocab[t], "reason": f"used in {100 * df[t]:.0f}% of comments"} for t in shared]
+                    + [{"term": vocab[t], "reason": f"used in {100 * df[t]:.0f}% of comments, with no other word "
+                        "more than by chance"} for t in filler])
+    gone = set(vocab[shared]) | set(vocab[filler])
+    keep = np.array([len(set(v.split())) == len(v.split())  # no "flight flight"
+                     and not set(v.split()) & gone  # nor "british airways", "acme invoice"
+                     and df[i] <= cutoff for i, v in enumerate(vocab)], dtype=bool)
+    if keep.sum() < max(k, 1) or k < 1:
+        return None
+    x, vocab = normalize(x[:, keep]), vocab[keep]
+    w, h = _nmf(x, k, random_state)
+    best, membership = _membership(w, min_membership)
+    names, rows = [], []
+    for j in range(k):
+        top = np.argsort(-h[j])[:n_terms]
+        name = " / ".join(vocab[top[:3]])
+        while name in taken or name in names or name == OTHER:
+            name += "'"
+        names.append(name)
+        rows += [{"theme": name, "term": vocab[t], "weight": float(h[j, t])} for t in top
+                 if h[j, t] > 0.01 * h[j, top[0]]]
+    strength = w.max(axis=1)
+    return names, rows, best, membership, strength, pd.DataFrame(removed_rows, columns=["term", "reason"])
+
+
+#: a frequent word whose strongest association with another word is below this lift is filler ("just", "guys")
+FILLER_LIFT = 2.0
+#: words used in more than this share of comments, and at least FILLER_MIN_COUNT times, are checked for filler
+FILLER_DF = 0.05
+FILLER_MIN_COUNT = 100
+
+
+def _unrelated_words(used, df: np.ndarray, unigram: np.ndarray, min_df: int) -> np.ndarray:
+    """Frequent words (> FILLER_DF of comments, >= FILLER_MIN_COUNT) used with no other word more than by chance.
+
+    For each pair of words seen together in at least ``max(min_df, 20)`` comments, the lift
+    ``P(a and b) / (P(a) P(b))``; a frequent word whose largest lift is under :data:`FILLER_LIFT` (under
+    ``1 / (2 df)`` for a word in more than a quarter of the comments, which cannot reach a lift above
+    ``1 / df``) carries no theme.
+    """
+    n = used.shape[0]
+    words = np.flatnonzero(unigram & (df > 0.01))
+    freq = np.flatnonzero(unigram & (df > FILLER_DF) & (df * n >= FILLER_MIN_COUNT))  # enough uses to judge
+    if not len(freq) or len(words) < 2:
+        return np.array([], dtype=int)
+    u = used[:, words]
+    co = (u[:, np.searchsorted(words, freq)].T @ u).toarray()  # freq x words co-occurrence counts
+    expected = np.outer(df[freq], df[words]) * n
+    lift = np.where(co >= max(min_df, 20), co / np.maximum(expected, 1e-12), 0.0)
+    lift[np.arange(len(freq)), np.searchsorted(words, freq)] = 0.0  # not with itself
+    return freq[lift.max(axis=1) < np.minimum(FILLER_LIFT, 1 / (2 * df[freq]))]
+
+
+def _typical_examples(texts: list[str], ids: np.ndarray, labels: np.ndarray, membership: np.ndarray,
+                      strength: np.ndarray, terms: Mapping[str, list[str]], *, n_examples: int) -> pd.DataFrame:
+    """Each theme's highest-membership comments that contain one of its terms, without duplicates.
+
+    Ties in membership (comments wholly in the theme) go to the comment with the larger theme weight
+    (more of the theme's terms), not to the first rows of the file.
+    """
+    rows = []
+    for name, words in terms.items():
+        pattern = re.compile("|".join(_term_pattern(t).pattern for t in words), re.IGNORECASE) if words else None
+        idx = np.flatnonzero(labels == name)
+        idx = idx[np.lexsort((-strength[idx], -np.round(membership[idx], 6)))]
+        seen: set[str] = set()
+        for i in idx:
+            clean = clean_comment(texts[i])
+            if pattern is None or not pattern.search(clean) or clean in seen:
+                continue
+            seen.add(clean)
+            rows.append({"theme": name, "response_id": ids[i], "comment": mask_comment(texts[i]),
+                         "membership": float(membership[i])})
+            if len(seen) >= n_examples:
+                break
+    return pd.DataFrame(rows, columns=["theme", "response_id", "comment", "membership"])
 
 
 def theme_table(frame: pd.DataFrame, assignments: pd.DataFrame, names: list[str], metric: str | None,

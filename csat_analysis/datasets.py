@@ -49,7 +49,8 @@ from .deprecation import renamed_parameters
 from .exceptions import ParameterError
 from .registry import METRICS
 
-__all__ = ["make_sample", "SampleTruth", "SAMPLE_SCHEMA", "COMMENT_THEMES", "CHURN_MODEL", "sample_paths",
+__all__ = ["make_sample", "make_tweets", "TWEET_REASONS",
+           "SampleTruth", "SAMPLE_SCHEMA", "COMMENT_THEMES", "CHURN_MODEL", "sample_paths",
            "write_sample"]
 
 REGIONS = {"North": (0.30, 0.05), "South": (0.25, 0.10), "East": (0.25, -0.05), "West": (0.20, -0.10)}
@@ -608,3 +609,126 @@ def write_sample(out: str | Path, n_rows: int = 20_000, *, random_state: int = 2
     )
     paths["truth"].write_text(json.dumps(truth.to_dict(), indent=2) + "\n", encoding="utf-8")
     return paths
+
+
+# --------------------------------------------------------------------------- airline-tweet-like comments (issue 29)
+
+#: complaint reasons of :func:`make_tweets` and the words customers use for them (most typical first);
+#: several words are shared between reasons (rude, hours, bag, broken, crew, help, tomorrow)
+TWEET_REASONS: dict[str, tuple[str, ...]] = {
+    "Customer Service Issue": ("hold", "phone", "call", "customer service", "agent", "help", "hung", "response",
+                               "answer", "rude", "minutes", "email", "dm", "hours", "nobody"),
+    "Late Flight": ("delayed", "late", "delay", "hours", "waiting", "gate", "departure", "tarmac", "sitting",
+                    "missed connection", "still", "pilot"),
+    "Cancelled Flight": ("cancelled", "cancelled flightled", "rebooked", "rebook", "stranded", "hotel", "tomorrow",
+                         "voucher", "weather", "cancellation"),
+    "Lost Luggage": ("bag", "bags", "lost", "luggage", "baggage claim", "suitcase", "found", "delivered", "claim"),
+    "Bad Flight": ("seat", "seats", "legroom", "wifi", "entertainment", "plane", "dirty", "broken", "uncomfortable",
+                   "smell", "cold"),
+    "Flight Booking Problems": ("booking", "website", "reservation", "ticket", "change fee", "online", "app", "error",
+                                "points", "charged", "refund"),
+    "Flight Attendant Complaints": ("flight attendant", "attendants", "crew", "stewardess", "rude", "staff",
+                                    "attitude", "yelled", "unprofessional"),
+    "longlines": ("line", "lines", "wait", "security", "counter", "check", "long line", "kiosk"),
+    "Damaged Luggage": ("damaged", "broken", "bag", "suitcase", "wheel", "ripped", "handle"),
+    "Can't Tell": ("worst", "terrible", "horrible", "never", "again", "airline", "ever", "disappointed",
+                   "ridiculous", "seriously", "fail"),
+}
+#: shares of the complaint reasons, and of tweets with no reason (neutral and positive)
+_TWEET_SHARES = {"Customer Service Issue": 0.199, "Late Flight": 0.114, "Cancelled Flight": 0.058,
+                 "Lost Luggage": 0.049, "Bad Flight": 0.040, "Flight Booking Problems": 0.036,
+                 "Flight Attendant Complaints": 0.033, "longlines": 0.012, "Damaged Luggage": 0.005,
+                 "Can't Tell": 0.081, "neutral": 0.212, "positive": 0.161}
+_TWEET_OTHER = {
+    "neutral": ("question", "know", "does", "tomorrow", "flights", "fly", "flying", "need", "help", "going", "dm",
+                "sent", "follow"),
+    "positive": ("thanks", "thank", "great", "love", "awesome", "best", "amazing", "crew", "appreciate", "good",
+                 "nice"),
+}
+_TWEET_HANDLES = {"@united": 0.26, "@USAirways": 0.20, "@AmericanAir": 0.19, "@SouthwestAir": 0.16,
+                  "@JetBlue": 0.16, "@VirginAmerica": 0.03}
+_TWEET_NOISE = ("flight", "just", "get", "now", "today", "guys", "please", "u", "really", "time", "&amp;", "lol",
+                "day", "got", "going", "like", "want", "trying", "can't", "don't")
+_TWEET_STOP = ("the", "my", "to", "and", "is", "on", "for", "a", "i", "you", "it", "in", "of", "me", "we", "was",
+               "this", "at", "with", "your", "have", "so", "be", "our", "that", "why")
+
+
+def make_tweets(n: int = 14_640, *, seed: int = 29) -> pd.DataFrame:
+    """An airline-tweet-like comment corpus with annotators' complaint reasons (for theme benchmarks and tests).
+
+    Modelled on the public airline-sentiment tweets: every tweet addresses
+    an airline's @handle (six airlines of unequal volume), 15% carry a
+    ``t.co`` link, many quote flight numbers, times and durations, and they
+    share filler (``flight``, ``&amp;``, ``guys``, stop words).  Each
+    complaint reason has its own vocabulary (:data:`TWEET_REASONS`, drawn
+    Zipf-weighted), several words are shared between reasons, and a tweet
+    borrows a word from another reason 40% of the time and a generic complaint word
+    (``worst``, ``never``) 30% of the time; one tweet in eight has no word of its own reason.  Tweets without a
+    complaint (neutral questions, thanks) have ``reason`` ``"none"``; 3% are
+    retweets of another tweet.
+
+    Parameters
+    ----------
+    n : int
+        Tweets.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    DataFrame
+        ``response_id, airline, reason, sentiment, comment``.
+
+    Examples
+    --------
+    >>> t = make_tweets(200, seed=1)
+    >>> t.columns.tolist(), len(t)
+    (['response_id', 'airline', 'reason', 'sentiment', 'comment'], 200)
+    """
+    rng = np.random.default_rng(seed)
+    handles = list(_TWEET_HANDLES)
+    hp = np.array(list(_TWEET_HANDLES.values()))
+    labels = list(_TWEET_SHARES)
+    lp = np.array(list(_TWEET_SHARES.values()))
+    vocab = dict(TWEET_REASONS) | _TWEET_OTHER
+    reasons = list(TWEET_REASONS)
+
+    def zipf(words: tuple[str, ...], size: int) -> list[str]:
+        p = 1 / np.arange(1, len(words) + 1) ** 0.8
+        return list(rng.choice(words, size=size, replace=False, p=p / p.sum()))
+
+    rows = []
+    for i in range(n):
+        airline = handles[rng.choice(len(handles), p=hp / hp.sum())]
+        label = labels[rng.choice(len(labels), p=lp / lp.sum())]
+        if rows and rng.random() < 0.03:  # a retweet of an earlier tweet
+            src = rows[rng.integers(len(rows))]
+            rows.append(src | {"response_id": f"t{i:05d}", "comment": "RT @" + f"user{rng.integers(999)}: "
+                               + src["comment"]})
+            continue
+        words = zipf(vocab[label], int(rng.choice([0, 1, 1, 2, 2, 3, 3, 3])))  # one tweet in eight: no telling word
+        if label in TWEET_REASONS and rng.random() < 0.4:
+            other = reasons[rng.integers(len(reasons))]
+            words += zipf(TWEET_REASONS[other], 1)
+        if label in TWEET_REASONS and rng.random() < 0.3:  # generic complaint words in any reason
+            words += zipf(TWEET_REASONS["Can't Tell"], 1)
+        words += list(rng.choice(_TWEET_NOISE, int(rng.integers(1, 4))))
+        words += list(rng.choice(_TWEET_STOP, int(rng.integers(3, 8))))
+        rng.shuffle(words)
+        if rng.random() < 0.35:
+            words.insert(int(rng.integers(len(words) + 1)), f"flight {rng.integers(100, 6000)}")
+        if rng.random() < 0.25:
+            words.insert(int(rng.integers(len(words) + 1)),
+                         rng.choice([f"{rng.integers(2, 9)} hours", f"{rng.integers(1, 12)}pm",
+                                     f"{rng.integers(10, 59)} mins", f"#{rng.choice(['fail', 'travel', 'help'])}"]))
+        if rng.random() < 0.2:  # the airline's name in plain words too
+            words.insert(int(rng.integers(len(words) + 1)), airline[1:].lower())
+        text = " ".join(words)
+        lead = airline if rng.random() < 0.9 else f"{airline} @{rng.choice(list(_TWEET_HANDLES))[1:]}"
+        text = f"{lead} {text}"
+        if rng.random() < 0.15:
+            text += " http://t.co/" + "".join(rng.choice(list("abcdefghijkLMNOPQ0123456789"), 10))
+        sentiment = "negative" if label in TWEET_REASONS else label
+        rows.append({"response_id": f"t{i:05d}", "airline": airline, "reason": label if sentiment == "negative"
+                     else "none", "sentiment": sentiment, "comment": text})
+    return pd.DataFrame(rows, columns=["response_id", "airline", "reason", "sentiment", "comment"])

@@ -313,6 +313,20 @@ def _nps_adjusted(p, d, n):
     return 100 * (pa - da), 100**2 * (pa + da - (pa - da) ** 2), n_adj
 
 
+def nps_adjusted_values(p, d, n):
+    """Rocks's (2016) adjusted NPS ``A``, variance ``V`` and count ``n' = n + 3`` for shares ``p``, ``d`` at ``n``.
+
+    The printed NPS interval is ``A +/- z sqrt(V / n')`` (planning and benchmark tests use the same values).
+
+    Examples
+    --------
+    >>> a, v, n_adj = nps_adjusted_values(0.4, 0.2, 97)
+    >>> round(float(a), 2), round(float(v), 1), n_adj
+    (19.4, 5593.6, 100.0)
+    """
+    return _nps_adjusted(p, d, n)
+
+
 def _difference(a: Stats, b: Stats, ci: float) -> dict[str, np.ndarray]:
     """Change a - b with its interval and two-sided p-value (see the module docstring).
 

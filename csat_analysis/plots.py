@@ -125,12 +125,14 @@ def plot_distribution(data: pd.DataFrame, *, column: str = "csat", ax=None, coun
 
 
 @_plain_text
-def plot_scores(table: pd.DataFrame, *, metric: str, by: str, ax=None, target: float | None = None):
+def plot_scores(table: pd.DataFrame, *, metric: str, by: str, ax=None, target: float | None = None,
+                benchmarks: Sequence[dict] | None = None):
     """Dot-and-interval plot of one metric across the levels of ``by``.
 
     ``table`` is a :func:`~csat_analysis.summarize` table.  Groups flagged
     ``low_n`` are drawn hollow; suppressed groups (see
-    :func:`~csat_analysis.apply_privacy`) are left out.
+    :func:`~csat_analysis.apply_privacy`) are left out; ``benchmarks`` are
+    reference lines as in :func:`plot_trend`.
 
     Returns
     -------
@@ -150,12 +152,13 @@ def plot_scores(table: pd.DataFrame, *, metric: str, by: str, ax=None, target: f
     filled = ~rows["low_n"].to_numpy(dtype=bool)
     ax.scatter(rows["score"][filled], y[filled], color=PALETTE["main"], zorder=3, s=40)
     ax.scatter(rows["score"][~filled], y[~filled], facecolor="white", edgecolor=PALETTE["main"], zorder=3, s=40,
-               label="fewer responses than min_n")
+               label="fewer responses than min_n" if (~filled).any() else None)
     ax.set_yticks(y, [f"{v}  (n={n:,})" for v, n in zip(rows[by].astype(str), rows["n"], strict=False)])
     if target is not None:
         ax.axvline(target, color=PALETTE["target"], ls="--", lw=1, label=f"target {target:g}")
+    drawn = _draw_benchmarks(ax, benchmarks, metric, vertical=True)
     ax.set_xlabel(f"{metric_label(metric)} with 95% interval")
-    if (~filled).any() or target is not None:
+    if (~filled).any() or target is not None or drawn:
         ax.legend(loc="best", fontsize=8, frameon=False)
     sns.despine(ax=ax)
     return ax
@@ -213,16 +216,30 @@ def _unit(metric: str) -> str:
     return "%" if metric in ("csat", "ces_top") else ""
 
 
+def _draw_benchmarks(ax, benchmarks, metric: str, *, vertical: bool = False) -> bool:
+    """Reference lines of ``benchmarks`` (``[{value, label, comparable}]``, see
+    :func:`~csat_analysis.benchmarking.benchmark_lines`): dash-dot grey, light dotted when not comparable."""
+    for b in benchmarks or ():
+        ok = bool(b.get("comparable", True))
+        text = f"{b['label']} {b['value']:g}{_unit(metric) if ok else ''}" + ("" if ok else " (not comparable)")
+        style = dict(color="#555" if ok else "#b5b5b5", ls="-." if ok else ":", lw=1.1, label=text, zorder=1)
+        (ax.axvline if vertical else ax.axhline)(b["value"], **style)
+    return bool(benchmarks)
+
+
 @_plain_text
 def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, control_limits: bool = True,
                annotate: bool = True, flags: Sequence[str] = ("significant_change", "outside_control_limits"),
-               color: str | None = None, label: str | None = None, label_change: bool = False):
+               color: str | None = None, label: str | None = None, label_change: bool = False,
+               benchmarks: Sequence[dict] | None = None):
     """Line of a :func:`~csat_analysis.trend` table with its interval band.
 
     Periods without answers leave gaps; low-n periods are drawn hollow;
     periods with one of ``flags`` are ringed and labelled (Δ marks a
     significant change); the target (argument or the table's ``target``
-    column) is a dashed line; control limits are dotted.
+    column) is a dashed line; control limits are dotted; ``benchmarks``
+    (outside references, ``[{value, label, comparable}]``) are dash-dot
+    grey lines, light grey when not comparable.
 
     Ringed periods are labelled with their score (``Δ 40.0%``: a period whose
     change is significant, scoring 40.0%), or, with ``label_change=True``,
@@ -255,6 +272,7 @@ def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, con
         target = float(table["target"].dropna().iloc[0])
     if target is not None:
         ax.axhline(target, color=PALETTE["target"], ls="--", lw=1.2, label=f"target {target:g}{_unit(metric)}")
+    _draw_benchmarks(ax, benchmarks, metric)
     if annotate:
         flagged = table[table["flag"].str.contains("|".join(flags), regex=True) & table["score"].notna()] \
             if flags else table.iloc[:0]

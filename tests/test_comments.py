@@ -281,3 +281,81 @@ def test_parallel_lexicon_scoring_equals_serial(monkeypatch):
     assert len(chunks) > 2 and sum(map(len, chunks)) == len(texts)  # the texts went to the pool in chunks
     assert parallel.tolist() == serial["sentiment"].tolist()
     pd.testing.assert_frame_equal(cm.sentiment(frame, method="lexicon").scores, serial)
+
+
+# --------------------------------------------------------------------------- issue 29 §2: themes a reader recognises
+
+
+@pytest.fixture(scope="module")
+def tweets():
+    from csat_analysis.datasets import make_tweets
+
+    frame = make_tweets(3000, seed=29)
+    # the airline file's first row: a handle and no theme word ("What @dhepburn said.")
+    frame.loc[0, "comment"] = "What @dhepburn said."
+    return frame, cm.themes(frame)
+
+
+def test_theme_terms_have_no_handles_urls_or_numbers(tweets):
+    frame, res = tweets
+    terms = res.terms["term"]
+    assert len(terms) and not terms.str.contains(r"[@#\d]|http|t\.co|www|amp\b", regex=True).any()
+    # the handles' names written plainly are brand names too, and so is a word (almost) every comment uses
+    words = set(" ".join(terms).split())
+    assert not words & {"united", "usairways", "americanair", "southwestair", "jetblue", "virginamerica", "flight",
+                        "rt", "co", "http", "dhepburn"}
+    assert "flight" in set(res.removed_terms["term"])
+    assert cm.clean_comment("RT @user1: @united flight 1234 late 3hrs &amp; http://t.co/x #fail") == "flight late fail"
+
+
+def test_brand_name_in_every_comment_is_not_a_theme_term():
+    rng = np.random.default_rng(3)
+    planted = {"delivery": ["courier", "parcel", "tracking"], "billing": ["invoice", "charged", "refund"],
+               "app": ["login", "crash", "screen"]}
+    rows = [{"response_id": f"r{i}", "comment": "Acme " + " ".join(rng.choice(list(planted.values())[i % 3], 2))
+             + " " + " ".join(rng.choice(FILLER, 2))} for i in range(300)]
+    res = cm.themes(pd.DataFrame(rows), k=3)
+    assert "acme" not in set(res.terms["term"]) and "acme" in set(res.removed_terms["term"])
+    assert not res.terms["term"].str.contains("acme").any()
+
+
+def test_theme_examples_are_typical_and_distinct(tweets):
+    frame, res = tweets
+    ex = res.examples
+    assert list(ex.columns) == ["theme", "response_id", "comment", "membership"]
+    discovered = [n for n, kind in res.kind.items() if kind == "discovered"]
+    assert set(ex["theme"]) == set(discovered) and ex.groupby("theme").size().max() <= 3
+    top = res.terms.groupby("theme")["term"].apply(list)
+    for _, row in ex.iterrows():
+        clean = cm.clean_comment(row["comment"])
+        assert any(re.search(rf"\b{re.escape(t)}\b", clean) for t in top[row["theme"]]), row
+    # no two examples of a theme are the same comment (retweets and handle-only differences included)
+    assert not ex.assign(c=ex["comment"].map(cm.clean_comment)).duplicated(["theme", "c"]).any()
+    assert "t00000" not in set(ex["response_id"])  # "What @dhepburn said." illustrates nothing
+    # the most typical: each example's membership is the highest among its theme's comments that qualify
+    members = res.assignments.set_index("response_id")
+    for name, group in ex.groupby("theme"):
+        assert group["membership"].min() >= members.loc[members["theme"] == name, "membership"].median()
+
+
+def test_other_bucket_and_its_share(tweets):
+    frame, res = tweets
+    assert res.kind["Other"] == "other"
+    row = res.table.set_index("theme").loc["Other"]
+    other = res.assignments[res.assignments["theme"] == "Other"]
+    assert row["n_theme"] == len(other) > 0 and row["share"] == pytest.approx(res.other_share, abs=0.05)
+    assert 0 < res.other_share < 40 and "Other" in res.k_rule
+    # every comment has exactly one discovered theme or Other; Other's members are weak ones
+    assert res.assignments["response_id"].is_unique and len(res.assignments) == len(frame)
+    assert (other["membership"] < cm.MIN_MEMBERSHIP).all()
+    assert (res.assignments.loc[res.assignments["theme"] != "Other", "membership"] >= cm.MIN_MEMBERSHIP).all()
+    assert cm.themes(frame, min_membership=0.0).other_share < res.other_share
+
+
+def test_themes_agree_with_annotated_reasons(tweets):
+    """Fixed seed: themes vs the corpus's complaint reasons, AMI well above a plain NMF's (~0.15)."""
+    from sklearn.metrics import adjusted_mutual_info_score
+
+    frame, res = tweets
+    got = frame[["response_id"]].merge(res.assignments, on="response_id", how="left")["theme"].fillna("(none)")
+    assert adjusted_mutual_info_score(frame["reason"], got) >= 0.30

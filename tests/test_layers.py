@@ -9,8 +9,8 @@ Layers, bottom to top (README, "Where things are"):
    table and its schema), io (load → canonical table)
 2. ``cells``: cells (sufficient statistics), backends (the same cells from DuckDB/Spark)
 3. ``statistics``: metrics, weighting, trends, correlation, effects (package: designs, inference, result),
-   balance, keydrivers, comments, health (package: customer_table, validation, risk, worth, score), crosstab,
-   planning, datasets
+   balance, keydrivers, benchmarking, comments, health (package: customer_table, validation, risk, worth, score),
+   crosstab, planning, datasets
 4. ``plots``
 5. ``reports``: one module per notebook
 6. ``render``: params (notebook parameters), render (package: notebook helpers, run, batch, output), cli, kernel
@@ -42,7 +42,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(["dates", "schema", "margins", "responses", "io", "multiselect", "_infer_rules"], 1),
     **dict.fromkeys(["cells", "backends"], 2),
     **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "did_cells", "balance", "keydrivers",
-                     "comments", "health", "crosstab", "planning", "datasets"], 3),
+                     "comments", "health", "crosstab", "planning", "datasets", "benchmarking"], 3),
     "plots": 4,
     "reports": 5,
     **dict.fromkeys(["params", "render", "cli", "kernel"], 6),

@@ -411,6 +411,8 @@ _NEEDS = {
                    "columns.customer_id in the schema.",
     "outcome": "The schema maps no customer outcome (such as churn), so this cannot be shown; map one under "
                "outcomes: in the schema, e.g. outcomes: {churned: {column: Exited}}.",
+    "benchmarks": "The schema lists no benchmarks, so the scores are not compared with outside references; add "
+                  "e.g. benchmarks: {csat: [{value: 80, label: Rule of thumb, source: CSAT guides}]} (see the README).",
 }
 
 
@@ -431,7 +433,8 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
     ``"segments"`` (the schema lists segment columns), ``"campaign"``, ``"drivers"``, ``"items"`` (two or more rated items),
     ``"metrics"`` (two of CSAT, NPS, CES among the items), ``"comment"``, ``"population"`` (``p.weights``
     is raked to the customer base), ``"customer_id"`` (the data has
-    customer ids), ``"outcome"`` (``p.outcome`` names a customer outcome, e.g. a :class:`~.health.HealthReport`).
+    customer ids), ``"outcome"`` (``p.outcome`` names a customer outcome, e.g. a
+    :class:`~.health.HealthReport`), ``"benchmarks"`` (the schema lists outside benchmarks).
     ``p`` is the namespace from :func:`resolve`.
 
     Examples
@@ -468,6 +471,8 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
             why = _NEEDS["customer_id"]
         elif need == "outcome" and getattr(p, "outcome", None) is None:
             why = _NEEDS["outcome"]
+        elif need == "benchmarks" and not schema_of(data).get("benchmarks"):
+            why = _NEEDS["benchmarks"]
         if why:
             break
     body = f'<div class="csat-note">{esc(why)}</div>' if why else (f"<p>{md(text)}</p>" if text else "")

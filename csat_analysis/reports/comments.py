@@ -73,9 +73,13 @@ class CommentReport:
                        f"{how}Spearman {v['spearman']:.2f}, AUC {v['auc']:.2f} (n = {int(v['n']):,}).")
         if self.themes is not None and len(self.themes.table):
             t = self.themes.table.dropna(subset=["share"]).sort_values("share", ascending=False)
+            t = t[t["theme"].map(self.themes.kind) != "other"]
             if len(t):
                 top = t.iloc[0]
                 out.append(f"The most common theme is \u201c{top['theme']}\u201d ({top['share']:.0f}% of comments).")
+            if np.isfinite(self.themes.other_share):
+                out.append(f"{self.themes.other_share:.0f}% of comments belong to no theme strongly enough "
+                           "(\u201cOther\u201d).")
         if self.distinctive is not None and len(self.distinctive):
             low = self.distinctive[self.distinctive["favours"] == "low"].head(3)["term"].tolist()
             if low:
@@ -147,14 +151,21 @@ class CommentReport:
         frame.index = frame["response_id"].astype(str).to_numpy()
         parts = []
         for name in self.themes.table["theme"]:
+            if self.themes.kind.get(name) == "other":  # no typical comment to show
+                continue
             ids = self.themes.assignments.loc[self.themes.assignments["theme"] == name, "response_id"]
             if len(ids) < self.privacy_min_n:
                 parts.append(f"<li><strong>{esc(name)}</strong>: fewer than {self.privacy_min_n} comments, "
                              "so none is quoted.</li>")
                 continue
-            texts = frame.loc[frame.index.intersection(ids.to_numpy()), self.text]
-            texts = texts[texts.str.len() <= 400].drop_duplicates().head(n) if (texts.str.len() <= 400).any() \
-                else texts.drop_duplicates().head(n).str.slice(0, 400) + "…"
+            ex = self.themes.examples
+            if ex is not None and self.themes.kind.get(name) == "discovered":  # the theme's most typical comments
+                texts = ex.loc[ex["theme"] == name, "comment"].head(n)
+                texts = texts.where(texts.str.len() <= 400, texts.str.slice(0, 400) + "…")
+            else:
+                texts = frame.loc[frame.index.intersection(ids.to_numpy()), self.text]
+                texts = texts[texts.str.len() <= 400].drop_duplicates().head(n) if (texts.str.len() <= 400).any() \
+                    else texts.drop_duplicates().head(n).str.slice(0, 400) + "…"
             quotes = "".join(f"<blockquote>{esc(mask_comment(t))}</blockquote>" for t in texts)
             parts.append(f"<li><strong>{esc(name)}</strong>{quotes}</li>")
         return HTML('<ul class="csat-quotes">' + "".join(parts) + "</ul>")

@@ -32,6 +32,7 @@ from ..narrative import describe_change, describe_score, fmt_change, fmt_estimat
 from ..plots import plot_distribution, plot_scores
 from ..privacy import mask_contacts
 from ..responses import schema_of
+from ._benchmarks import benchmark_sentences, benchmarks_html, selection_benchmarks
 
 __all__ = ["overview", "Overview"]
 
@@ -54,6 +55,13 @@ class Overview:
     min_n: int = 30
     banner: Any = None  # the banner table of every breakdown column (a Crosstab), None without segments
     weights: Any = None  # the weights argument: a RakeResult gives the "who answered" table and chart
+    #: the selection's scores against the schema's ``benchmarks:`` (compare_to_benchmarks), None without any
+    benchmarks: pd.DataFrame | None = None
+    benchmark_lines: dict = dataclasses.field(default_factory=dict)  # metric -> chart lines
+
+    def benchmarks_html(self):
+        """Each headline score against each benchmark: difference, test and verdict (None without benchmarks)."""
+        return benchmarks_html(self.benchmarks)
 
     def _raked(self):
         return self.weights if hasattr(self.weights, "weights_for") else None
@@ -119,7 +127,7 @@ class Overview:
             out.append(f"By {col}: " + "; ".join(parts) + f" (Benjamini-Hochberg adjusted p < {self.alpha:g}).")
         if len(out) == len(self.metrics):
             out.append("No segment differs significantly from the rest after adjusting for multiple comparisons.")
-        return out
+        return out + benchmark_sentences(self.benchmarks)
 
     def headline_values(self) -> dict[str, str]:
         """Formatted headline numbers for the batch index."""
@@ -243,7 +251,7 @@ class Overview:
         fig, axes = plt.subplots(1, len(self.metrics), figsize=(4.4 * len(self.metrics), 0.4 * max(3, table[column].nunique()) + 1.2),
                                  layout="constrained", squeeze=False)
         for ax, m in zip(axes[0], self.metrics, strict=False):
-            plot_scores(table, metric=m, by=column, ax=ax)
+            plot_scores(table, metric=m, by=column, ax=ax, benchmarks=self.benchmark_lines.get(m))
             ax.set_title(metric_label(m), loc="left", fontsize=10)
         return fig
 
@@ -258,6 +266,7 @@ def overview(
     min_n: int = 30,
     privacy_min_n: int = 5,
     alpha: float = 0.05,
+    benchmarks=None,
 ) -> Overview:
     """Compute the overview report's tables.
 
@@ -270,6 +279,10 @@ def overview(
     breakdown : segment columns for the segment tables (default: the
         schema's segments with more than one level in ``data``).
     weights, min_n, privacy_min_n, alpha : see :func:`~csat_analysis.summarize`.
+    benchmarks : outside references (default the schema's ``benchmarks:``):
+        each headline score is tested against the comparable ones
+        (:func:`~csat_analysis.benchmarking.compare_to_benchmarks`) and all
+        are drawn on the segment charts.
 
     Returns
     -------
@@ -303,5 +316,9 @@ def overview(
 
         table = crosstab(data, rows=metrics, banner=breakdown, weights=weights, alpha=alpha, adjust="bh",
                          min_n=min_n, privacy_min_n=privacy_min_n)
-    return Overview(data, metrics, freq, head, changes, segments, tests, alpha, privacy_min_n, min_n, table, weights)
+    tested, _ = selection_benchmarks(data, metrics, benchmarks=benchmarks, weights=weights, alpha=alpha,
+                                     privacy_min_n=privacy_min_n)
+    lines = {m: selection_benchmarks(data, m, benchmarks=benchmarks, privacy_min_n=len(data) + 1)[1] for m in metrics}
+    return Overview(data, metrics, freq, head, changes, segments, tests, alpha, privacy_min_n, min_n, table, weights,
+                    tested, {m: v for m, v in lines.items() if v})
 

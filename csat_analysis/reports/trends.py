@@ -10,6 +10,7 @@ from ..backends import WarehouseTable
 from ..metrics import METRICS, metric_label, summarize
 from ..narrative import fmt_change, fmt_estimate, fmt_p, fmt_score, interval_decimals
 from ..trends import trend, trend_digest
+from ._benchmarks import benchmark_sentences, benchmarks_html, selection_benchmarks
 
 __all__ = ["TrendReport", "trend_report"]
 
@@ -21,16 +22,24 @@ class TrendReport:
 
     def __init__(self, data: pd.DataFrame, table: pd.DataFrame | None, facets: pd.DataFrame | None,
                  weekly: pd.DataFrame | None, metric: str, facet_by: str | None, target: float | None,
-                 privacy_min_n: int, message: str | None = None, overall: pd.DataFrame | None = None) -> None:
+                 privacy_min_n: int, message: str | None = None, overall: pd.DataFrame | None = None,
+                 benchmarks: pd.DataFrame | None = None, benchmark_lines: list[dict] | None = None) -> None:
         self.data, self.table, self.facets, self.weekly = data, table, facets, weekly
         self.metric, self.facet_by, self.target = metric, facet_by, target
         self.privacy_min_n, self.message = privacy_min_n, message
         self.overall = overall  # the whole selection's score (summarize), for headlines
+        #: the whole selection's score against the schema's ``benchmarks:`` (compare_to_benchmarks), or None
+        self.benchmarks = benchmarks
+        self.benchmark_lines = benchmark_lines or []
 
     def sentences(self) -> list[str]:
         if self.table is None:
             return [self.message or "No responses match this selection, so there is no trend to show."]
-        return trend_digest(self.table)
+        return trend_digest(self.table) + benchmark_sentences(self.benchmarks)
+
+    def benchmarks_html(self):
+        """The selection's score against each benchmark: difference, test and verdict (None without benchmarks)."""
+        return benchmarks_html(self.benchmarks)
 
     def headline_values(self) -> dict[str, str]:
         if self.table is None:
@@ -48,7 +57,8 @@ class TrendReport:
     def plot(self):
         from ..plots import plot_trend
 
-        ax = plot_trend(self._public(self.table), target=self.target) if self.table is not None else None
+        ax = (plot_trend(self._public(self.table), target=self.target, benchmarks=self.benchmark_lines)
+              if self.table is not None else None)
         if ax is not None:
             ax.set_title(f"{metric_label(self.metric)} by period", loc="left", fontsize=11)
         return ax
@@ -108,6 +118,7 @@ def trend_report(
     min_n: int = 30,
     privacy_min_n: int = 5,
     date_range: tuple | None = None,
+    benchmarks=None,
 ) -> TrendReport:
     """Compute the ``trends`` notebook: the trend, per-segment trends (``facet_by``) and weekly calendar.
 
@@ -116,7 +127,10 @@ def trend_report(
     Parameters are those of :func:`trend`; ``date_range`` (the whole export's
     first and last date) lets a report on one segment or selection judge its
     first and last periods ``partial`` against the export, not against the
-    segment's own first and last answers.
+    segment's own first and last answers.  ``benchmarks`` (default the
+    schema's ``benchmarks:``) are drawn on the trend chart and the whole
+    selection's score is tested against each comparable one
+    (:func:`~csat_analysis.benchmarking.compare_to_benchmarks`).
     """
     check_argument("metric", list(METRICS), metric)
     remote = isinstance(data, WarehouseTable)  # a database table: counts, dates and levels are queries
@@ -132,5 +146,7 @@ def trend_report(
         facets = trend(data, freq=freq, by=facet_by, **kw)
     weekly = table if freq == "W" else trend(data, freq="W", **kw)
     overall = summarize(data, metrics=metric, weights=weights, min_n=min_n)
+    tested, lines = selection_benchmarks(data, metric, benchmarks=benchmarks, weights=weights, alpha=alpha,
+                                         privacy_min_n=privacy_min_n)
     return TrendReport(data, table, facets, weekly, metric, facet_by if facets is not None else None, target,
-                       privacy_min_n, overall=overall)
+                       privacy_min_n, overall=overall, benchmarks=tested, benchmark_lines=lines)

@@ -22,7 +22,7 @@ from ..multiselect import DEFAULT_SEP, MIN_CHOICE_N, multi_spec
 from ..registry import METRICS, SCORES
 
 __all__ = ["DEFAULT_MISSING_VALUES", "MetricSpec", "DateSpec", "OutcomeSpec", "CampaignSpec", "Schema",
-           "customer_tables", "CUSTOMER_KEYS"]
+           "customer_tables", "CUSTOMER_KEYS", "Benchmark", "parse_benchmarks"]
 
 #: Cell values read as missing unless the schema says otherwise.  The literal
 #: text ``None`` is deliberately *not* here: survey tools use it as an answer
@@ -30,7 +30,8 @@ __all__ = ["DEFAULT_MISSING_VALUES", "MetricSpec", "DateSpec", "OutcomeSpec", "C
 DEFAULT_MISSING_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A")
 
 _TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "themes", "missing_values", "outcomes", "features",
-             "population", "margins", "customers", "short_labels")
+             "population", "margins", "customers", "short_labels", "benchmarks")
+_BENCHMARK_KEYS = ("value", "label", "source", "scale")
 _SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows", "table", "header_row")
 _COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra", "ratings", "customer_id",
                 "multi")
@@ -168,6 +169,8 @@ class Schema:
     ratings: tuple[str, ...] = ()
     campaigns: tuple[CampaignSpec, ...] = ()
     targets: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    #: outside references per metric (``benchmarks:``), see :mod:`csat_analysis.benchmarking`
+    benchmarks: Mapping[str, tuple[Benchmark, ...]] = dataclasses.field(default_factory=dict)
     #: dictionary themes for comments: ``{theme: [term, ...]}`` (see :func:`csat_analysis.themes`)
     themes: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     #: the customer identifier column (``columns.customer_id``; canonical name ``customer_id``)
@@ -268,6 +271,8 @@ class Schema:
             out["campaigns"] = [c.to_dict() for c in self.campaigns]
         if self.targets:
             out["targets"] = dict(self.targets)
+        if self.benchmarks:
+            out["benchmarks"] = {m: [b.to_dict() for b in items] for m, items in self.benchmarks.items()}
         if self.themes:
             out["themes"] = {k: list(v) for k, v in self.themes.items()}
         if self.outcomes:
@@ -451,6 +456,81 @@ def _targets(raw: Any, metrics: Mapping[str, MetricSpec], origin: str) -> dict[s
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class Benchmark:
+    """One outside reference for a metric (``benchmarks: {csat: [{value, label, source, scale?}]}``).
+
+    ``value`` is in the benchmark's own units; ``scale`` says how it is
+    defined when that differs from the schema's metric ("0-100 index", "top
+    box %", "1-10"), see :func:`csat_analysis.benchmarking.comparability`.
+    """
+
+    value: float
+    label: str
+    source: str | None = None
+    scale: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+
+
+def parse_benchmarks(raw: Any, *, origin: str = "schema", error: type[Exception] = SchemaError
+                     ) -> dict[str, tuple[Benchmark, ...]]:
+    """``benchmarks: {metric: [{value, label, source, scale?}, ...]}`` as :class:`Benchmark` tuples, checked.
+
+    Errors (``error``, :class:`~csat_analysis.exceptions.SchemaError` by
+    default) name the file, the entry and how to fix it.
+
+    Examples
+    --------
+    >>> parse_benchmarks({"csat": [{"value": 80, "label": "Rule of thumb", "source": "CSAT guides"}]})
+    {'csat': (Benchmark(value=80.0, label='Rule of thumb', source='CSAT guides', scale=None),)}
+    """
+    if raw is None or (isinstance(raw, Mapping) and not raw):
+        return {}
+    where = f"{origin}: benchmarks"
+    if not isinstance(raw, Mapping):
+        raise error(f"{where} must map metric names to lists of benchmarks, e.g. {{csat: [{{value: 80, label: "
+                    f"Rule of thumb}}]}}, not {shorten(repr(raw))}.")
+    out: dict[str, tuple[Benchmark, ...]] = {}
+    for metric, items in raw.items():
+        if metric not in METRICS:
+            raise error(f"{where}.{shorten(str(metric))}: unknown metric; use one of {list(METRICS)}."
+                        f"{nearest(shorten(str(metric), 200), list(METRICS))}")
+        if isinstance(items, (Mapping, Benchmark)):
+            items = [items]
+        if not isinstance(items, (list, tuple)) or not items:
+            raise error(f"{where}.{metric} must be a list of benchmarks, e.g. [{{value: 80, label: Rule of thumb}}], "
+                        f"not {shorten(repr(items))}.")
+        parsed = []
+        for i, item in enumerate(items):
+            at = f"{where}.{metric}[{i}]"
+            if isinstance(item, Benchmark):
+                parsed.append(item)
+                continue
+            if not isinstance(item, Mapping):
+                raise error(f"{at} must be a mapping like {{value: 80, label: Rule of thumb}}, not "
+                            f"{shorten(repr(item))}.")
+            extra = [k for k in item if k not in _BENCHMARK_KEYS]
+            if extra:
+                raise error(f"{at} has unknown key(s) {[shorten(str(k)) for k in extra]}; a benchmark has "
+                            f"{list(_BENCHMARK_KEYS)}.{nearest(shorten(str(extra[0]), 200), _BENCHMARK_KEYS)}")
+            value = item.get("value")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not -1e9 < value < 1e9:
+                raise error(f"{at}.value must be a number in the benchmark's own units (e.g. 80 for 80%), not "
+                            f"{shorten(repr(value))}.")
+            label = item.get("label")
+            if not isinstance(label, str) or not label.strip():
+                raise error(f"{at}.label must name the benchmark (e.g. \"Rule of thumb\"), not "
+                            f"{shorten(repr(label))}.")
+            for key in ("source", "scale"):
+                if item.get(key) is not None and not isinstance(item.get(key), str):
+                    raise error(f"{at}.{key} must be text, not {shorten(repr(item.get(key)))}.")
+            parsed.append(Benchmark(float(value), label.strip(), item.get("source"), item.get("scale")))
+        out[str(metric)] = tuple(parsed)
+    return out
+
+
 def _outcomes(raw: Any, campaigns: Sequence[CampaignSpec], origin: str) -> dict[str, OutcomeSpec]:
     """``outcomes: {churned: {column: Exited}}`` or ``{column: "Churn Label", labels: {"Yes": 1, "No": 0}}``."""
     if raw is None:
@@ -613,6 +693,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         ratings=ratings,
         campaigns=campaigns,
         targets=_targets(raw.get("targets"), metrics, origin),
+        benchmarks=parse_benchmarks(raw.get("benchmarks"), origin=origin),
         themes=_themes(raw.get("themes"), origin),
         customer_id=customer_id,
         outcomes=outcomes,
