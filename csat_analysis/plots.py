@@ -41,6 +41,8 @@ __all__ = [
     "plot_driver_heatmap",
     "PALETTE",
     "set_style",
+    "row_layout",
+    "Rendered",
 ]
 
 #: Colours used throughout: detractor / passive / promoter, and the main series.
@@ -76,6 +78,78 @@ def _seaborn():
 def _despine(ax) -> None:
     """No top and right spines (``seaborn.despine(ax=ax)``)."""
     ax.spines[["top", "right"]].set_visible(False)
+
+
+def row_layout(fig, axes, *, pad: float = 0.08, min_width: float = 1.2) -> None:
+    """Place one row of panels so that each fits its y tick labels, y label, x labels and title.
+
+    What constrained layout gives a row of panels, measured once from the labels' text (a layout engine
+    runs on every draw, and a notebook draws a figure twice, once more for its tight bounding box): the
+    figure is then drawn once, as it is saved (:class:`Rendered`).  ``pad`` and ``min_width`` (the narrowest
+    panel) are in inches; the figure is widened when its labels leave a panel less than ``min_width``, or
+    less than its x label or title is wide.
+    """
+    from matplotlib.text import Text
+
+    fig.set_layout_engine(None)
+    renderer = fig.canvas.get_renderer()
+    dpi = fig.dpi
+
+    def size(text, axis: int) -> float:  # inches; 0 for an empty label
+        return text.get_window_extent(renderer).size[axis] / dpi if text.get_visible() and text.get_text() else 0.0
+
+    def points(value: float) -> float:
+        return value / 72
+
+    lefts, bottoms, tops = [], [], []
+    for ax in axes:
+        min_width = max(min_width, size(ax.xaxis.label, 0))  # a panel as wide as its x label
+        ticks = max((size(t, 0) for t in ax.get_yticklabels()), default=0.0)
+        label = size(ax.yaxis.label, 0)
+        lefts.append(ticks + points(plt.rcParams["ytick.major.size"] + plt.rcParams["ytick.major.pad"])
+                     + (label + points(ax.yaxis.labelpad) if label else 0.0))
+        tick_height = max((size(t, 1) for t in ax.xaxis.get_majorticklabels()), default=0.0)
+        label = size(ax.xaxis.label, 1)
+        bottoms.append(tick_height + points(plt.rcParams["xtick.major.size"] + plt.rcParams["xtick.major.pad"])
+                       + (label + points(ax.xaxis.labelpad) if label else 0.0))
+        titles = [t for t in ax.get_children() if isinstance(t, Text) and t not in ax.texts  # left/centre/right
+                  and t.get_text() and t not in (ax.xaxis.label, ax.yaxis.label)]
+        tops.append(max(size(t, 1) for t in titles) + points(plt.rcParams["axes.titlepad"]) if titles else 0.0)
+        min_width = max([min_width, *(size(t, 0) for t in titles)])
+    right = 0.25  # the last x tick label reaches past its panel's right edge
+    width, height = fig.get_size_inches()
+    needed = sum(lefts) + len(axes) * (right + min_width) + 2 * pad
+    if needed > width:
+        width = needed
+        fig.set_size_inches(width, height)
+    panel = (width - 2 * pad - sum(lefts) - len(axes) * right) / len(axes)
+    bottom, top = pad + max(bottoms), height - pad - max(tops)
+    x = pad
+    for ax, left in zip(axes, lefts, strict=True):
+        x += left
+        ax.set_position([x / width, bottom / height, panel / width, max(top - bottom, 0.2) / height])
+        x += panel + right
+
+
+class Rendered:
+    """A figure drawn once as PNG, shown in a notebook as the figure would be (``image/png`` and its
+    ``<Figure ...>`` text); the figure itself is closed.  For figures laid out by :func:`row_layout`."""
+
+    def __init__(self, fig) -> None:
+        import io
+
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=fig.dpi, facecolor=fig.get_facecolor(),
+                    edgecolor=fig.get_edgecolor())
+        self.png = buffer.getvalue()
+        self._text = repr(fig)
+        plt.close(fig)
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def __repr__(self) -> str:
+        return self._text
 
 
 def _axes(ax, figsize=(7, 3.5)):
