@@ -88,6 +88,22 @@ def row_layout(fig, axes, *, pad: float = 0.08, min_width: float = 1.2) -> None:
     figure is then drawn once, as it is saved (:class:`Rendered`).  ``pad`` and ``min_width`` (the narrowest
     panel) are in inches; the figure is widened when its labels leave a panel less than ``min_width``, or
     less than its x label or title is wide.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; its layout engine is switched off.
+    axes : sequence of Axes
+        The panels of its one row, left to right, already drawn into.
+
+    Examples
+    --------
+    >>> fig, axes = plt.subplots(1, 2, figsize=(6, 2))
+    >>> _ = axes[0].set_yticks([0, 1], ["a segment with a long name  (n=1,234)", "b  (n=56)"])
+    >>> row_layout(fig, axes)
+    >>> bool(axes[0].get_position().x0 > 0.2 and axes[0].get_position().x1 < axes[1].get_position().x0)
+    True
+    >>> plt.close(fig)
     """
     from matplotlib.text import Text
 
