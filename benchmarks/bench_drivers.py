@@ -23,10 +23,10 @@ frame["csat"] = np.clip(np.round(3 + latent @ np.linspace(0.4, 0.05, P) / 1.5 + 
 
 for method in ("relative_weights", "shapley"):
     t0 = time.perf_counter()
-    table = drivers(frame, outcome="csat", drivers=names, method=method, bootstrap=0)
+    table = drivers(frame, outcome="csat", drivers=names, method=method, n_boot=0)
     print(f"{method:17s} {time.perf_counter() - t0:6.2f} s   R² = {table.attrs['r2']:.4f}")
 t_ours = time.perf_counter()
-drivers(frame, outcome="csat", drivers=names, method="shapley", bootstrap=0)
+drivers(frame, outcome="csat", drivers=names, method="shapley", n_boot=0)
 t_ours = time.perf_counter() - t_ours
 
 subsets = [s for k in range(1, P + 1) for s in itertools.combinations(names, k)]

@@ -21,7 +21,7 @@ ROWS = 1_000_000
 path = OUT / f"load_{ROWS}.csv"
 if not path.exists() or "rating_value" not in path.open().readline():  # (re)write when the generator changed
     print(f"writing {path} ...")
-    make_sample(ROWS, seed=7).to_csv(path, index=False)
+    make_sample(ROWS, random_state=7).to_csv(path, index=False)
 
 quote_safe = pcsv.ParseOptions(newlines_in_values=True)
 bare, safe, ours = best_of_each(

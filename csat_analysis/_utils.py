@@ -120,18 +120,93 @@ def strip_bidi(text: str) -> str:
     return BIDI_CONTROLS.sub("", text)
 
 
+def check_table(data: Any, where: str) -> None:
+    """Raise a :class:`ParameterError` for a table the package cannot read as it is: a raw Ibis table.
+
+    The functions take a pandas DataFrame or a warehouse table made by
+    :func:`~csat_analysis.from_ibis` / :func:`~csat_analysis.scan` (which also
+    carries the schema: scales, labels, which column is the date).
+
+    >>> check_table([], "summarize") is None
+    True
+    """
+    if (type(data).__module__ or "").split(".")[0] == "ibis":
+        raise ParameterError(
+            f"{where} got a raw Ibis table ({type(data).__name__}); wrap it with ca.from_ibis(table, schema=...) "
+            "so that its scores are counted in the database (schema: a schema file or dict naming the score, "
+            "segment and date columns), or pass table.to_pandas() for a small table."
+        )
+
+
+def weight_values(data, weights: Any) -> np.ndarray | None:
+    """Each row's survey weight, for any ``weights`` argument of the package; None without weights.
+
+    The one place a weights argument is resolved.  ``weights`` may be:
+
+    * ``None``: no weights (returns None);
+    * a column name of ``data``;
+    * a weights result (a :class:`~csat_analysis.weighting.RakeResult`, or anything with
+      ``weights_for(data)``): its weights for ``data``'s rows, matched by index;
+    * a Series: matched to ``data``'s rows by index (e.g. propensity weights);
+    * an array or list: one weight per row, in order.
+
+    Raises :class:`ParameterError` for a column that is not in the data or an array of the wrong
+    length, and :class:`DataError` for a missing or non-positive weight.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"w": [1, 2.5]}, index=[10, 11])
+    >>> weight_values(frame, "w").tolist(), weight_values(frame, pd.Series({11: 3.0, 10: 1.0})).tolist()
+    ([1.0, 2.5], [1.0, 3.0])
+    >>> weight_values(frame, None) is None
+    True
+    """
+    import numpy as np
+    import pandas as pd
+
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        require_columns(data, [weights], "weights column")
+        raw = data[weights]
+        w = pd.to_numeric(raw, errors="coerce").astype(float).to_numpy()
+        bad = ~(w > 0)
+        if bad.any():
+            value = raw.iloc[int(np.flatnonzero(bad)[0])]
+            value = value.item() if isinstance(value, np.generic) else value
+            raise DataError(
+                f"Column {shorten(weights)!r} holds the weight {shorten(repr(value))}; "
+                "weights must be positive numbers (rows with missing or non-positive weights are excluded by "
+                "load_responses)."
+            )
+        return w
+    if hasattr(weights, "weights_for"):  # a weights result (weighting.RakeResult), matched by index
+        return np.asarray(weights.weights_for(data), dtype=float)
+    if isinstance(weights, pd.Series):  # fixed weights matched to the rows by index (e.g. propensity weights)
+        w = pd.to_numeric(weights, errors="coerce").astype(float).reindex(data.index).to_numpy()
+        what = "The weights Series has no positive weight for {bad:,} row(s) of the data (matched by index)"
+    elif isinstance(weights, pd.DataFrame) or np.ndim(weights) != 1:
+        raise ParameterError(f"`weights` must be a column name, a Series, a list of numbers or the result of "
+                             f"ca.rake(...), not {type(weights).__name__}.")
+    else:
+        w = pd.to_numeric(pd.Series(np.asarray(weights)), errors="coerce").astype(float).to_numpy()
+        if len(w) != len(data):
+            raise ParameterError(f"`weights` has {len(w):,} values for {len(data):,} rows; give one weight per row "
+                                 "(or a Series with the data's index, or a column name).")
+        what = "`weights` has no positive weight for {bad:,} row(s)"
+    bad = int((~(w > 0)).sum())
+    if bad:
+        raise DataError(what.format(bad=bad) + "; give every row a positive weight, or select the rows that have one.")
+    return w
+
+
 def weight_column(data, weights: Any, name: str = "_weight") -> tuple[Any, str | None]:
-    """``(data, column)`` for any weights argument: a column name is kept; a weights result (e.g. a
-    :class:`~csat_analysis.weighting.RakeResult`, anything with ``weights_for``), a Series or an array
-    becomes the column ``name`` of a copy of ``data`` (for models that take a weight column)."""
+    """``(data, column)`` for any weights argument (for models that take a weight column).
+
+    A column name is kept as it is; anything else :func:`weight_values` accepts becomes the column
+    ``name`` of a copy of ``data``.
+    """
     if weights is None or isinstance(weights, str):
         return data, weights
-    if hasattr(weights, "weights_for"):
-        values = weights.weights_for(data)
-    elif hasattr(weights, "reindex"):
-        values = weights.reindex(data.index).to_numpy(dtype=float)
-    else:
-        import numpy as np
-
-        values = np.asarray(weights, dtype=float)
-    return data.assign(**{name: values}), name
+    return data.assign(**{name: weight_values(data, weights)}), name

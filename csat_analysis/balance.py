@@ -11,7 +11,14 @@ how much, and how much of a difference between them survives adjustment:
   is the unweighted one in both cases, so the two columns are comparable.
 - **Overlap**: the propensity of exposure, from a logistic model on the
   controls; rows with propensity below 0.05 or above 0.95 have hardly any
-  comparable customers on the other side.
+  comparable customers on the other side.  When a level of a text control has
+  no exposed (or no unexposed) respondents, or more than 10% of the weight has
+  a propensity outside 0.05-0.95, the all-population estimate rests on
+  extrapolation, so the IPW / AIPW estimates are made on the *overlap region*
+  instead: rows in such levels are left out (repeatedly, until every level
+  left has both arms), then rows whose propensity is outside the band
+  (Crump et al. 2009, *Biometrika* 96); ``overlap["left_out"]`` names them
+  and ``overlap["note"]`` says so in a sentence.
 - **IPW and AIPW**: the Hajek inverse-propensity-weighted difference, and the
   augmented (doubly robust) estimator of Robins, Rotnitzky & Zhao (1994):
   ``psi_i = m1(x) - m0(x) + T (y - m1(x)) / e(x) - (1 - T)(y - m0(x)) / (1 - e(x))``
@@ -24,8 +31,11 @@ how much, and how much of a difference between them survives adjustment:
   the risk ratio ``RR + sqrt(RR (RR - 1))`` that an unmeasured confounder
   would need with both exposure and outcome to explain the estimate away.  A
   difference in a top-box share becomes a risk ratio through the unexposed
-  share; a difference in a mean or NPS through ``RR = exp(0.91 d)`` with
-  ``d`` the difference in outcome standard deviations (their approximation).
+  share (``campaign_effect`` uses the unexposed respondents' raw share in the
+  rows the AIPW uses); a difference in a mean or NPS through
+  ``RR = exp(0.91 d)`` with ``d`` the difference in outcome standard
+  deviations (their approximation; ``campaign_effect`` uses the SD of both
+  arms together, not the pooled within-arm SD).
 """
 
 from __future__ import annotations
@@ -45,6 +55,8 @@ SMD_THRESHOLD = 0.1
 #: propensities are clipped to [PS_CLIP, 1 - PS_CLIP] for the weights; outside [0.05, 0.95] counts as poor overlap
 PS_CLIP = 0.01
 OVERLAP = 0.05
+#: more than this share of the weight outside [OVERLAP, 1 - OVERLAP]: estimate on the overlap region
+POOR_OVERLAP = 0.10
 
 
 @dataclasses.dataclass
@@ -58,10 +70,17 @@ class ExposureBalance:
     propensity : ndarray
         Each row's estimated propensity of exposure.
     overlap : dict
-        ``share_outside`` (rows with propensity outside [0.05, 0.95]), and the
-        propensity range of each arm.
+        ``share_outside`` (weighted share of rows with propensity outside
+        [0.05, 0.95]), the propensity range of each arm, ``restricted``
+        (whether the estimates are on the overlap region), ``rows`` (boolean
+        mask of the rows they use), ``left_out`` (``variable, level, missing,
+        n`` for each control level without one arm; ``variable`` is
+        ``"propensity"`` for rows trimmed for a propensity outside the band),
+        ``n_left_out``, ``all_population`` (the AIPW over every row, not
+        reported when restricted) and ``note`` (a sentence, or None).
     ipw, aipw : dict
-        ``estimate, se, ci_low, ci_high, p`` (AIPW; IPW has ``estimate`` only).
+        ``estimate, se, ci_low, ci_high, p`` (AIPW; IPW has ``estimate`` only),
+        on the overlap region when ``overlap["restricted"]``.
     naive : float
         The unadjusted difference in means.
     e_value : dict
@@ -185,18 +204,20 @@ def exposure_balance(data: pd.DataFrame, *, outcome: Sequence[float] | np.ndarra
                "exposed_range": (float(ps_raw[e].min()), float(ps_raw[e].max())),
                "unexposed_range": (float(ps_raw[c].min()), float(ps_raw[c].max()))}
     naive = float(np.average(y[e], weights=w[e]) - np.average(y[c], weights=w[c]))
-    ipw = {"estimate": float(np.average(y[e], weights=ipw_w[e]) - np.average(y[c], weights=ipw_w[c]))}
-    Z = _design(X)
-    m1 = _wls_predict(Z, y, w, e)
-    m0 = _wls_predict(Z, y, w, c)
-    psi = m1 - m0 + t * (y - m1) / ps - (1 - t) * (y - m0) / (1 - ps)
-    est = float(np.average(psi, weights=w))
-    W = w.sum()
-    se = float(np.sqrt(len(y) / (len(y) - 1) * np.sum(w ** 2 * (psi - est) ** 2)) / W)
-    z = stats.norm.ppf(0.5 + ci / 2)
-    aipw = {"estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se,
-            "p": float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")}
+    ipw, aipw = _reweighted(X, y, t, w, ps_raw, ci)
+    keep, left_out = _overlap_region(X, names, t, w, ps_raw)
+    overlap.update(restricted=bool(left_out), rows=keep, left_out=left_out,
+                   n_left_out=int((~keep).sum()), all_population=aipw, note=None)
     notes = []
+    if left_out:
+        sub = keep
+        if (t[sub] == 1).any() and (t[sub] == 0).any():
+            ipw, aipw = _reweighted(X[sub], y[sub], t[sub], w[sub], _propensity(X[sub], t[sub], w[sub]), ci)
+        else:
+            ipw = {"estimate": float("nan")}
+            aipw = dict.fromkeys(("estimate", "se", "ci_low", "ci_high", "p"), float("nan"))
+        overlap["note"] = _overlap_note(left_out, int(keep.sum()), len(y), bool(np.isfinite(aipw["estimate"])))
+        notes.append(overlap["note"])
     bad = table[table["smd_weighted"].abs() > SMD_THRESHOLD]
     if len(bad):
         worst = bad.loc[bad["smd_weighted"].abs().idxmax()]
@@ -208,6 +229,85 @@ def exposure_balance(data: pd.DataFrame, *, outcome: Sequence[float] | np.ndarra
                      f"{OVERLAP} or above {1 - OVERLAP}: exposed and unexposed customers overlap poorly there, "
                      "so the comparison rests on few comparable customers.")
     return ExposureBalance(table, ps_raw, overlap, ipw, aipw, naive, {}, notes, ci)
+
+
+def _reweighted(X: np.ndarray, y: np.ndarray, t: np.ndarray, w: np.ndarray, ps_raw: np.ndarray,
+                ci: float) -> tuple[dict[str, float], dict[str, float]]:
+    """The Hajek IPW difference and the AIPW estimate with its influence-function SE."""
+    ps = np.clip(ps_raw, PS_CLIP, 1 - PS_CLIP)
+    ipw_w = np.where(t == 1, 1 / ps, 1 / (1 - ps)) * w
+    e, c = t == 1, t == 0
+    ipw = {"estimate": float(np.average(y[e], weights=ipw_w[e]) - np.average(y[c], weights=ipw_w[c]))}
+    Z = _design(X)
+    m1 = _wls_predict(Z, y, w, e)
+    m0 = _wls_predict(Z, y, w, c)
+    psi = m1 - m0 + t * (y - m1) / ps - (1 - t) * (y - m0) / (1 - ps)
+    est = float(np.average(psi, weights=w))
+    W = w.sum()
+    se = float(np.sqrt(len(y) / (len(y) - 1) * np.sum(w ** 2 * (psi - est) ** 2)) / W)
+    z = stats.norm.ppf(0.5 + ci / 2)
+    aipw = {"estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se,
+            "p": float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")}
+    return ipw, aipw
+
+
+def _overlap_region(X: np.ndarray, names: list[tuple[str, str]], t: np.ndarray, w: np.ndarray,
+                    ps_raw: np.ndarray) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Rows where exposed and unexposed overlap, and who is left out (empty when everyone overlaps).
+
+    First every level of a text control with no exposed or no unexposed row is
+    left out (repeated until each level left has both); then, if more than
+    :data:`POOR_OVERLAP` of the remaining weight has a propensity outside
+    ``[OVERLAP, 1 - OVERLAP]``, those rows (the propensity refitted on what is left).
+    """
+    keep = np.ones(len(t), dtype=bool)
+    left_out: list[dict[str, Any]] = []
+    levels = [j for j, (_, level) in enumerate(names) if level]
+    while True:
+        gone = []
+        for j in levels:
+            rows = keep & (X[:, j] == 1)
+            n1, n0 = int((t[rows] == 1).sum()), int((t[rows] == 0).sum())
+            if rows.any() and (n1 == 0 or n0 == 0):
+                gone.append(j)
+                left_out.append({"variable": names[j][0], "level": names[j][1],
+                                 "missing": "exposed" if n1 == 0 else "unexposed", "n": int(rows.sum())})
+        if not gone:
+            break
+        keep &= ~(X[:, gone] == 1).any(axis=1)
+    if not keep.any() or len(np.unique(t[keep])) < 2:
+        return keep, left_out
+    ps = ps_raw if not left_out else _propensity(X[keep], t[keep], w[keep])
+    outside = (ps < OVERLAP) | (ps > 1 - OVERLAP)
+    if np.average(outside, weights=w[keep]) > POOR_OVERLAP:
+        rows = np.flatnonzero(keep)[outside]
+        left_out.append({"variable": "propensity", "level": f"outside {OVERLAP}-{1 - OVERLAP}", "missing": "",
+                         "n": len(rows)})
+        keep[rows] = False
+    return keep, left_out
+
+
+def _overlap_note(left_out: list[dict[str, Any]], n_kept: int, n: int, estimated: bool) -> str:
+    """The sentence that says the estimate is on the overlap region, and who is left out."""
+    parts = []
+    for missing in ("exposed", "unexposed"):
+        by_var: dict[str, list[str]] = {}
+        for r in left_out:
+            if r["missing"] == missing:
+                by_var.setdefault(r["variable"], []).append(str(r["level"]))
+        for var, levels in by_var.items():
+            count = sum(r["n"] for r in left_out if r["missing"] == missing and r["variable"] == var)
+            parts.append(f"{var} {', '.join(levels)} (no {missing} respondents; {count:,} responses)")
+    trimmed = [r for r in left_out if r["variable"] == "propensity"]
+    if trimmed:
+        parts.append(f"{trimmed[0]['n']:,} responses whose propensity of exposure is outside "
+                     f"{OVERLAP}-{1 - OVERLAP} (more than {POOR_OVERLAP:.0%} of the weight was)")
+    who = "; ".join(parts)
+    if not estimated:
+        return (f"Exposed and unexposed customers do not overlap: leaving out {who} leaves no comparison, so no "
+                "reweighted (AIPW) estimate is given.")
+    return (f"Exposed and unexposed customers overlap only partly, so the reweighted (AIPW) estimate is for the "
+            f"overlap region ({n_kept:,} of {n:,} responses), not for everyone: left out are {who}.")
 
 
 def _name(row) -> str:
@@ -225,9 +325,11 @@ def e_value(estimate: float, ci_low: float, ci_high: float, *, kind: str, baseli
     kind : {"share", "mean", "rr"}
         ``"rr"``: the estimate and limits are risk ratios already.
     baseline : float
-        ``kind="share"``: the unexposed share, in percent.
+        ``kind="share"``: the unexposed share, in percent (``campaign_effect``:
+        the unexposed respondents' raw, unadjusted share).
     sd : float
-        ``kind="mean"``: the outcome's standard deviation.
+        ``kind="mean"``: the outcome's standard deviation (``campaign_effect``:
+        over both arms together).
 
     Examples
     --------

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._utils import as_list, require_columns
+from ._utils import as_list
 from .exceptions import DataError, ParameterError
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "fold",
     "groups",
     "count",
-    "weight_values",
     "date_periods",
     "period_labeller",
     "period_start",
@@ -43,36 +42,6 @@ __all__ = [
     "MAX_FINE_CELLS",
     "BLOCK",
 ]
-
-
-def weight_values(data: pd.DataFrame, weights: str | None) -> np.ndarray | None:
-    """Each row's weight from a weight column (or a Series matched by index); None without weights.
-
-    Raises :class:`DataError` for a missing or non-positive weight.
-
-    Examples
-    --------
-    >>> weight_values(pd.DataFrame({"w": [1, 2.5]}), "w").tolist()
-    [1.0, 2.5]
-    """
-    if weights is None:
-        return None
-    if isinstance(weights, pd.Series):  # fixed weights matched to the rows by index (e.g. propensity weights)
-        w = pd.to_numeric(weights, errors="coerce").astype(float).reindex(data.index).to_numpy()
-        if not (w > 0).all():
-            raise DataError(f"The weights Series has no positive weight for {int((~(w > 0)).sum()):,} row(s) of the "
-                            "data (matched by index); give every row a weight, or select the rows that have one.")
-        return w
-    require_columns(data, [weights], "weights column")
-    w = pd.to_numeric(data[weights], errors="coerce").astype(float).to_numpy()
-    bad = ~(w > 0)
-    if bad.any():
-        value = data[weights].iloc[int(np.flatnonzero(bad)[0])]
-        raise DataError(
-            f"Column {weights!r} holds the weight {value!r}; weights must be positive numbers "
-            "(rows with missing or non-positive weights are excluded by load_responses)."
-        )
-    return w
 
 
 def date_periods(dates: pd.Series, freq: str) -> tuple[np.ndarray, Any]:

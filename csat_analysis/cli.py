@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from . import config
-from .exceptions import CsatAnalysisError, DataError, ParameterError
+from .exceptions import CsatAnalysisError, DataError, ParameterError, SchemaError
 
 __all__ = ["main", "build_parser"]
 
@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="write synthetic responses with documented ground truth")
     sample.add_argument("--rows", type=_positive_int, default=20_000, help="number of responses (default 20000)")
     sample.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx")
-    sample.add_argument("--seed", type=int, default=2024)
+    sample.add_argument("--random-state", "--seed", dest="random_state", type=int, default=2024,
+                        help="seed of the draw: the same number gives the same data (default 2024; --seed is the "
+                             "old name)")
     sample.add_argument("--force", action="store_true", help="overwrite existing files")
     return parser
 
@@ -168,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sample":
             from .datasets import write_sample
 
-            paths = write_sample(args.out, args.rows, seed=args.seed, overwrite=args.force)
+            paths = write_sample(args.out, args.rows, random_state=args.random_state, overwrite=args.force)
             print(f"Wrote {args.rows:,} responses to {paths['data']}, schema {paths['schema']}, truth {paths['truth']}.")
             return 0
         if args.command == "validate":
@@ -178,6 +180,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_file(args.schema, "Schema file")
             try:
                 _, report = load_responses(args.data, args.schema)
+            except SchemaError as exc:
+                draft = getattr(exc, "draft", None)  # inference found no score: write the draft anyway
+                if draft is None or not args.write_schema:
+                    raise
+                _write_text(_SCHEMA_HELP.format(source=Path(args.data).name, how="drafted from its columns")
+                            + draft.to_yaml(), args.write_schema, force=args.force)
+                print(f"csat-report: error: {exc} A draft was written to {args.write_schema}: fill in its "
+                      "'metrics' key (the candidates are listed in it as comments), then run validate again with "
+                      f"--schema {args.write_schema}.", file=sys.stderr)
+                return 1
             except DataError as exc:
                 report = getattr(exc, "report", None)
                 if report is None:
@@ -241,6 +253,8 @@ _SCHEMA_HELP = """\
 #   columns.ratings   attribute ratings (e.g. 1-5 sub-ratings): drivers and extra correlation items
 #   columns.extra     other numeric columns kept for regressions (durations, amounts)
 #   columns.pii       never shown in reports; a column may not be PII and anything else
+#   columns.customer_id / outcomes   the customer and what happened to them (churned: {{column: ...}})
+#   short_labels      {{long question header: label of at most 40 characters}} shown in charts and tables
 #   metrics.<csat|nps|ces>: {{column, scale: [low, high], top_box, labels: {{text: score}}}}
 #   targets           e.g. {{csat: 80, nps: 30}}: target lines and flags in trend reports
 #   campaigns         e.g. [{{name: spring, column: Offer, control: "None", start: 2021-03-01}}]
@@ -248,18 +262,23 @@ _SCHEMA_HELP = """\
 
 
 def _write_schema(report, path: str, *, force: bool) -> None:
+    how = "inferred from its columns" if report.schema_inferred else "as read"
+    text = _SCHEMA_HELP.format(source=Path(report.source).name, how=how) + report.schema.to_yaml()
+    comments = getattr(report.schema, "draft_comments", ()) if report.schema_inferred else ()
+    _write_text(text + "".join(f"{line}\n" for line in comments), path, force=force)
+    print(f"Schema written to {path}; check it, edit it and pass it with --schema.", file=sys.stderr)
+
+
+def _write_text(text: str, path: str, *, force: bool) -> None:
     target = Path(path)
     if (target.exists() or target.is_symlink()) and not force:
         raise ParameterError(f"{path!r} already exists; choose another --write-schema path or pass --force.")
-    how = "inferred from its columns" if report.schema_inferred else "as read"
-    text = _SCHEMA_HELP.format(source=Path(report.source).name, how=how) + report.schema.to_yaml()
     try:
         if target.is_symlink():
             target.unlink()
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ParameterError(f"Cannot write the schema to {path!r} ({exc.strerror or exc}).") from None
-    print(f"Schema written to {path}; check it, edit it and pass it with --schema.", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,11 +36,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._utils import as_list, check_argument, nearest, weight_column
+from ._utils import as_list, check_argument, nearest, weight_values
+from .deprecation import renamed_attribute
 from .exceptions import ParameterError
 from .metrics import scale_of, wilson_interval
 from .privacy import mask_contacts
 from .responses import schema_of
+from .results import Result
 
 __all__ = [
     "sentiment",
@@ -162,18 +164,6 @@ def _group_frame(data: pd.DataFrame, by: Sequence[str], freq: str | None, date: 
     return keys, names
 
 
-def _weights_of(data: pd.DataFrame, weights) -> np.ndarray:
-    if weights is None:
-        return np.ones(len(data))
-    if not isinstance(weights, str):  # a weights result (e.g. raked to the customer base), Series or array
-        return weight_column(data, weights)[0]["_weight"].to_numpy(dtype=float)
-    if weights not in data.columns:
-        raise ParameterError(f"The value for `weights` names {weights!r}, which is not a column of the data."
-                             f"{nearest(weights, map(str, data.columns))}")
-    w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
-    return np.where(np.isfinite(w) & (w > 0), w, 0.0)
-
-
 def _mean_ci(x: np.ndarray, w: np.ndarray, ci: float) -> tuple[float, float, float]:
     """Weighted mean with its linearization (``survey::svymean``) t interval."""
     n = len(x)
@@ -195,7 +185,7 @@ def mask_comment(text: Any) -> str:
 
 
 @dataclasses.dataclass
-class SentimentResult:
+class SentimentResult(Result):
     """Comment sentiment (see :func:`sentiment`).
 
     Attributes
@@ -208,8 +198,9 @@ class SentimentResult:
         One row: ``method, n, spearman, auc``.
     method : str
         ``"lexicon"`` or ``"learned"`` (what ``"auto"`` chose).
-    reason : str
-        Why this method was used (one sentence).
+    warnings : list of str
+        Why this method was used (its first sentence), and anything else to know.
+        ``.reason`` (their text) is the deprecated old name.
     metric : str or None
         The customers' own score the sentiment is checked against (and learned from).
     """
@@ -218,8 +209,28 @@ class SentimentResult:
     table: pd.DataFrame = dataclasses.field(repr=False)
     validation: pd.DataFrame = dataclasses.field(repr=False)
     method: str
-    reason: str
+    warnings: list[str]
     metric: str | None
+
+    table_title = "Sentiment"
+    reason = renamed_attribute("reason", "warnings", " ".join)
+
+    def summary(self) -> str:
+        """How many comments, their mean sentiment and shares, how well it tracks the scores, then the warnings."""
+        s = self.scores
+        n = len(s)
+        lines = [f"Sentiment of {n:,} comment{'s' if n != 1 else ''} ({self.method}): "
+                 + (f"mean {s['sentiment'].mean():+.2f}, {100 * (s['label'] == 'negative').mean():.0f}% negative, "
+                    f"{100 * (s['label'] == 'positive').mean():.0f}% positive." if n else "no comments.")]
+        v = self.validation.iloc[0] if len(self.validation) else None
+        if v is not None and self.metric and np.isfinite(v["spearman"]):
+            auc = f", AUC {v['auc']:.2f}" if np.isfinite(v["auc"]) else ""
+            lines.append(f"Against the customers' {self.metric.upper()} ({int(v['n']):,} rated comments): Spearman "
+                         f"rho {v['spearman']:.2f}{auc}.")
+        return "\n".join(lines + self._warning_lines())
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        return {self.table_title: self.table, "Validation": self.validation}
 
 
 #: lexicon scoring of more texts than this is spread over a pool of ``os.cpu_count()`` processes
@@ -294,7 +305,8 @@ def _learned(texts: Sequence[str], y: np.ndarray, *, folds: int, random_state: i
 def sentiment_table(frame: pd.DataFrame, value: str, by: list[str], freq: str | None, weights: str | None,
                    neutral: float, ci: float, min_n: int, privacy_min_n: int) -> pd.DataFrame:
     keys, names = _group_frame(frame, by, freq)
-    w = _weights_of(frame, weights)
+    w = weight_values(frame, weights)
+    w = np.ones(len(frame)) if w is None else w
     x = frame[value].to_numpy(dtype=float)
     rows = []
     if names:
@@ -452,14 +464,14 @@ def sentiment(
         low, high = _low_high(data, metric)
         auc = _auc(values[ok], y[ok] <= low, y[ok] >= high)
     validation = pd.DataFrame({"method": [method], "n": [n], "spearman": [rho], "auc": [auc]})
-    return SentimentResult(scores, table, validation, method, reason, metric)
+    return SentimentResult(scores, table, validation, method, [reason], metric)
 
 
 # --------------------------------------------------------------------------- themes
 
 
 @dataclasses.dataclass
-class ThemeResult:
+class ThemeResult(Result):
     """Comment themes (see :func:`themes`).
 
     Attributes
@@ -474,6 +486,8 @@ class ThemeResult:
         Theme name -> ``"dictionary"`` or ``"discovered"``.
     k_rule : str
         How the number of discovered themes was chosen.
+    warnings : list of str
+        Anything to know before reading the shares (e.g. no theme could be discovered).
     """
 
     terms: pd.DataFrame = dataclasses.field(repr=False)
@@ -481,6 +495,25 @@ class ThemeResult:
     table: pd.DataFrame = dataclasses.field(repr=False)
     kind: dict
     k_rule: str
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    table_title = "Themes"
+
+    def summary(self) -> str:
+        """How many themes of each kind, how they were chosen, the most frequent ones, then the warnings."""
+        kinds = list(self.kind.values())
+        n_comments = self.assignments["response_id"].nunique()
+        lines = [f"{len(kinds):,} theme(s) ({kinds.count('dictionary'):,} from the dictionary, "
+                 f"{kinds.count('discovered'):,} discovered); {n_comments:,} comment(s) are about at least one."]
+        if self.k_rule:
+            lines.append(self.k_rule)
+        counts = self.assignments["theme"].value_counts()
+        if len(counts):
+            lines.append("Most frequent: " + "; ".join(f"{t} ({c:,})" for t, c in counts.head(3).items()) + ".")
+        return "\n".join(lines + self._warning_lines())
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        return {self.table_title: self.table, "Terms": self.terms}
 
 
 def _term_pattern(term: str) -> re.Pattern:
@@ -640,7 +673,8 @@ def themes(
     terms_df = pd.DataFrame(term_rows, columns=["theme", "term", "weight"])
     assignments = pd.DataFrame(assign, columns=["response_id", "theme"])
     table = theme_table(frame, assignments, list(kind), metric, as_list(by), freq, ci, min_n, privacy_min_n)
-    return ThemeResult(terms_df, assignments, table, kind, k_rule)
+    notes = [k_rule] if k_rule.startswith("No themes discovered") else []
+    return ThemeResult(terms_df, assignments, table, kind, k_rule, notes)
 
 
 def theme_table(frame: pd.DataFrame, assignments: pd.DataFrame, names: list[str], metric: str | None,

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,8 +36,11 @@ import pandas as pd
 from ._utils import as_list, check_argument, nearest, shorten
 from .backends import WarehouseTable
 from .exceptions import ParameterError
+from .labels import display_label
 from .metrics import METRICS, metric_label, pairwise, summarize
+from .multiselect import choice_columns
 from .responses import schema_of
+from .results import Result
 
 __all__ = ["crosstab", "Crosstab", "TABLE_COLUMNS", "ADJUSTMENTS"]
 
@@ -111,16 +113,17 @@ def _fdr_bh(p: np.ndarray) -> np.ndarray:
 
 
 @dataclasses.dataclass
-class Crosstab:
+class Crosstab(Result):
     """A banner table (see :func:`crosstab`).
 
     ``table``: tidy, one row per metric x column (``metric, banner, level,
     letter, n, n_eff, score, higher_than, low_n, suppressed``), the Total
     first within each metric.  ``pairs``: every pair of columns tested
     (``metric, banner, level, other, score, score_other, change, p,
-    p_adj``).  :attr:`styled` is the escaped HTML table; :meth:`wide` the
-    table as analysts paste it (one row per metric); :meth:`to_excel` and
-    :meth:`to_csv` write it.
+    p_adj``).  ``warnings``: columns whose base is below ``min_n`` or
+    that are suppressed.  :attr:`styled` is the escaped HTML table;
+    :meth:`wide` the table as analysts paste it (one row per metric);
+    :meth:`to_excel` and :meth:`to_csv` write it.
     """
 
     table: pd.DataFrame
@@ -132,8 +135,32 @@ class Crosstab:
     weights: str | None
     min_n: int
     privacy_min_n: int | None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    #: banners that are multi-select questions: their columns overlap and are not tested against each other
+    multi: list[str] = dataclasses.field(default_factory=list)
+    #: the label shown for each banner column (the schema's ``short_labels``; long headers shortened)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    table_title = "Tidy"
+
+    def label(self, banner: str) -> str:
+        """The label shown for a banner column."""
+        return self.labels.get(banner, banner)
 
     # ------------------------------------------------------------------ text
+
+    def summary(self) -> str:
+        """The banner table in words: rows, banners, bases, how many columns are significantly higher, warnings."""
+        t = self.table
+        total = t[t["banner"] == "Total"]
+        n_total = int(total["n"].max()) if len(total) else 0
+        levels = t[t["banner"] != "Total"].drop_duplicates(["banner", "level"])
+        higher = t[(t["banner"] != "Total") & (t["higher_than"].astype(str) != "")]
+        lines = [f"Banner table of {', '.join(metric_label(m) for m in self.rows)} by {', '.join(self.banner)}: "
+                 f"{len(levels):,} columns besides the Total ({n_total:,} answers).",
+                 f"{len(higher):,} cell(s) are significantly higher than another column of their banner.",
+                 self.legend()]
+        return "\n".join(lines + self._warning_lines())
 
     def legend(self) -> str:
         """One sentence saying which tests, alpha and adjustment the letters come from."""
@@ -150,6 +177,10 @@ class Crosstab:
                 f"The Total is not tested. * base below {self.min_n}: read with care.")
         if self.privacy_min_n:
             text += f" Columns with fewer than {self.privacy_min_n} answers are suppressed and not tested."
+        if self.multi:
+            text += (f" {', '.join(self.multi)}: multi-select; each column's base is the respondents who chose it, "
+                     "and the columns overlap (a respondent can be in several), so they are not tested against "
+                     "each other.")
         return text
 
     def wide(self) -> pd.DataFrame:
@@ -166,10 +197,12 @@ class Crosstab:
         formats: dict[str, str] = {}
         for (banner, level), cells in t.groupby(["banner", "level"], sort=False, observed=True):
             letter = cells["letter"].iloc[0]
-            name = "Total" if banner == "Total" else f"{banner}: {level}" + (f" ({letter})" if letter else "")
+            name = "Total" if banner == "Total" else (f"{self.label(banner)}: {level}"
+                                                      + (f" ({letter})" if letter else ""))
             by_metric = cells.set_index("metric")
             score = [by_metric["score"].get(m, np.nan) for m in self.rows]
-            out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None for s, m in zip(score, self.rows, strict=False)]
+            out[name] = [round(float(s), _DECIMALS[m]) if pd.notna(s) else None
+                         for s, m in zip(score, self.rows, strict=False)]
             out[f"{name} base"] = [None if by_metric["suppressed"].get(m, False) else int(by_metric["n"].get(m, 0))
                                    for m in self.rows]
             formats[name] = [_EXCEL_FORMATS[m] for m in self.rows]  # per row, as the HTML shows each metric
@@ -207,9 +240,12 @@ class Crosstab:
             else:
                 blocks.append([b])
         blocks = blocks or [[]]  # no level with answers: the Total alone
-        caption = "Banner table: " + ", ".join(self.banner)
+        caption = "Banner table: " + ", ".join(self.label(b) for b in self.banner)
         parts = [self._block_html(block, caption if i == 0 else None) for i, block in enumerate(blocks)]
         legend = f'<p class="ct-legend">{esc(self.legend())}</p>'
+        questions = [f"{self.label(b)}: {b}" for b in self.banner if self.label(b) != b]
+        if questions:  # the full question text once, under the table that shortens it
+            legend += f'<p class="ct-legend ct-questions">Questions. {esc("; ".join(questions))}</p>'
         wide = self.wide()
         return DataHTML(f'<div class="csat-crosstab-wrap">{"".join(parts)}</div>{legend}'
                          + csv_link(wide, "banner-table.csv"), TABLE_MIME, table_payload(wide, "Banner table"))
@@ -224,7 +260,7 @@ class Crosstab:
         columns = [("Total", "Total")]
         for banner in banners:
             cells = t[(t["banner"] == banner) & (t["metric"] == self.rows[0])]
-            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(banner)}</th>')
+            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(self.label(banner))}</th>')
             for i, (level, letter) in enumerate(zip(cells["level"], cells["letter"], strict=False)):
                 first = " ct-first" if i == 0 else ""
                 head2.append(f'<th class="num ct-level{first}">{esc(level)}<br>'
@@ -265,24 +301,20 @@ class Crosstab:
 
     # ------------------------------------------------------------------ files
 
-    def to_csv(self, path: str | Path) -> Path:
-        """Write the tidy table as a UTF-8 CSV file (text that could start a formula is neutralised)."""
-        from .export import write_csv
+    # :meth:`to_csv` writes the tidy table; :meth:`to_excel` (both from :class:`~csat_analysis.results.Result`)
+    # writes "About" (tests, alpha, adjustment), "Banner table" (wide), "Tidy" (the table) and "Tests" (pairs).
 
-        return write_csv(self.table, path)
-
-    def to_excel(self, path: str | Path) -> Path:
-        """Write a workbook: "About" (tests, alpha, adjustment), "Banner table" (wide) and "Tidy" (the table)."""
-        from .export import write_workbook
-
+    def sheets(self) -> dict[str, pd.DataFrame]:
         tidy = self.table.copy()
         tidy.attrs["number_formats"] = {"score": "0.0##", "n_eff": "#,##0.0"}
         pairs = self.pairs.copy()
         pairs.attrs["number_formats"] = {"p": "0.0000", "p_adj": "0.0000", "change": "+0.0##;-0.0##;0.0"}
-        about = {"Table": "Banner table", "Rows": ", ".join(metric_label(m) for m in self.rows),
-                 "Banners": ", ".join(self.banner), "Weights": self.weights or "none (unweighted)",
-                 "Significance": self.legend()}
-        return write_workbook({"Banner table": self.wide(), "Tidy": tidy, "Tests": pairs}, path, about=about)
+        return {"Banner table": self.wide(), "Tidy": tidy, "Tests": pairs}
+
+    def about(self) -> dict[str, Any]:
+        return {"Table": "Banner table", "Rows": ", ".join(metric_label(m) for m in self.rows),
+                "Banners": ", ".join(self.label(b) for b in self.banner), "Weights": self.weights or "none (unweighted)",
+                "Significance": self.legend(), "Warnings": list(self.warnings) or "none"}
 
 
 def _default_rows(data: pd.DataFrame) -> list[str]:
@@ -301,8 +333,8 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
             raise ParameterError(f"Unknown metric {shorten(m)!r} in rows; metrics are {list(METRICS)}."
                                  f"{nearest(str(m), METRICS)}")
         if METRICS[m].column not in data.columns:
-            raise ParameterError(f"Metric {m!r} needs the score column {METRICS[m].column!r}, which is not in the data; "
-                                 f"map it under metrics in the schema or leave {m!r} out of rows.")
+            raise ParameterError(f"Metric {m!r} needs the score column {METRICS[m].column!r}, which is not in the "
+                                 f"data; map it under metrics in the schema or leave {m!r} out of rows.")
     if not rows:
         raise ParameterError("crosstab needs at least one metric: the data has none of the score columns "
                              f"{sorted({d.column for d in METRICS.values()})}.")
@@ -313,13 +345,16 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
         raise ParameterError("crosstab needs a banner: pass banner=[column, ...], or list segment columns under "
                              "columns.segments in the schema.")
     for col in banner:
+        if col not in data.columns and not isinstance(data, WarehouseTable) and choice_columns(data, col):
+            continue  # a multi-select question: one column per choice
         if col not in data.columns:
             raise ParameterError(f"The banner column {shorten(col)!r} is not in the data; columns are "
                                  f"{list(map(str, data.columns))}.{nearest(str(col), map(str, data.columns))}")
         if col == "Total":
             raise ParameterError("A banner column may not be named 'Total' (the name of the all-respondents column); "
                                  "rename it, e.g. data.rename(columns={'Total': 'Total group'}).")
-        if col in {d.column for d in METRICS.values()} or (isinstance(weights, str) and col == weights) or col == "date":
+        if col in {d.column for d in METRICS.values()} or (isinstance(weights, str) and col == weights) \
+                or col == "date":
             raise ParameterError(f"The banner column {col!r} is a score, weight or date column; a banner holds "
                                  "categories (segments, campaign or offer columns).")
         levels = len(data.levels(col)) if isinstance(data, WarehouseTable) else data[col].nunique(dropna=True)
@@ -329,7 +364,8 @@ def _check(data: pd.DataFrame, rows, banner, weights, alpha, adjust) -> tuple[li
     if len(set(banner)) != len(banner):
         raise ParameterError(f"banner lists a column twice: {banner}.")
     if weights is not None and isinstance(weights, str) and weights not in data.columns:
-        raise ParameterError(f"The weights column {shorten(weights)!r} is not in the data.{nearest(weights, data.columns)}")
+        raise ParameterError(f"The weights column {shorten(weights)!r} is not in the data."
+                             f"{nearest(weights, data.columns)}")
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ParameterError(f"alpha must be a number between 0 and 1 (e.g. 0.05); {alpha!r} was passed.")
     check_argument("adjust", ADJUSTMENTS, adjust)
@@ -402,8 +438,13 @@ def crosstab(
                       "n_eff": float(r["n_eff"]), "score": float(r["score"]), "higher_than": "",
                       "low_n": bool(r["low_n"]), "suppressed": bool(privacy_min_n and 0 < r["n"] < privacy_min_n)})
     pair_frames = []
+    multi = []
     for col in banner:
         remote = isinstance(data, WarehouseTable)  # a database table: levels and subsets are queries
+        if not remote and col not in data.columns:  # a multi-select question (checked in _check)
+            multi.append(col)
+            parts += _choice_cells(data, col, rows, weights, min_n, privacy_min_n)
+            continue
         by_level = summarize(data, metrics=rows, by=col, weights=weights, min_n=min_n)
         seen = set(data.levels(col)) if remote else set(pd.unique(data[col].dropna().astype(object)))
         by_level = by_level[by_level[col].astype(object).isin(seen)]
@@ -423,7 +464,8 @@ def crosstab(
                 pw = pairwise(subset, metric=m, by=col, weights=weights)
                 pw = pw[pw["level"].astype(object).isin(testable) & pw["other"].astype(object).isin(testable)]
                 order = {lv: i for i, lv in enumerate(levels)}
-                pw = pw[[order[a] < order[b] for a, b in zip(pw["level"], pw["other"], strict=False)]].reset_index(drop=True)
+                pw = pw[[order[a] < order[b] for a, b in zip(pw["level"], pw["other"], strict=False)]]
+                pw = pw.reset_index(drop=True)
                 pw["p_adj"] = _adjust(pw["p"].to_numpy(), adjust)
                 for r in pw.itertuples(index=False):
                     if np.isfinite(r.p_adj) and r.p_adj < alpha and np.isfinite(r.change) and r.change != 0:
@@ -452,4 +494,42 @@ def crosstab(
     for c in ("level", "other"):
         pairs[c] = pairs[c].astype(object).map(lambda v: v if isinstance(v, str) else str(v))
     return Crosstab(table, pairs, rows, banner, float(alpha), adjust, weights if isinstance(weights, str) else
-                    (None if weights is None else "weights"), min_n, privacy_min_n)
+                    (None if weights is None else "weights"), min_n, privacy_min_n, _warnings(table, min_n), multi,
+                    {b: display_label(getattr(data, "schema", None), b) for b in banner})
+
+
+def _warnings(table: pd.DataFrame, min_n: int) -> list[str]:
+    """Sentences naming the banner columns that are suppressed or have a base below ``min_n``."""
+    out = []
+    cols = table[table["banner"] != "Total"]
+    for flag, text in (("suppressed", "suppressed (too few answers to show)"),
+                       ("low_n", f"based on fewer than {min_n} answers for some metric: read with care")):
+        hit = cols[cols[flag].astype(bool) & (flag == "suppressed" or ~cols["suppressed"].astype(bool))]
+        names = list(dict.fromkeys(f"{b}: {lv}" for b, lv in zip(hit["banner"], hit["level"], strict=True)))
+        if names:
+            shown = ", ".join(shorten(n, 60) for n in names[:10]) + (f" and {len(names) - 10:,} more"
+                                                                     if len(names) > 10 else "")
+            out.append(f"{len(names):,} column(s) are {text}: {shown}.")
+    return out
+
+
+def _choice_cells(data: pd.DataFrame, question: str, rows: list[str], weights: Any, min_n: int,
+                  privacy_min_n: int | None) -> list[dict[str, Any]]:
+    """The cells of a multi-select banner: per choice, the respondents who chose it (no letters: the
+    columns overlap, so the two-sample tests do not apply)."""
+    cols = choice_columns(data, question)
+    out = []
+    for m in rows:
+        for c in cols:
+            level = c[len(question) + 2:]
+            chosen = data[c].astype("boolean").fillna(False).to_numpy(dtype=bool)
+            marker = pd.Series(np.where(chosen, level, None), index=data.index, dtype=object)
+            cell = summarize(data.assign(**{question: marker}), metrics=m, by=question, weights=weights, min_n=min_n)
+            cell = cell[cell[question].astype(object) == level]
+            n = int(cell["n"].iloc[0]) if len(cell) else 0
+            hide = bool(privacy_min_n and 0 < n < privacy_min_n)
+            out.append({"metric": m, "banner": question, "level": level, "letter": "", "n": n,
+                        "n_eff": np.nan if hide or not n else float(cell["n_eff"].iloc[0]),
+                        "score": np.nan if hide or not n else float(cell["score"].iloc[0]),
+                        "higher_than": "", "low_n": bool(cell["low_n"].iloc[0]) if n else True, "suppressed": hide})
+    return out

@@ -18,7 +18,7 @@ difference-in-differences and exposure regressions estimate.  Population
 correlations between the observed scores come from one large fixed-seed draw.
 
 Customers and churn (issue 15) come from their own generator
-(``np.random.default_rng([seed, 15])``), so every other column is unchanged:
+(``np.random.default_rng([random_state, 15])``), so every other column is unchanged:
 about 15% of responses are from a customer who answered before
 (``customer_id``); each customer has a usage figure ``logins_30d`` (logins in
 the last 30 days, Poisson with a gamma-distributed mean of 12) and a tenure
@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .deprecation import renamed_parameters
 from .exceptions import ParameterError
 from .registry import METRICS
 
@@ -115,13 +116,17 @@ COMMENT_THEMES: dict[str, dict[str, list[str]]] = {
                      "Delivered on time by a friendly courier."],
         "negative": ["Delivery took weeks and the parcel never arrived.",
                      "The courier never turned up and the parcel arrived a week late.",
-                     "Tracking said delivered but no parcel arrived.", "Shipping was slow and the tracking never updated.",
-                     "My parcel arrived damaged after a late delivery.", "Late delivery again, the tracking is useless."],
+                     "Tracking said delivered but no parcel arrived.",
+                     "Shipping was slow and the tracking never updated.",
+                     "My parcel arrived damaged after a late delivery.",
+                     "Late delivery again, the tracking is useless."],
     },
     "staff": {
         "vocabulary": ["staff", "agent", "advisor", "assistant", "employee"],
-        "positive": ["The staff were friendly and really helpful.", "The agent on the phone was helpful and sorted everything.",
-                     "Lovely advisor, patient and knowledgeable staff.", "The shop assistant went out of her way to help.",
+        "positive": ["The staff were friendly and really helpful.",
+                     "The agent on the phone was helpful and sorted everything.",
+                     "Lovely advisor, patient and knowledgeable staff.",
+                     "The shop assistant went out of her way to help.",
                      "Very helpful staff.", "A brilliant agent, friendly and helpful."],
         "negative": ["Staff were rude and unhelpful.", "The agent was rude, kept me on hold and then hung up.",
                      "The advisor did not listen and the staff were unhelpful.",
@@ -130,11 +135,13 @@ COMMENT_THEMES: dict[str, dict[str, list[str]]] = {
     },
     "billing": {
         "vocabulary": ["bill", "billing", "invoice", "charged", "refund", "payment"],
-        "positive": ["Billing is clear and the invoice is easy to read.", "Got my refund within two days, payment back in full.",
+        "positive": ["Billing is clear and the invoice is easy to read.",
+                     "Got my refund within two days, payment back in full.",
                      "Payment was simple and I was charged the right amount.", "Clear bill and invoice, no surprises.",
                      "The refund was processed quickly and the bill is correct."],
         "negative": ["I was charged twice this month, billing is a mess.", "Billing error again, the invoice is wrong.",
-                     "Still waiting for my refund after six weeks.", "The payment failed and I was still charged a fee.",
+                     "Still waiting for my refund after six weeks.",
+                     "The payment failed and I was still charged a fee.",
                      "My bill went up without warning, overcharged again.", "Wrong invoice and no refund yet."],
     },
     "app": {
@@ -190,9 +197,9 @@ def _make_comments(frame: pd.DataFrame, latent: np.ndarray, has_comment: np.ndar
 
     Every respondent gets a theme (chance by region and channel, :func:`_theme_probabilities`), a tone
     (positive when ``latent + 0.5 * N(0, 1) > 0``), a phrasing of that theme in that tone (40%: two
-    different ones), sometimes (15%) a closing phrase in the same tone, and rarely an e-mail address or phone number; those without a
-    comment get ``""``.  All draws are made for every row, so the comments of a row do not depend on
-    which other rows have one.
+    different ones), sometimes (15%) a closing phrase in the same tone, and rarely an e-mail address or
+    phone number; those without a comment get ``""``.  All draws are made for every row, so the comments
+    of a row do not depend on which other rows have one.
     """
     n = len(frame)
     names = list(COMMENT_THEMES)
@@ -400,10 +407,11 @@ def _population_correlations(effect: float) -> dict[str, dict[str, float]]:
     return out
 
 
+@renamed_parameters(seed="random_state")
 def make_sample(
     n_rows: int = 20_000,
     *,
-    seed: int = 2024,
+    random_state: int = 2024,
     start: str = "2024-01-01",
     end: str = "2025-06-30",
     campaign_start: str = "2025-03-01",
@@ -417,8 +425,8 @@ def make_sample(
     ----------
     n_rows : int
         Number of responses (> 0).
-    seed : int
-        Seed; the same seed gives the same data.
+    random_state : int
+        Seed; the same seed gives the same data (``seed=`` is the deprecated old name).
     start, end : str
         Date range (about 18 months by default, with seasonal volume and
         satisfaction).
@@ -446,7 +454,7 @@ def make_sample(
 
     Examples
     --------
-    >>> df, truth = make_sample(500, seed=1, return_truth=True)
+    >>> df, truth = make_sample(500, random_state=1, return_truth=True)
     >>> len(df), df["satisfaction"].between(1, 5).all(), sorted(truth.effects)
     (500, np.True_, ['ces', 'ces_top', 'csat', 'csat_mean', 'nps'])
     """
@@ -458,7 +466,7 @@ def make_sample(
         raise ParameterError(f"Sample dates must look like 2024-01-31 ({exc}).") from None
     if not t0 < tc <= t1:
         raise ParameterError(f"campaign_start {campaign_start!r} must fall after {start!r} and by {end!r}.")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     frame, mu, exposed, latent_corr, latent = _draw(int(n_rows), rng, t0, t1, tc, effect)
     n = len(frame)
 
@@ -477,13 +485,13 @@ def make_sample(
     # write comes from its own generator, so every other column is the same with or without comments
     rng.integers(0, 100, n)  # formerly picked the canned comment; drawn so later columns stay unchanged
     has_comment = rng.random(n) < _COMMENT_RATE
-    comment, comment_truth = _make_comments(frame, latent, has_comment, np.random.default_rng([seed, 14]))
+    comment, comment_truth = _make_comments(frame, latent, has_comment, np.random.default_rng([random_state, 14]))
     heard = []
     for row in rng.random((n, len(HEARD_VIA))) < np.array([0.35, 0.25, 0.1, 0.15]):
         heard.append(";".join(c for c, on in zip(HEARD_VIA, row, strict=False) if on))
 
     out = pd.DataFrame({
-        "response_id": [f"R{seed % 1000:03d}-{i + 1:06d}" for i in range(n)],
+        "response_id": [f"R{random_state % 1000:03d}-{i + 1:06d}" for i in range(n)],
         "submitted": frame["date"].dt.strftime("%Y-%m-%d"),
         "region": frame["region"],
         "channel": frame["channel"],
@@ -498,7 +506,7 @@ def make_sample(
         "comment": comment,
         "customer_email": [f"customer{rng.integers(1e6):06d}@example.com" for _ in range(n)],
     })
-    churn_columns, churn_truth = _make_churn(frame, np.random.default_rng([seed, 15]), seed)
+    churn_columns, churn_truth = _make_churn(frame, np.random.default_rng([random_state, 15]), random_state)
     for col, values in churn_columns.items():
         out[col] = values
     effects = {}
@@ -563,7 +571,8 @@ def sample_paths(out: str | Path) -> dict[str, Path]:
     return {"data": out, "schema": out.with_name(f"{stem}_schema.yml"), "truth": out.with_name(f"{stem}_truth.json")}
 
 
-def write_sample(out: str | Path, n_rows: int = 20_000, *, seed: int = 2024,
+@renamed_parameters(seed="random_state")
+def write_sample(out: str | Path, n_rows: int = 20_000, *, random_state: int = 2024,
                  overwrite: bool = False) -> dict[str, Path]:
     """Write a sample CSV (or .parquet/.xlsx by suffix) with its schema and truth files beside it.
 
@@ -578,7 +587,7 @@ def write_sample(out: str | Path, n_rows: int = 20_000, *, seed: int = 2024,
     existing = [str(p) for p in paths.values() if p.exists() or p.is_symlink()]
     if existing and not overwrite:
         raise ParameterError(f"{existing[0]!r} already exists; choose another --out or pass --force to overwrite it.")
-    frame, truth = make_sample(n_rows, seed=seed, return_truth=True)
+    frame, truth = make_sample(n_rows, random_state=random_state, return_truth=True)
     try:
         paths["data"].parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -19,6 +19,9 @@ from .exceptions import DataError
 __all__ = ["parse_dates", "factorize"]
 
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b", re.IGNORECASE)
+#: Excel serial day numbers read as dates (1960-01-01 to 2099-12-31) and the day they count from
+_EXCEL_SERIALS = (21916, 73415)
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _NUMERIC_DMY = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})\b")
 
 
@@ -27,8 +30,9 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str 
     """Parse a column of dates robustly; return ``(datetime64 series, warnings)``.
 
     Handles ISO dates, ``d/m/y`` and ``m/d/y`` with 2- or 4-digit years, text
-    months (``19th November 2023``), Excel date cells and several formats in
-    one column.  Unparseable values become ``NaT``.  Only distinct values are
+    months (``19th November 2023``, ``31-Jul-18``), UTC offsets (dropped: the
+    local time is kept), Excel date cells and serial day numbers (``45000`` is
+    2023-03-15), and several formats in one column.  Unparseable values become ``NaT``.  Only distinct values are
     parsed, so a million rows with a few hundred dates cost little.
 
     With ``dayfirst=None``, numeric dates are read day-first when some value
@@ -61,6 +65,9 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str 
             except (ValueError, TypeError):
                 pass
         elif isinstance(u, (int, float, np.integer, np.floating)) and not isinstance(u, bool):
+            if _EXCEL_SERIALS[0] <= float(u) <= _EXCEL_SERIALS[1]:  # an Excel serial day number (1960-2099)
+                parsed[i] = (_EXCEL_EPOCH + pd.to_timedelta(float(u), unit="D")).to_datetime64()
+                continue
             text_idx.append(i)
             texts.append(str(int(u)) if float(u).is_integer() else str(u))
         else:

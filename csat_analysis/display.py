@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from .export import plain_value
+from .labels import MAX_LABEL, display_label
 
 __all__ = ["HTML", "DataHTML", "TABLE_MIME", "esc", "md", "summary_box", "note", "table_html", "table_data",
            "table_payload", "csv_link"]
@@ -83,10 +84,12 @@ def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
                formats: Mapping[str, str] | None = None, caption: str | None = None) -> HTML:
     """An escaped HTML table; rows with ``low_n`` are italic and ``suppressed`` rows say so.
 
-    ``columns`` maps column names to headings (and chooses the columns);
+    ``columns`` maps column names to headings (and chooses the columns;
+    by default every column, a name over 40 characters under its short
+    label, with the full name in a "Questions" note under the table);
     ``formats`` maps column names to format specs (``"{:.1f}"``).
     """
-    columns = dict(columns or {c: c for c in table.columns})
+    columns = dict(columns or {c: display_label(None, c) for c in table.columns})
     formats = dict(formats or {})
     numeric = {c for c in columns if c in formats or (c in table and pd.api.types.is_numeric_dtype(table[c])
                                                        and not pd.api.types.is_bool_dtype(table[c]))}
@@ -113,11 +116,13 @@ def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
             cells.append(f'<td class="{"num" if col in numeric else ""}">{esc(text)}</td>')
         body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    shortened = [f"{h}: {c}" for c, h in columns.items() if str(h) != str(c) and len(str(c)) > MAX_LABEL]
+    questions = f'<p class="csat-questions">Questions. {esc("; ".join(shortened))}</p>' if shortened else ""
     export = table_data(table, columns=columns, formats=formats)
     name = f"{_slug(caption)[:60] if caption else 'table'}.csv"
     return DataHTML(
         f'<table class="csat-table">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-        + csv_link(export, name),
+        + questions + csv_link(export, name),
         TABLE_MIME, table_payload(export, caption))
 
 
@@ -146,7 +151,7 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
     """
     from .export import excel_format
 
-    columns = dict(columns or {c: c for c in table.columns})
+    columns = dict(columns or {c: display_label(None, c) for c in table.columns})
     formats = dict(formats or {})
     suppressed = (table["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in table
                   else [False] * len(table))

@@ -15,6 +15,16 @@ Exclusion reasons (a row gets the first that applies):
 ``invalid_weight``   weight missing, not a number, or not > 0
 ``label_too_long``   a segment or campaign value longer than :data:`MAX_LABEL_LENGTH` characters
 ``missing_id`` / ``duplicate_id``  (the first occurrence of an id is kept)
+``declared_missing`` the only score is a code the file declares missing (SPSS user-missing 98/99)
+
+Values set to missing in kept rows (``value_issues``) include ``no_customer_match``: a response whose
+key has no row in a ``customers:`` table (its customer columns are missing).
+
+Beyond one table: ``customers:`` tables are joined many-to-one onto the responses
+(:func:`join_customers`), ``columns.multi`` questions expand into one boolean column
+per choice (:mod:`csat_analysis.multiselect`), an Excel header under empty rows or a
+title is found (:func:`find_header_row`, or ``source.header_row``), and SPSS / Stata /
+SAS files are read with their value labels, declared missing codes and question texts.
 
 Examples of excluded values never show the comment or a PII column (they
 read ``<hidden: free text>`` / ``<hidden: pii>``), and long values are cut.
@@ -46,13 +56,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+from ._infer_rules import scale_mismatch
 from ._utils import BIDI_CONTROLS, nearest, shorten, shorten_list, slug
 from .dates import factorize, parse_dates
 from .exceptions import DataError, SchemaError
+from .multiselect import MIN_CHOICE_N, expand_choices, split_choices
 from .responses import with_schema
 from .schema import Schema, infer_schema, read_schema
 
-__all__ = ["load_responses", "LoadReport", "parse_dates", "read_table", "MAX_COLUMNS", "MAX_LABEL_LENGTH"]
+__all__ = ["load_responses", "LoadReport", "parse_dates", "read_table", "MAX_COLUMNS", "MAX_LABEL_LENGTH",
+           "join_customers", "find_header_row"]
 
 _MAX_EXAMPLES = 5
 _ENCODINGS = ("utf-8", "cp1252")
@@ -99,6 +112,10 @@ class LoadReport:
     schema: Schema
     schema_inferred: bool = False
     date_range: tuple[str, str] | None = None
+    #: the row of the file that held the column names (1 = first row; Excel headers under a title are found)
+    header_row: int | None = None
+    #: the full question of each column that has one (SPSS/Stata/SAS variable labels)
+    question_text: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of SPEC.md (``csat-report validate --json``)."""
@@ -113,6 +130,8 @@ class LoadReport:
             "date_range": list(self.date_range) if self.date_range else None,
             "schema_inferred": self.schema_inferred,
             "schema": self.schema.to_dict(),
+            **({"header_row": self.header_row} if self.header_row not in (None, 1) else {}),
+            **({"question_text": dict(self.question_text)} if self.question_text else {}),
         }
 
     def to_json(self) -> str:
@@ -123,6 +142,8 @@ class LoadReport:
             f"{self.source}: {self.rows_read:,} rows read, {self.rows_kept:,} kept, "
             f"{self.rows_excluded:,} excluded."
         ]
+        if self.header_row not in (None, 1):
+            lines.append(f"Column names read from row {self.header_row}.")
         if self.date_range:
             lines.append(f"Dates from {self.date_range[0]} to {self.date_range[1]}.")
         for title, table in (("Excluded rows", self.excluded), ("Values set to missing", self.value_issues)):
@@ -227,8 +248,9 @@ def _detect_delimiter(path: Path, encoding: str, declared: str | None) -> str:
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None,
-               delimiter: str | None = None, schema: Schema | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read a CSV/TSV/Excel/Parquet file.
+               delimiter: str | None = None, schema: Schema | None = None,
+               header_row: int | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a CSV/TSV/Excel/Parquet/SPSS/Stata/SAS file.
 
     Without a schema every CSV column is read as text.  With one, the header
     is checked against the schema first (a missing column is a SchemaError
@@ -243,8 +265,16 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
     :data:`MAX_COLUMNS` columns is refused before its rows are parsed; a
     column name used twice is always refused.
 
+    An Excel sheet's header is row ``header_row`` (1-based) when given, else the
+    first row that looks like one (empty rows and a title above it are
+    skipped); ``info["header_row"]`` says which.  SPSS (``.sav``/``.zsav``),
+    Stata (``.dta``) and SAS (``.sas7bdat``) files are read with pyreadstat
+    (:func:`_read_stat`): value labels replace the codes, the codes declared
+    missing become missing, and ``info`` holds ``value_labels``,
+    ``question_text`` and ``declared_missing``.
+
     Returns the raw table and facts about the read (``encoding``, ``delimiter``,
-    ``warnings``).
+    ``warnings``, ``header_row``).
     Raises :class:`DataError` for a missing, empty or unreadable file.
     """
     path = Path(path)
@@ -253,10 +283,18 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
     suffix = path.suffix.lower()
     info: dict[str, Any] = {"warnings": []}
     try:
+        if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
+                                       or header_row < 1):
+            raise SchemaError(f"{path.name}: source.header_row must be the row number of the header (1 for the "
+                              f"first row), not {shorten(repr(header_row))}.")
         if suffix in (".xlsx", ".xlsm"):
-            frame = _read_xlsx(path, sheet, schema, info)
+            frame = _read_xlsx(path, sheet, schema, info, header_row)
         elif suffix == ".xls":
-            frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+            frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object,
+                                  header=(header_row or 1) - 1)
+            info["header_row"] = header_row or 1
+        elif suffix in _STAT_READERS:
+            frame = _read_stat(path, schema, info)
         elif suffix in (".parquet", ".pq"):
             frame = _read_parquet(path, schema, info)
         else:
@@ -265,7 +303,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
             enc = _detect_encoding(path, encoding)
             sep = _detect_delimiter(path, enc, delimiter)
             info.update(encoding=enc, delimiter=sep)
-            header_raw = _csv_header(path, enc, sep)
+            skip = (header_row or 1) - 1
+            info["header_row"] = header_row or 1
+            header_raw = _csv_header(path, enc, sep, skip)
             _check_header(header_raw, path.name, schema)
             # pandas' names for blank header cells (pandas itself takes 30 s over a 100,000-column header)
             header_raw = [name if name else f"Unnamed: {i}" for i, name in enumerate(header_raw)]
@@ -289,7 +329,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
                 na_values = sorted(set(schema.missing_values) | {""})
             else:
                 usecols, text, coded, na_values = header_raw, header_raw, [], None
-            frame = _read_csv(path, enc, sep, usecols, text, na_values, coded)
+            frame = _read_csv(path, enc, sep, usecols, text, na_values, coded, skip)
     except (DataError, SchemaError):
         raise
     except ImportError as exc:  # .xls needs xlrd, which is not a dependency
@@ -326,13 +366,15 @@ def _check_header(names: Sequence[Any], source: str, schema: Schema | None) -> N
         seen[key] = i
 
 
-def _csv_header(path: Path, encoding: str, sep: str) -> list[str]:
+def _csv_header(path: Path, encoding: str, sep: str, skip: int = 0) -> list[str]:
     """The header record as the file writes it (pandas would rename a repeated ``score`` to ``score.1``).
 
     Reads the first line (more while a quoted name holds a line break), at most
     ``_MAX_HEADER_CHARS`` characters, so a huge first line costs little.
     """
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        for _ in range(skip):  # lines above the header (source.header_row)
+            fh.readline(_MAX_HEADER_CHARS + 1)
         text = fh.readline(_MAX_HEADER_CHARS + 1)
         while text and not text.strip("\r\n"):  # blank lines before the header are skipped, as the parsers do
             text = fh.readline(_MAX_HEADER_CHARS + 1)
@@ -364,8 +406,46 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
-def _read_xlsx(path: Path, sheet: str | int | None, schema: Schema | None, info: dict[str, Any]) -> pd.DataFrame:
-    """One sheet of an .xlsx workbook: row 1 is the header; only the header's columns are read.
+def find_header_row(rows: Sequence[Sequence[Any]]) -> int:
+    """The 0-based index of the header among the first rows of a sheet (0 when none stands out).
+
+    Empty rows and a title above the table (a row filling fewer than half as many
+    cells as the widest of these rows, or a single cell of a wider table) are
+    skipped; the header is the first row after them, when its filled cells are
+    mostly text (more than half).  Otherwise (a table without a header, or with
+    numbers for names) the first row is the header, as before.
+
+    Examples
+    --------
+    >>> find_header_row([(None, None, None), ("Churn data, 2023", None, None),
+    ...                  ("CustomerID", "Churn", "Tenure"), (50001, 1, 4), (50002, 0, 9)])
+    2
+    >>> find_header_row([("id", "score"), ("a", 5)])
+    0
+    """
+    def filled(row: Sequence[Any]) -> list[Any]:
+        return [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
+
+    cells = [filled(r) for r in rows]
+    widest = max((len(c) for c in cells), default=0)
+    for i, c in enumerate(cells):
+        if not c or len(c) < max(min(2, widest), 0.5 * widest):
+            continue  # empty, or a title
+        return i if sum(isinstance(v, str) for v in c) > 0.5 * len(c) else 0
+    return 0
+
+
+#: rows searched for the header when the schema does not give ``source.header_row``
+_HEADER_SCAN_ROWS = 30
+
+
+def _read_xlsx(path: Path, sheet: str | int | None, schema: Schema | None, info: dict[str, Any],
+               header_row: int | None = None) -> pd.DataFrame:
+    """One sheet of an .xlsx workbook; only the header's columns are read.
+
+    The header is row ``header_row`` (1-based) when given, else the first row
+    that looks like one (:func:`find_header_row`): empty rows and a title above
+    the table are skipped, and ``info["header_row"]`` says which row was used.
 
     The sheet's declared size is ignored (a single cell at XFD1048576 would
     otherwise make 17 billion cells): rows are streamed in read-only mode, cut
@@ -396,7 +476,20 @@ def _read_xlsx(path: Path, sheet: str | int | None, schema: Schema | None, info:
         declared = (ws.max_row, ws.max_column)
         ws.reset_dimensions()  # the declared size is not trusted: rows are read as far as they go
         limit = MAX_COLUMNS if schema is None else 16_384
-        first = next(ws.iter_rows(min_row=1, max_row=1, max_col=limit + 1, values_only=True), ())
+        if header_row is None:
+            top = list(ws.iter_rows(min_row=1, max_row=_HEADER_SCAN_ROWS, max_col=limit + 1, values_only=True))
+            header_row = find_header_row(top) + 1
+            how = "detected"
+        else:
+            how = "source.header_row"
+        info["header_row"] = header_row
+        if header_row != 1:
+            info["warnings"].append(
+                f"{path.name}: sheet {shorten(ws.title)!r}: the header is row {header_row} ({how}); the "
+                f"{header_row - 1} row(s) above it were not read. Set source.header_row in the schema if another "
+                "row holds the column names."
+            )
+        first = next(ws.iter_rows(min_row=header_row, max_row=header_row, max_col=limit + 1, values_only=True), ())
         width = max((i + 1 for i, v in enumerate(first) if v is not None), default=0)
         if schema is None and width > MAX_COLUMNS:
             raise DataError(
@@ -415,7 +508,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, schema: Schema | None, info:
         read_to = max(take, default=-1) + 1
         rows: list[list[Any]] = []
         blank = 0  # blank rows not yet known to lie inside the table
-        for row in ws.iter_rows(min_row=2, max_col=max(read_to, 1), values_only=True):
+        for row in ws.iter_rows(min_row=header_row + 1, max_col=max(read_to, 1), values_only=True):
             if all(v is None for v in row):
                 blank += 1
                 continue
@@ -423,16 +516,93 @@ def _read_xlsx(path: Path, sheet: str | int | None, schema: Schema | None, info:
                 rows.extend([None] * len(take) for _ in range(blank))
                 blank = 0
             rows.append([_xlsx_cell(row[i]) for i in take])
-        last = f"{get_column_letter(max(width, 1))}{len(rows) + 1}"
-        if (declared[0] or 0) > len(rows) + 1 or (declared[1] or 0) > width:
+        last = f"{get_column_letter(max(width, 1))}{len(rows) + header_row}"
+        if (declared[0] or 0) > len(rows) + header_row or (declared[1] or 0) > width:
             corner = f"{get_column_letter(min(declared[1] or 1, 16_384))}{declared[0] or 1}"
             info["warnings"].append(
                 f"{path.name}: sheet {shorten(ws.title)!r} declares cells up to {corner}, but its table (header "
-                f"row and the rows under it) is A1:{last}; cells outside the table were not read."
+                f"row and the rows under it) is A{header_row}:{last}; cells outside the table were not read."
             )
     finally:
         wb.close()
     return pd.DataFrame(rows, columns=[names[i] for i in take], dtype=object)
+
+
+#: pyreadstat's reader for each statistics-package file type
+_STAT_READERS = {".sav": "read_sav", ".zsav": "read_sav", ".dta": "read_dta", ".sas7bdat": "read_sas7bdat"}
+
+
+def _code(value: Any) -> Any:
+    """A numeric code as an int when whole (5.0 -> 5), else unchanged."""
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return value
+
+
+def _read_stat(path: Path, schema: Schema | None, info: dict[str, Any]) -> pd.DataFrame:
+    """An SPSS, Stata or SAS file through pyreadstat, its labels and declared missing values applied.
+
+    * Codes declared missing in the file (SPSS user-missing values and ranges,
+      Stata/SAS ``.a``-``.z``) become missing; ``info["declared_missing"]`` keeps,
+      per column, the mask of those cells and their values ("99 (Refused)") so
+      that the loader can give the reason.
+    * Value labels replace the codes (reports show "Very satisfied", not 5);
+      ``info["value_labels"]`` maps each labelled column's label to its code,
+      which becomes a metric's or outcome's ``labels:``.
+    * Variable labels are the question texts: ``info["question_text"]``.
+    """
+    try:
+        import pyreadstat
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise DataError(f"{path.name}: reading {path.suffix} files needs the pyreadstat package "
+                        "(pip install pyreadstat), or export the file as CSV.") from None
+    reader = getattr(pyreadstat, _STAT_READERS[path.suffix.lower()])
+    try:
+        _, meta = reader(str(path), metadataonly=True)
+        names = list(meta.column_names)
+        _check_header(names, path.name, schema)
+        usecols = None
+        if schema is not None:
+            schema.check_columns([n.strip() for n in names], path.name)
+            info["columns_checked"] = True
+            wanted = set(schema.source_columns())
+            usecols = [n for n in names if n.strip() in wanted]
+        frame, meta = reader(str(path), user_missing=True, usecols=usecols)
+    except pyreadstat.ReadstatError as exc:
+        raise DataError(f"{path.name} could not be read as a {path.suffix} file: {shorten(exc, 200)}.") from None
+    value_labels: dict[str, dict[str, Any]] = {}
+    declared: dict[str, tuple[np.ndarray, pd.Series]] = {}
+    ranges = getattr(meta, "missing_ranges", None) or {}
+    user = getattr(meta, "missing_user_values", None) or {}
+    labels_of = getattr(meta, "variable_value_labels", None) or {}
+    for col in frame.columns:
+        values = frame[col]
+        labels = labels_of.get(col) or {}
+        mask = np.zeros(len(values), dtype=bool)
+        for r in ranges.get(col) or ():
+            lo, hi = r.get("lo"), r.get("hi")
+            if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+                numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                mask |= (numbers >= lo) & (numbers <= hi)
+            else:
+                mask |= (values.astype(object) == lo).to_numpy(dtype=bool)
+        codes = [str(v) for v in user.get(col) or ()]
+        if codes:
+            mask |= values.map(lambda v, codes=codes: isinstance(v, str) and v in codes).to_numpy(dtype=bool)
+        if mask.any():
+            shown = values.map(lambda v, lab=labels: f"{_code(v)} ({lab[v]})" if v in lab else str(_code(v)))
+            declared[col] = (mask, shown.astype(object))
+            values = values.astype(object).mask(mask)
+        if labels:
+            mapping = {k: str(v) for k, v in labels.items()}
+            values = values.astype(object).map(lambda v, m=mapping: m.get(v, _code(v)) if not _isna(v) else None)
+            value_labels[col.strip()] = {str(v).strip(): _code(k) for k, v in labels.items()}
+        frame[col] = values
+    info["value_labels"] = value_labels
+    info["declared_missing"] = {c.strip(): v for c, v in declared.items()}
+    info["question_text"] = {str(c).strip(): str(t).strip() for c, t in
+                             (getattr(meta, "column_names_to_labels", None) or {}).items() if t and str(t).strip()}
+    return frame
 
 
 def _loadable(kind: pa.DataType) -> bool:
@@ -480,7 +650,7 @@ def _read_parquet(path: Path, schema: Schema | None, info: dict[str, Any]) -> pd
 
 
 def _read_csv(path: Path, encoding: str, sep: str, usecols: list[str], text: list[str],
-              na_values: list[str] | None, coded: Sequence[str] = ()) -> pd.DataFrame:
+              na_values: list[str] | None, coded: Sequence[str] = (), skip: int = 0) -> pd.DataFrame:
     """Parse a CSV with pyarrow (multithreaded, quoted newlines allowed); the pandas C parser as fallback.
 
     ``text`` columns stay strings; ``coded`` ones (segments, campaigns, dates:
@@ -491,7 +661,8 @@ def _read_csv(path: Path, encoding: str, sep: str, usecols: list[str], text: lis
     try:
         table = pcsv.read_csv(
             path,
-            read_options=pcsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding),
+            read_options=pcsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+                                          skip_rows=skip),
             parse_options=pcsv.ParseOptions(delimiter=sep, newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
                 include_columns=usecols,
@@ -506,9 +677,9 @@ def _read_csv(path: Path, encoding: str, sep: str, usecols: list[str], text: lis
                                else None)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, LookupError) as exc:
         if encoding == "utf-8" and "utf8" in str(exc).lower().replace("-", ""):
-            return _read_csv(path, "cp1252", sep, usecols, text, na_values, coded)
+            return _read_csv(path, "cp1252", sep, usecols, text, na_values, coded, skip)
         return pd.read_csv(path, sep=sep, encoding=encoding, usecols=usecols, dtype={c: str for c in text},
-                           keep_default_na=False, na_values=na_values or [], engine="c")
+                           keep_default_na=False, na_values=na_values or [], engine="c", skiprows=skip)
 
 
 # --------------------------------------------------------------------------- dates
@@ -667,6 +838,123 @@ def _qualtrics_rows(frame: pd.DataFrame) -> int:
     return 0
 
 
+def _key_text(values: pd.Series) -> pd.Series:
+    """Join keys as text: stripped, whole numbers without ``.0`` (Excel gives 1001.0 where a CSV has "1001")."""
+    def one(v: Any) -> str | None:
+        if _isna(v):
+            return None
+        v = _code(v)
+        text = str(v).strip()
+        return text or None
+
+    codes, uniques = factorize(values)
+    texts = np.array([one(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(texts[codes], index=values.index, dtype=object)
+
+
+def join_customers(frame: pd.DataFrame, tables: Sequence[Mapping[str, Any]], *, source: str = "the responses",
+                   origins: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Join customer tables onto the responses, many-to-one on their key column.
+
+    Each response keeps its row (same order); it gets the customer columns of
+    the table row with its key (keys compared as text, so ``1001`` in Excel
+    matches ``"1001"`` in a CSV).  Loud about bad data:
+
+    * a key used twice in a customer table is a :class:`DataError` naming the keys;
+    * a column both hold is a :class:`SchemaError` when their values differ for
+      a matched response, unless the entry's ``wins`` says which to keep
+      (identical copies, such as a ``Count`` column of 1s, are not a conflict);
+    * responses without a match keep their row with the customer columns
+      missing; they are returned (``unmatched``) for the load report.
+
+    Returns
+    -------
+    frame : DataFrame
+    facts : dict
+        ``{"unmatched": {file: (on, mask)}, "origins": {column: file}}``.
+    """
+    origins = dict(origins or {})
+    unmatched: dict[str, tuple[str, np.ndarray]] = {}
+    frame = frame.copy()
+    for spec in tables:
+        path = Path(spec["file"])
+        on = spec["on"]
+        table, _ = read_table(path, sheet=spec.get("sheet"), header_row=spec.get("header_row"))
+        name = path.name
+        if on not in frame.columns:
+            raise SchemaError(f"customers: the key column {shorten(on)!r} is not in {source}; its columns are "
+                              f"{shorten_list([str(c) for c in frame.columns])}.{nearest(on, map(str, frame.columns))}")
+        if on not in table.columns:
+            raise SchemaError(f"customers: the key column {shorten(on)!r} is not in {name}; its columns are "
+                              f"{shorten_list([str(c) for c in table.columns])}.{nearest(on, map(str, table.columns))}")
+        keys = _key_text(table[on])
+        present = keys.notna().to_numpy()
+        dup = keys[present].duplicated(keep=False)
+        if dup.any():
+            repeated = list(dict.fromkeys(keys[present][dup]))
+            raise DataError(
+                f"{name}: the key column {shorten(on)!r} holds {len(repeated):,} key(s) on more than one row "
+                f"({shorten_list(repeated, limit=5, each=40)}), so a response cannot be matched to one customer; "
+                "remove the duplicate rows or join on a column that is unique per customer."
+            )
+        table = table.loc[present]
+        index = pd.Index(keys[present].to_numpy(dtype=object))
+        mine = _key_text(frame[on])
+        pos = index.get_indexer(mine.to_numpy(dtype=object))
+        matched = pos >= 0
+        unmatched[name] = (on, ~matched)
+        for col in table.columns:
+            if col == on:
+                continue
+            joined = pd.Series(table[col].array.take(pos, allow_fill=True), index=frame.index, name=col)
+            if col in frame.columns:
+                before = origins.get(col, source)
+                left, right = _key_text(frame[col]), _key_text(joined)
+                differ = matched & (left.fillna("\0").to_numpy() != right.fillna("\0").to_numpy())
+                if not differ.any():
+                    continue
+                if spec.get("wins") == "responses":
+                    continue
+                if spec.get("wins") != "customers":
+                    i = int(np.flatnonzero(differ)[0])
+                    raise SchemaError(
+                        f"customers: column {shorten(col)!r} is in both {before} and {name}, and their values differ "
+                        f"(e.g. {shorten(on)} {shorten(mine.iloc[i])!r}: {shorten(left.iloc[i])!r} vs "
+                        f"{shorten(right.iloc[i])!r}); say which wins with 'wins: customers' (the value in {name}) "
+                        f"or 'wins: responses' under that customers entry, or remove the column from one file."
+                    )
+            frame[col] = joined
+            origins[col] = name
+    return frame, {"unmatched": unmatched, "origins": origins}
+
+
+def _with_value_labels(sch: Schema, value_labels: Mapping[str, Mapping[str, Any]]) -> Schema:
+    """The file's value labels (SPSS/Stata/SAS) as ``labels:`` of the metrics and outcomes without their own."""
+    metrics = dict(sch.metrics)
+    for mname, spec in sch.metrics.items():
+        labels = value_labels.get(spec.column)
+        if labels and not spec.labels:
+            lo, hi = spec.scale
+            clean = {t.casefold(): int(c) for t, c in labels.items()
+                     if isinstance(c, (int, np.integer)) and lo <= c <= hi}
+            if clean:
+                metrics[mname] = dataclasses.replace(spec, labels=clean)
+    outcomes = dict(sch.outcomes)
+    for oname, spec in sch.outcomes.items():
+        labels = value_labels.get(spec.column)
+        if labels and not spec.labels and not all(t.casefold() in _YES | _NO for t in labels):
+            outcomes[oname] = dataclasses.replace(spec, labels={t.casefold(): float(c) for t, c in labels.items()
+                                                                if isinstance(c, (int, float, np.number))})
+    return dataclasses.replace(sch, metrics=metrics, outcomes=outcomes)
+
+
+def _schema_extras(sch: Schema | None) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], int | None]:
+    """The schema's ``columns.multi``, ``customers`` and ``source.header_row`` (empty when it has none)."""
+    if sch is None:
+        return {}, [], None
+    return {c: dict(v) for c, v in sch.multi.items()}, [dict(c) for c in sch.customers], sch.header_row
+
+
 def load_responses(
     source: str | Path | pd.DataFrame,
     schema: str | Path | Mapping[str, Any] | Schema | None = None,
@@ -677,7 +965,11 @@ def load_responses(
     ----------
     source : path or DataFrame
         CSV/TSV (encoding and delimiter detected unless the schema says),
-        Excel (``source.sheet``) or Parquet, or a DataFrame already in memory.
+        Excel (``source.sheet``; the header row is found under empty rows or
+        a title, or given as ``source.header_row``), Parquet, SPSS
+        (``.sav``/``.zsav``), Stata (``.dta``), SAS (``.sas7bdat``), or a
+        DataFrame already in memory.  The schema's ``customers:`` tables are
+        joined onto it (:func:`join_customers`).
     schema : path, dict, Schema or None
         The schema file; inferred from column names when None (the inferred
         schema is on ``report.schema`` and ``report.schema.to_yaml()``).
@@ -688,8 +980,10 @@ def load_responses(
         Columns ``response_id`` (str), ``date`` (datetime64, if mapped),
         ``csat``/``nps``/``ces`` (nullable Int64, oriented so that higher is
         better), segment columns (category), ``weight`` (float),
-        ``comment`` (str), extra columns, and one boolean column per campaign
-        (per choice for multi-select campaigns).  PII columns are dropped.
+        ``comment`` (str), extra columns, one nullable boolean column per
+        choice of each ``columns.multi`` question (``"<column>: <choice>"``),
+        and one boolean column per campaign (per choice for multi-select
+        campaigns).  PII columns are dropped.
         ``responses.schema`` holds the schema as a dict (:class:`~csat_analysis.responses.Responses`).
     report : LoadReport
 
@@ -708,25 +1002,35 @@ def load_responses(
     >>> df["nps"].tolist(), report.rows_kept, sorted(report.excluded)
     ([10, 7], 2, ['duplicate_id', 'unknown_label'])
     """
+    given = read_schema(schema) if schema is not None else None
+    multi, customers, header_row = _schema_extras(given)
     if isinstance(source, pd.DataFrame):
-        given = read_schema(schema) if schema is not None else None
-        _check_header(list(source.columns), "<DataFrame>", given)
+        _check_header(list(source.columns), "<DataFrame>", None if customers or multi else given)
         frame, name, info = source.copy(), "<DataFrame>", {}
         frame.columns = [str(c) for c in frame.columns]
     else:
-        given = read_schema(schema) if schema is not None else None
         frame, info = read_table(
             source,
             sheet=given.sheet if given else None,
             encoding=given.encoding if given else None,
             delimiter=given.delimiter if given else None,
-            schema=given,
+            # joined and expanded columns are not in the file: it is read whole and checked after the join
+            schema=None if customers or multi else given,
+            header_row=header_row,
         )
         name = Path(source).name
     if frame.shape[1] == 0 or (frame.shape[1] == 1 and str(frame.columns[0]).strip() == ""):
-        raise DataError(f"{name} has no header row or columns; export the survey again with a header.")
+        raise DataError(f"{name} has no header row or columns; export the survey again with a header"
+                        " (or set source.header_row to the row that holds the column names).")
     warnings: list[str] = list(info.get("warnings", ()))
+    joined: dict[str, Any] = {"unmatched": {}}
+    if customers:
+        frame, joined = join_customers(frame, customers, source=name)
     if given is None:
+        # an SPSS/Stata/SAS file's value labels and question texts, for inference to read (labelled scales)
+        for key in ("value_labels", "question_text"):
+            if info.get(key):
+                frame.attrs[key] = info[key]
         sch = infer_schema(frame, origin=f"schema inferred for {name}")
         warnings.append(
             "No schema was given; one was inferred from the column names (see the 'schema' section). "
@@ -735,6 +1039,20 @@ def load_responses(
         warnings += sch.inference_warnings
     else:
         sch = given
+    if given is None:
+        multi = _schema_extras(sch)[0]  # what inference found
+    multi_columns: list[str] = []
+    for col, spec in multi.items():
+        if col not in frame.columns:
+            raise SchemaError(f"{sch.origin}: the multi-select column {shorten(col)!r} (columns.multi) is not in "
+                              f"{name}.{nearest(shorten(col, 200), map(str, frame.columns))}")
+        flags = expand_choices(frame[col], column=col, sep=spec.get("sep", ";"),
+                               min_n=spec.get("min_n", MIN_CHOICE_N), missing=sch.missing_values)
+        for key, values in flags.items():
+            frame[key] = values
+        multi_columns += list(flags)
+    if info.get("value_labels"):
+        sch = _with_value_labels(sch, info["value_labels"])
     if not info.get("columns_checked"):
         sch.check_columns(frame.columns, name)
 
@@ -748,7 +1066,8 @@ def load_responses(
         meta = np.zeros(n, dtype=bool)
         meta[:skip] = True
         ledger.exclude(meta, "metadata_row", str(frame.columns[0]), frame.iloc[:, 0])
-        warnings.append(f"{skip} row(s) under the header hold question text or import ids (Qualtrics style) and were skipped.")
+        warnings.append(f"{skip} row(s) under the header hold question text or import ids (Qualtrics style) and "
+                        "were skipped.")
     missing_codes = frozenset(sch.missing_values)
     out: dict[str, Any] = {}
     # Text, segment and campaign columns are built in a second thread while the scores, dates and weights are
@@ -758,7 +1077,7 @@ def load_responses(
                              sch.customer_id, *sch.feature_columns()) if c]
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(_described_columns, {c: frame[c] for c in described}, sch, missing_codes, skip)
-        bad_values = _check_values(frame, sch, missing_codes, ledger, out, warnings)
+        bad_values = _check_values(frame, sch, missing_codes, ledger, out, warnings, info.get("declared_missing"))
         ids, columns, too_long, notes = future.result()
     warnings += notes
     for col, mask in too_long.items():
@@ -776,12 +1095,28 @@ def load_responses(
 
     # value issues in kept rows (reported, not excluded) -------------------------
     kept = ledger.kept
+    declared = info.get("declared_missing") or {}
     for mname, spec in sch.metrics.items():
         for reason, mask in bad_values[mname].items():
-            ledger.issue(mask & kept, reason, spec.column, frame[spec.column])
+            shown = declared[spec.column][1] if reason == "declared_missing" else frame[spec.column]
+            ledger.issue(mask & kept, reason, spec.column, shown)
     for reason, info_ in ledger.value_issues.items():
-        warnings.append(f"{info_['count']:,} score value(s) set to missing in kept rows ({reason}); other metrics of those rows are used.")
+        warnings.append(f"{info_['count']:,} score value(s) set to missing in kept rows ({reason}); other metrics of "
+                        "those rows are used.")
+    for file, (on, mask) in joined["unmatched"].items():  # customers: responses without a customer row
+        ledger.issue(mask & kept, "no_customer_match", on, frame[on])
+        count = int((mask & kept).sum())
+        if count:
+            examples = sorted({shorten(v) for v in frame[on][mask & kept].dropna().astype(str).head(50)})[:3]
+            warnings.append(
+                f"{count:,} kept response(s) have no customer in {file} on {shorten(on)!r}"
+                f"{' (e.g. ' + ', '.join(repr(e) for e in examples) + ')' if examples else ' (no key)'}; their "
+                f"customer columns are missing. Check the key column of both files."
+            )
     out.update(columns)
+    for col in multi_columns:  # multi-select questions: one boolean column per choice
+        if col not in out:
+            out[col] = frame[col]
     for oname, ospec in sch.outcomes.items():  # customer outcomes (issue 15): a float column per outcome
         out[oname] = _outcome_column(frame[ospec.column], ospec, missing_codes, name, skip)
 
@@ -796,8 +1131,19 @@ def load_responses(
             if not used.all():
                 result[col] = result[col].cat.remove_categories(result[col].cat.categories[~used])
     result = result.reset_index(drop=True)
-    result = with_schema(result, sch.to_dict(), source=name)
+    schema_dict = sch.to_dict()
+    question_text = dict(info.get("question_text") or {})
+    if question_text and "question_text" not in schema_dict:
+        schema_dict["question_text"] = question_text  # variable labels (SPSS/Stata/SAS): the full questions
+    result = with_schema(result, schema_dict, source=name)
 
+    if given is not None:  # a declared scale wider than the answers use (inference says so itself)
+        for mname, spec in sch.metrics.items():
+            scores = result[mname].dropna().to_numpy(dtype=float)
+            lo, hi = spec.scale
+            note = scale_mismatch(mname, spec.column, spec.scale, scores if spec.higher_is_better else lo + hi - scores)
+            if note:
+                warnings.append(note)
     date_range = None
     if "date" in result and result["date"].notna().any():
         date_range = (f"{result['date'].min():%Y-%m-%d}", f"{result['date'].max():%Y-%m-%d}")
@@ -812,6 +1158,8 @@ def load_responses(
         schema=sch,
         schema_inferred=given is None,
         date_range=date_range,
+        header_row=info.get("header_row"),
+        question_text=question_text,
     )
     if report.rows_kept == 0:
         reasons = ", ".join(f"{k} ({v['count']})" for k, v in ledger.excluded.items()) or "the file has no data rows"
@@ -822,9 +1170,13 @@ def load_responses(
 
 
 def _check_values(frame: pd.DataFrame, sch: Schema, missing: frozenset[str], ledger: _Ledger,
-                  out: dict[str, Any], warnings: list[str]) -> dict[str, dict[str, np.ndarray]]:
+                  out: dict[str, Any], warnings: list[str],
+                  declared: Mapping[str, tuple[np.ndarray, pd.Series]] | None = None,
+                  ) -> dict[str, dict[str, np.ndarray]]:
     """Scores, dates and weight into ``out``; rows without a usable value excluded, in the order of the reasons.
 
+    ``declared``: per column, the cells the file itself declares missing (SPSS user-missing codes) and how
+    to show them; a row whose only score is one of those is excluded as ``declared_missing``.
     Returns each metric's masks of bad values, so that those in rows that stay can be reported.
     """
     n = len(frame)
@@ -839,6 +1191,11 @@ def _check_values(frame: pd.DataFrame, sch: Schema, missing: frozenset[str], led
     for reason in ("unknown_label", "out_of_range", "non_integer"):
         for mname, spec in sch.metrics.items():
             ledger.exclude(bad_values[mname][reason] & ~any_score, reason, spec.column, frame[spec.column])
+    for mname, spec in sch.metrics.items():
+        if declared and spec.column in declared:
+            mask, shown = declared[spec.column]
+            ledger.exclude(mask & ~any_score, "declared_missing", spec.column, shown)
+            bad_values[mname]["declared_missing"] = mask
     first_metric = next(iter(sch.metrics.values()))
     ledger.exclude(~any_score, "missing_score", first_metric.column, frame[first_metric.column])
 
@@ -929,8 +1286,9 @@ def _outcome_column(raw: pd.Series, spec, missing: frozenset[str], source: str, 
         bad = next((t for t in present if _as_number(t) is None and t.casefold() not in _YES | _NO),
                    next(t for t in present if _as_number(t) is None))
         raise SchemaError(
-            f"{source}: outcome {spec.name!r} (column {shorten(spec.column)!r}) holds {shorten(bad)!r}, which is neither "
-            f"a number nor yes/no; map its answers under outcomes.{spec.name}.labels, e.g. {{{shorten(bad)!r}: 1}}."
+            f"{source}: outcome {spec.name!r} (column {shorten(spec.column)!r}) holds {shorten(bad)!r}, which is "
+            f"neither a number nor yes/no; map its answers under outcomes.{spec.name}.labels, e.g. "
+            f"{{{shorten(bad)!r}: 1}}."
         )
     numbers = []
     for t, g in zip(texts, gone, strict=False):
@@ -964,7 +1322,8 @@ def _extra_column(raw: pd.Series, missing: frozenset[str]) -> pd.Series:
 
     if len(sample) and all(isinstance(v, _dt.time) for v in sample.iloc[:100]):
         return values.map(
-            lambda t: pd.Timedelta(hours=t.hour, minutes=t.minute, seconds=t.second) if isinstance(t, _dt.time) else pd.NaT
+            lambda t: pd.Timedelta(hours=t.hour, minutes=t.minute, seconds=t.second) if isinstance(t, _dt.time)
+            else pd.NaT
         )
     if values.dtype == object or pd.api.types.is_string_dtype(values):
         numeric = pd.to_numeric(values, errors="coerce")
@@ -1050,6 +1409,9 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
     """Boolean exposure column(s) of one campaign, computed once per distinct answer, and the mask of rows
     whose answer is longer than :data:`MAX_LABEL_LENGTH` (treated as missing; the caller excludes them).
 
+    A campaign with a ``control`` value and more than one other value (offers A-E against "None") also gets
+    ``<name>_variant``: each row's value as a category, the control's included, so the variants can be told apart.
+
     A ``control`` or ``exposed`` value that no row holds is reported in ``notes``: every answered row would
     then count as exposed (or none), typically because a join or a reader turned the text "None" into a
     missing value."""
@@ -1065,7 +1427,7 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
         return pd.Series(pd.arrays.BooleanArray(values, absent.copy()), index=raw.index)
 
     if camp.delimiter:
-        parts = [[p.strip() for p in t.split(camp.delimiter)] if t is not None else [] for t in texts]
+        parts = [split_choices(t, camp.delimiter) if t is not None else [] for t in texts]  # quotes stay whole
         choices = sorted({p for row, a in zip(parts, gone, strict=False) if not a for p in row if p})
         return {f"{camp.name}_{slug(c)}": column([c in row for row in parts]) for c in choices}, long[codes]
     folded = [t.casefold() if t is not None else None for t in texts]
@@ -1076,6 +1438,11 @@ def _campaign_columns(raw: pd.Series, camp, missing: frozenset[str],
         flags = [f in wanted for f in folded]
     elif camp.control is not None:
         flags = [f != camp.control.casefold() for f in folded]
+        variants = {f for f, a, x in zip(folded, gone, flags, strict=True) if x and not a}
+        if len(variants) > 1:  # several offers: keep which one each row got (campaign_effect estimates each)
+            labels = np.array([None if a else t for t, a in zip(texts, gone, strict=True)] + [None], dtype=object)
+            return {camp.name: column(flags), f"{camp.name}_variant": pd.Series(
+                pd.Categorical(labels[codes]), index=raw.index)}, long[codes]
     else:
         truthy = {"1", "true", "yes", "y", "exposed", "treated"}
         falsy = {"0", "false", "no", "n", "control", "none"}

@@ -67,8 +67,8 @@ def preload_modules(notebook: str | Path) -> list[str]:
     """
     try:
         cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
-        source = "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
-                           for c in cells if isinstance(c, dict) and c.get("cell_type") == "code")
+        sources = [c.get("source", "") for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+        source = "\n".join("".join(s) if isinstance(s, list) else str(s) for s in sources)
     except (OSError, ValueError, AttributeError):
         return []
     known = set(EXPORTS) | set(MODULES)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ._utils import as_list, check_argument, numeric_values, require_columns, weight_column
+from .deprecation import renamed_parameters
 from .exceptions import DataError, ParameterError
 from .registry import SCORES
 
@@ -203,6 +204,7 @@ def _importance(corr: np.ndarray, method: str) -> np.ndarray:
     return relative_weights(corr) if method == "relative_weights" else shapley_r2(corr)
 
 
+@renamed_parameters(bootstrap="n_boot", seed="random_state")
 def drivers(
     data: pd.DataFrame,
     *,
@@ -211,9 +213,9 @@ def drivers(
     method: str = "relative_weights",
     weights: str | None = None,
     by: str | None = None,
-    bootstrap: int = 1000,
+    n_boot: int = 1000,
     ci: float = 0.95,
-    seed: int = 0,
+    random_state: int = 0,
     missing: str = "listwise",
     performance: str = "mean",
     top_box: float | None = None,
@@ -233,10 +235,12 @@ def drivers(
         Weighted correlations (and weighted performance).
     by : str, optional
         Repeat per segment (the column comes first in the table).
-    bootstrap : int
-        Bootstrap resamples for the intervals (0: none).
+    n_boot : int
+        Bootstrap resamples for the intervals (0: none).  ``bootstrap=`` is
+        the deprecated old name.
     ci : float
-    seed : int
+    random_state : int
+        Seed of the bootstrap resamples (``seed=`` is the deprecated old name).
     missing : {"listwise", "pairwise"}
         Complete rows only, or each correlation on its pairwise-complete rows;
         every pair then needs 10 responses per driver.  The bootstrap resamples
@@ -291,7 +295,7 @@ def drivers(
         parts, notes = [], []
         for level in sorted(data[by].dropna().unique(), key=str):
             try:
-                part = drivers_one(data[data[by] == level], outcome, drivers, method, weights, bootstrap, ci, seed,
+                part = drivers_one(data[data[by] == level], outcome, drivers, method, weights, n_boot, ci, random_state,
                                    missing, performance, top_box)
             except DataError as exc:  # one segment without enough data does not stop the others
                 notes.append(f"{by} = {level}: {exc}")
@@ -306,7 +310,8 @@ def drivers(
         out = pd.concat(parts, ignore_index=True)
         out.attrs = {"method": method, "missing": missing, "by": by, "warnings": notes}
         return out
-    return drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, missing, performance, top_box)
+    return drivers_one(data, outcome, drivers, method, weights, n_boot, ci, random_state, missing, performance,
+                       top_box)
 
 
 

@@ -30,7 +30,8 @@ def level_key(value: Any) -> str:
     return str(value).strip()
 
 
-def margins_from_mapping(margins: Mapping, by: list[str], total: float | None) -> tuple[dict[str, dict[str, float]], float | None]:
+def margins_from_mapping(margins: Mapping, by: list[str],
+                         total: float | None) -> tuple[dict[str, dict[str, float]], float | None]:
     """Validate ``{column: {level: share or count}}``; shares must sum to 1 (within SHARE_TOLERANCE)."""
     out: dict[str, dict[str, float]] = {}
     sizes: dict[str, float] = {}

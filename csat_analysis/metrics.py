@@ -50,8 +50,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ._utils import as_list, check_argument, require_columns
-from .cells import Grouped, count, date_periods, fine_cells, fold, label_code, period_codes, period_order, weight_values
+from ._utils import as_list, check_argument, check_table, require_columns, weight_values
+from .cells import Grouped, count, date_periods, fine_cells, fold, label_code, period_codes, period_order
 from .exceptions import DataError, ParameterError
 from .narrative import fmt_estimate
 from .registry import METRICS, SCORES, check_metrics, metric_label
@@ -524,13 +524,14 @@ def grouped_stats(data: pd.DataFrame, metrics: list[str], by: list[str], freq: s
     >>> grouped.keys["seg"].tolist(), st["csat"].estimate()["score"].tolist()
     (['a', 'b'], [100.0, 50.0])
     """
+    check_table(data, "This function")
     raked = weights if hasattr(weights, "domain_stats") else None  # a weighting.RakeResult (duck-typed)
     scales = {METRICS[m].column: scale_of(data, METRICS[m].column) for m in metrics}
     if not isinstance(data, pd.DataFrame) and hasattr(data, "fine_cells"):  # backends.WarehouseTable: one query
         cells, fine = data.fine_cells(scales, by, freq, date, weights)
         w = weights  # below, only whether there are weights matters
     else:
-        w = raked.weights_for(data) if raked is not None else weight_values(data, weights)
+        w = weight_values(data, weights)
         cells = fine_cells(data, by, freq, date)
         index = {col: _score_index(data, col) for col in scales}
         fine = count(cells, index, {col: hi - lo + 2 for col, (lo, hi, _) in scales.items()}, w)
@@ -778,6 +779,7 @@ def summarize(
     2   b   csat  2   50.0
     3   b    nps  2   50.0
     """
+    check_table(data, "summarize")
     by = as_list(by)
     metrics = check_metrics(metrics)
     check_argument("ci_method", CI_METHODS, ci_method)
@@ -885,6 +887,7 @@ def compare(
     0  2024-02   2024-01    20.0
     1  2024-03   2024-01   -60.0
     """
+    check_table(data, "compare")
     check_argument("metric", list(METRICS), metric)
     if by is None and period is None:
         raise ParameterError("compare needs `by=` (a segment column) or `period=` (W, M, Q or Y), or both.")

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from ._utils import check_argument, require_columns
+from .deprecation import renamed_parameters
 from .exceptions import ParameterError
+from .labels import display_label
 from .metrics import METRICS, metric_label, period_codes, period_order, scale_of
 from .narrative import ci_text, fmt_change
 from .registry import SCORES
@@ -295,7 +297,7 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
                 linecolor="white", cbar_kws={"label": metric_label(metric), "shrink": 0.8},
                 annot_kws={"fontsize": 8})
     ax.set_xlabel("")
-    ax.set_ylabel(by)
+    ax.set_ylabel(display_label(None, by))
     ax.tick_params(axis="x", rotation=45)
     if low.to_numpy().any():
         ax.set_title("* fewer responses than min_n", loc="right", fontsize=8, color="#666")
@@ -538,18 +540,20 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
     _seaborn().heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, cmap=cmap, square=True, ax=ax,
                 linewidths=0.5, linecolor="white", cbar_kws={"label": f"{table['method'].iloc[0]} correlation",
                                                              "shrink": 0.8})
-    xlabels = [names.get(t.get_text(), t.get_text()) for t in ax.get_xticklabels()]
+    xlabels = [names.get(t.get_text(), display_label(None, t.get_text())) for t in ax.get_xticklabels()]
     long = max((len(t) for t in xlabels), default=0) > 10  # long item names would overlap side by side
     ax.set_xticklabels(xlabels, rotation=35 if long else 0, ha="right" if long else "center",
                        rotation_mode="anchor")
-    ax.set_yticklabels([names.get(t.get_text(), t.get_text()) for t in ax.get_yticklabels()], rotation=0)
+    ax.set_yticklabels([names.get(t.get_text(), display_label(None, t.get_text())) for t in ax.get_yticklabels()],
+                       rotation=0)
     ax.grid(False)
     return ax
 
 
 @_plain_text
+@renamed_parameters(seed="random_state")
 def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", ax=None, jitter: float = 0.25,
-                       seed: int = 0, max_points: int = 5000):
+                       random_state: int = 0, max_points: int = 5000):
     """Respondent scores against each other, jittered so ties show, with a fitted OLS line and its band.
 
     Returns
@@ -563,8 +567,8 @@ def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", a
     if len(pair) < 3:
         return _no_data(ax, "Fewer than 3 respondents answered both")
     if len(pair) > max_points:
-        pair = pair.sample(max_points, random_state=seed)
-    _seaborn().regplot(data=pair, x=x, y=y, x_jitter=jitter, y_jitter=jitter, ax=ax, seed=seed,
+        pair = pair.sample(max_points, random_state=random_state)
+    _seaborn().regplot(data=pair, x=x, y=y, x_jitter=jitter, y_jitter=jitter, ax=ax, seed=random_state,
                 scatter_kws={"s": 6, "alpha": 0.25, "color": PALETTE["main"], "linewidths": 0},
                 line_kws={"color": PALETTE["flag"], "lw": 2})
     ax.set_xlabel(f"{SCORES[x].name if x in SCORES else x} score (jittered)")
@@ -748,7 +752,8 @@ def plot_importance_performance(table: pd.DataFrame, *, ax=None):
     ax.scatter(x, y, s=60, color=PALETTE["main"], zorder=3)
     ly = _spread_labels(y, 0.06 * span)
     for xi, yi, lyi, name in zip(x, y, ly, table["driver"], strict=False):
-        ax.annotate(str(name).replace("_", " "), (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9, va="center",
+        ax.annotate(display_label(None, name).replace("_", " "), (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9,
+                    va="center",
                     arrowprops={"arrowstyle": "-", "color": "#aaa", "lw": 0.6} if abs(lyi - yi) > 1e-9 else None)
     ax.text(xhi, ylo, "act first: important, performing worst", ha="right", va="bottom", fontsize=8,
             color=PALETTE["detractor"])
@@ -772,11 +777,12 @@ def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
     require_columns(table, [by, "driver", "share"])
     grid = table.pivot_table(index="driver", columns=by, values="share", observed=True)
     grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
+    grid.index = [display_label(None, d) for d in grid.index]
     ax = _axes(ax, (1.5 + 1.1 * grid.shape[1], 0.8 + 0.5 * grid.shape[0]))
     _seaborn().heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax, linewidths=0.5, linecolor="white",
                 cbar_kws={"label": "share of R² (%)"})
     ax.set_ylabel("")
-    ax.set_xlabel(by)
+    ax.set_xlabel(display_label(None, by))
     return ax
 
 
@@ -833,7 +839,7 @@ def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Bl
                 color="white" if np.isfinite(v) and v > np.nanmax(values) * 0.6 else "black")
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], rotation=30, ha="right")
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
-    ax.set_xlabel(str(by))
+    ax.set_xlabel(display_label(None, by))
     ax.set_title("Share of comments per theme (%)", fontsize=10)
     return ax
 
@@ -876,7 +882,7 @@ def plot_band_heatmap(result: HealthResult, *, ax=None):
                 color="white" if np.isfinite(v) and v > 60 else "black")
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
-    ax.set_title(f"Customers per band{' by ' + result.by if result.by else ''} (% of row)", fontsize=10)
+    ax.set_title(f"Customers per band{' by ' + result.breakdown if result.breakdown else ''} (% of row)", fontsize=10)
     ax.grid(False)
     return ax
 

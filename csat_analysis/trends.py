@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._utils import as_list, check_argument, require_columns
+from ._utils import as_list, check_argument, check_table, require_columns
 from .cells import label_code, period_labeller, period_start
 from .exceptions import DataError, ParameterError
 from .metrics import (
@@ -273,6 +273,7 @@ def trend(
     1  2024-02   0    NaN     NaN                                      low_n
     2  2024-03  40   25.0     NaN                     outside_control_limits
     """
+    check_table(data, "trend")
     check_argument("metric", list(METRICS), metric)
     check_argument("freq", list(FREQS), freq)
     by = as_list(by)

@@ -42,10 +42,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._utils import as_list, nearest, require_columns, shorten
+from ._utils import as_list, nearest, require_columns, shorten, weight_values
 from .exceptions import DataError, ParameterError
 from .margins import SHARE_TOLERANCE, level_key, margins_from_mapping
 from .responses import schema_of
+from .results import Result
 
 __all__ = ["rake", "RakeResult", "response_bias", "ResponseBias", "population_weights", "header_note",
            "SHARE_TOLERANCE", "SPARSE_LEVEL_N"]
@@ -135,7 +136,7 @@ def _read_population(path: str | Path) -> pd.DataFrame:
 
 
 @dataclasses.dataclass(frozen=True)
-class RakeResult:
+class RakeResult(Result):
     """Weights that make respondents look like the customer base, with diagnostics.
 
     Pass it to any estimator (``summarize(data, weights=result)``, ``csat``,
@@ -210,11 +211,10 @@ class RakeResult:
                 f"Trimmed {self.trim['trimmed']:,} weights at {self.trim['cap']:.3g}; effective n gained "
                 f"{self.trim['n_eff_gained']:+,.0f}."
             )
-        lines += [f"Warning: {w}" for w in self.warnings]
+        lines += self._warning_lines()
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    table_title = "Balance"
 
     def __repr__(self) -> str:
         return (f"RakeResult(n={len(self.weights):,}, population={self.population_size:,.0f}, by={self.by}, "
@@ -606,8 +606,6 @@ def rake(
              if source == "population table" else f"the population ({source})")
     base = np.ones(n)
     if weights is not None:
-        from .cells import weight_values
-
         base = weight_values(data, weights)
 
     notes: list[str] = []
@@ -760,7 +758,7 @@ def _balance_table(margins: list[_Margin], level: list[np.ndarray], count: np.nd
 
 
 @dataclasses.dataclass(frozen=True)
-class ResponseBias:
+class ResponseBias(Result):
     """Who answered: response rates by level, the R-indicator, propensity weights.
 
     ``table``: ``variable, level, n, responded, response_rate, ci_low,
@@ -785,14 +783,18 @@ class ResponseBias:
         return (f"ResponseBias(n={self.propensities.size:,}, responded={self.weights.size:,}, "
                 f"r_indicator={self.r_indicator:.4f})")
 
+    table_title = "Response rates"
+
     def summary(self) -> str:
+        """Who answered, the R-indicator, the lowest and highest response rates, then the warnings."""
         t = self.table
         lo = t.loc[t["response_rate"].idxmin()]
         hi = t.loc[t["response_rate"].idxmax()]
-        return (f"{self.weights.size:,} of {self.propensities.size:,} "
+        text = (f"{self.weights.size:,} of {self.propensities.size:,} "
                 f"answered ({self.response_rate:.1f}%); R-indicator {self.r_indicator:.3f}. Lowest response: "
                 f"{lo['variable']} = {lo['level']} ({lo['response_rate']:.1f}%); highest: {hi['variable']} = "
                 f"{hi['level']} ({hi['response_rate']:.1f}%).")
+        return "\n".join([text, *self._warning_lines()])
 
 
 def _logistic(x: np.ndarray, r: np.ndarray, n: np.ndarray, max_iter: int = 100) -> tuple[np.ndarray, bool]:

@@ -24,6 +24,94 @@ def close_figures():
     plt.close("all")
 
 
+class _SharedKernel:
+    """One report kernel per test process, started on first use (see :func:`report_kernel`).
+
+    It is a :class:`csat_analysis.kernel.ReportKernel` (asynchronous clients, as ``run_report`` uses):
+    a synchronous ``KernelManager`` would leave jupyter_core's helper thread behind, and the worker
+    processes ``run_batch`` forks would then wait for it forever.
+    """
+
+    def __init__(self):
+        self.kernel = None
+
+    def get(self):
+        if self.kernel is None or not self.kernel.is_alive():
+            from csat_analysis import config
+            from csat_analysis.kernel import ReportKernel
+
+            self.kernel = ReportKernel(config.NOTEBOOK_DIR)
+        return self.kernel
+
+    def reset(self):
+        """Forget the last report's names and figures (as ``render.batch._reset_kernel`` does)."""
+        if self.kernel is None or not self.kernel.is_alive():
+            return
+        from jupyter_client.blocking import BlockingKernelClient
+
+        self.kernel.close_clients()
+        kc = BlockingKernelClient(connection_file=self.kernel.km.connection_file)
+        kc.load_connection_file()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            kc.execute_interactive("%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt",
+                                   timeout=60, output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+
+    def stop(self):
+        if self.kernel is not None:
+            self.kernel.shutdown(now=True)
+            self.kernel = None
+
+
+@pytest.fixture(scope="session")
+def report_kernel():
+    """One report kernel per test process, reused by every report the tests render.
+
+    ``csat-report batch`` workers do the same (one kernel per worker, namespace reset between reports:
+    ``render.batch._reset_kernel``); the own-kernel path of ``run_report`` is tested in test_render_fast.py.
+    """
+    shared = _SharedKernel()
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture(autouse=True)
+def _reuse_report_kernel(request, monkeypatch):
+    """``rep.run_report`` without a ``km`` renders in the shared :func:`report_kernel` (saves a kernel start and
+    the heavy imports per report); ``rep.run_batch`` and ``rep.run_demo`` stop it first (their workers have kernels
+    of their own).  Tests
+    about starting and stopping kernels (test_render_fast.py, marker ``own_kernel``) keep the real behaviour."""
+    if request.module.__name__.endswith("test_render_fast") or request.node.get_closest_marker("own_kernel"):
+        yield
+        return
+    import csat_analysis.render as render
+
+    run_report, run_batch, run_demo = render.run_report, render.run_batch, render.run_demo
+    shared = request.getfixturevalue("report_kernel")
+
+    def shared_run_report(notebook, *, km=None, **kwargs):
+        if km is not None:
+            return run_report(notebook, km=km, **kwargs)
+        try:
+            return run_report(notebook, km=shared.get(), **kwargs)
+        finally:
+            shared.reset()
+
+    def stopped(run):
+        def run_without_shared_kernel(*args, **kwargs):
+            shared.stop()
+            return run(*args, **kwargs)
+        return run_without_shared_kernel
+
+    monkeypatch.setattr(render, "run_report", shared_run_report)
+    monkeypatch.setattr(render, "run_batch", stopped(run_batch))
+    monkeypatch.setattr(render, "run_demo", stopped(run_demo))
+    yield
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261122)

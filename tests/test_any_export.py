@@ -26,7 +26,7 @@ from .conftest import visible_text
 def plain_export(tmp_path_factory):
     """An export unlike the sample: NPS only, 1-7 CSAT-free, no weights, no campaign, other segment names."""
     folder = tmp_path_factory.mktemp("plain")
-    frame = make_sample(900, seed=11)
+    frame = make_sample(900, random_state=11)
     out = pd.DataFrame({"id": frame["response_id"], "when": frame["submitted"], "market": frame["region"],
                         "rating": frame["likelihood_to_recommend"]})
     out.to_csv(folder / "plain.csv", index=False)
@@ -40,7 +40,7 @@ def plain_export(tmp_path_factory):
 def undated_export(tmp_path_factory):
     """CSAT on a 1-7 scale with top box 6, no dates, one segment."""
     folder = tmp_path_factory.mktemp("undated")
-    frame = make_sample(600, seed=12)
+    frame = make_sample(600, random_state=12)
     out = pd.DataFrame({"sat": (frame["satisfaction"].astype(float) * 1.5).round().clip(1, 7).astype("Int64"),
                         "Geography": frame["region"]})
     out.to_csv(folder / "undated.csv", index=False)

@@ -76,10 +76,10 @@ def test_learned_scores_are_out_of_fold(rng):
 def test_auto_says_which_method_and_why(rng):
     small = _rated_comments(rng, n=100)
     res = cm.sentiment(small)
-    assert res.method == "lexicon" and "fewer than 500" in res.reason
+    assert res.method == "lexicon" and "fewer than 500" in res.warnings[0]
     big = _rated_comments(rng, n=cm.AUTO_MIN_RATED)
     res = cm.sentiment(big)
-    assert res.method == "learned" and "at least 500" in res.reason
+    assert res.method == "learned" and "at least 500" in res.warnings[0]
     assert res.validation.columns.tolist() == ["method", "n", "spearman", "auc"]
     with pytest.raises(ParameterError, match="must be one of"):
         cm.sentiment(small, method="magic")

@@ -109,7 +109,7 @@ def test_bh_across_pairs(reference_data):
 
 
 def test_sample_correlations_match_documented_truth():
-    raw, truth = make_sample(40_000, seed=21, return_truth=True)
+    raw, truth = make_sample(40_000, random_state=21, return_truth=True)
     frame, _ = load_responses(raw, SAMPLE_SCHEMA)
     for method in ("spearman", "pearson"):
         out = correlate(frame, method=method).set_index(["x", "y"])
@@ -131,7 +131,8 @@ def test_ba_airline_pearson_reference():
 
 def test_aggregate_level(responses):
     out = correlate(responses, level="aggregate", freq="M", method="pearson")
-    monthly = summarize(responses, metrics=["csat", "nps"], freq="M").pivot(index="period", columns="metric", values="score")
+    monthly = summarize(responses, metrics=["csat", "nps"], freq="M").pivot(index="period", columns="metric",
+                                                                            values="score")
     row = out[(out.x == "csat") & (out.y == "nps")].iloc[0]
     assert row["n"] == 12
     # changes between months, not levels (levels of trending series correlate by chance)

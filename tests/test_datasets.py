@@ -16,19 +16,19 @@ from csat_analysis.datasets import SAMPLE_SCHEMA, TREATED_REGIONS, make_sample, 
 
 @pytest.fixture(scope="module")
 def big():
-    return make_sample(60_000, seed=11, return_truth=True)
+    return make_sample(60_000, random_state=11, return_truth=True)
 
 
 def test_deterministic_for_a_seed():
-    a = make_sample(300, seed=5)
-    b = make_sample(300, seed=5)
-    c = make_sample(300, seed=6)
+    a = make_sample(300, random_state=5)
+    b = make_sample(300, random_state=5)
+    c = make_sample(300, random_state=6)
     pd.testing.assert_frame_equal(a, b)
     assert not a["satisfaction"].equals(c["satisfaction"])
 
 
 def test_value_ranges_and_columns():
-    df = make_sample(2000, seed=3)
+    df = make_sample(2000, random_state=3)
     assert df["satisfaction"].between(1, 5).all()
     assert df["likelihood_to_recommend"].dropna().between(0, 10).all()
     assert df["effort"].dropna().between(1, 7).all()
@@ -58,7 +58,8 @@ def test_documented_effects_show_in_the_data(big):
         else:
             y = frame[column].astype(float)
         cells = {(t, p): y[(treated == t) & (post == p)].dropna() for t in (True, False) for p in (True, False)}
-        did = (cells[True, True].mean() - cells[True, False].mean()) - (cells[False, True].mean() - cells[False, False].mean())
+        did = ((cells[True, True].mean() - cells[True, False].mean())
+               - (cells[False, True].mean() - cells[False, False].mean()))
         se = np.sqrt(sum(c.var() / len(c) for c in cells.values()))
         assert abs(did - truth.effects[metric]) < 3.5 * se, (metric, did, truth.effects[metric], se)
         assert truth.effects[metric] > 0
@@ -76,7 +77,7 @@ def test_documented_correlations_and_levels(big):
 
 
 def test_bundled_sample_is_what_the_generator_writes(tmp_path):
-    paths = write_sample(tmp_path / "sample_responses.csv", 20_000, seed=2024)
+    paths = write_sample(tmp_path / "sample_responses.csv", 20_000, random_state=2024)
     assert paths["data"].read_bytes() == SAMPLE_DATA.read_bytes()
     assert paths["schema"].read_text() == SAMPLE_SCHEMA_FILE.read_text()
     truth = json.loads(paths["truth"].read_text())
@@ -116,9 +117,9 @@ def test_comments_come_from_their_own_generator(monkeypatch):
     # column is the same, so adding them changed no score, date, segment, weight or e-mail of the sample
     from csat_analysis import datasets
 
-    with_comments = make_sample(3000, seed=9)
+    with_comments = make_sample(3000, random_state=9)
     monkeypatch.setattr(datasets, "_make_comments", lambda frame, latent, has, rng: ([""] * len(frame), {}))
-    without = make_sample(3000, seed=9)
+    without = make_sample(3000, random_state=9)
     pd.testing.assert_frame_equal(with_comments.drop(columns="comment"), without.drop(columns="comment"))
     assert (with_comments["comment"] != "").mean() == pytest.approx(0.35, abs=0.03)
 

@@ -102,7 +102,7 @@ def test_its_newey_west(ref_data, reference):
 
 @pytest.fixture(scope="module")
 def sample_big():
-    raw, truth = make_sample(80_000, seed=31, return_truth=True)
+    raw, truth = make_sample(80_000, random_state=31, return_truth=True)
     frame, _ = load_responses(raw, SAMPLE_SCHEMA)
     return frame, truth
 
@@ -187,7 +187,7 @@ def test_did_interval_coverage():
 
 
 def test_none_literal_control_level_works(tmp_path):
-    raw = make_sample(2000, seed=3)
+    raw = make_sample(2000, random_state=3)
     assert (raw["offer"] == "None").any()
     frame, _ = load_responses(raw, SAMPLE_SCHEMA)
     assert frame["spring_promo"].notna().all()

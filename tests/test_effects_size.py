@@ -26,7 +26,7 @@ def test_wild_cluster_bootstrap_matches_brute_force_refits():
     x = rng.normal(size=G * n) + (g < 4)
     X = np.column_stack([np.ones(G * n), x, rng.normal(size=G * n)])
     y = 0.3 * X[:, 2] + rng.normal(size=G)[g] + rng.normal(size=G * n)
-    out = wild_cluster_bootstrap(X, y, 1, g, reps=199, seed=11, ci=None)
+    out = wild_cluster_bootstrap(X, y, 1, g, n_boot=199, random_state=11, ci=None)
     V, kind, enumerated = _boot_weights(G, 199, 11)
     assert kind == "Rademacher" and not enumerated
 
@@ -58,7 +58,7 @@ def test_enumeration_and_webb_weights_for_few_clusters():
 def test_few_treated_clusters_warn_even_when_clusters_are_many():
     d = few_treated_panel(np.random.default_rng(0))
     r = campaign_effect(d, outcome="csat", campaign="promo", design="did", group="region", start=START,
-                        event_study=False, bootstrap_reps=199, inference="wild")
+                        event_study=False, n_boot=199, inference="wild")
     assert r.details["clusters"] == 30
     assert any("2 with treated rows" in w and "wild cluster restricted bootstrap" in w for w in r.warnings)
     assert r.details["inference"].startswith("wild cluster restricted bootstrap")
@@ -94,7 +94,7 @@ def test_did_size_with_two_treated_regions_and_ar1_shocks():
             assert r.details["inference"] == "randomization inference"
             cr1.append(r.details["p_cr1"] < 0.05)
             default.append(r.effect.p < 0.05)
-            wild.append(campaign_effect(d, **kw, inference="wild", bootstrap_reps=199).effect.p < 0.05)
+            wild.append(campaign_effect(d, **kw, inference="wild", n_boot=199).effect.p < 0.05)
     assert np.mean(cr1) >= 0.12, np.mean(cr1)  # the 23-26 %
     assert np.mean(wild) <= 0.07, np.mean(wild)  # conservative with 2 treated groups (MacKinnon & Webb)
     assert 0.0 < np.mean(default) <= 0.12, np.mean(default)  # randomization inference: near nominal
@@ -123,7 +123,8 @@ def _monthly(rng, months=24, start_month=12, n=150, p=0.7, seasonal=0.0, level=0
     swing = seasonal * np.cos(2 * np.pi * (dates.month.to_numpy() - 1) / 12)
     prob = p + swing + level * (m >= start_month)
     top = rng.random(len(m)) < prob
-    return pd.DataFrame({"csat": pd.array(np.where(top, 5, 2), dtype="Int64"), "date": dates, "promo": m >= start_month})
+    return pd.DataFrame({"csat": pd.array(np.where(top, 5, 2), dtype="Int64"), "date": dates,
+                         "promo": m >= start_month})
 
 
 def _monthly_ar(rng, months=24, start_month=12, n=150, p=0.7, rho=0.5, sd=0.04):

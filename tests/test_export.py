@@ -208,7 +208,7 @@ def rendered(tmp_path_factory):
     from csat_analysis.cli import main
 
     folder = tmp_path_factory.mktemp("xlsx")
-    frame = make_sample(1500, seed=11)
+    frame = make_sample(1500, random_state=11)
     frame.loc[frame["region"] == "West", "region"] = FORMULA
     tiny = frame.index[frame["region"] == "East"][:3]
     frame.loc[tiny, "region"] = XSS  # 3 responses: below the privacy threshold (5)
@@ -443,7 +443,7 @@ def test_csv_link_downloads_in_headless_chromium(rendered, tmp_path):
 def test_batch_writes_one_workbook_per_report(tmp_path):
     import yaml
 
-    frame = make_sample(600, seed=5)
+    frame = make_sample(600, random_state=5)
     frame.to_csv(tmp_path / "d.csv", index=False)
     (tmp_path / "s.yml").write_text(yaml.safe_dump(SAMPLE_SCHEMA))
     results = rep.run_batch("overview", data=tmp_path / "d.csv", schema=tmp_path / "s.yml", by="plan",

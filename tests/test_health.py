@@ -21,7 +21,7 @@ from .conftest import realdata, visible_text
 @pytest.fixture(scope="module")
 def sample():
     """A 6,000-response sample (about 5,100 customers) loaded with the sample schema."""
-    frame, _ = ca.load_responses(make_sample(6000, seed=11), SAMPLE_SCHEMA)
+    frame, _ = ca.load_responses(make_sample(6000, random_state=11), SAMPLE_SCHEMA)
     return frame
 
 
@@ -274,7 +274,7 @@ def test_health_score_rescaling_reweighting_and_bands():
     frame = pd.DataFrame({"customer_id": list("abcde"), "csat": [1, 5, 3, None, 4], "nps": [0, 10, 5, 10, None],
                           "logins": [2, 30, 8, 12, 20]})
     h = ca.health_score(frame, components={"csat": "higher", "nps": "higher", "logins": "higher"},
-                        weights={"csat": 2, "nps": 1, "logins": 1})
+                        component_weights={"csat": 2, "nps": 1, "logins": 1})
     s = h.scores.set_index("customer_id")
     assert s.loc["b", "csat"] == 100 and s.loc["c", "csat"] == 50 and s.loc["c", "nps"] == 50
     assert s.loc["a", "logins"] == 10 and s.loc["b", "logins"] == 90  # mid-rank percentiles (i - 0.5) / n
@@ -285,19 +285,19 @@ def test_health_score_rescaling_reweighting_and_bands():
     assert s.loc["c", "score"] == pytest.approx((2 * 50 + 50 + 30) / 4) and s.loc["c", "band"] == "red"
     assert s.loc["e", "score"] == pytest.approx((2 * 75 + 70) / 3, abs=0.01) and s.loc["e", "band"] == "yellow"
     assert s.loc["b", "band"] == "green" and s.loc["e", "missing_components"] == "nps"
-    assert h.weights["weight"].tolist() == pytest.approx([0.5, 0.25, 0.25])
+    assert h.component_weights["weight"].tolist() == pytest.approx([0.5, 0.25, 0.25])
     low = ca.health_score(frame, components={"logins": "lower"})
     assert low.scores.set_index("customer_id").loc["a", "logins"] == 90
     with pytest.raises(ParameterError, match="direction must be 'higher' or 'lower'"):
         ca.health_score(frame, components={"logins": "up"})
     with pytest.raises(ParameterError, match="`bands` must be two numbers"):
         ca.health_score(frame, components=["csat"], bands=(80, 20))
-    with pytest.raises(ParameterError, match="weights='learned' needs a yes/no outcome"):
-        ca.health_score(frame, components=["csat"], weights="learned")
+    with pytest.raises(ParameterError, match="component_weights='learned' needs a yes/no outcome"):
+        ca.health_score(frame, components=["csat"], component_weights="learned")
 
 
 def test_health_table_rates_have_wilson_intervals_and_small_cells_are_suppressed(sample):
-    h = ca.health_score(sample, components={"csat": "higher", "logins_30d": "higher"}, by="region",
+    h = ca.health_score(sample, components={"csat": "higher", "logins_30d": "higher"}, breakdown="region",
                         privacy_min_n=300)
     t = h.table
     assert set(t["segment"]) == {"All", "North", "South", "East", "West"}
@@ -311,8 +311,9 @@ def test_health_table_rates_have_wilson_intervals_and_small_cells_are_suppressed
 
 
 def test_learned_weights_favour_what_drives_churn(sample):
-    h = ca.health_score(sample, components=["csat", "logins_30d", "tenure_months"], weights="learned")
-    w = h.weights.set_index("component")
+    h = ca.health_score(sample, components=["csat", "logins_30d", "tenure_months"],
+                        component_weights="learned")
+    w = h.component_weights.set_index("component")
     assert w["weight"].equals(w["learned"]) and w["hand_set"].tolist() == pytest.approx([1 / 3] * 3)
     assert w.loc["csat", "learned"] > 0.2 and w.loc["logins_30d", "learned"] > 0.2
     assert w.loc["tenure_months", "learned"] < 0.1
@@ -339,7 +340,7 @@ def test_health_notebook_renders_on_a_small_sample(tmp_path):
     from csat_analysis import render as r
     from csat_analysis.datasets import write_sample
 
-    paths = write_sample(tmp_path / "small_responses.csv", 3000, seed=4)
+    paths = write_sample(tmp_path / "small_responses.csv", 3000, random_state=4)
     result = r.run_report("health", data=paths["data"], schema=paths["schema"], out=tmp_path, name="health-small",
                           parameters={"folds": 3, "red_rows": 10})
     assert result.ok, f"cell {result.failed_cell}: {result.error}"
@@ -403,9 +404,9 @@ def test_churn_columns_come_from_their_own_generator(monkeypatch):
     from csat_analysis import datasets
 
     new = ["customer_id", "logins_30d", "tenure_months", "churned"]
-    with_churn, truth = make_sample(2000, seed=9, return_truth=True)
+    with_churn, truth = make_sample(2000, random_state=9, return_truth=True)
     monkeypatch.setattr(datasets, "_make_churn", lambda frame, rng, seed: ({}, {}))
-    without = make_sample(2000, seed=9)
+    without = make_sample(2000, random_state=9)
     assert list(with_churn.columns[-4:]) == new
     pd.testing.assert_frame_equal(with_churn.drop(columns=new), without)
     assert truth.churn["model"] == CHURN_MODEL and truth.churn["n_customers"] == with_churn["customer_id"].nunique()

@@ -9,6 +9,7 @@ import pytest
 
 from csat_analysis import infer_schema, load_responses, read_schema
 from csat_analysis.cli import main
+from csat_analysis.exceptions import SchemaError
 
 from .conftest import realdata
 
@@ -52,9 +53,13 @@ def test_rating_items_are_inferred_as_ratings_and_ids_flags_counts_are_not():
     sch = infer_schema(_customers())
     assert sch.metrics["csat"].column == "Satisfaction_Score" and sch.metrics["csat"].scale == (1, 5)
     assert sch.ratings == ("SeatComfort", "Value for money", "Staff (0-10)")
-    for col in ("RowNumber", "CustomerId", "StoreId", "Exited", "Complain", "HasCrCard", "Tenure", "NumOfProducts",
-                "quarter", "Half points", "Balance"):
+    for col in ("StoreId", "Complain", "HasCrCard", "Tenure", "NumOfProducts", "quarter", "Half points", "Balance"):
         assert col not in sch.ratings and col in sch.extra, col
+    # issue 27: ids are never extra columns, and a churn-like 0/1 column is an outcome
+    assert sch.response_id == "RowNumber" and sch.customer_id == "CustomerId"
+    assert sch.outcomes["churned"].column == "Exited"
+    for col in ("RowNumber", "CustomerId", "Exited"):
+        assert col not in (*sch.ratings, *sch.extra), col
     assert sch.to_dict()["columns"]["ratings"] == list(sch.ratings)
     df, report = load_responses(_customers())
     assert df.schema["columns"]["ratings"] == list(sch.ratings)
@@ -78,19 +83,20 @@ def test_ratings_schema_round_trips_through_yaml(tmp_path):
 # --------------------------------------------------------------------------- scale warnings
 
 
-def test_nps_inferred_from_1_to_5_answers_is_a_warning(capsys, tmp_path):
+def test_nps_inferred_from_1_to_5_answers_is_not_nps_and_says_so(capsys, tmp_path):
+    # issue 27: a 1-5 "likelihood to recommend" is not read as 0-10 NPS (it gave NPS -100); without another
+    # score there is no metric, and the error and the draft say how to map it
     rng = np.random.default_rng(2)
     raw = pd.DataFrame({"Likelihood to recommend": rng.integers(1, 6, 150), "region": rng.choice(["N", "S"], 150)})
-    df, report = load_responses(raw)
-    assert report.schema.metrics["nps"].scale == (0, 10)
-    [w] = [w for w in report.warnings if "Likelihood to recommend" in w]
-    assert "NPS on a 0-10 scale" in w and "from 1 to 5" in w and "scale: [1, 5]" in w and "top box (9-10)" in w
-    # and csat-report validate prints it
+    with pytest.raises(SchemaError, match=r"'Likelihood to recommend' is named like likelihood to recommend, but its "
+                                          r"answers use 1-5 only; NPS needs a 0-10 scale"):
+        load_responses(raw)
     path = tmp_path / "ltr.csv"
     raw.to_csv(path, index=False)
-    assert main(["validate", "--data", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "Warning: column 'Likelihood to recommend' was read as NPS" in out
+    assert main(["validate", "--data", str(path), "--write-schema", str(tmp_path / "ltr.yml")]) == 1
+    assert "NPS needs a 0-10 scale" in capsys.readouterr().err
+    text = (tmp_path / "ltr.yml").read_text()
+    assert '"Likelihood to recommend"' in text and '"scale": [1, 5]' in text
 
 
 @pytest.mark.parametrize("values, expected", [

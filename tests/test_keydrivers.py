@@ -51,7 +51,7 @@ def ba():
 
 
 def test_ba_shapley_matches_all_subset_regressions(ba):
-    table = drivers(ba, outcome="csat", drivers=BA_DRIVERS, method="shapley", bootstrap=200, seed=1)
+    table = drivers(ba, outcome="csat", drivers=BA_DRIVERS, method="shapley", n_boot=200, random_state=1)
     complete = ba[["csat", *BA_DRIVERS]].dropna().astype(float)
     phi, full = brute_force_shapley(complete["csat"].to_numpy(), complete[BA_DRIVERS].to_numpy())
     got = table.set_index("driver").loc[BA_DRIVERS, "importance"].to_numpy()
@@ -67,8 +67,8 @@ def test_ba_shapley_matches_all_subset_regressions(ba):
 
 
 def test_ba_relative_weights_sum_to_r2_and_approximate_shapley(ba):
-    rw = drivers(ba, outcome="csat", drivers=BA_DRIVERS, bootstrap=100)
-    sh = drivers(ba, outcome="csat", drivers=BA_DRIVERS, method="shapley", bootstrap=0)
+    rw = drivers(ba, outcome="csat", drivers=BA_DRIVERS, n_boot=100)
+    sh = drivers(ba, outcome="csat", drivers=BA_DRIVERS, method="shapley", n_boot=0)
     assert rw["importance"].sum() == pytest.approx(rw.attrs["r2"], abs=1e-9)
     assert rw.attrs["r2"] == pytest.approx(sh.attrs["r2"], abs=1e-12)
     # Johnson (2000): relative weights closely approximate the dominance (Shapley) weights. Here the drivers
@@ -81,7 +81,7 @@ def test_ba_relative_weights_sum_to_r2_and_approximate_shapley(ba):
 def test_standardized_coefficients_and_robust_p(ba):
     import statsmodels.api as sm
 
-    table = drivers(ba, outcome="csat", drivers=BA_DRIVERS, bootstrap=0).set_index("driver").loc[BA_DRIVERS]
+    table = drivers(ba, outcome="csat", drivers=BA_DRIVERS, n_boot=0).set_index("driver").loc[BA_DRIVERS]
     c = ba[["csat", *BA_DRIVERS]].dropna().astype(float)
     z = (c - c.mean()) / c.std(ddof=0)
     fit = sm.OLS(z["csat"], sm.add_constant(z[BA_DRIVERS])).fit(cov_type="HC1")
@@ -90,29 +90,29 @@ def test_standardized_coefficients_and_robust_p(ba):
 
 
 def test_sample_truth_order_and_shares():
-    raw, truth = make_sample(30_000, seed=4, return_truth=True)
+    raw, truth = make_sample(30_000, random_state=4, return_truth=True)
     frame, _ = load_responses(raw, SAMPLE_SCHEMA)
     cols = ["rating_value", "rating_staff", "rating_speed", "rating_app"]
-    table = drivers(frame, outcome="csat", drivers=cols, bootstrap=200)
+    table = drivers(frame, outcome="csat", drivers=cols, n_boot=200)
     assert table["driver"].tolist() == cols  # value > staff > speed > app, by construction
     expected = truth.correlations["driver_shares_csat"]
     for row in table.itertuples():
         assert row.ci_low - 1 <= expected[row.driver.removeprefix("rating_")] <= row.ci_high + 1
     assert table.set_index("driver").loc["rating_value", "performance"] == table["performance"].min()
-    pairwise = drivers(frame, outcome="csat", drivers=cols, bootstrap=0, missing="pairwise")
+    pairwise = drivers(frame, outcome="csat", drivers=cols, n_boot=0, missing="pairwise")
     assert pairwise.set_index("driver").loc["rating_value", "n"] > table["n"].iloc[0]
 
 
 def test_by_segment_and_report(responses):
-    raw = make_sample(6000, seed=8)
+    raw = make_sample(6000, random_state=8)
     frame, _ = load_responses(raw, SAMPLE_SCHEMA)
     cols = ["rating_value", "rating_staff", "rating_speed", "rating_app"]
-    table = drivers(frame, outcome="nps", drivers=cols, by="channel", bootstrap=0)
+    table = drivers(frame, outcome="nps", drivers=cols, by="channel", n_boot=0)
     assert set(table["channel"]) == {"Phone", "Web"}  # store visitors have no app rating
     assert any("Store" in w for w in table.attrs["warnings"])
     ax = plot_driver_heatmap(table, by="channel")
     assert len(ax.texts) == 8
-    report = driver_report(frame, outcome="csat", drivers=cols, by="channel", bootstrap=50)
+    report = driver_report(frame, outcome="csat", drivers=cols, by="channel", n_boot=50)
     text = " ".join(report.sentences())
     assert "Rating value" in text and "first place to act" in text
 
@@ -134,13 +134,13 @@ def test_bad_input(responses):
     with pytest.raises(CsatAnalysisError, match="'t' is not numeric"):
         drivers(df, outcome="nps", drivers=["t", "ces"])
     with pytest.raises(CsatAnalysisError, match="'c' is constant"):
-        drivers(df, outcome="nps", drivers=["c", "ces"], bootstrap=0)
+        drivers(df, outcome="nps", drivers=["c", "ces"], n_boot=0)
     with pytest.raises(CsatAnalysisError, match="perfectly collinear"):
-        drivers(df, outcome="nps", drivers=["a", "d"], bootstrap=0)
+        drivers(df, outcome="nps", drivers=["a", "d"], n_boot=0)
     with pytest.raises(CsatAnalysisError, match="at least 10 per driver"):
-        drivers(df.iloc[:15], outcome="nps", drivers=["a", "ces"], bootstrap=0)
+        drivers(df.iloc[:15], outcome="nps", drivers=["a", "ces"], n_boot=0)
     with pytest.raises(CsatAnalysisError, match="'e' has no answers in these rows"):
-        drivers(df.assign(e=np.nan), outcome="nps", drivers=["a", "e"], bootstrap=0)
+        drivers(df.assign(e=np.nan), outcome="nps", drivers=["a", "e"], n_boot=0)
     many = df.assign(**{f"x{i}": np.random.default_rng(i).normal(size=len(df)) for i in range(16)})
     with pytest.raises(ParameterError, match="use at most 15.*relative_weights"):
         drivers(many, outcome="nps", drivers=[f"x{i}" for i in range(16)], method="shapley")
@@ -161,7 +161,7 @@ def noise_frame(n=2000, seed=13):
 
 
 def test_noise_drivers_report_says_they_explain_nothing_and_gives_no_advice():
-    report = driver_report(noise_frame(), outcome="outcome", drivers=["d1", "d2", "d3", "d4"], bootstrap=100)
+    report = driver_report(noise_frame(), outcome="outcome", drivers=["d1", "d2", "d3", "d4"], n_boot=100)
     text = " ".join(report.sentences())
     assert not ADVICE.search(text), text
     assert "almost none of the variation" in text and "below 0.02" in text and "robust F-test" in text
@@ -181,7 +181,7 @@ def test_small_sample_not_significant_says_so():
     rng = np.random.default_rng(3)
     frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
     frame["y"] = 0.2 * frame["a"] + rng.normal(size=60)
-    report = driver_report(frame, outcome="y", drivers=["a", "b", "c"], bootstrap=100)
+    report = driver_report(frame, outcome="y", drivers=["a", "b", "c"], n_boot=100)
     text = " ".join(report.sentences())
     assert "not significantly more than nothing" in text and not ADVICE.search(text), text
     t = report.table
@@ -191,7 +191,7 @@ def test_small_sample_not_significant_says_so():
 def test_tiny_but_significant_r2_is_still_negligible():
     frame = noise_frame(n=20_000)
     frame["outcome"] += 0.1 * frame["d1"]  # real, but explains well under 2%
-    report = driver_report(frame, outcome="outcome", drivers=["d1", "d2", "d3", "d4"], bootstrap=0)
+    report = driver_report(frame, outcome="outcome", drivers=["d1", "d2", "d3", "d4"], n_boot=0)
     assert report.table.attrs["r2"] < 0.02 and report.table.attrs["r2_test"]["p"] < 0.001
     text = " ".join(report.sentences())
     assert "almost none of the variation" in text and "although significantly above zero" in text
@@ -199,9 +199,9 @@ def test_tiny_but_significant_r2_is_still_negligible():
 
 
 def test_real_signal_keeps_advice_and_f_test():
-    raw = make_sample(6000, seed=8)
+    raw = make_sample(6000, random_state=8)
     frame, _ = load_responses(raw, SAMPLE_SCHEMA)
-    table = drivers(frame, outcome="csat", drivers=["rating_value", "rating_staff"], bootstrap=0)
+    table = drivers(frame, outcome="csat", drivers=["rating_value", "rating_staff"], n_boot=0)
     assert not table.attrs["r2_negligible"] and table.attrs["r2_test"]["p"] < 1e-6
 
 
@@ -209,7 +209,7 @@ def test_bank_churn_satisfaction_has_no_numeric_drivers():
     path = realdata("bank_churn_satisfaction") / "Customer-Churn-Records.csv"
     bank = pd.read_csv(path)
     cols = ["CreditScore", "Age", "Tenure", "Balance"]
-    report = driver_report(bank, outcome="Satisfaction_Score", drivers=cols, bootstrap=100)
+    report = driver_report(bank, outcome="Satisfaction_Score", drivers=cols, n_boot=100)
     text = " ".join(report.sentences())
     assert "almost none of the variation in Satisfaction_Score" in text and not ADVICE.search(text), text
     assert report.table.attrs["r2"] < 0.01 and report.table.attrs["r2_negligible"]
@@ -244,7 +244,7 @@ def test_pairwise_bootstrap_matches_point_estimate(method):
     frame = missing_frame()
     cols = [f"q{i}" for i in range(6)]
     assert frame[cols].notna().all(axis=1).sum() < 60  # fewer complete rows than listwise needs
-    table = drivers(frame, outcome="y", drivers=cols, method=method, missing="pairwise", bootstrap=150, seed=2)
+    table = drivers(frame, outcome="y", drivers=cols, method=method, missing="pairwise", n_boot=150, random_state=2)
     assert_ci_contains_estimate(table)
     assert table["share"].sum() == pytest.approx(100)
     # the point estimate is the importance of the pairwise-complete correlation matrix (pandas, min_periods)
@@ -258,7 +258,7 @@ def test_pairwise_bootstrap_matches_point_estimate(method):
 
 def test_pairwise_weighted_correlations():
     frame = missing_frame(n=800, p=3).assign(w=np.random.default_rng(1).uniform(0.5, 2, 800))
-    table = drivers(frame, outcome="y", drivers=["q0", "q1", "q2"], weights="w", missing="pairwise", bootstrap=100)
+    table = drivers(frame, outcome="y", drivers=["q0", "q1", "q2"], weights="w", missing="pairwise", n_boot=100)
     assert_ci_contains_estimate(table)
     cols = ["y", "q0", "q1", "q2"]
     ref = np.eye(4)
@@ -275,11 +275,11 @@ def test_pairwise_ba_airline_with_sparse_wifi():
     ba = pd.read_csv(realdata("ba_airline_reviews") / "BA_AirlineReviews.csv")
     cols = [*BA_DRIVERS, "Wifi&Connectivity"]
     assert ba["Wifi&Connectivity"].isna().sum() == 3092
-    table = drivers(ba, outcome="OverallRating", drivers=cols, missing="pairwise", bootstrap=150, seed=1)
+    table = drivers(ba, outcome="OverallRating", drivers=cols, missing="pairwise", n_boot=150, random_state=1)
     assert_ci_contains_estimate(table)
     assert table["driver"].iloc[0] == "ValueForMoney"
     assert table.set_index("driver").loc["Wifi&Connectivity", "n"] == 609
-    report = driver_report(ba, outcome="OverallRating", drivers=cols, missing="pairwise", bootstrap=100)
+    report = driver_report(ba, outcome="OverallRating", drivers=cols, missing="pairwise", n_boot=100)
     text = " ".join(report.sentences())
     assert "ValueForMoney matters most" in text and "Wifi&Connectivity" in text
 
@@ -296,7 +296,7 @@ def test_pairwise_inconsistent_correlations_are_smoothed_with_a_warning():
     frame["y"] = frame[["a", "b", "c"]].sum(axis=1, min_count=1) + rng.normal(size=len(frame))
     corr = frame[["y", "a", "b", "c"]].corr().to_numpy()
     assert np.linalg.eigvalsh(corr).min() < -0.1  # the pairwise matrix is not a correlation matrix
-    table = drivers(frame, outcome="y", drivers=["a", "b", "c"], missing="pairwise", bootstrap=100)
+    table = drivers(frame, outcome="y", drivers=["a", "b", "c"], missing="pairwise", n_boot=100)
     assert any("not positive definite" in w for w in table.attrs["warnings"])
     assert np.isfinite(table[["importance", "share", "ci_low", "ci_high"]].to_numpy()).all()
     assert 0 <= table.attrs["r2"] <= 1 and table["share"].sum() == pytest.approx(100)
@@ -307,7 +307,7 @@ def test_pairwise_needs_enough_pairs():
     frame = missing_frame(n=400, p=2)
     frame.loc[frame["q0"].notna(), "q1"] = np.nan  # q0 and q1 never answered together
     with pytest.raises(CsatAnalysisError, match="'q0' and 'q1'"):
-        drivers(frame, outcome="y", drivers=["q0", "q1"], missing="pairwise", bootstrap=0)
+        drivers(frame, outcome="y", drivers=["q0", "q1"], missing="pairwise", n_boot=0)
 
 
 # --------------------------------------------------------------------------- labels
@@ -322,7 +322,7 @@ def test_labels_keep_the_column_spelling():
                               + rng.normal(size=n))
     frame["segment"] = rng.choice(["A", "B"], n)
     cols = ["ValueForMoney", "Wifi&Connectivity", "rating_staff"]
-    report = driver_report(frame, outcome="OverallRating", drivers=cols, by="segment", bootstrap=100)
+    report = driver_report(frame, outcome="OverallRating", drivers=cols, by="segment", n_boot=100)
     text = " ".join(report.sentences())
     assert "ValueForMoney matters most" in text and "Wifi&Connectivity performs worst" in text, text
     assert "Valueformoney" not in text and "Wifi&connectivity" not in text

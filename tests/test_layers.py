@@ -4,7 +4,7 @@ Layers, bottom to top (README, "Where things are"):
 
 0. ``base``: exceptions, config, _utils, _yaml (safe YAML), _exports (the package's lazy-export table), privacy,
    registry (what a metric is), narrative (numbers into words), display (escaped HTML pieces), export (CSV/Excel
-   writers)
+   writers), results (the base class of result objects), deprecation (renamed parameters and attributes)
 1. ``data``: dates, schema (package: spec, reading, inference), margins (customer-base margins), responses (the
    table and its schema), io (load → canonical table)
 2. ``cells``: cells (sufficient statistics), backends (the same cells from DuckDB/Spark)
@@ -38,11 +38,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "csat_analysis"
 
 LAYERS: dict[str, int] = {
     **dict.fromkeys(["exceptions", "config", "_utils", "_yaml", "_exports", "privacy", "registry", "narrative",
-                     "display", "export"], 0),
-    **dict.fromkeys(["dates", "schema", "margins", "responses", "io"], 1),
+                     "display", "export", "results", "deprecation", "labels"], 0),
+    **dict.fromkeys(["dates", "schema", "margins", "responses", "io", "multiselect", "_infer_rules"], 1),
     **dict.fromkeys(["cells", "backends"], 2),
-    **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "balance", "keydrivers", "comments",
-                     "health", "crosstab", "planning", "datasets"], 3),
+    **dict.fromkeys(["metrics", "weighting", "trends", "correlation", "effects", "did_cells", "balance", "keydrivers",
+                     "comments", "health", "crosstab", "planning", "datasets"], 3),
     "plots": 4,
     "reports": 5,
     **dict.fromkeys(["params", "render", "cli", "kernel"], 6),

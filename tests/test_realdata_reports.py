@@ -43,10 +43,10 @@ def _edit_ba(schema: dict) -> None:
 
 
 def _edit_bank_churn(schema: dict) -> None:
-    # Issue 15 (README "Customer health and risk"): the customer id, the churn outcome and the risk-model
-    # features.  Complain stays in on purpose: the report must name it as a leak.
-    schema["columns"]["customer_id"] = "CustomerId"
-    schema["outcomes"] = {"churned": {"column": "Exited"}}
+    # Issue 15 (README "Customer health and risk"): the risk-model features.  Complain stays in on purpose: the
+    # report must name it as a leak.  Issue 27: inference maps the customer id and the churn outcome itself.
+    assert schema["columns"]["customer_id"] == "CustomerId"
+    assert schema["outcomes"] == {"churned": {"column": "Exited"}}
     schema["features"] = ["csat", "CreditScore", "Geography", "Gender", "Age", "Tenure", "Balance", "NumOfProducts",
                           "HasCrCard", "IsActiveMember", "EstimatedSalary", "Complain", "Card Type", "Point Earned"]
 
@@ -61,7 +61,8 @@ EXPECTED = {
     ("pwc_call_center_csat", "trends"): ["50.2%", "50.5%", "48.9%"],
     ("ba_airline_reviews", "correlations"): ["ValueForMoney", "SeatComfort"],
     # SOURCE.md: Pearson r (pairwise complete) of OverallRating with ValueForMoney 0.873, SeatComfort 0.740
-    ("ba_airline_reviews", "correlations-pearson"): ["CSAT ~ ValueForMoney 3,695 0.87", "CSAT ~ SeatComfort 3,580 0.74"],
+    ("ba_airline_reviews", "correlations-pearson"): ["CSAT ~ ValueForMoney 3,695 0.87",
+                                                     "CSAT ~ SeatComfort 3,580 0.74"],
     # SOURCE.md: mean OverallRating by year 2014 5.950 ... 2023 3.193
     ("ba_airline_reviews", "trends-mean-by-year"): ["2014 ", "5.95", "5.47", "4.99", "3.85", "4.32", "4.76",
                                                     "3.19"],
@@ -81,7 +82,7 @@ EXPECTED = {
 
 
 def _schema_for(folder: Path, name: str) -> tuple[Path, Path]:
-    data = folder / EXPORTS[name]
+    data = REALDATA / name / EXPORTS[name]
     schema_path = folder / f"{name}.yml"
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = main(["validate", "--data", str(data), "--write-schema", str(schema_path)])

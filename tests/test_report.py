@@ -22,7 +22,7 @@ def small(tmp_path_factory):
     import yaml
 
     folder = tmp_path_factory.mktemp("small")
-    frame = make_sample(1500, seed=9)
+    frame = make_sample(1500, random_state=9)
     frame.loc[frame["region"] == "West", "region"] = XSS
     frame.to_csv(folder / "small.csv", index=False)
     (folder / "small.yml").write_text(yaml.safe_dump(SAMPLE_SCHEMA))

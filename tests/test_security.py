@@ -33,7 +33,7 @@ CSAT_REPORT = str(Path(sys.executable).parent / "csat-report")
 def tiny(tmp_path_factory):
     """1,200 sample rows plus a segment 'Tiny' of three respondents with telling answers."""
     folder = tmp_path_factory.mktemp("tiny")
-    frame = make_sample(1200, seed=3)
+    frame = make_sample(1200, random_state=3)
     secret = frame.iloc[:3].copy()
     secret["region"] = "Tiny"
     secret["submitted"] = ["2024-03-07", "2024-03-08", "2024-03-09"]
@@ -148,7 +148,7 @@ def test_report_names_are_unique_readable_and_short():
 
 
 def test_batch_on_colliding_values_writes_one_report_each(tmp_path):
-    frame = make_sample(800, seed=5)
+    frame = make_sample(800, random_state=5)
     labels = ["東京", "大阪", "North", "north", "A/B", "A B"]
     frame["region"] = [labels[i % len(labels)] for i in range(len(frame))]
     frame.to_csv(tmp_path / "x.csv", index=False)

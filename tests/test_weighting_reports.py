@@ -20,7 +20,7 @@ MARGINS = {"plan": {"Basic": 0.80, "Plus": 0.15, "Premium": 0.05}}
 @pytest.fixture(scope="module")
 def weighted_export(tmp_path_factory):
     folder = tmp_path_factory.mktemp("weighted")
-    make_sample(1500, seed=21).to_csv(folder / "resp.csv", index=False)
+    make_sample(1500, random_state=21).to_csv(folder / "resp.csv", index=False)
     schema = {**SAMPLE_SCHEMA, "margins": MARGINS}
     schema["columns"] = {k: v for k, v in schema["columns"].items() if k != "weight"}  # no design weight
     (folder / "resp.yml").write_text(yaml.safe_dump(schema))

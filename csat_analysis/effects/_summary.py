@@ -47,12 +47,20 @@ def summary(self) -> str:
         if not self.details.get("randomised"):
             text += " Exposure was not randomised, so these are associations, not necessarily the variants' effects."
     elif self.design == "exposure":
+        pooled = self.details.get("pooled")
+        who = (f"Exposure to any of the {len(pooled['variants'])} variants of {self.campaign} (pooled)" if pooled
+               else f"Exposure to {self.campaign}")
         if self.details.get("randomised"):
-            text = f"Exposure to {self.campaign} {verb} {label} by {change} ({interval}): {sig}."
+            text = f"{who} {verb} {label} by {change} ({interval}): {sig}."
         else:  # self-selected or targeted exposure: an association, never "raised"
-            text = (f"Exposure to {self.campaign} was associated with a {change} difference in {label} "
+            text = (f"{who} was associated with a {change} difference in {label} "
                     f"({interval}): {sig}. Exposure was not randomised, so this is an association, not "
                     "necessarily the campaign's effect.")
+        if pooled:
+            est = pooled["estimates"]
+            low, high = min(est, key=est.get), max(est, key=est.get)
+            text += (f" Separately, against the control, the variants range from {fmt_change(self.outcome, est[low])} "
+                     f"({low}) to {fmt_change(self.outcome, est[high])} ({high}).")
         b = self.details.get("balance")
         if b is not None:
             a, ev = b.aipw, b.e_value
@@ -61,10 +69,15 @@ def summary(self) -> str:
                      "control level(s) (standardised difference above 0.1). " if n_bad else
                      " Exposed and unexposed customers were alike on the controls (standardised differences "
                      "under 0.1). ")
-            text += (f"Reweighted to balance the controls (doubly robust, AIPW), the difference is "
-                     f"{fmt_change(self.outcome, a['estimate'])} ({ci_text(self.ci)} "
-                     f"{fmt_change(self.outcome, a['ci_low'])} to {fmt_change(self.outcome, a['ci_high'])}, "
-                     f"{fmt_p(a['p'])}).")
+            overlap = b.overlap.get("note")
+            if overlap:  # no exposed (or unexposed) customers somewhere: the reweighted estimate is for the rest
+                text += overlap + " "
+            if np.isfinite(a["estimate"]):
+                text += (f"Reweighted to balance the controls (doubly robust, AIPW"
+                         f"{', on the overlap region' if overlap else ''}), the difference is "
+                         f"{fmt_change(self.outcome, a['estimate'])} ({ci_text(self.ci)} "
+                         f"{fmt_change(self.outcome, a['ci_low'])} to {fmt_change(self.outcome, a['ci_high'])}, "
+                         f"{fmt_p(a['p'])}).")
             if not self.details.get("randomised") and np.isfinite(ev.get("point", np.nan)):
                 text += (f" An unmeasured confounder would need a risk ratio of {ev['point']:.2f} with both "
                          f"exposure and {label} to explain it away ({ev['ci']:.2f} to move the interval to "
@@ -73,6 +86,10 @@ def summary(self) -> str:
         groups = ", ".join(map(str, self.details.get("treated", [])))
         text = (f"After {self.campaign} started ({self.details['start']:%d %b %Y}), {label} in the treated "
                 f"groups ({groups}) moved by {change} relative to the other groups ({interval}): {sig}.")
+        pooled = self.details.get("pooled_variants")
+        if pooled and len(pooled) > 1:
+            text += (f" This pools the {len(pooled)} variants ({', '.join(map(str, pooled))}); the exposed-vs-not "
+                     "comparison gives one effect per variant.")
         att = self.details.get("att")
         if att is not None:
             shares = att["weights"]

@@ -15,9 +15,12 @@ from scipy import stats
 
 from .._utils import as_list, check_argument, nearest, require_columns, weight_column
 from ..cells import date_periods, groups, period_start
+from ..deprecation import renamed_parameters
+from ..did_cells import did_cells, fit_cells, imputation_att
+from ..did_cells import event_study as did_event_study
 from ..exceptions import DataError, ParameterError
 from ..metrics import METRICS, scale_of, summarize
-from ..narrative import fmt_p
+from ..narrative import fmt_change, fmt_p
 from ..responses import schema_of
 from .inference import (
     BOOT_REPS,
@@ -73,7 +76,18 @@ def _exposure(data: pd.DataFrame, campaign: str, control: Any = None) -> tuple[p
         values = pd.to_numeric(col.astype("Float64"), errors="coerce").astype(float)
         if not values.dropna().isin([0, 1]).all():
             raise DataError(f"Campaign column {campaign!r} must hold exposed/not exposed (True/False or 1/0).")
-        return values, None, None
+        labels = data.get(f"{campaign}_variant")  # the loader keeps which offer each row got (several offers)
+        if labels is None or values.isna().all():
+            return values, None, None
+        text = labels.astype("string").str.strip().where(values.notna())
+        control_rows = (values == 0).to_numpy()
+        spec_control = _schema_campaign(data, campaign).get("control")
+        label = (str(text[control_rows].dropna().iloc[0]) if text[control_rows].notna().any()
+                 else str(control if control is not None else spec_control or "not exposed"))
+        variants = text.where(~control_rows, label)
+        if variants[~control_rows].nunique() < 2:
+            return values, None, None
+        return values, variants, label
     if control is None:
         for c in schema_of(data).get("campaigns", []) or []:
             if campaign in (c.get("name"), c.get("column")) and c.get("control") is not None:
@@ -157,6 +171,7 @@ def _period_frame(data: pd.DataFrame, freq: str, date: str = "date") -> tuple[np
 # --------------------------------------------------------------------------- designs
 
 
+@renamed_parameters(bootstrap_reps="n_boot")
 def campaign_effect(
     data: pd.DataFrame,
     *,
@@ -176,7 +191,8 @@ def campaign_effect(
     maxlags: int | None = None,
     control: str | None = None,
     inference: str = "auto",
-    bootstrap_reps: int = BOOT_REPS,
+    n_boot: int = BOOT_REPS,
+    variants: bool = True,
 ) -> EffectResult:
     """Estimate a campaign's effect on one outcome, in the outcome's own units.
 
@@ -235,9 +251,10 @@ def campaign_effect(
         "newey-west" gives the Newey-West errors of R
         ``sandwich::NeweyWest(prewhite = FALSE, adjust = FALSE)``, which
         over-reject with few periods (about 20% at T = 24).
-    bootstrap_reps : int
+    n_boot : int
         Wild bootstrap replications (default 9999; every sign vector is used
-        instead when there are fewer).
+        instead when there are fewer).  ``bootstrap_reps=`` is the deprecated
+        old name.
     control : str, optional
         For a text campaign column (e.g. an offer column with ``None``,
         ``Offer A``, ``Offer B``): the value meaning not exposed (default: the
@@ -245,7 +262,16 @@ def campaign_effect(
         effect per variant against the control (``.table`` has one row per
         variant, ``term`` = its label, plus Holm-adjusted ``p_adj``) and a joint
         Wald test that no variant differs (``details["joint"]``); DiD and ITS
-        pool the variants.
+        pool the variants.  A loaded campaign whose column held several values
+        besides the control (offers A-E against "None") has them in
+        ``<campaign>_variant`` and is treated the same way.
+    variants : bool
+        Exposure design, campaign with variants: one effect per variant
+        against the control (default), or with ``variants=False`` one pooled
+        effect of receiving any variant (term ``"<campaign> (pooled)"``), with
+        the variants' own estimates in ``details["pooled"]`` (``variants``,
+        ``estimates``, ``range``) and a warning that gives their spread:
+        offers that move the outcome in opposite directions pool to about zero.
     maxlags : int, optional
         ITS: Newey-West lags (default ``floor(4 (T/100)^(2/9))``, at least 1).
 
@@ -264,6 +290,21 @@ def campaign_effect(
     DataError
         No exposed or no unexposed rows, no rows before the start, a constant
         or collinear exposure, perfect separation in a logit.
+
+    Notes
+    -----
+    Exposure design with controls: ``details["balance"]`` holds the balance,
+    the doubly robust (AIPW) estimate -- on the overlap region, with who is
+    left out named, when some control level has no exposed (or no
+    unexposed) respondents or propensities leave 0.05-0.95 for more than 10%
+    of the weight -- and its E-values.  The E-value's risk ratio uses, on the
+    rows the AIPW uses, the unexposed respondents' raw share as the baseline
+    (top-box outcomes) and, for means and NPS, the standard deviation of both
+    arms together.
+
+    DiD: the fits, the randomization inference and the wild bootstrap are
+    computed from group x period cells (:mod:`csat_analysis.did_cells`), with
+    the same results as fitting every row.
     """
     check_argument("design", list(DESIGNS), design)
     check_argument("outcome", list(METRICS), outcome)
@@ -281,7 +322,7 @@ def campaign_effect(
         raise ParameterError("Weights are supported for linear models only.")
     data, weights = weight_column(data, weights, "_w_campaign")  # raked weights: a weight column of the model
     controls = _controls_formula(data, controls)
-    exposed, variants, control_label = _exposure(data, campaign, control)
+    exposed, variant_labels, control_label = _exposure(data, campaign, control)
     y, unit = _outcome_values(data, outcome, model)
     spec = _schema_campaign(data, campaign)
     freq = freq or "M"
@@ -292,12 +333,14 @@ def campaign_effect(
         if model == "ordinal" and cluster:
             raise ParameterError("model='ordinal' does not support cluster= (the ordered logit has no cluster-robust "
                                  "errors here); use model='linear' with cluster=, or drop cluster=.")
-        if variants is not None:
-            result = _variants_design(data, y, unit, variants, control_label, outcome, campaign, controls, cluster,
-                                      model, weights, ci)
+        if variant_labels is not None and (variants or variant_labels[exposed == 1].nunique() < 2):
+            result = _variants_design(data, y, unit, variant_labels, control_label, outcome, campaign, controls,
+                                      cluster, model, weights, ci)
         else:
             result = _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluster, model, weights, ci,
-                                      inference, bootstrap_reps)
+                                      inference, n_boot)
+            if variant_labels is not None:  # pooled because asked: say so, with the variants' spread
+                _pooled(result, data, y, variant_labels, control_label, campaign, controls, weights, ci)
         randomised = spec.get("randomised") is True
         result.details["randomised"] = randomised
         if not randomised:
@@ -313,10 +356,13 @@ def campaign_effect(
                              f"{campaign!r} in the schema.")
     group = group or spec.get("group")
     if design == "did":
-        return _with_ci(_did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, group, treated, start,
-                             event_study, weights, ci, inference, bootstrap_reps), ci)
-    return _with_ci(_its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags,
-                         inference), ci)
+        result = _did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, group, treated, start,
+                      event_study, weights, ci, inference, n_boot)
+    else:
+        result = _its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags, inference)
+    if variant_labels is not None:  # DiD and ITS pool the variants: say so
+        result.details["pooled_variants"] = sorted(variant_labels[exposed == 1].dropna().unique())
+    return _with_ci(result, ci)
 
 
 def _with_ci(result: EffectResult, ci: float) -> EffectResult:
@@ -324,6 +370,24 @@ def _with_ci(result: EffectResult, ci: float) -> EffectResult:
     result.ci = ci
     result.effect = dataclasses.replace(result.effect, ci=ci)
     return result
+
+
+def _pooled(result: EffectResult, data, y, variants, control, campaign, controls, weights, ci) -> None:
+    """Label a pooled exposure effect as pooled and record the variants' own estimates (linear model, in the
+    outcome's reporting units whatever the pooled model)."""
+    y, _ = _outcome_values(data, result.outcome, "linear")
+    per = _variants_design(data, y, "", variants, control, result.outcome, campaign, controls, None, "linear",
+                           weights, ci).table
+    estimates = dict(zip(per["term"].astype(str), per["estimate"].astype(float), strict=True))
+    low, high = min(estimates, key=estimates.get), max(estimates, key=estimates.get)
+    result.table["term"] = [str(t).replace(campaign, f"{campaign} (pooled)", 1) for t in result.table["term"]]
+    result.details["pooled"] = {"variants": list(estimates), "estimates": estimates,
+                                "range": (estimates[low], estimates[high])}
+    result.warnings.append(
+        f"The {len(estimates)} variants of {campaign} ({', '.join(estimates)}) are pooled into one exposed group, as "
+        f"asked (variants=False); against {control} alone they range from {fmt_change(result.outcome, estimates[low])} "
+        f"({low}) to {fmt_change(result.outcome, estimates[high])} ({high}), so the pooled effect can hide effects in "
+        "opposite directions.")
 
 
 def _check_exposure(x: pd.Series, campaign: str) -> None:
@@ -397,14 +461,27 @@ def _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluste
 
 
 def _balance(frame: pd.DataFrame, columns: list[str], outcome: str, weights, ci: float):
-    """Balance of the controls, overlap, the doubly robust (AIPW) estimate and its E-values."""
+    """Balance of the controls, overlap, the doubly robust (AIPW) estimate and its E-values.
+
+    The AIPW estimate is on the overlap region when exposed and unexposed do
+    not overlap everywhere (``b.overlap["restricted"]``, see
+    :func:`~csat_analysis.balance.exposure_balance`).  Its E-value converts the
+    difference ``d`` to a risk ratio on the same rows: for a top-box share,
+    ``RR = (p0 + d) / p0`` with ``p0`` the unexposed respondents' raw
+    (unadjusted, unweighted) share; for a mean or NPS, ``RR = exp(0.91 d / SD)``
+    with ``SD`` the outcome's standard deviation over both arms together
+    (unweighted, ``ddof=1``), not the pooled within-arm SD.
+    """
     from ..balance import e_value, exposure_balance
 
     b = exposure_balance(frame, outcome=frame["_y"].to_numpy(float), exposed=frame["_exposed"].to_numpy(float),
                          controls=columns, weights=None if weights is None else np.asarray(weights, float), ci=ci)
-    y, t = frame["_y"].to_numpy(float), frame["_exposed"].to_numpy(float)
+    rows = b.overlap["rows"]
+    y, t = frame["_y"].to_numpy(float)[rows], frame["_exposed"].to_numpy(float)[rows]
     a = b.aipw
-    if METRICS[outcome].kind == "share":
+    if not len(y) or not (t == 0).any():
+        b.e_value = {"point": float("nan"), "ci": float("nan")}
+    elif METRICS[outcome].kind == "share":
         b.e_value = e_value(a["estimate"], a["ci_low"], a["ci_high"], kind="share", baseline=float(y[t == 0].mean()))
     else:
         b.e_value = e_value(a["estimate"], a["ci_low"], a["ci_high"], kind="mean", sd=float(y.std(ddof=1)))
@@ -428,7 +505,7 @@ def _variants_design(data, y, unit, variants, control, outcome, campaign, contro
 
     if model != "linear":
         raise ParameterError(f"A campaign with variants ({campaign!r}) is estimated with the linear model only, "
-                             f"not model={model!r}.")
+                             f"not model={model!r}; use model='linear', or variants=False for one pooled effect.")
     frame = pd.DataFrame({"_y": y, "_variant": variants.astype(object).where(variants.notna(), np.nan)})
     for c in _control_columns(data, controls):
         frame[c] = data[c].to_numpy()
@@ -545,114 +622,43 @@ def _did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, gro
         notes.append(f"Only {pre_periods} period(s) before the start: the parallel-trends assumption cannot be checked well.")
     if cluster:
         require_columns(data, [cluster], "cluster column")
-        groups = data.loc[frame.index, cluster].astype("string").to_numpy()
+        clusters = data.loc[frame.index, cluster].astype("string").to_numpy()
     else:
-        groups = frame["_g"].to_numpy()
-    n_clusters = len(pd.unique(groups))
+        clusters = None
+    w = pd.to_numeric(data.loc[frame.index, weights], errors="coerce").to_numpy(float) if weights else None
+    # every fit and replicate below depends on the rows only through group x period (x cluster x control) cells
+    cells = did_cells(frame, weights=w, clusters=clusters, columns=_control_columns(data, controls))
     rhs = "_did + C(_g) + C(_p)" + (f" + {controls}" if controls else "")
-    fit = _did_fit(frame, rhs, groups, weights, data)
-    res = fit.result
+    res = fit_cells(cells, rhs)
     _check_rank(res, notes, "_did", campaign)
     table = pd.DataFrame(_coef_rows(res, {f"{campaign} × post (DiD)": "_did"}, ci), columns=EFFECT_COLUMNS)
-    boot = _few_clusters(res, "_did", groups, frame["_treated"].to_numpy(), cluster or group, notes, inference,
-                         bootstrap_reps, ci, frame)
+    keys = cells.keys
+    boot = _few_clusters(res, "_did", keys["_cluster"].to_numpy(), keys["_treated"].to_numpy(), cluster or group,
+                         notes, inference, bootstrap_reps, ci, cells)
     details: dict[str, Any] = {"start": start, "treated": treated, "group": group, "freq": freq,
-                               "clusters": n_clusters}
+                               "clusters": cells.clusters, "cells": len(cells.n)}
     _apply_boot(table, boot, res, "_did", details)
-    details["att"] = _imputation_att(frame, controls, weights, data)
+    details["att"] = imputation_att(cells, controls)
     first = table.iloc[0]
     effect = Effect(float(first["estimate"]), float(first["ci_low"]), float(first["ci_high"]), float(first["p"]), unit)
     if event_study:
-        es, pre = _event_study(frame, controls, groups, weights, data, start_code, label, ci)
+        es, es_fit, pre_names = did_event_study(cells, controls, start_code, label, ci)
+        pre = _pretrend_test(es_fit, pre_names, cells.clusters)
         details["event_study"], details["pretrend"] = es, pre
         details["pretrend_p"] = None if pre is None else pre["p"]
         if pre is not None and pre["p"] < 0.05:
             blocks = f" in {pre['blocks']} block(s)" if pre["blocks"] else ""
-            notes.append(f"Pre-trend check failed (joint Wald test of the {pre['coefficients']} pre-campaign event-study "
-                         f"coefficients{blocks}, F({pre['df1']}, {pre['df2']}) = {pre['F']:.2f}, {fmt_p(pre['p'])}): treated "
-                         "groups already differed from the others before the start.")
-    return EffectResult(table, effect, int(res.nobs), "did", outcome, "linear", campaign, notes + fit.warnings, details)
+            notes.append(f"Pre-trend check failed (joint Wald test of the {pre['coefficients']} pre-campaign "
+                         f"event-study coefficients{blocks}, F({pre['df1']}, {pre['df2']}) = {pre['F']:.2f}, "
+                         f"{fmt_p(pre['p'])}): treated groups already differed from the others before the start.")
+    return EffectResult(table, effect, int(res.nobs), "did", outcome, "linear", campaign, notes, details)
 
 
 def _imputation_att(frame: pd.DataFrame, controls: str | None, weights, data) -> dict[str, Any] | None:
-    """The ATT as an explicit average over treated responses after the start (imputation estimator).
-
-    Group and period effects (and controls) are fitted on the untreated
-    responses only; each treated post-start response's counterfactual is
-    imputed from them, and the ATT is the mean of ``y - y(0)`` over those
-    responses (survey-weighted with ``weights``): each treated group counts in
-    proportion to its responses after the start (Borusyak, Jaravel & Spiess
-    2024).  ``None`` when a treated group or period has no untreated data to
-    impute from.
-    """
-    untreated, treated = frame[frame["_did"] == 0], frame[frame["_did"] == 1]
-    w = (pd.to_numeric(data.loc[frame.index, weights], errors="coerce") if weights
-         else pd.Series(1.0, index=frame.index))
-    if not len(treated):
-        return None
-    if controls:
-        import statsmodels.formula.api as smf
-
-        try:
-            fit = smf.wls(f"_y ~ C(_g) + C(_p) + {controls}", untreated, weights=w.loc[untreated.index]).fit()
-            y0 = np.asarray(fit.predict(treated), float)
-        except Exception:  # a category with no untreated rows (patsy refuses to predict it)
-            return None
-    else:  # group and period effects only: least squares on indicator columns, no formula machinery
-        g_levels, p_levels = pd.unique(untreated["_g"]), pd.unique(untreated["_p"])
-        if not (treated["_g"].isin(g_levels).all() and treated["_p"].isin(p_levels).all()):
-            return None
-
-        def design(part: pd.DataFrame) -> np.ndarray:
-            gi = pd.Categorical(part["_g"], categories=g_levels).codes
-            pi = pd.Categorical(part["_p"], categories=p_levels).codes
-            X = np.zeros((len(part), len(g_levels) + len(p_levels) - 1))
-            X[np.arange(len(part)), gi] = 1.0
-            rows = pi > 0
-            X[np.flatnonzero(rows), len(g_levels) + pi[rows] - 1] = 1.0
-            return X
-
-        sw = np.sqrt(w.loc[untreated.index].to_numpy(float))
-        beta = np.linalg.lstsq(design(untreated) * sw[:, None], untreated["_y"].to_numpy(float) * sw, rcond=None)[0]
-        y0 = design(treated) @ beta
-    if np.isnan(y0).any():
-        return None
-    wt = w.loc[treated.index].to_numpy(float)
-    shares = pd.Series(wt, index=treated["_g"].to_numpy()).groupby(level=0).sum() / wt.sum()
-    return {"estimate": float(np.average(treated["_y"].to_numpy(float) - y0, weights=wt)),
-            "weights": {str(k): float(v) for k, v in shares.items()}, "responses": int(len(treated))}
-
-
-def _did_fit(frame, rhs, groups, weights, data) -> _Fit:
-    if weights:
-        import statsmodels.formula.api as smf
-
-        w = pd.to_numeric(data.loc[frame.index, weights], errors="coerce")
-        res = smf.wls(f"_y ~ {rhs}", frame, weights=w).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-        return _Fit(res, [])
-    return _fit(f"_y ~ {rhs}", frame, kind="ols", cov_type="cluster", groups=groups)
-
-
-def _event_study(frame, controls, groups, weights, data, start_code, label, ci):
-    rel = (frame["_p"] - start_code).astype(int)
-    ks = sorted(k for k in rel.unique() if k != -1)
-    terms = {}
-    for k in ks:
-        name = f"_e{'m' if k < 0 else 'p'}{abs(k)}"
-        frame[name] = ((rel == k) & (frame["_treated"] == 1)).astype(float)
-        terms[k] = name
-    rhs = " + ".join(terms.values()) + " + C(_g) + C(_p)" + (f" + {controls}" if controls else "")
-    res = _did_fit(frame, rhs, groups, weights, data).result
-    rows = []
-    for k, name in terms.items():
-        r = _row(str(k), float(res.params[name]), float(res.bse[name]), ci,
-                 getattr(res, "df_resid_inference", None) or res.df_resid)
-        rows.append({"relative_period": k, "period": label(start_code + k), **{c: r[c] for c in EFFECT_COLUMNS[1:]}})
-    rows.append({"relative_period": -1, "period": label(start_code - 1), "estimate": 0.0, "se": 0.0,
-                 "ci_low": 0.0, "ci_high": 0.0, "p": np.nan})
-    table = pd.DataFrame(rows).sort_values("relative_period", ignore_index=True)
-    pre = _pretrend_test(res, [name for k, name in terms.items() if k < -1], len(pd.unique(groups)))
-    return table, pre
+    """The imputation ATT of a DiD frame (rows): :func:`~csat_analysis.did_cells.imputation_att` on its cells."""
+    w = pd.to_numeric(data.loc[frame.index, weights], errors="coerce").to_numpy(float) if weights else None
+    frame = frame.assign(**{c: frame["_did"] for c in ("_treated", "_post") if c not in frame})
+    return imputation_att(did_cells(frame, weights=w, columns=_control_columns(data, controls)), controls)
 
 
 def _pretrend_test(res, names: list[str], n_clusters: int) -> dict[str, Any] | None:

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..deprecation import renamed_parameters
+from ..did_cells import DidCells, boot_weights, invert_test, randomization_test, wcr_test
 from ..exceptions import DataError, ParameterError
 from ..narrative import fmt_p
 from .result import FEW_CLUSTERS
@@ -107,27 +109,13 @@ def _cluster_sides(groups: np.ndarray, treat: np.ndarray) -> tuple[int, int, int
     return int(by.ngroups), int((by.max() > 0).sum()), int((by.min() == 0).sum())
 
 
-def _boot_weights(G: int, reps: int, seed: int) -> tuple[np.ndarray, str, bool]:
-    """Wild bootstrap weights (reps x G): Rademacher, or Webb's six-point weights below 12 clusters.
-
-    All distinct sign vectors are enumerated when there are no more of them than
-    ``reps`` (2^G for Rademacher, 6^G for Webb), as ``fwildclusterboot`` does.
-    """
-    import itertools
-
-    if G >= 12:
-        points, kind = np.array([-1.0, 1.0]), "Rademacher"
-    else:
-        r = np.sqrt([1.5, 1.0, 0.5])
-        points, kind = np.concatenate([-r, r]), "Webb six-point"
-    if len(points) ** G <= reps:
-        return np.array(list(itertools.product(points, repeat=G))), kind, True
-    rng = np.random.default_rng(seed)
-    return rng.choice(points, size=(reps, G)), kind, False
+#: wild bootstrap weights (Rademacher, or Webb's six-point below 12 clusters), shared with the cell-level DiD
+_boot_weights = boot_weights
 
 
-def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequence[Any], *, reps: int = BOOT_REPS,
-                           seed: int = BOOT_SEED, ci: float | None = 0.95) -> dict[str, Any]:
+@renamed_parameters(reps="n_boot", seed="random_state")
+def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequence[Any], *, n_boot: int = BOOT_REPS,
+                           random_state: int = BOOT_SEED, ci: float | None = 0.95) -> dict[str, Any]:
     """Wild cluster restricted (WCR) bootstrap test of ``beta[k] = 0`` in OLS of ``y`` on ``X``.
 
     The null is imposed: the bootstrap samples are ``y* = X_r g_r + u_r * v_g``
@@ -153,9 +141,11 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequenc
         Column of the tested coefficient.
     groups : array-like (N,)
         Cluster labels.
-    reps : int
-        Bootstrap replications (ignored when all sign vectors are enumerated).
-    seed : int
+    n_boot : int
+        Bootstrap replications (ignored when all sign vectors are enumerated); ``reps=`` is the deprecated
+        old name.
+    random_state : int
+        Seed of the drawn weights (``seed=`` is the deprecated old name).
     ci : float or None
         Confidence level of the inverted interval; None skips it.
 
@@ -171,168 +161,29 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, k: int, groups: Sequenc
     >>> g = np.repeat(np.arange(8), 20)
     >>> X = np.column_stack([np.ones(160), (g < 3).astype(float)])
     >>> y = rng.normal(size=8)[g] + rng.normal(size=160)
-    >>> out = wild_cluster_bootstrap(X, y, 1, g, reps=999)
+    >>> out = wild_cluster_bootstrap(X, y, 1, g, n_boot=999)
     >>> out["weights"], out["enumerated"], 0 <= out["p"] <= 1
     ('Webb six-point', False, True)
     """
-    X = np.asarray(X, float)
-    y = np.asarray(y, float)
-    codes, uniques = pd.factorize(pd.Series(np.asarray(groups)))
-    G, N = len(uniques), X.shape[0]
-    XtX = X.T @ X
-    rank = np.linalg.matrix_rank(XtX)
-    XtXi = np.linalg.pinv(XtX)
-    a = X @ XtXi[:, k]  # beta_k = a'y
-    Xr = np.delete(X, k, axis=1)
-
-    def restricted(v):
-        return v - Xr @ np.linalg.lstsq(Xr, v, rcond=None)[0]
-
-    from scipy import sparse
-
-    E = sparse.csr_matrix((np.ones(N), (codes, np.arange(N))), shape=(G, N))  # cluster sums
-    c = G / (G - 1) * (N - 1) / (N - rank)
-    bhat = float(a @ y)
-    u = y - X @ (XtXi @ (X.T @ y))
-    se = float(np.sqrt(c * np.sum((E @ (a * u)) ** 2)))
-    AX = E @ (X * a[:, None])  # (G, K): sum over cluster h of a_i x_i'
-
-    def blocks(ur):
-        d = E @ (a * ur)  # bootstrap numerator: sum_g v_g d_g
-        C = AX @ (XtXi @ (E @ (X * ur[:, None])).T)  # score_h(v) = v_h d_h - (C v)_h
-        return d, C
-
-    d0, C0 = blocks(restricted(y))
-    d1, C1 = blocks(restricted(X[:, k]))  # the restricted residuals under beta_k = b are u0 - b u1
-    V, kind, enumerated = _boot_weights(G, reps, seed)
-
-    def pvalue(b: float) -> float:
-        d, C = d0 - b * d1, C0 - b * C1
-        num = V @ d
-        den = np.sqrt(c * np.sum((V * d - V @ C.T) ** 2, axis=1))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tstar = np.abs(num / den)
-        t = abs(bhat - b) / se if se > 0 else np.inf
-        return float(np.mean(np.nan_to_num(tstar, nan=0.0) >= t - 1e-12 * max(1.0, t)))
-
-    p = pvalue(0.0)
-    out = {"estimate": bhat, "se": se, "t": bhat / se if se > 0 else np.nan, "p": p, "ci_low": np.nan,
-           "ci_high": np.nan, "weights": kind, "reps": len(V), "enumerated": enumerated, "clusters": G}
-    if ci is not None and se > 0:
-        out["ci_low"], out["ci_high"] = _invert(pvalue, bhat, se, 1 - ci)
-    return out
+    codes, _ = pd.factorize(pd.Series(np.asarray(groups)))
+    return wcr_test(X, y, k, codes, reps=n_boot, seed=random_state, ci=ci)
 
 
-def _invert(pvalue, bhat: float, se: float, alpha: float) -> tuple[float, float]:
-    """The interval of null values a test does not reject at ``alpha`` (bracket by doubling, then bisect)."""
-    ends = []
-    for side in (-1, 1):
-        inner, step = bhat, se
-        outer = bhat + side * step
-        for _ in range(40):  # widen until the null value is rejected
-            if pvalue(outer) < alpha:
-                break
-            inner, step = outer, step * 2
-            outer = bhat + side * step
-        else:
-            ends.append(side * np.inf)
-            continue
-        for _ in range(30):  # bisect to ~1e-9 of the bracket
-            mid = (inner + outer) / 2
-            inner, outer = (mid, outer) if pvalue(mid) >= alpha else (inner, mid)
-        ends.append((inner + outer) / 2)
-    return ends[0], ends[1]
-
-
-def _randomization_inference(res, term: str, frame: pd.DataFrame, groups, *, reps: int, seed: int = BOOT_SEED,
-                             ci: float = 0.95) -> dict[str, Any] | None:
-    """Randomization inference for a DiD: reassign which groups are treated (MacKinnon & Webb 2020, RI-t).
-
-    Every set of as many groups as were treated (all of them when there are at
-    most ``reps`` such sets, else ``reps`` random sets plus the actual one)
-    gets the DiD coefficient and its CR1 t-statistic, by Frisch-Waugh-Lovell
-    on the fixed effects and controls; the p-value is the share of sets whose
-    ``|t|`` is at least the actual one, and the interval inverts that test.
-    Valid when groups are exchangeable (similar sizes and variances).
-    """
-    import math
-
-    model = res.model
-    X = np.asarray(model.wexog, float)
-    y = np.asarray(model.wendog, float)
-    k = list(model.exog_names).index(term)
-    sw = np.sqrt(np.asarray(getattr(model, "weights", np.ones(len(y))), float) * np.ones(len(y)))
-    g = frame["_g"].to_numpy()
-    units = pd.unique(g)
-    treated = set(frame.loc[frame["_treated"] == 1, "_g"].unique())
-    n_t, J, N = len(treated), len(units), len(y)
-    total = math.comb(J, n_t)
-    if total < 20 or N * J > 5e7:
-        return None
-    Xo = np.delete(X, k, axis=1)
-
-    def resid(v):
-        return v - Xo @ np.linalg.lstsq(Xo, v, rcond=None)[0]
-
-    post = frame["_post"].to_numpy(float)
-    cols = np.column_stack([(g == u) * post * sw for u in units])
-    R = resid(cols)  # residualized "group u after the start" columns
-    ytil = resid(y)
-    actual = np.array([u in treated for u in units], float)
-    if total <= reps:
-        import itertools
-
-        A = np.zeros((J, total))
-        for j, idx in enumerate(itertools.combinations(range(J), n_t)):
-            A[list(idx), j] = 1.0
-        enumerated = True
-    else:
-        rng = np.random.default_rng(seed)
-        A = np.zeros((J, reps))
-        for j in range(reps):
-            A[rng.choice(J, n_t, replace=False), j] = 1.0
-        A = np.column_stack([actual, A])
-        enumerated = False
-    A = A[:, : max(199, int(2e7 // N))] if N * A.shape[1] > 2e7 else A
-    XS = R @ A  # one residualized treatment column per assignment
-    xx = np.sum(XS ** 2, axis=0)
-    codes, uniq = pd.factorize(pd.Series(np.asarray(groups)))
-    G = len(uniq)
-    from scipy import sparse
-
-    E = sparse.csr_matrix((np.ones(N), (codes, np.arange(N))), shape=(G, N))
-    c = G / (G - 1) * (N - 1) / (N - X.shape[1])
-    x_obs = R @ actual
-    j_obs = int(np.flatnonzero((A == actual[:, None]).all(axis=0))[0])
-
-    def tstats(yy):
-        beta = (XS.T @ yy) / xx
-        U = yy[:, None] - XS * beta
-        se = np.sqrt(c * np.asarray((E @ (XS * U)) ** 2).sum(axis=0)) / xx
-        return beta, np.abs(beta / se)
-
-    def pvalue(b0):
-        _, t = tstats(ytil - b0 * x_obs) if b0 else tstats(ytil)
-        return float(np.mean(t >= t[j_obs] - 1e-12 * max(1.0, t[j_obs])))
-
-    beta, t = tstats(ytil)
-    bhat, se = float(beta[j_obs]), float(abs(beta[j_obs]) / t[j_obs]) if t[j_obs] > 0 else float(res.bse[term])
-    lo, hi = _invert(pvalue, bhat, se, 1 - ci)
-    return {"estimate": bhat, "p": pvalue(0.0), "ci_low": lo, "ci_high": hi, "weights": "randomization inference",
-            "reps": A.shape[1], "enumerated": enumerated, "clusters": G}
+_invert = invert_test
 
 
 def _few_clusters(res, term: str, groups, treat, name: str, notes: list[str], inference: str, reps: int,
-                  ci: float, frame: pd.DataFrame | None = None) -> dict[str, Any] | None:
+                  ci: float, cells: DidCells | None = None) -> dict[str, Any] | None:
     """Warn about few (treated or control) clusters; run the wild cluster bootstrap when it is needed.
 
-    Returns the bootstrap result (or None when CR1 inference is kept).
+    ``cells`` (a DiD): ``res`` is a :class:`~csat_analysis.did_cells.CellFit`, and the randomization
+    inference and bootstrap run on the cells.  Returns the bootstrap result (or None when CR1 inference is kept).
     """
     G, n_t, n_c = _cluster_sides(groups, treat)
     few_side = min(n_t, n_c) < FEW_SIDE
-    if inference == "randomization" and frame is None:
+    if inference == "randomization" and cells is None:
         raise ParameterError("inference='randomization' is available for design='did' only.")
-    auto_ri = inference == "auto" and frame is not None and n_t <= FEW_TREATED_RI
+    auto_ri = inference == "auto" and cells is not None and n_t <= FEW_TREATED_RI
     if auto_ri:  # the wild bootstrap can hardly reject with 1-3 treated groups; reassigning treatment can
         inference = "randomization"
     use = inference == "wild" or (inference == "auto" and few_side)
@@ -341,16 +192,18 @@ def _few_clusters(res, term: str, groups, treat, name: str, notes: list[str], in
         use = False
     boot = None
     if inference == "randomization":
-        boot = None if frame is None else _randomization_inference(res, term, frame, groups, reps=reps, ci=ci)
+        boot = None if cells is None else randomization_test(res, term, cells, reps=reps, seed=BOOT_SEED, ci=ci)
         if boot is None and not auto_ri:
-            notes.append("Randomization inference needs at least 20 possible treated sets of groups (and a "
-                         "manageable data size); the bootstrap is used instead.")
+            notes.append("Randomization inference needs at least 20 possible treated sets of groups; the bootstrap "
+                         "is used instead.")
         use = boot is None
     if use:
         model = res.model
         X = np.asarray(model.wexog, float)
         y = np.asarray(model.wendog, float)
-        boot = wild_cluster_bootstrap(X, y, list(model.exog_names).index(term), groups, reps=reps, ci=ci)
+        k = list(model.exog_names).index(term)
+        boot = (wild_cluster_bootstrap(X, y, k, groups, n_boot=reps, ci=ci) if cells is None else
+                wcr_test(X, y, k, res.clusters, nobs=cells.nobs, reps=reps, seed=BOOT_SEED, ci=ci))
     if G < FEW_CLUSTERS or few_side:
         text = (f"Only {G} clusters of {name!r} ({n_t} with treated rows, {n_c} with untreated rows): cluster-robust "
                 f"(CR1) errors are unreliable with fewer than {FEW_SIDE} treated or control clusters")

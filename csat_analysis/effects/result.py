@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..metrics import metric_label
 from ..narrative import ci_text, fmt_p
+from ..results import Result
 from ._summary import summary as _summary
 
 __all__ = ["EFFECT_COLUMNS", "DESIGNS", "MODELS", "FEW_CLUSTERS", "Effect", "EffectResult", "inference_label",
@@ -43,7 +44,7 @@ class Effect:
 
 
 @dataclasses.dataclass
-class EffectResult:
+class EffectResult(Result):
     """A fitted campaign effect.
 
     Attributes
@@ -90,12 +91,20 @@ class EffectResult:
             return plot_its(self.details["series"], outcome=self.outcome, start=self.details["start"], ax=ax)
         return plot_forest(compare_effects([self]), ax=ax)
 
-    def _repr_html_(self) -> str:
-        import html
+    # _repr_html_, to_csv and to_excel come from Result; the workbook adds the event study (DiD)
+    table_title = "Effect"
 
-        return (f"<p><strong>{html.escape(self.summary())}</strong></p>"
-                + self.table.to_html(index=False, float_format=lambda v: f"{v:.4g}")
-                + "".join(f"<p><em>Warning: {html.escape(w)}</em></p>" for w in self.warnings))
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        sheets = {self.table_title: self.table}
+        event_study = self.details.get("event_study")
+        if isinstance(event_study, pd.DataFrame):
+            sheets["Event study"] = event_study
+        return sheets
+
+    def about(self) -> dict[str, Any]:
+        return {"Result": "EffectResult", "Design": self.design, "Outcome": self.outcome, "Model": self.model,
+                "Campaign": self.campaign, "Rows used": self.n, "Summary": self.summary(),
+                "Warnings": list(self.warnings) or "none"}
 
 
 def inference_label(r: EffectResult) -> str:

@@ -7,7 +7,7 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ from scipy import stats
 
 from .._utils import check_argument
 from ..exceptions import DataError, ParameterError
+from ..results import Result
 from .customer_table import (
     _binary,
     _fmt_num,
@@ -207,7 +208,7 @@ def _permutation_effects(pipe, X: pd.DataFrame, y: np.ndarray, random_state: int
 
 
 @dataclasses.dataclass
-class RiskResult:
+class RiskResult(Result):
     """An at-risk model and its out-of-fold validation (see :func:`risk_model`).
 
     Attributes
@@ -231,6 +232,8 @@ class RiskResult:
     without_leaks : RiskResult or None
         The same model without the leaky features (when there are any).
     warnings, notes : list of str
+    table : DataFrame
+        The scores (what :meth:`to_csv` writes: ``customer_id, risk, rank``).
     """
 
     outcome: str
@@ -267,23 +270,28 @@ class RiskResult:
                        "those columns are only known after the outcome.")
         return out
 
-    def to_csv(self, path: str | Path) -> Path:
-        """The scores (``customer_id, risk, rank``) as CSV; text cells cannot start a formula."""
-        from ..export import write_csv
+    # to_csv (the scores) and to_excel (scores, validation, calibration, effects) come from Result
+    table_title = "Scores"
 
-        return write_csv(self.scores, path)
+    @property
+    def table(self) -> pd.DataFrame:
+        """The scores, ``customer_id, risk, rank`` (rank 1 = riskiest)."""
+        return self.scores
 
-    def to_excel(self, path: str | Path) -> Path:
-        """Scores, validation, calibration and effects as one workbook; text cells are never formulas."""
-        from ..export import write_workbook
+    def summary(self) -> str:
+        """The out-of-fold validation in words (and without the leaky features), then the warnings."""
+        return "\n".join(self.sentences()[len(self.warnings):] + self._warning_lines())
 
+    def sheets(self) -> dict[str, pd.DataFrame]:
         sheets = {"Scores": self.scores, "Validation": self.validation, "Calibration": self.calibration,
                   "Effects": self.effects}
         if len(self.leakage):
             sheets["Leakage"] = self.leakage
-        about = {"Outcome": self.outcome, "Model": self.model, "Features": list(self.features),
-                 "Validation": f"{self.folds}-fold out-of-fold", "Warnings": self.warnings or "none"}
-        return write_workbook(sheets, path, about=about)
+        return sheets
+
+    def about(self) -> dict[str, Any]:
+        return {"Outcome": self.outcome, "Model": self.model, "Features": list(self.features),
+                "Validation": f"{self.folds}-fold out-of-fold", "Warnings": self.warnings or "none"}
 
 
 def risk_model(

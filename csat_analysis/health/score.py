@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 
 from .._utils import as_list
+from ..deprecation import renamed_attribute, renamed_parameters
 from ..exceptions import ParameterError
 from ..metrics import scale_of, wilson_interval
+from ..results import Result
 from .customer_table import (
     _METRICS,
     BAND_NAMES,
@@ -30,7 +32,7 @@ __all__ = ["HealthResult", "health_score"]
 
 
 @dataclasses.dataclass
-class HealthResult:
+class HealthResult(Result):
     """A customer health score (see :func:`health_score`).
 
     Attributes
@@ -41,22 +43,39 @@ class HealthResult:
     table : DataFrame
         ``segment, band, n, share`` (of the segment's customers) and, with an outcome, ``events, rate,
         ci_low, ci_high`` (Wilson); ``segment`` is ``"All"`` for every customer, rows by band of each
-        level of ``by``.  Cells below ``privacy_min_n`` customers are ``suppressed``.
-    weights : DataFrame
+        level of ``breakdown``.  Cells below ``privacy_min_n`` customers are ``suppressed``.
+    component_weights : DataFrame
         ``component, rule, direction, hand_set, learned, weight`` (``weight``: the one used; weights sum to 1).
     validation : ScoreValidation or None
         How well the score ranks the outcome (lower score = riskier).
+    warnings : list of str
+        How customers were counted (first sentence), learned weights set to zero, outcomes that are not yes/no.
+
+    ``notes``, ``weights`` and ``by`` are the deprecated old names of ``warnings``, ``component_weights`` and
+    ``breakdown``.
     """
 
     components: list[str]
     bands: tuple[float, float]
     outcome: str | None
-    by: str | None
+    breakdown: str | None
     scores: pd.DataFrame = dataclasses.field(repr=False)
     table: pd.DataFrame = dataclasses.field(repr=False)
-    weights: pd.DataFrame = dataclasses.field(repr=False)
+    component_weights: pd.DataFrame = dataclasses.field(repr=False)
     validation: ScoreValidation | None = dataclasses.field(default=None, repr=False)
-    notes: list[str] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    table_title = "Bands"
+    notes = renamed_attribute("notes", "warnings")
+    weights = renamed_attribute("weights", "component_weights")
+    by = renamed_attribute("by", "breakdown")
+
+    def summary(self) -> str:
+        """The score's distribution over the bands, its validation, then the warnings."""
+        return "\n".join(self.sentences() + self._warning_lines())
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        return {self.table_title: self.table, "Scores": self.scores, "Weights": self.component_weights}
 
     def sentences(self) -> list[str]:
         s = self.scores
@@ -92,14 +111,15 @@ def _rescale(frame: pd.DataFrame, data: pd.DataFrame, name: str, direction: int)
     return pct, f"percentile rank among customers ({'higher' if direction > 0 else 'lower'} is healthier)"
 
 
+@renamed_parameters(weights="component_weights", by="breakdown")
 def health_score(
     data: pd.DataFrame,
     *,
     components: Sequence[str] | Mapping[str, str] | None = None,
-    weights: Mapping[str, float] | str | None = None,
+    component_weights: Mapping[str, float] | str | None = None,
     bands: tuple[float, float] = (50, 75),
     outcome: str | None = None,
-    by: str | None = None,
+    breakdown: str | None = None,
     rule: str = "latest",
     privacy_min_n: int = 5,
 ) -> HealthResult:
@@ -110,7 +130,7 @@ def health_score(
     components : list, or mapping of name to ``"higher"`` / ``"lower"`` (which is healthier)
         Metric names (``csat``, ``nps``, ``ces``: rescaled from their scales) or numeric columns (usage,
         spend, tenure: percentile rank, reversed for ``"lower"``).  None: the mapped metrics.
-    weights : mapping, ``"learned"`` or None
+    component_weights : mapping, ``"learned"`` or None
         Hand-set weights per component (None: equal), or ``"learned"`` — the coefficients of an
         L2-regularised logistic model of ``outcome`` on the 0–100 components (negated, so that a
         component that goes with less of the outcome gets a positive weight; negative weights are set to
@@ -119,8 +139,11 @@ def health_score(
         Red below the first, green from the second, yellow between.
     outcome : str
         A 0/1 column (None: the schema's first outcome, if any) for outcome rates and validation.
-    by : str
+    breakdown : str
         Segment column for the band table (None: the schema's first segment).
+
+    ``weights=`` and ``by=`` are the deprecated old names of ``component_weights=`` and ``breakdown=``
+    (``weights`` means survey weights everywhere else).
 
     Examples
     --------
@@ -156,16 +179,16 @@ def health_score(
     for name in names:
         parts[name], rules[name] = _rescale(frame, data, name, 1 if directions[name] == "higher" else -1)
     P = np.column_stack([parts[n] for n in names])
-    hand = np.ones(len(names)) if weights is None or isinstance(weights, str) else None
-    if isinstance(weights, Mapping):
-        unknown = [k for k in weights if k not in names]
+    hand = np.ones(len(names)) if component_weights is None or isinstance(component_weights, str) else None
+    if isinstance(component_weights, Mapping):
+        unknown = [k for k in component_weights if k not in names]
         if unknown:
-            raise ParameterError(f"weights name {unknown[0]!r}, which is not a component ({names}).")
-        hand = np.array([float(weights.get(n, 0.0)) for n in names])
+            raise ParameterError(f"component_weights name {unknown[0]!r}, which is not a component ({names}).")
+        hand = np.array([float(component_weights.get(n, 0.0)) for n in names])
         if (hand < 0).any() or hand.sum() <= 0:
-            raise ParameterError("Weights must be zero or more, and not all zero.")
-    elif isinstance(weights, str) and weights != "learned":
-        raise ParameterError(f"`weights` must be a mapping, 'learned' or None, not {weights!r}.")
+            raise ParameterError("Component weights must be zero or more, and not all zero.")
+    elif isinstance(component_weights, str) and component_weights != "learned":
+        raise ParameterError(f"`component_weights` must be a mapping, 'learned' or None, not {component_weights!r}.")
     hand = hand / hand.sum()
     y = None
     if outcome is not None:
@@ -186,9 +209,10 @@ def health_score(
                          "more of the outcome when healthier, so their learned weight is set to 0.")
         raw = np.clip(raw, 0, None)
         learned = raw / raw.sum() if raw.sum() > 0 else np.full(len(names), np.nan)
-    if weights == "learned":
+    if component_weights == "learned":
         if not np.isfinite(learned).all():
-            raise ParameterError("weights='learned' needs a yes/no outcome with both answers among 20+ customers "
+            raise ParameterError("component_weights='learned' needs a yes/no outcome with both answers among 20+ "
+                                 "customers "
                                  "(outcomes: in the schema, or outcome=).")
         used = learned
     else:
@@ -207,18 +231,19 @@ def health_score(
     wt = pd.DataFrame({"component": names, "rule": [rules[n] for n in names],
                        "direction": [directions[n] for n in names], "hand_set": hand, "learned": learned,
                        "weight": used})
-    if by is None:
+    if breakdown is None:
         segs = [c for c in ((_schema(data).get("columns") or {}).get("segments") or []) if c in frame]
-        by = segs[0] if segs else None
-    elif by is not False:
-        require_customer_columns(data, [by], "segment column")
-    by = by or None
-    table = _band_table(scores, frame, y, by, privacy_min_n)
+        breakdown = segs[0] if segs else None
+    elif breakdown is not False:
+        require_customer_columns(data, [breakdown], "segment column")
+    breakdown = breakdown or None
+    table = _band_table(scores, frame, y, breakdown, privacy_min_n)
     validation = None
     if y is not None and np.nanmin(y) != np.nanmax(y):
         vf = pd.DataFrame({"health_score": score, outcome: y})
         validation = validate_score(vf, score="health_score", outcome=outcome, higher_is_riskier=False)
-    return HealthResult(names, (float(bands[0]), float(bands[1])), outcome, by, scores, table, wt, validation, notes)
+    return HealthResult(names, (float(bands[0]), float(bands[1])), outcome, breakdown, scores, table, wt, validation,
+                        notes)
 
 
 def _band_table(scores: pd.DataFrame, frame: pd.DataFrame, y: np.ndarray | None, by: str | None,

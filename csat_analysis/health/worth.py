@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from scipy import stats
 from ..exceptions import DataError, ParameterError
 from ..metrics import scale_of, wilson_interval
 from ..registry import SCORES
+from ..results import Result
 from .customer_table import (
     _binary,
     _fmt_pct,
@@ -31,13 +33,15 @@ __all__ = ["WorthResult", "satisfaction_worth"]
 
 
 @dataclasses.dataclass
-class WorthResult:
+class WorthResult(Result):
     """The outcome by satisfaction level (see :func:`satisfaction_worth`).
 
     ``table``: ``level, n, events, rate, ci_low, ci_high`` (Wilson); ``odds_ratio`` (per scale point, with
     ``ci``, ``p``), ``auc`` (of the low score for the outcome, DeLong interval), ``low``/``high``: the
     rates of the bottom and top groups; ``associated``: whether an association is detectable (the odds
-    ratio's interval excludes 1).
+    ratio's interval excludes 1); ``warnings``: how customers were counted, an odds ratio that cannot be
+    estimated.  :meth:`to_csv` and :meth:`to_excel` blank the rates of levels with fewer than
+    ``privacy_min_n`` customers (``suppressed``), as the report does.
     """
 
     metric: str
@@ -52,6 +56,31 @@ class WorthResult:
     associated: bool
     n: int
     privacy_min_n: int = 5
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+    table_title = "By level"
+
+    def summary(self) -> str:
+        """The association in words, then the warnings."""
+        return "\n".join([x for x in self.sentences() if x] + self._warning_lines())
+
+    def shown(self) -> pd.DataFrame:
+        """:attr:`table` with the events, rate and interval of levels under ``privacy_min_n`` blanked."""
+        t = self.table.copy()
+        small = t["n"] < self.privacy_min_n
+        for col in ("events", "rate", "ci_low", "ci_high"):
+            t[col] = t[col].astype(float).mask(small)
+        t["suppressed"] = small
+        return t
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write :meth:`shown` as a formula-safe CSV file."""
+        from ..export import write_csv
+
+        return write_csv(self.shown(), path)
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        return {self.table_title: self.shown()}
 
     def sentences(self) -> list[str]:
         name = self.metric.upper()
@@ -100,7 +129,7 @@ def satisfaction_worth(data: pd.DataFrame, *, outcome: str | None = None, metric
         raise ParameterError("satisfaction_worth needs an outcome (outcomes: in the schema) and a score (csat, nps, "
                              "ces).")
     require_customer_columns(data, [outcome, metric], "column")
-    frame, _ = customers(data, rule=rule)
+    frame, how = customers(data, rule=rule)
     s, y = numeric_values_of(frame[metric]), _binary(numeric_values_of(frame[outcome]), outcome)
     ok = ~np.isnan(s) & ~np.isnan(y)
     s, y = s[ok], y[ok]
@@ -141,6 +170,8 @@ def satisfaction_worth(data: pd.DataFrame, *, outcome: str | None = None, metric
     # the odds ratio's interval excludes 1 (when it cannot be estimated, the AUC's interval excludes 0.5)
     associated = bool(not ci[0] <= 1 <= ci[1]) if estimable else bool(not a_lo <= 0.5 <= a_hi)
     b = b if estimable else float("nan")
+    notes = [how] + ([] if estimable else [f"The {metric} levels separate {outcome} almost perfectly (or the "
+                                           "model did not converge), so no odds ratio is estimated."])
     return WorthResult(metric, outcome, t, math.exp(b) if np.isfinite(b) else float("nan"), ci, p,
-                       (auc, a_lo, a_hi), low, high, associated, int(len(y)), privacy_min_n)
+                       (auc, a_lo, a_hi), low, high, associated, int(len(y)), privacy_min_n, notes)
 

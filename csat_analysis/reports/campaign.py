@@ -30,7 +30,8 @@ class CampaignReport:
                     "entry (name, column, start date) to the schema."]
         out = [r.summary() for r in self.did.values()]
         # without a DiD for an outcome, its exposed-vs-not comparison is the headline (worded by the design)
-        out += [r.summary() for o, r in self.exposure.items() if o not in self.did]
+        # ... and a campaign with several variants (offers) always gets its per-variant sentence: the DiD pools them
+        out += [r.summary() for o, r in self.exposure.items() if o not in self.did or "variants" in r.details]
         out += [f"{metric_label(o) if o in METRICS else o}: {msg}" for o, msg in self.problems.items()]
         few = [w for r in self.did.values() for w in r.warnings if "clusters" in w]
         if few:
@@ -96,7 +97,8 @@ class CampaignReport:
             t[col] = [f"{v + 0.0:+.2f}".replace("-0.00", "+0.00") for v in t[col]]
         o = b.overlap
         cap = (f"Standardised mean differences (|SMD| above 0.1 marks imbalance) before and after inverse-propensity "
-               f"weighting; {o['share_outside']:.1%} of responses have a propensity of exposure outside 0.05–0.95.")
+               f"weighting; {o['share_outside']:.1%} of responses have a propensity of exposure outside 0.05–0.95."
+               + (f" {o['note']}" if o.get("note") else ""))
         return table_html(t, columns={"Control": "Control", "exposed": "Exposed", "unexposed": "Not exposed",
                                       "smd": "SMD", "smd_weighted": "SMD after weighting"},
                           formats={"exposed": "{}", "unexposed": "{}", "smd": "{}", "smd_weighted": "{}"},

@@ -63,7 +63,7 @@ class CommentReport:
         if row["suppressed"]:
             return [f"Fewer than {self.privacy_min_n} comments in this selection, so they are not analysed "
                     "(privacy threshold)."]
-        out = [f"{n:,} comments. {self.sentiment.reason}",
+        out = [f"{n:,} comments. {' '.join(self.sentiment.warnings)}",
                f"Mean sentiment {row['mean']:+.2f} (95% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f}, "
                f"on −1 to +1): {row['share_negative']:.0f}% negative, {row['share_positive']:.0f}% positive."]
         v = self.sentiment.validation.iloc[0]
@@ -107,7 +107,7 @@ class CommentReport:
                         "n_rated": "With a score", "spearman": "Spearman vs score", "auc": "AUC"},
             formats={"mean": "{:+.2f}", "ci_low": "{:+.2f}", "ci_high": "{:+.2f}", "share_negative": "{:.1f}",
                      "share_positive": "{:.1f}", "spearman": "{:.2f}", "auc": "{:.2f}"},
-            caption=self.sentiment.reason)
+            caption=" ".join(self.sentiment.warnings))
 
     def plot_trend(self):
         if self.trend is None or "period" not in self.trend.table or not len(self.trend.table):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..deprecation import renamed_parameters
 from ..keydrivers import R2_ALPHA, R2_MIN, driver_label, outcome_name
 from ..keydrivers import drivers as key_drivers  # driver_report's `drivers` argument shadows the function's name
 
@@ -131,10 +132,15 @@ class DriverReport:
         return plot_driver_heatmap(self.by_segment.assign(driver=self.by_segment["driver"].map(driver_label)), by=self.by)
 
 
+@renamed_parameters(bootstrap="n_boot", seed="random_state")
 def driver_report(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], by: str | None = None,
-                  method: str = "relative_weights", weights: str | None = None, bootstrap: int = 500,
-                  missing: str = "listwise", seed: int = 0) -> DriverReport:
-    """Compute the ``drivers`` notebook: overall drivers and, with ``by``, their shares per segment."""
+                  method: str = "relative_weights", weights: str | None = None, n_boot: int = 500,
+                  missing: str = "listwise", random_state: int = 0) -> DriverReport:
+    """Compute the ``drivers`` notebook: overall drivers and, with ``by``, their shares per segment.
+
+    ``n_boot`` bootstrap resamples (seeded by ``random_state``) give the intervals; ``bootstrap=`` and
+    ``seed=`` are the deprecated old names.
+    """
     from ..exceptions import CsatAnalysisError
 
     if len(data) == 0:
@@ -146,15 +152,16 @@ def driver_report(data: pd.DataFrame, *, outcome: str, drivers: Sequence[str], b
     if outcome is None:
         return DriverReport(data, None, None, outcome, by, "The schema maps no metric to explain; map csat, nps or "
                             "ces under metrics, or pass -p outcome COLUMN.", unsupported=True)
-    kw = dict(outcome=outcome, drivers=drivers, method=method, weights=weights, missing=missing, seed=seed)
+    kw = dict(outcome=outcome, drivers=drivers, method=method, weights=weights, missing=missing,
+              random_state=random_state)
     try:
-        table = key_drivers(data, bootstrap=bootstrap, **kw)
+        table = key_drivers(data, n_boot=n_boot, **kw)
     except CsatAnalysisError as exc:
         return DriverReport(data, None, None, outcome, by, f"No key-driver analysis for this selection: {exc}")
     by_segment = None
     if by and by in data and data[by].nunique() > 1:
         try:
-            by_segment = key_drivers(data, by=by, bootstrap=0, **kw)
+            by_segment = key_drivers(data, by=by, n_boot=0, **kw)
         except CsatAnalysisError:
             by_segment = None
     return DriverReport(data, table, by_segment, outcome, by)

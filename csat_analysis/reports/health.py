@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..deprecation import renamed_parameters
 from ..exceptions import DataError, ParameterError
 from ..health import (
     HealthResult,
@@ -85,7 +86,7 @@ class HealthReport:
 
         if self.health is None:
             return None
-        return table_html(self.health.weights, columns={"component": "Component", "rule": "Rescaled by",
+        return table_html(self.health.component_weights, columns={"component": "Component", "rule": "Rescaled by",
                                                         "hand_set": "Hand-set weight", "learned": "Learned weight",
                                                         "weight": "Weight used"},
                           formats={"hand_set": "{:.2f}", "learned": "{:.2f}", "weight": "{:.2f}"},
@@ -97,7 +98,7 @@ class HealthReport:
         return None if self.health is None else plot_score_distribution(self.health)
 
     def plot_heatmap(self):
-        if self.health is None or self.health.by is None:
+        if self.health is None or self.health.breakdown is None:
             return None
         return plot_band_heatmap(self.health)
 
@@ -216,21 +217,25 @@ class HealthReport:
         return table_html(shown, columns=cols, formats=fmts, caption=cap)
 
 
+@renamed_parameters(weights="component_weights", by="breakdown")
 def health_report(
     data: pd.DataFrame,
     *,
     components: Sequence[str] | Mapping[str, str] | None = None,
-    weights: Mapping[str, float] | str | None = None,
+    component_weights: Mapping[str, float] | str | None = None,
     bands: tuple[float, float] = (50, 75),
     outcome: str | None = None,
     features: Sequence[str] | None = None,
     model: str = "logistic",
     folds: int = 5,
-    by: str | None = None,
+    breakdown: str | None = None,
     rule: str = "latest",
     privacy_min_n: int = 5,
 ) -> HealthReport:
     """Health score, at-risk model and what satisfaction is worth, computed once for the ``health`` notebook.
+
+    ``component_weights`` and ``breakdown`` go to :func:`~csat_analysis.health_score` (``weights=`` and
+    ``by=`` are their deprecated old names).
 
     Defaults come from the schema: the outcome is its first ``outcomes:`` entry, the features its
     ``features:`` list, the components the mapped metrics plus the numeric features (each feature's
@@ -277,7 +282,8 @@ def health_report(
                     direction = "lower" if np.isfinite(rho) and rho > 0 else "higher"
                 components[f] = direction
         if components:
-            health = health_score(data, components=components, weights=weights, bands=bands, outcome=outcome or False,
-                                  by=by, rule=rule, privacy_min_n=privacy_min_n)
+            health = health_score(data, components=components, component_weights=component_weights, bands=bands,
+                                  outcome=outcome or False, breakdown=breakdown, rule=rule,
+                                  privacy_min_n=privacy_min_n)
     return HealthReport(data, "customer_id" if has_id else None, outcome, health, risk, worth, csat_val, notes,
                         privacy_min_n)

@@ -2,7 +2,7 @@
 
 A schema is a small YAML file (see ``data/sample_schema.yml`` and SPEC.md)::
 
-    source: {sheet: Sheet1, encoding: utf-8, delimiter: ","}   # all optional
+    source: {sheet: Sheet1, encoding: utf-8, delimiter: ",", header_row: 1}   # all optional
     columns:
       response_id: id
       date: {column: survey_date, dayfirst: true}
@@ -11,6 +11,7 @@ A schema is a small YAML file (see ``data/sample_schema.yml`` and SPEC.md)::
       comment: null
       pii: [customer_name]
       ratings: [SeatComfort, ValueForMoney]      # attribute ratings (drivers, correlations)
+      multi: ["How did you hear of us?"]         # multi-select: one boolean column per choice
     metrics:
       nps:  {column: rating, scale: [0, 10]}
       csat: {column: "Satisfaction rating", scale: [1, 5], top_box: 4,
@@ -19,6 +20,8 @@ A schema is a small YAML file (see ``data/sample_schema.yml`` and SPEC.md)::
       - {name: spring_promo, column: Offer, control: "None", start: 2021-03-01}
     targets: {csat: 80, nps: 30}
     missing_values: ["", "NA", "N/A"]
+    customers: [{file: crm.xlsx, on: Customer ID}]   # customer tables joined onto the responses
+    short_labels: {"12. How would you rate the quality of ...": Q12 Quality}   # at most 40 characters
 
 Only ``metrics`` is required.  :func:`read_schema` validates a file or a dict
 and returns a :class:`Schema`; :func:`infer_schema` guesses one from column
@@ -33,6 +36,7 @@ a customer base are checked by :mod:`csat_analysis.margins`.
 from __future__ import annotations
 
 from .._yaml import safe_yaml_load
+from ..labels import display_label as display_label  # noqa: F401 (the label a chart shows for a column)
 from ..margins import SHARE_TOLERANCE as SHARE_TOLERANCE  # noqa: F401 (importable from here, as before)
 from ..margins import level_key as level_key  # noqa: F401
 from ..margins import margins_from_mapping as margins_from_mapping  # noqa: F401

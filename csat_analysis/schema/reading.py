@@ -45,6 +45,10 @@ def read_schema(schema: str | Path | Mapping[str, Any] | Schema) -> Schema:
     except UnicodeDecodeError:
         raise SchemaError(f"{path.name}: not UTF-8 text; save the schema file as UTF-8.") from None
     sch = _schema_from_dict(safe_yaml_load(text, path.name), path.name)
+    if sch.customers:  # customer tables next to the schema: their paths are relative to the schema file
+        sch = dataclasses.replace(sch, customers=tuple(
+            {**c, "file": c["file"] if Path(c["file"]).is_absolute() else str(path.parent / c["file"])}
+            for c in sch.customers))
     if sch.population and "file" in sch.population and not Path(sch.population["file"]).is_absolute():
         # a customer table next to the schema: its path is relative to the schema file
         sch = dataclasses.replace(sch, population={**sch.population,

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as _dt
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,10 +16,13 @@ import yaml
 
 from .._utils import nearest, shorten, shorten_list
 from ..exceptions import SchemaError
+from ..labels import MAX_LABEL
 from ..margins import margins_from_mapping
+from ..multiselect import DEFAULT_SEP, MIN_CHOICE_N, multi_spec
 from ..registry import METRICS, SCORES
 
-__all__ = ["DEFAULT_MISSING_VALUES", "MetricSpec", "DateSpec", "OutcomeSpec", "CampaignSpec", "Schema"]
+__all__ = ["DEFAULT_MISSING_VALUES", "MetricSpec", "DateSpec", "OutcomeSpec", "CampaignSpec", "Schema",
+           "customer_tables", "CUSTOMER_KEYS"]
 
 #: Cell values read as missing unless the schema says otherwise.  The literal
 #: text ``None`` is deliberately *not* here: survey tools use it as an answer
@@ -26,9 +30,10 @@ __all__ = ["DEFAULT_MISSING_VALUES", "MetricSpec", "DateSpec", "OutcomeSpec", "C
 DEFAULT_MISSING_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A")
 
 _TOP_KEYS = ("source", "columns", "metrics", "campaigns", "targets", "themes", "missing_values", "outcomes", "features",
-             "population", "margins")
-_SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows", "table")
-_COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra", "ratings", "customer_id")
+             "population", "margins", "customers", "short_labels")
+_SOURCE_KEYS = ("sheet", "encoding", "delimiter", "header_rows", "table", "header_row")
+_COLUMN_KEYS = ("response_id", "date", "segments", "weight", "comment", "pii", "extra", "ratings", "customer_id",
+                "multi")
 _OUTCOME_KEYS = ("column", "labels")
 #: canonical column names an outcome may not take
 _RESERVED_NAMES = frozenset({"response_id", "customer_id", "date", "csat", "csat_mean", "nps", "ces", "ces_top",
@@ -181,10 +186,20 @@ class Schema:
     encoding: str | None = None
     delimiter: str | None = None
     header_rows: int | None = None
+    #: the row holding the column names (1 = first row; ``source.header_row``), else found (Excel)
+    header_row: int | None = None
+    #: multi-select questions (``columns.multi``): ``{column: {"sep": ";", "min_n": 5}}``
+    multi: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    #: customer tables joined onto the responses (``customers:``): ``({file, on, sheet, header_row, wins}, ...)``
+    customers: tuple[Mapping[str, Any], ...] = ()
     #: the responses table in a database (``source: {table: responses}``), read by :func:`csat_analysis.scan`
     table: str | None = None
+    #: labels shown instead of long column names in charts and tables (``short_labels: {column: label}``)
+    short_labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
     origin: str = "schema"
     inference_warnings: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    #: what inference left open, as YAML comment lines for the draft file (not part of the file format)
+    draft_comments: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     def source_columns(self) -> list[str]:
         """Every export column the schema refers to, in a stable order."""
@@ -200,6 +215,7 @@ class Schema:
                 cols.append(c)
         cols += list(self.extra)
         cols += list(self.ratings)
+        cols += list(self.multi)
         cols += [c.column for c in self.campaigns]
         cols += [c.group for c in self.campaigns if c.group]
         if self.customer_id:
@@ -240,6 +256,11 @@ class Schema:
         for key in ("weight", "comment", "customer_id"):
             if getattr(self, key):
                 columns[key] = getattr(self, key)
+        if self.multi:
+            default = {"sep": DEFAULT_SEP, "min_n": MIN_CHOICE_N}
+            columns["multi"] = [col if dict(spec) == default else
+                                {"column": col, **{k: v for k, v in spec.items() if v != default[k]}}
+                                for col, spec in self.multi.items()]
         if columns:
             out["columns"] = columns
         out["metrics"] = {name: spec.to_dict() for name, spec in self.metrics.items()}
@@ -257,6 +278,10 @@ class Schema:
             out["population"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.population.items()}
         if self.margins:
             out["margins"] = {k: dict(v) for k, v in self.margins.items()}
+        if self.customers:
+            out["customers"] = [{k: v for k, v in c.items() if v is not None} for c in self.customers]
+        if self.short_labels:
+            out["short_labels"] = dict(self.short_labels)
         out["missing_values"] = list(self.missing_values)
         return out
 
@@ -545,6 +570,18 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         if columns.get(key) is not None and not _scalar(columns[key]):
             raise SchemaError(f"{origin}: columns.{key} must be one column name, not {shorten(repr(columns[key]))}.")
     segments, pii, extra, ratings = _list("segments"), _list("pii"), _list("extra"), _list("ratings")
+    multi = multi_spec(columns.get("multi"), origin)
+    both = [c for c in multi if c in segments]
+    if both:
+        raise SchemaError(f"{origin}: {shorten(both[0])!r} is under both columns.multi and columns.segments; a "
+                          "multi-select question is not a segment (each combination of choices would be a level): "
+                          "keep it under columns.multi only and use it as a banner (crosstab banner=...).")
+    header_row = source.get("header_row")
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1):
+        raise SchemaError(f"{origin}: source.header_row must be the row number of the header (1 for the first row), "
+                          f"not {shorten(repr(header_row))}.")
+    customer_id = None if columns.get("customer_id") is None else str(columns["customer_id"])
+    customers = tuple(customer_tables(raw.get("customers"), origin, default_on=customer_id))
     outcomes = _outcomes(raw.get("outcomes"), campaigns, origin)
     features = _features(raw.get("features"), origin)
     _check_pii(pii, [
@@ -558,6 +595,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         ("columns.comment", [columns.get("comment")]),
         ("columns.extra", extra),
         ("columns.ratings", ratings),
+        ("columns.multi", list(multi)),
         *((f"metrics.{name}", [spec.column]) for name, spec in metrics.items()),
         *((f"campaigns[{i}].column", [c.column]) for i, c in enumerate(campaigns)),
         *((f"campaigns[{i}].group", [c.group]) for i, c in enumerate(campaigns)),
@@ -576,7 +614,7 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         campaigns=campaigns,
         targets=_targets(raw.get("targets"), metrics, origin),
         themes=_themes(raw.get("themes"), origin),
-        customer_id=None if columns.get("customer_id") is None else str(columns["customer_id"]),
+        customer_id=customer_id,
         outcomes=outcomes,
         features=features,
         missing_values=tuple("" if v is None else str(v) for v in missing),
@@ -584,11 +622,102 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
         encoding=source.get("encoding"),
         delimiter=source.get("delimiter"),
         header_rows=source.get("header_rows"),
+        header_row=header_row,
+        multi=multi,
+        customers=customers,
         table=None if source.get("table") is None else str(source["table"]),
         origin=origin,
         population=population,
         margins=margins,
+        short_labels=_short_labels(raw.get("short_labels"), origin),
     )
+
+
+def customer_tables(spec: Any, origin: str = "schema", base: str | Path | None = None,
+                    default_on: str | None = None) -> list[dict[str, Any]]:
+    """``customers:`` validated: a list of ``{file, on, sheet, header_row, wins}``.
+
+    ``file`` is relative to ``base`` (the schema file's folder); ``on`` (default
+    ``columns.customer_id``) names the key column, present in the responses and
+    in the table; ``wins`` (``customers`` or ``responses``) settles a column both
+    hold with different values.
+
+    Examples
+    --------
+    >>> customer_tables({"file": "crm.xlsx", "on": "Customer ID"})
+    [{'file': 'crm.xlsx', 'on': 'Customer ID', 'sheet': None, 'header_row': None, 'wins': None}]
+    """
+    if spec is None:
+        return []
+    items = [spec] if isinstance(spec, (Mapping, str)) else spec
+    if not isinstance(items, Sequence):
+        raise SchemaError(f"{origin}: customers must be {{file: crm.xlsx, on: Customer ID}} or a list of them, not "
+                          f"{shorten(repr(spec))}.")
+    out = []
+    for i, item in enumerate(items):
+        where = "customers" if isinstance(spec, (Mapping, str)) else f"customers[{i}]"
+        if isinstance(item, str):
+            item = {"file": item}
+        if not isinstance(item, Mapping):
+            raise SchemaError(f"{origin}: {where} must be {{file: crm.xlsx, on: Customer ID}}, not "
+                              f"{shorten(repr(item))}.")
+        if True in item and "on" not in item:  # YAML 1.1 reads the bare key `on` as true
+            item = {("on" if k is True else k): v for k, v in item.items()}
+        unknown = [k for k in item if k not in CUSTOMER_KEYS]
+        if unknown:
+            raise SchemaError(f"{origin}: unknown key {shorten(str(unknown[0]))!r} in {where}; allowed keys are "
+                              f"{list(CUSTOMER_KEYS)}.{nearest(shorten(str(unknown[0]), 200), CUSTOMER_KEYS)}")
+        file, on = item.get("file"), item.get("on", default_on)
+        if not isinstance(file, str) or not file.strip():
+            raise SchemaError(f"{origin}: {where}.file must be the path of the customer table (CSV, Excel, Parquet, "
+                              f"SPSS), not {shorten(repr(file))}.")
+        if not isinstance(on, (str, int)) or isinstance(on, bool) or not str(on).strip():
+            raise SchemaError(f"{origin}: {where}.on must name the key column the responses and the customer table "
+                              f"share (e.g. on: Customer ID), not {shorten(repr(on))}.")
+        wins = item.get("wins")
+        if wins not in (None, "customers", "responses"):
+            raise SchemaError(f"{origin}: {where}.wins must be 'customers' (the table's value replaces the "
+                              f"responses') or 'responses', not {shorten(repr(wins))}.")
+        path = Path(file.strip())
+        if base is not None and not path.is_absolute():
+            path = Path(base) / path
+        out.append({"file": str(path), "on": str(on).strip(), "sheet": item.get("sheet"),
+                    "header_row": item.get("header_row"), "wins": wins})
+    return out
+
+
+#: keys of one ``customers:`` entry
+CUSTOMER_KEYS = ("file", "on", "sheet", "header_row", "wins")
+
+
+#: the longest short label a schema may give
+MAX_SHORT_LABEL = MAX_LABEL
+
+
+def _short_labels(raw: Any, origin: str) -> dict[str, str]:
+    """``short_labels: {column: label}``: text labels of at most MAX_SHORT_LABEL characters, each used once."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise SchemaError(f"{origin}: short_labels must map column names to short labels, e.g. "
+                          "short_labels: {\"12. How would you rate the quality ...\": Q12 Quality}.")
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for col, label in raw.items():
+        if not _scalar(col) or not isinstance(label, (str, int, float)) or isinstance(label, bool) \
+                or not str(label).strip():
+            raise SchemaError(f"{origin}: short_labels: the label of {shorten(str(col))!r} must be text, not "
+                              f"{shorten(repr(label))}.")
+        text = str(label).strip()
+        if len(text) > MAX_SHORT_LABEL:
+            raise SchemaError(f"{origin}: short_labels: {shorten(text)!r} ({shorten(str(col))!r}) has {len(text)} "
+                              f"characters; a short label has at most {MAX_SHORT_LABEL}.")
+        if text in seen:
+            raise SchemaError(f"{origin}: short_labels: {text!r} labels both {shorten(seen[text])!r} and "
+                              f"{shorten(str(col))!r}; give each column its own label.")
+        seen[text] = str(col)
+        out[str(col)] = text
+    return out
 
 
 _POPULATION_KEYS = ("file", "by", "total", "trim")

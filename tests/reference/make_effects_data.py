@@ -15,7 +15,7 @@ HERE = Path(__file__).parent
 
 def main() -> None:
 
-    frame, _ = load_responses(make_sample(3000, seed=5), SAMPLE_SCHEMA)
+    frame, _ = load_responses(make_sample(3000, random_state=5), SAMPLE_SCHEMA)
     out = frame[["csat", "nps", "ces", "region", "channel", "plan", "spring_promo"]].copy()
     out["spring_promo"] = out["spring_promo"].astype(int)
     out["period"] = frame["date"].dt.strftime("%Y-%m")

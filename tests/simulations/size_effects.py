@@ -25,14 +25,15 @@ def did_scenario(regions: int, treated: int, reps: int, seed: int) -> None:
         d = few_treated_panel(rng, regions=regions, treated=treated, per_cell=4)
         kw = {"outcome": "csat", "campaign": "promo", "design": "did", "group": "region", "start": START,
               "event_study": False}
-        r = campaign_effect(d, **kw, inference="wild", bootstrap_reps=999)
+        r = campaign_effect(d, **kw, inference="wild", n_boot=999)
         cr1.append(r.details["p_cr1"] < 0.05)
         wild.append(r.effect.p < 0.05)
-        ri.append(campaign_effect(d, **kw, inference="randomization", bootstrap_reps=999).effect.p < 0.05)
+        ri.append(campaign_effect(d, **kw, inference="randomization", n_boot=999).effect.p < 0.05)
     se = np.sqrt(0.05 * 0.95 / reps)
     print(f"DiD {regions} regions / {treated} treated, AR(1) region shocks, {reps} reps: rejection at 5%: "
           f"CR1 {np.mean(cr1):.1%}, wild cluster restricted bootstrap {np.mean(wild):.1%}, "
-          f"randomization inference (the default with <= 3 treated) {np.mean(ri):.1%} (MC s.e. at 5% = {se:.1%}; {time.time() - t0:.0f}s)", flush=True)
+          f"randomization inference (the default with <= 3 treated) {np.mean(ri):.1%} "
+          f"(MC s.e. at 5% = {se:.1%}; {time.time() - t0:.0f}s)", flush=True)
 
 
 def its_scenario(reps: int, seed: int) -> None:
