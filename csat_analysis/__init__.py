@@ -8,6 +8,8 @@ load only when a function that needs them is called.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from ._exports import EXPORTS as _EXPORTS
@@ -109,6 +111,26 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__) | set(_MODULES))
+
+
+class _Package(types.ModuleType):
+    """The package's module type: an exported function keeps its name when its same-named module is imported.
+
+    ``ca.crosstab`` is the function :func:`~csat_analysis.crosstab.crosstab`, defined in the module
+    ``csat_analysis.crosstab``.  Importing that module (``from csat_analysis.crosstab import Crosstab``,
+    ``ca.Crosstab``, a report computing its banner table) makes the import system bind the module to the
+    package's attribute ``crosstab``; this binds the function instead.  The module stays importable as
+    ``sys.modules["csat_analysis.crosstab"]`` and with ``from csat_analysis.crosstab import ...``.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if (isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name
+                and value.__name__ == f"{self.__name__}.{name}" and hasattr(value, name)):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports (tests/test_packaging.py)

@@ -147,6 +147,22 @@ def _skip_unused_imports() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)
 
 
+def _early_kernel(notebook: str):
+    """The report's kernel, started once the arguments are checked and before this process imports pandas and
+    the renderer (about 0.3-1 s), which it then does while the kernel starts and imports what the notebook uses.
+
+    None when it cannot start: :func:`~csat_analysis.render.run_report` then starts its own and reports why.
+    """
+    from .kernel import ReportKernel, preload_modules
+    from .params import resolve_notebook
+
+    path = resolve_notebook(notebook)
+    try:
+        return ReportKernel(path.parent, preload_modules(path))
+    except Exception:
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``csat-report``; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -204,12 +220,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_parameters(resolve_notebook(args.notebook), params)  # a wrong -p fails here, before pandas loads
         _check_file(args.data, "Data file")
         _check_file(args.schema, "Schema file")
+        if args.command == "run":
+            kernel = _early_kernel(args.notebook)
+            try:
+                from . import render as rep
+
+                result = rep.run_report(args.notebook, data=args.data, schema=args.schema, parameters=params,
+                                        out=args.out, name=args.name, xlsx=args.xlsx, km=kernel)
+            finally:
+                if kernel is not None:
+                    kernel.shutdown(now=True)  # the report is written: nothing in the kernel is worth a clean exit
+            return _report_results([result])
         from . import render as rep
 
-        if args.command == "run":
-            result = rep.run_report(args.notebook, data=args.data, schema=args.schema, parameters=params,
-                                    out=args.out, name=args.name, xlsx=args.xlsx)
-            return _report_results([result])
         results = rep.run_batch(args.notebook, data=args.data, by=args.by, schema=args.schema, parameters=params,
                                 out=args.out, workers=args.workers, progress=not args.no_progress, xlsx=args.xlsx)
         print(f"Index: {Path(args.out) / 'index.html'}")

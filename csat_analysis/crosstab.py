@@ -85,9 +85,30 @@ def _adjust(p: np.ndarray, method: str) -> np.ndarray:
     if method == "none" or not ok.any():
         out[ok] = p[ok]
         return out
-    from statsmodels.stats.multitest import multipletests
+    out[ok] = _holm(p[ok]) if method == "holm" else _fdr_bh(p[ok])
+    return out
 
-    out[ok] = multipletests(p[ok], method={"holm": "holm", "bh": "fdr_bh"}[method])[1]
+
+# Holm and Benjamini-Hochberg with the arithmetic of statsmodels' ``multipletests`` (``holm``, ``fdr_bh``): the same
+# numbers bit for bit (tests/test_lazy_imports.py), without importing statsmodels and scipy.stats into a report.
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    order = np.argsort(p)
+    adjusted = np.maximum.accumulate(np.take(p, order) * np.arange(len(p), 0, -1))
+    adjusted[adjusted > 1] = 1
+    out = np.empty_like(adjusted)
+    out[order] = adjusted
+    return out
+
+
+def _fdr_bh(p: np.ndarray) -> np.ndarray:
+    order = np.argsort(p)
+    adjusted = np.take(p, order) / (np.arange(1, len(p) + 1) / float(len(p)))
+    adjusted = np.minimum.accumulate(adjusted[::-1])[::-1]
+    adjusted[adjusted > 1] = 1
+    out = np.empty_like(adjusted)
+    out[order] = adjusted
     return out
 
 

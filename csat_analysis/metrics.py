@@ -49,7 +49,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._utils import as_list, check_argument, check_table, require_columns, weight_values
 from .cells import Grouped, count, date_periods, fine_cells, fold, label_code, period_codes, period_order
@@ -86,6 +85,46 @@ FREQS = ("W", "M", "Q", "Y")
 CI_METHODS = ("adjusted_wald", "wald")
 SUMMARY_COLUMNS = ["period", "metric", "n", "n_eff", "score", "se", "ci_low", "ci_high", "low_n"]
 # --------------------------------------------------------------------------- formulas
+# The normal and t distribution functions are scipy.special's, which scipy.stats itself calls: the same numbers
+# bit for bit (tests/test_lazy_imports.py), without importing scipy.stats (about 1-3 s, the largest import of a
+# report's kernel).  Arguments outside a distribution's domain give NaN, as in scipy.stats.
+
+
+def _norm_ppf(q):
+    """``scipy.stats.norm.ppf(q)``."""
+    from scipy import special
+
+    return special.ndtri(q)
+
+
+def _norm_sf(x):
+    """``scipy.stats.norm.sf(x)``."""
+    from scipy import special
+
+    return special.ndtr(-np.asarray(x, dtype=float))
+
+
+def _t_ppf(q, df):
+    """``scipy.stats.t.ppf(q, df)``: NaN where ``df`` is not positive, -inf/inf at ``q`` = 0/1."""
+    from scipy import special
+
+    q, df = np.asarray(q, dtype=float), np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        inside = (q > 0) & (q < 1) & (df > 0)
+        out = np.where(inside, special.stdtrit(np.where(inside, df, 1.0), np.where(inside, q, 0.5)), np.nan)
+        out = np.where((df > 0) & (q == 0), -np.inf, np.where((df > 0) & (q == 1), np.inf, out))
+    return out[()] if out.ndim == 0 else out
+
+
+def _t_sf(x, df):
+    """``scipy.stats.t.sf(x, df)``: NaN where ``df`` is not positive or ``x`` is NaN."""
+    from scipy import special
+
+    x, df = np.asarray(x, dtype=float), np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = np.where(df > 0, special.stdtr(np.where(df > 0, df, 1.0), -x), np.nan)
+    return out[()] if out.ndim == 0 else out
+
 
 
 def z_value(ci: float) -> float:
@@ -98,7 +137,7 @@ def z_value(ci: float) -> float:
     """
     if not 0 < ci < 1:
         raise ParameterError(f"The value for `ci` must be between 0 and 1 (e.g. 0.95), but {ci!r} was passed.")
-    return float(stats.norm.ppf(0.5 + ci / 2))
+    return float(_norm_ppf(0.5 + ci / 2))
 
 
 def wilson_interval(p, n, ci: float = 0.95):
@@ -286,7 +325,7 @@ def _estimate(st: Stats, ci: float, ci_method: str = "adjusted_wald") -> dict[st
         m, var, ne = _mean_var(st)
         with np.errstate(divide="ignore", invalid="ignore"):
             se = np.sqrt(var / ne) if lin is None else np.sqrt(lin)
-            t = stats.t.ppf(0.5 + ci / 2, np.where(ne > 1, ne - 1, np.nan))
+            t = _t_ppf(0.5 + ci / 2, np.where(ne > 1, ne - 1, np.nan))
         return {"score": m, "se": se, "ci_low": m - t * se, "ci_high": m + t * se}
     p, d, ne = _nps_parts(st)
     score = 100 * (p - d)
@@ -357,14 +396,14 @@ def _difference(a: Stats, b: Stats, ci: float) -> dict[str, np.ndarray]:
                 la, ua = wilson_interval(pa, _n_star(pa * (1 - pa), va, na), ci)
                 lb, ub = wilson_interval(pb, _n_star(pb * (1 - pb), vb, nb), ci)
                 se = np.sqrt(va + vb - 2 * cov)
-                pval = 2 * stats.norm.sf(np.abs(d / se))
+                pval = 2 * _norm_sf(np.abs(d / se))
                 pval = np.where(se == 0, np.where(d == 0, 1.0, 0.0), pval)
             else:
                 la, ua = wilson_interval(pa, na, ci)
                 lb, ub = wilson_interval(pb, nb, ci)
                 pooled = (pa * na + pb * nb) / (na + nb)
                 stat = d / np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
-                pval = 2 * stats.norm.sf(np.abs(stat))
+                pval = 2 * _norm_sf(np.abs(stat))
                 pval = np.where((pooled == 0) | (pooled == 1), 1.0, pval)
             rho = np.nan_to_num(cov / np.sqrt(va * vb)) if weighted else 0.0  # MOVER with correlation
             low = d - np.sqrt(np.maximum((pa - la) ** 2 + (ub - pb) ** 2 - 2 * rho * (pa - la) * (ub - pb), 0))
@@ -377,9 +416,9 @@ def _difference(a: Stats, b: Stats, ci: float) -> dict[str, np.ndarray]:
             se = np.sqrt(qa + qb - 2 * cov)
             df = (qa + qb) ** 2 / (qa**2 / (na - 1) + qb**2 / (nb - 1))
             stat = (ma - mb) / se
-            pval = 2 * stats.t.sf(np.abs(stat), df)
+            pval = 2 * _t_sf(np.abs(stat), df)
             pval = np.where(se == 0, np.where(ma == mb, 1.0, 0.0), pval)
-            tq = stats.t.ppf(0.5 + ci / 2, df)
+            tq = _t_ppf(0.5 + ci / 2, df)
             low, high = change - tq * se, change + tq * se
         else:
             pa_, da_, na = _nps_parts(a)
@@ -391,7 +430,7 @@ def _difference(a: Stats, b: Stats, ci: float) -> dict[str, np.ndarray]:
             ab, vbb, nbb = _nps_adjusted(pb_, db_, nb)
             se = np.sqrt(np.maximum(vaa / naa + vbb / nbb - 2 * 100**2 * cov, 0))
             stat = (aa - ab) / se
-            pval = 2 * stats.norm.sf(np.abs(stat))
+            pval = 2 * _norm_sf(np.abs(stat))
             low, high = (aa - ab) - z * se, (aa - ab) + z * se
     empty = ~((a.n > 0) & (b.n > 0))
     out = {"change": change, "ci_low": low, "ci_high": high, "p": pval}

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from ._utils import check_argument, require_columns
 from .deprecation import renamed_parameters
@@ -44,6 +43,8 @@ __all__ = [
     "plot_driver_heatmap",
     "PALETTE",
     "set_style",
+    "row_layout",
+    "Rendered",
 ]
 
 #: Colours used throughout: detractor / passive / promoter, and the main series.
@@ -66,6 +67,107 @@ def _plain_text(fn):
             plt.rcParams["text.parse_math"] = before
 
     return wrapper
+
+
+def _seaborn():
+    """seaborn, imported by the plots that use it (heatmaps, the score scatter): its import pulls in scipy.stats,
+    a second or more that a report without those plots does not spend."""
+    import seaborn
+
+    return seaborn
+
+
+def _despine(ax) -> None:
+    """No top and right spines (``seaborn.despine(ax=ax)``)."""
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def row_layout(fig, axes, *, pad: float = 0.08, min_width: float = 1.2) -> None:
+    """Place one row of panels so that each fits its y tick labels, y label, x labels and title.
+
+    What constrained layout gives a row of panels, measured once from the labels' text (a layout engine
+    runs on every draw, and a notebook draws a figure twice, once more for its tight bounding box): the
+    figure is then drawn once, as it is saved (:class:`Rendered`).  ``pad`` and ``min_width`` (the narrowest
+    panel) are in inches; the figure is widened when its labels leave a panel less than ``min_width``, or
+    less than its x label or title is wide.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; its layout engine is switched off.
+    axes : sequence of Axes
+        The panels of its one row, left to right, already drawn into.
+
+    Examples
+    --------
+    >>> fig, axes = plt.subplots(1, 2, figsize=(6, 2))
+    >>> _ = axes[0].set_yticks([0, 1], ["a segment with a long name  (n=1,234)", "b  (n=56)"])
+    >>> row_layout(fig, axes)
+    >>> bool(axes[0].get_position().x0 > 0.2 and axes[0].get_position().x1 < axes[1].get_position().x0)
+    True
+    >>> plt.close(fig)
+    """
+    from matplotlib.text import Text
+
+    fig.set_layout_engine(None)
+    renderer = fig.canvas.get_renderer()
+    dpi = fig.dpi
+
+    def size(text, axis: int) -> float:  # inches; 0 for an empty label
+        return text.get_window_extent(renderer).size[axis] / dpi if text.get_visible() and text.get_text() else 0.0
+
+    def points(value: float) -> float:
+        return value / 72
+
+    lefts, bottoms, tops = [], [], []
+    for ax in axes:
+        min_width = max(min_width, size(ax.xaxis.label, 0))  # a panel as wide as its x label
+        ticks = max((size(t, 0) for t in ax.get_yticklabels()), default=0.0)
+        label = size(ax.yaxis.label, 0)
+        lefts.append(ticks + points(plt.rcParams["ytick.major.size"] + plt.rcParams["ytick.major.pad"])
+                     + (label + points(ax.yaxis.labelpad) if label else 0.0))
+        tick_height = max((size(t, 1) for t in ax.xaxis.get_majorticklabels()), default=0.0)
+        label = size(ax.xaxis.label, 1)
+        bottoms.append(tick_height + points(plt.rcParams["xtick.major.size"] + plt.rcParams["xtick.major.pad"])
+                       + (label + points(ax.xaxis.labelpad) if label else 0.0))
+        titles = [t for t in ax.get_children() if isinstance(t, Text) and t not in ax.texts  # left/centre/right
+                  and t.get_text() and t not in (ax.xaxis.label, ax.yaxis.label)]
+        tops.append(max(size(t, 1) for t in titles) + points(plt.rcParams["axes.titlepad"]) if titles else 0.0)
+        min_width = max([min_width, *(size(t, 0) for t in titles)])
+    right = 0.25  # the last x tick label reaches past its panel's right edge
+    width, height = fig.get_size_inches()
+    needed = sum(lefts) + len(axes) * (right + min_width) + 2 * pad
+    if needed > width:
+        width = needed
+        fig.set_size_inches(width, height)
+    panel = (width - 2 * pad - sum(lefts) - len(axes) * right) / len(axes)
+    bottom, top = pad + max(bottoms), height - pad - max(tops)
+    x = pad
+    for ax, left in zip(axes, lefts, strict=True):
+        x += left
+        ax.set_position([x / width, bottom / height, panel / width, max(top - bottom, 0.2) / height])
+        x += panel + right
+
+
+class Rendered:
+    """A figure drawn once as PNG, shown in a notebook as the figure would be (``image/png`` and its
+    ``<Figure ...>`` text); the figure itself is closed.  For figures laid out by :func:`row_layout`."""
+
+    def __init__(self, fig) -> None:
+        import io
+
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=fig.dpi, facecolor=fig.get_facecolor(),
+                    edgecolor=fig.get_edgecolor())
+        self.png = buffer.getvalue()
+        self._text = repr(fig)
+        plt.close(fig)
+
+    def _repr_png_(self) -> bytes:
+        return self.png
+
+    def __repr__(self) -> str:
+        return self._text
 
 
 def _axes(ax, figsize=(7, 3.5)):
@@ -120,7 +222,7 @@ def plot_distribution(data: pd.DataFrame, *, column: str = "csat", ax=None, coun
     ax.set_xlabel(f"{column.upper()} score")
     ax.set_ylabel("% of responses")
     ax.set_title(f"{column.upper()} answers (n = {answered:,})", loc="left", fontsize=10)
-    sns.despine(ax=ax)
+    _despine(ax)
     return ax
 
 
@@ -160,7 +262,7 @@ def plot_scores(table: pd.DataFrame, *, metric: str, by: str, ax=None, target: f
     ax.set_xlabel(f"{metric_label(metric)} with 95% interval")
     if (~filled).any() or target is not None or drawn:
         ax.legend(loc="best", fontsize=8, frameon=False)
-    sns.despine(ax=ax)
+    _despine(ax)
     return ax
 
 
@@ -194,7 +296,7 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
         index=grid.index, columns=periods).astype(float).fillna(0).astype(bool)  # a gap period is not low-n
     labels = grid.map(lambda v: "" if pd.isna(v) else format(v, fmt))
     labels = labels.where(~low, labels + "*")
-    sns.heatmap(grid, annot=labels.to_numpy(), fmt="", cmap=cmap, center=center, ax=ax, linewidths=0.5,
+    _seaborn().heatmap(grid, annot=labels.to_numpy(), fmt="", cmap=cmap, center=center, ax=ax, linewidths=0.5,
                 linecolor="white", cbar_kws={"label": metric_label(metric), "shrink": 0.8},
                 annot_kws={"fontsize": 8})
     ax.set_xlabel("")
@@ -205,9 +307,44 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
     return ax
 
 
+#: What ``seaborn.set_theme(style="whitegrid", context="notebook", font_scale=0.9)`` sets (without its
+#: ``image.cmap: rocket``, a colormap that exists only once seaborn is imported; no plot here uses the default one).
+#: Written out so that :func:`set_style` does not import seaborn (tests/test_lazy_imports.py checks it against seaborn).
+_THEME = {
+    "axes.facecolor": "white", "axes.edgecolor": ".8", "axes.grid": True, "axes.axisbelow": True,
+    "axes.labelcolor": ".15", "figure.facecolor": "white", "grid.color": ".8", "grid.linestyle": "-",
+    "text.color": ".15", "xtick.color": ".15", "ytick.color": ".15", "xtick.direction": "out",
+    "ytick.direction": "out", "lines.solid_capstyle": "round", "patch.edgecolor": "w", "patch.force_edgecolor": True,
+    "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "xtick.bottom": False, "xtick.top": False, "ytick.left": False, "ytick.right": False,
+    "axes.spines.left": True, "axes.spines.bottom": True, "axes.spines.right": True, "axes.spines.top": True,
+    "font.size": 10.8, "axes.labelsize": 10.8, "axes.titlesize": 10.8, "xtick.labelsize": 9.9,
+    "ytick.labelsize": 9.9, "legend.fontsize": 9.9, "legend.title_fontsize": 10.8, "axes.linewidth": 1.25,
+    "grid.linewidth": 1.0, "lines.linewidth": 1.5, "lines.markersize": 6.0, "patch.linewidth": 1.0,
+    "xtick.major.width": 1.25, "ytick.major.width": 1.25, "xtick.minor.width": 1.0, "ytick.minor.width": 1.0,
+    "xtick.major.size": 6.0, "ytick.major.size": 6.0, "xtick.minor.size": 4.0, "ytick.minor.size": 4.0,
+}
+#: seaborn's "deep" palette: the colour cycle, and the colours of the codes "b", "g", "r", "m", "y", "c", "k"
+_DEEP = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",
+         "#64b5cd"]
+_DEEP_CODES = dict(zip("bgrmyck", ["#4c72b0", "#55a868", "#c44e52", "#8172b3", "#ccb974", "#64b5cd",
+                                   (0.1, 0.1, 0.1)], strict=True))
+
+
 def set_style() -> None:
-    """The report look: seaborn's whitegrid theme, readable font sizes, crisp PNG figures."""
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.9)
+    """The report look: seaborn's whitegrid theme, readable font sizes, crisp PNG figures.
+
+    The settings of ``seaborn.set_theme(style="whitegrid", context="notebook", font_scale=0.9)``, set
+    without importing seaborn.
+    """
+    from cycler import cycler
+    from matplotlib import colors
+
+    plt.rcParams.update(_THEME)
+    plt.rcParams["axes.prop_cycle"] = cycler("color", [colors.to_rgb(c) for c in _DEEP])
+    for code, colour in _DEEP_CODES.items():
+        colors.colorConverter.colors[code] = colors.to_rgb(colour)
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.titleweight": "bold",
                          "text.parse_math": False})  # "$" in data labels is text, not mathtext
 
@@ -293,7 +430,7 @@ def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, con
     ax.set_ylabel(metric_label(metric))
     ax.set_xlabel("")
     ax.legend(loc="best", fontsize=8, frameon=False)
-    sns.despine(ax=ax)
+    _despine(ax)
     return ax
 
 
@@ -367,7 +504,7 @@ def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center:
     cell_codes = period_codes(cell)[1].reshape(len(span), 53)
     inside = (cell_codes >= first) & (cell_codes <= last)  # NaN (no such week) is outside
     metric = table["metric"].iloc[0]
-    sns.heatmap(grid, ax=ax, cmap=cmap, center=center, linewidths=0.3, linecolor="white",
+    _seaborn().heatmap(grid, ax=ax, cmap=cmap, center=center, linewidths=0.3, linecolor="white",
                 cbar_kws={"label": metric_label(metric), "shrink": 0.9})
     if not inside.all():
         from matplotlib.colors import ListedColormap
@@ -418,7 +555,7 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
         r, p, annot = r.iloc[1:, :-1], p.iloc[1:, :-1], annot[1:, :-1]
         mask = np.triu(np.ones(r.shape, dtype=bool), k=1)
     # -1..1 already centres the diverging map on 0 (seaborn's center= would resample it, and warns)
-    sns.heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, cmap=cmap, square=True, ax=ax,
+    _seaborn().heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, cmap=cmap, square=True, ax=ax,
                 linewidths=0.5, linecolor="white", cbar_kws={"label": f"{table['method'].iloc[0]} correlation",
                                                              "shrink": 0.8})
     xlabels = [names.get(t.get_text(), display_label(None, t.get_text())) for t in ax.get_xticklabels()]
@@ -449,12 +586,12 @@ def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", a
         return _no_data(ax, "Fewer than 3 respondents answered both")
     if len(pair) > max_points:
         pair = pair.sample(max_points, random_state=random_state)
-    sns.regplot(data=pair, x=x, y=y, x_jitter=jitter, y_jitter=jitter, ax=ax, seed=random_state,
+    _seaborn().regplot(data=pair, x=x, y=y, x_jitter=jitter, y_jitter=jitter, ax=ax, seed=random_state,
                 scatter_kws={"s": 6, "alpha": 0.25, "color": PALETTE["main"], "linewidths": 0},
                 line_kws={"color": PALETTE["flag"], "lw": 2})
     ax.set_xlabel(f"{SCORES[x].name if x in SCORES else x} score (jittered)")
     ax.set_ylabel(f"{SCORES[y].name if y in SCORES else y} score (jittered)")
-    sns.despine(ax=ax)
+    _despine(ax)
     return ax
 
 
@@ -510,7 +647,7 @@ def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None)
         panel.set_xlabel(f"Effect in {unit} ({level.removesuffix(' CI')} interval)")
         if i == 0:
             panel.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
-        sns.despine(ax=panel)
+        _despine(panel)
     return axes[0] if len(axes) == 1 else axes
 
 
@@ -536,7 +673,7 @@ def plot_balance(table: pd.DataFrame, *, ax=None, threshold: float = 0.1):
     ax.set_yticks(y, labels)
     ax.set_xlabel("Standardised difference, exposed minus not exposed")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
-    sns.despine(ax=ax)
+    _despine(ax)
     return ax
 
 
@@ -564,7 +701,7 @@ def plot_event_study(table: pd.DataFrame, *, outcome: str, ax=None):
     ax.set_xlabel("Periods relative to the campaign start (−1 = reference)")
     ax.set_ylabel(f"Effect on {metric_label(outcome)}")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
-    sns.despine(ax=ax)
+    _despine(ax)
     return ax
 
 
@@ -589,7 +726,7 @@ def plot_its(series: pd.DataFrame, *, outcome: str, start, ax=None):
     ax.axvline(pd.Timestamp(start), color=PALETTE["flag"], ls="--", lw=1, label="campaign start")
     ax.set_ylabel(metric_label(outcome))
     ax.legend(loc="best", fontsize=8, frameon=False)
-    sns.despine(ax=ax)
+    _despine(ax)
     return ax
 
 
@@ -643,7 +780,7 @@ def plot_importance_performance(table: pd.DataFrame, *, ax=None):
     ax.set_xlabel("Importance: share of explained variation (%)")
     ax.set_ylabel("Performance (mean rating)" if table.attrs.get("performance", "mean") == "mean"
                   else "Performance (% top box)")
-    sns.despine(ax=ax)
+    _despine(ax)
     return ax
 
 
@@ -660,7 +797,7 @@ def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
     grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
     grid.index = [display_label(None, d) for d in grid.index]
     ax = _axes(ax, (1.5 + 1.1 * grid.shape[1], 0.8 + 0.5 * grid.shape[0]))
-    sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax, linewidths=0.5, linecolor="white",
+    _seaborn().heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax, linewidths=0.5, linecolor="white",
                 cbar_kws={"label": "share of R² (%)"})
     ax.set_ylabel("")
     ax.set_xlabel(display_label(None, by))

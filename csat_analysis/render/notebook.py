@@ -61,7 +61,7 @@ def _warehouse_location(source: Any) -> str:
     return text
 
 
-def load(data_path: Any, schema_path: Any = None, table: str | None = None):
+def load(data_path: Any, schema_path: Any = None, table: str | None = None, *, database: bool = True):
     """The report's data: ``(responses, load_report)`` for a file, ``(WarehouseTable, None)`` for a database.
 
     A URL (``duckdb:///path/survey.db``) or a ``.duckdb``/``.db`` file is read
@@ -69,7 +69,13 @@ def load(data_path: Any, schema_path: Any = None, table: str | None = None):
     number the report shows is computed in the engine (``table`` names the
     table, else the schema's ``source: {table: ...}``).  Any other path is
     loaded with :func:`~csat_analysis.load_responses`, exactly as before.
+    ``database=False`` is for a report that needs the rows: a database is then a
+    :class:`ParameterError` that says which reports read one.
     """
+    if is_warehouse(data_path) and not database:
+        raise ParameterError(f"This report needs the rows of a file (CSV, TSV, XLSX, Parquet), but the data is the "
+                             f"database {shorten(str(data_path))!r}; the overview and trends reports read a database "
+                             "table, or export the table to a file and pass that with --data.")
     if not is_warehouse(data_path):
         if table is not None:
             raise ParameterError(f"-p table names a table of a database, but the data is the file {str(data_path)!r}; "

@@ -29,7 +29,7 @@ from ..metrics import (
     summarize,
 )
 from ..narrative import describe_change, describe_score, fmt_change, fmt_estimate, fmt_score, interval_decimals
-from ..plots import plot_distribution, plot_scores
+from ..plots import Rendered, plot_distribution, plot_scores, row_layout
 from ..privacy import mask_contacts
 from ..responses import schema_of
 from ._benchmarks import benchmark_sentences, benchmarks_html, selection_benchmarks
@@ -193,10 +193,11 @@ class Overview:
     def plot_distributions(self):
         """One panel per metric: the share of answers at each score."""
         cols = [METRICS[m].column for m in self.metrics]
-        fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3), layout="constrained", squeeze=False)
+        fig, axes = plt.subplots(1, len(cols), figsize=(4.2 * len(cols), 3), squeeze=False)
         remote = isinstance(self.data, WarehouseTable)  # answers per score from one query, not the rows
         for ax, col in zip(axes[0], cols, strict=False):
             plot_distribution(self.data, column=col, ax=ax, counts=self.data.score_counts(col) if remote else None)
+        row_layout(fig, axes[0])
         return fig
 
     def segment_table(self, column: str) -> HTML:
@@ -241,18 +242,17 @@ class Overview:
         display(self.banner_table())
         for column in self.segments:
             display(HTML(f"<h3>{esc(column)}: scores with 95% intervals</h3>"))
-            fig = self.plot_segments(column)
-            display(fig)
-            plt.close(fig)
+            display(Rendered(self.plot_segments(column)))  # drawn once, as laid out
 
     def plot_segments(self, column: str):
         """Dot-and-interval panels per metric across the levels of ``column``."""
         table = self.segments[column]
-        fig, axes = plt.subplots(1, len(self.metrics), figsize=(4.4 * len(self.metrics), 0.4 * max(3, table[column].nunique()) + 1.2),
-                                 layout="constrained", squeeze=False)
+        height = 0.4 * max(3, table[column].nunique()) + 1.2
+        fig, axes = plt.subplots(1, len(self.metrics), figsize=(4.4 * len(self.metrics), height), squeeze=False)
         for ax, m in zip(axes[0], self.metrics, strict=False):
             plot_scores(table, metric=m, by=column, ax=ax, benchmarks=self.benchmark_lines.get(m))
             ax.set_title(metric_label(m), loc="left", fontsize=10)
+        row_layout(fig, axes[0])
         return fig
 
 
