@@ -461,7 +461,7 @@ def from_ibis(table: Any, *, schema: Any) -> WarehouseTable:
     return WarehouseTable(table, schema)
 
 
-#: the one database URL scheme ``--data`` and :func:`scan` read (other engines: connect with Ibis, then :func:`from_ibis`)
+#: what ``--data`` and :func:`scan` read lazily (another engine: connect with Ibis, then :func:`from_ibis`)
 SUPPORTED_SOURCES = ("duckdb:///path/to/file.db (or a .duckdb/.db file)", "a .parquet file or glob",
                      "a .csv/.csv.gz/.tsv file")
 #: DuckDB settings of a database file opened as data: nothing outside the file is read, nothing is installed
@@ -474,10 +474,10 @@ def database_path(url: str) -> str:
 
     >>> database_path("duckdb:///srv/survey.db")
     '/srv/survey.db'
-    >>> database_path("postgres://db/survey")
+    >>> database_path("postgres://db/survey")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    csat_analysis.exceptions.ParameterError: Cannot read 'postgres://db/survey': the postgres:// scheme is not supported. --data reads duckdb:///path/to/file.db (or a .duckdb/.db file); a .parquet file or glob; a .csv/.csv.gz/.tsv file. For another engine, connect with Ibis and pass the table to ca.from_ibis.
+    csat_analysis.exceptions.ParameterError: Cannot read 'postgres://db/survey': the postgres:// scheme is not ...
     """
     from ._utils import shorten
 
