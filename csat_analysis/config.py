@@ -33,3 +33,14 @@ REPORT_NOTEBOOKS = ("overview", "trends", "correlations", "campaign_effects", "d
 #: and loads papermill (see :class:`csat_analysis.kernel.ReportKernel`): what every report notebook uses, so
 #: that no kernel imports anything its notebook would not.  The package modules a notebook names are added.
 KERNEL_PRELOAD = ("pandas", "matplotlib.pyplot", "csat_analysis.io", "csat_analysis.render", "csat_analysis.plots")
+
+# ------------------------------------------------------------------ limits (SECURITY.md names each one)
+#: Groups with fewer responses show no score in shared reports (the reports' ``privacy_min_n`` default).
+PRIVACY_MIN_N = 5
+#: Raking: a level with fewer respondents than this is merged with a neighbour before raking, so that a few
+#: answers are never weighted up to a large share of the customer base.
+RAKE_MIN_LEVEL_N = PRIVACY_MIN_N
+#: Raking: no respondent carries more than this share of the total weight (larger weights are capped, and named).
+MAX_WEIGHT_SHARE = 0.05
+#: Raking: below this effective sample size a report shows unweighted scores and says why.
+MIN_EFFECTIVE_N = 30
