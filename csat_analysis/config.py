@@ -44,3 +44,9 @@ RAKE_MIN_LEVEL_N = PRIVACY_MIN_N
 MAX_WEIGHT_SHARE = 0.05
 #: Raking: below this effective sample size a report shows unweighted scores and says why.
 MIN_EFFECTIVE_N = 30
+#: Loading: a comment longer than this is cut to this many characters, with a warning in the load report.
+MAX_COMMENT_CHARS = 10_000
+#: Loading an .xlsx: at most this many bytes once unzipped (all parts), checked from the zip before openpyxl parses.
+MAX_XLSX_UNCOMPRESSED = 1 << 30
+#: Loading an .xlsx: at most this many shared strings (distinct texts), counted from the zip before openpyxl parses.
+MAX_XLSX_SHARED_STRINGS = 5_000_000
