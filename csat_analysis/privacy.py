@@ -133,7 +133,10 @@ def complementary_suppression(table: Any, *, privacy_min_n: int, siblings: Any =
         segment column, the periods of one trend).  ``[["metric"]]``: the
         levels of each metric; ``[["period"], ["segment"]]``: a segment x
         period table whose period totals and segment totals are shown (the
-        rule is applied in both directions until nothing changes).
+        rule is applied in both directions until nothing changes).  An entry
+        may also be ``(columns, mask)``: only the rows in ``mask`` are
+        siblings in that direction (a total row kept in the table is a
+        member one way, the total the other way).
     n : str
         The count column.
     primary : boolean array, optional
@@ -169,8 +172,13 @@ def complementary_suppression(table: Any, *, privacy_min_n: int, siblings: Any =
     member = np.ones(rows, dtype=bool) if members is None else np.asarray(members, dtype=bool)
     sets: list[np.ndarray] = []
     for keys in siblings:
+        within = member
+        if isinstance(keys, tuple) and len(keys) == 2 and not isinstance(keys[1], str) and (
+                keys[1] is None or (np.ndim(keys[1]) == 1 and len(keys[1]) == rows)):  # (columns, its members)
+            keys, mask = keys
+            within = member if mask is None else member & np.asarray(mask, dtype=bool)
         keys = [keys] if isinstance(keys, str) else list(keys)
-        idx = np.flatnonzero(member)
+        idx = np.flatnonzero(within)
         if not keys:
             sets.append(idx)
             continue

@@ -208,3 +208,26 @@ def test_rule_holds_by_brute_force(sizes):
         if s < MIN_N:
             assert h
             check_not_derivable(pd.DataFrame(rows), level=lv)
+
+
+def test_health_bands_by_segment_hide_small_groups_and_their_complements():
+    """Health "Bands by segment": a 3-customer group's band counts (red 2, yellow 1) were shown."""
+    rng = np.random.default_rng(5)
+    n = 200
+    region = ["A"] * 100 + ["B"] * 97 + ["Tiny"] * 3
+    csat = np.r_[rng.integers(1, 6, 197), [1, 1, 3]]
+    frame = pd.DataFrame({"customer_id": [f"C{i:04d}" for i in range(n)], "region": region, "csat": csat,
+                          "nps": np.r_[rng.integers(0, 11, 197), [0, 1, 7]]})
+    rep = ca.health_report(frame, by="region", privacy_min_n=MIN_N)
+    t = rep.health.table
+    raw = t.assign(hidden=t["suppressed"])
+    tiny = raw[raw["segment"] == "Tiny"]
+    assert tiny["hidden"].all() and tiny["n"].isna().all() and tiny["share"].isna().all()
+    segs = raw[raw["segment"] != "All"]
+    for _, part in segs.groupby("band"):  # each band: the segments add up to "All"
+        assert part["hidden"].sum() != 1
+    for _, part in raw.groupby("segment"):  # each segment: its bands add up to the segment
+        assert part["hidden"].sum() != 1
+    shown = _link_csv(rep.bands_html().data)
+    assert shown.loc[shown["Segment"] == "Tiny", "Customers"].isna().all()
+    assert shown.loc[shown["Segment"] == "Tiny", "Share (%)" if "Share (%)" in shown else "Share"].isna().all()
