@@ -176,6 +176,14 @@ def test_weighted_differences_use_linearization_variances():
         assert out.loc[g, "p"] == pytest.approx(2 * stats.t.sf(abs(d) / np.sqrt(qa + qb), df), rel=1e-6)
 
 
+def test_weighted_intervals_cover_one_fixed_draw():
+    """One fixed-seed draw of the coverage run below (fast tier): every metric's interval covers the truth."""
+    from .simulations.weighted_coverage import simulate
+
+    assert all(c == 1.0 for c in simulate(reps=1, n=300, seed=17).values())
+
+
+@pytest.mark.simulation
 def test_weighted_coverage_strongly_unequal_weights():
     """95% intervals keep coverage with informative, strongly unequal weights (larger run:
     tests/simulations/weighted_coverage.py).  Kish-based SEs covered 87-92% here."""
@@ -202,9 +210,12 @@ def test_unit_weights_equal_unweighted(responses):
 # --------------------------------------------------------------------------- coverage simulations
 
 
-@pytest.mark.parametrize("n", [50, 1000])
-def test_interval_coverage_nps_and_csat(n):
-    reps = 4000
+@pytest.mark.parametrize("n, reps", [
+    pytest.param(50, 4000, marks=pytest.mark.simulation),
+    pytest.param(1000, 4000, marks=pytest.mark.simulation),
+    (50, 40),  # a small fixed-seed run in the fast tier (coverage by chance alone would rarely fall outside)
+])
+def test_interval_coverage_nps_and_csat(n, reps):
     rng = np.random.default_rng(n)
     nps_true, csat_true = 100 * (0.45 - 0.25), 70.0
     nps_scores = rng.choice([10, 8, 3], size=(reps, n), p=[0.45, 0.30, 0.25])
@@ -214,7 +225,8 @@ def test_interval_coverage_nps_and_csat(n):
     for metric, truth in (("nps", nps_true), ("csat", csat_true)):
         rows = out[out.metric == metric]
         coverage = ((rows.ci_low <= truth) & (truth <= rows.ci_high)).mean()
-        assert 0.935 <= coverage <= 0.965, (metric, n, coverage)
+        low, high = (0.935, 0.965) if reps >= 1000 else (0.85, 1.0)
+        assert low <= coverage <= high, (metric, n, coverage)
 
 
 # --------------------------------------------------------------------------- the tidy table
