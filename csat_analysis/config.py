@@ -50,3 +50,9 @@ MAX_COMMENT_CHARS = 10_000
 MAX_XLSX_UNCOMPRESSED = 1 << 30
 #: Loading an .xlsx: at most this many shared strings (distinct texts), counted from the zip before openpyxl parses.
 MAX_XLSX_SHARED_STRINGS = 5_000_000
+#: Schema: at most this many missing_values codes (100,000 crashed pyarrow's CSV reader).
+MAX_MISSING_VALUES = 1_000
+#: Schema: at most this many segment columns (10,000 segments kept a report busy for ten minutes).
+MAX_SEGMENT_COLUMNS = 50
+#: Loading: a segment column with more distinct values than this is a schema error (it is an id or free text).
+MAX_SEGMENT_LEVELS = 1_000

@@ -916,8 +916,15 @@ def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozense
     too_long: dict[str, np.ndarray] = {}
     columns: dict[str, pd.Series] = {}
     notes: list[str] = []
+    from .config import MAX_SEGMENT_LEVELS
+
     for col in sch.segments:
         columns[col], too_long[col] = segment_category(raw[col], missing)
+        if len(columns[col].cat.categories) > MAX_SEGMENT_LEVELS:
+            raise SchemaError(f"The segment column {shorten(col)!r} has {len(columns[col].cat.categories):,} distinct "
+                              f"values, more than the {MAX_SEGMENT_LEVELS:,} a segment may have "
+                              "(csat_analysis.config.MAX_SEGMENT_LEVELS): it looks like an id or free text; move it "
+                              "under columns.extra, or group its values first.")
     if sch.comment:
         columns["comment"] = _cut_comments(_text_column(raw[sch.comment], missing)[0], notes, skip)
     for col in sch.extra:
@@ -1084,11 +1091,17 @@ def _unseen_campaign_values(camp, texts: Sequence[str | None], gone: Sequence[bo
     return out
 
 
+#: control characters (NUL, C0, DEL, C1) are not part of a label; tabs and line breaks become spaces
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"[\t\r\n]+")
+
+
 def _label(value: Any) -> str | None:
-    """A segment / campaign label: stripped text without bidirectional controls; None when missing."""
+    """A segment / campaign label (from a file or a database): stripped text without bidirectional controls or
+    control characters (a NUL byte, an escape), line breaks and tabs as spaces; None when missing."""
     if _isna(value):
         return None
-    return BIDI_CONTROLS.sub("", str(value)).strip()
+    return _BREAKS.sub(" ", _CONTROL.sub("", BIDI_CONTROLS.sub("", str(value)))).strip()
 
 
 def segment_category(raw: pd.Series, missing: frozenset[str]) -> tuple[pd.Series, np.ndarray]:

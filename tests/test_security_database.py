@@ -92,3 +92,17 @@ def test_unsupported_sources_are_one_line_exit_2(url, tmp_path, capsys):
     assert code == 2, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert ("in-memory" if url.startswith("duckdb") else "is not supported") in err
+
+
+def test_control_characters_are_stripped_from_database_labels(tmp_path):
+    raw = pd.read_csv(SAMPLE).head(100)
+    raw["region"] = raw["region"].astype(object)
+    raw.loc[:19, "region"] = "Nor\x00th\x07"
+    db = tmp_path / "labels.db"
+    con = duckdb.connect(str(db))
+    con.register("raw", raw)
+    con.execute("CREATE TABLE responses AS SELECT * FROM raw")
+    con.close()
+    data = ca.scan(f"duckdb:///{db}", schema=SAMPLE_SCHEMA, table="responses")
+    levels = list(data.levels("region"))
+    assert "North" in levels and not any(ch in "".join(levels) for ch in "\x00\x07")

@@ -74,3 +74,41 @@ def test_long_comment_is_cut_with_a_note(tmp_path):
     assert frame["comment"].iloc[3].endswith("…")
     assert any("1 comment(s) longer than 10,000 characters were cut" in w and "row(s) 4" in w
                for w in report.warnings)
+
+
+def _schema(**extra):
+    import yaml
+
+    schema = yaml.safe_load(SAMPLE_SCHEMA.read_text())
+    for key, value in extra.items():
+        if key == "segments":
+            schema["columns"]["segments"] = value
+        else:
+            schema[key] = value
+    return schema
+
+
+def test_schema_limits_are_errors_with_a_sentence(tmp_path):
+    from csat_analysis.exceptions import SchemaError
+
+    with pytest.raises(SchemaError, match=r"missing_values lists 100,000 values, more than the 1,000"):
+        ca.read_schema(_schema(missing_values=[f"code{i}" for i in range(100_000)]))
+    with pytest.raises(SchemaError, match=r"columns.segments lists 10,000 columns, more than the 50"):
+        ca.read_schema(_schema(segments=[f"seg{i}" for i in range(10_000)]))
+    raw = pd.read_csv(SAMPLE).head(1_200)
+    raw["region"] = [f"branch {i}" for i in range(len(raw))]
+    path = tmp_path / "export.csv"
+    raw.to_csv(path, index=False)
+    with pytest.raises(SchemaError, match=r"'region' has 1,200 distinct values, more than the 1,000"):
+        ca.load_responses(path, SAMPLE_SCHEMA)
+
+
+def test_control_characters_leave_labels(tmp_path):
+    raw = pd.read_csv(SAMPLE).head(60)
+    raw["region"] = raw["region"].astype(object)
+    raw.loc[:9, "region"] = "No\x00rth\x1b[31m\tEast"
+    path = tmp_path / "export.csv"
+    raw.to_csv(path, index=False)
+    frame, _ = ca.load_responses(path, SAMPLE_SCHEMA)
+    assert "North[31m East" in set(frame["region"].astype(str))
+    assert not frame["region"].astype(str).str.contains(r"[\x00-\x1f]").any()
