@@ -78,6 +78,13 @@ def _row_levels(data: pd.DataFrame, col: str, what: str) -> tuple[np.ndarray, li
             f"Column {col!r} of the {what} has {n_missing:,} missing value(s); fill them (e.g. with 'Unknown', "
             f"and give the population that level too) or drop those rows before raking."
         )
+    blank = [i for i, u in enumerate(uniq) if isinstance(u, str) and level_key(u) == ""]
+    if blank:  # a blank value is a missing value, not a level named ""
+        n_blank = int(np.isin(codes, blank).sum())
+        raise DataError(
+            f"Column {col!r} of the {what} has {n_blank:,} blank value(s); fill them (e.g. with 'Unknown', and give "
+            "the population that level too) or drop those rows before raking."
+        )
     used = np.bincount(codes, minlength=len(uniq)) > 0
     if not used.all():  # categories nobody has (an unused category of a categorical column)
         remap = np.cumsum(used) - 1
@@ -108,7 +115,10 @@ class _Margin:
 
 
 def _margins_from_frame(population: pd.DataFrame, by: list[str], source: str) -> tuple[dict[str, dict[str, float]], float, dict[str, bool]]:
-    require_columns(population, by, f"`by` column of the population ({source})")
+    absent = [c for c in by if c not in population.columns]
+    if absent:  # said without quoting the file's header: a wrong file's first line stays out of the message
+        raise DataError(f"The population ({source}) has no column {shorten(absent[0])!r}; a customer table needs "
+                        f"the `by` columns {by} in its header row.")
     out, ordered = {}, {}
     for col in by:
         codes, keys, is_ordered = _row_levels(population, col, f"population ({source})")
@@ -125,10 +135,17 @@ def _read_population(path: str | Path) -> pd.DataFrame:
     from .io import read_table  # io is heavy; load it only for files
 
     path = Path(path)
+    if path.is_symlink():  # a link could point anywhere, and errors would echo what it points at
+        raise DataError(f"Population file {path.name!r} is a symbolic link; give the customer table's own path "
+                        "(links are not followed).")
     if not path.is_file():
         raise DataError(f"Population file {str(path)!r} does not exist; give the path of the customer table "
                         "(CSV, Excel or Parquet).")
-    frame, _ = read_table(path)
+    try:
+        frame, _ = read_table(path)
+    except DataError:  # the reader's message may quote the file's first line: say what is wrong, not what is in it
+        raise DataError(f"Population file {path.name!r} could not be read as a customer table (CSV, Excel or "
+                        "Parquet with a header row naming the `by` columns); check the file.") from None
     return frame
 
 

@@ -87,3 +87,40 @@ def test_many_rare_levels_merge_in_linear_work():
     assert len(r.table) == 1  # every rare branch merged into the one branch with enough respondents
     assert sum(len(w) for w in r.warnings) < 2_000  # was one warning per merge, each naming the growing group
     assert max(len(level) for level in r.table["level"]) < 200
+
+
+def test_customer_table_symlink_is_not_followed_and_errors_quote_no_content(tmp_path):
+    from csat_analysis.exceptions import DataError
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text("root:x:0:0:SECRET-FIRST-LINE\n1\n")
+    link = tmp_path / "customers.csv"
+    link.symlink_to(secret)
+    data = export_60()
+    with pytest.raises(DataError, match="symbolic link") as err:
+        rake(data, link, by="region")
+    assert "SECRET" not in str(err.value)
+    with pytest.raises(DataError, match=r"has no column 'region'") as err:
+        rake(data, secret, by="region")  # a wrong file: its header is not quoted back
+    assert "SECRET" not in str(err.value)
+
+
+def test_by_values_are_nfc_and_a_blank_is_an_error():
+    import unicodedata
+
+    from csat_analysis.exceptions import DataError, ParameterError
+
+    data = export_60()
+    data["region"] = data["region"].replace({"A": unicodedata.normalize("NFD", "Nörth")})
+    margins = {"region": {unicodedata.normalize("NFC", "Nörth"): 0.5, "B": 0.3, "Tiny": 0.2}}
+    r = rake(data, margins, by="region")  # was: "does not have 'Nörth'. Did you mean 'Nörth'?"
+    assert unicodedata.normalize("NFC", "Nörth") in set(r.table["level"])
+    blank = export_60()
+    blank.loc[:4, "region"] = "  "
+    with pytest.raises(DataError, match=r"5 blank value\(s\)"):
+        rake(blank, {"region": {"A": 0.5, "B": 0.3, "Tiny": 0.2}}, by="region")
+    population = pd.DataFrame({"region": ["A"] * 50 + ["B"] * 40 + ["Tiny"] * 5 + [""] * 5})
+    with pytest.raises(DataError, match=r"blank value"):
+        rake(export_60(), population, by="region")
+    with pytest.raises(ParameterError, match="blank level"):
+        rake(export_60(), {"region": {"A": 0.5, "B": 0.3, "Tiny": 0.1, " ": 0.1}}, by="region")
