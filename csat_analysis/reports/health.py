@@ -283,32 +283,6 @@ def health_report(
         if components:
             health = health_score(data, components=components, weights=weights, bands=bands, outcome=outcome or False,
                                   by=by, rule=rule, privacy_min_n=privacy_min_n)
-    if health is not None and len(health.table):
-        health.table = public_bands(health.table, privacy_min_n=privacy_min_n)
     return HealthReport(data, "customer_id" if has_id else None, outcome, health, risk, worth, csat_val, notes,
                         privacy_min_n)
 
-
-def public_bands(table: pd.DataFrame, *, privacy_min_n: int) -> pd.DataFrame:
-    """A band table (``segment, band, n, share, ...``) as a shared report shows it.
-
-    A band with fewer than ``privacy_min_n`` customers in a segment is
-    suppressed, and so are further cells (smallest first) until no
-    suppressed cell can be worked out: the segments of a band add up to the
-    band of "All", and the bands of a segment to the segment
-    (:func:`~csat_analysis.privacy.complementary_suppression`).  A suppressed
-    cell shows no count, share or rate.
-    """
-    from ..privacy import complementary_suppression
-
-    t = table.copy()
-    primary = t["suppressed"].to_numpy(dtype=bool) if "suppressed" in t else None
-    by_segment = (t["segment"] != "All").to_numpy()
-    hide = complementary_suppression(t, privacy_min_n=privacy_min_n, primary=primary,
-                                     siblings=[(["band"], by_segment), (["segment"], None)])
-    t["suppressed"] = hide
-    for col in ("share", "events", "rate", "ci_low", "ci_high"):
-        if col in t:
-            t[col] = t[col].astype(float).where(~hide)
-    t["n"] = t["n"].astype("Int64").mask(hide)
-    return t
