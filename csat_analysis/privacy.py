@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["mask_contacts", "looks_like_email", "looks_like_phone", "complementary_suppression", "COUNT_COLUMNS"]
+__all__ = ["mask_contacts", "looks_like_email", "looks_like_phone", "complementary_suppression", "COUNT_COLUMNS",
+           "crossed_siblings"]
 
 _EMAIL = r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
 # dates are matched (and kept) before anything else gets a chance to read their digits as a phone number
@@ -202,3 +203,15 @@ def complementary_suppression(table: Any, *, privacy_min_n: int, siblings: Any =
                 hidden = live[hide[live]]
                 changed = True
     return hide
+
+
+def crossed_siblings(names: Any, fixed: Any = ()) -> list[list[str]]:
+    """The sibling sets of a table crossed by ``names`` (e.g. a segment and a period), for
+    :func:`complementary_suppression`: along each name, the rows that agree on every other name (and on
+    ``fixed``, e.g. a theme) add up to a shown total.
+
+    >>> crossed_siblings(["region", "period"]), crossed_siblings(["region"], fixed=["theme"])
+    ([['period'], ['region']], [['theme']])
+    """
+    names, fixed = list(names), list(fixed)
+    return [[o for o in names if o != c] + fixed for c in names]
