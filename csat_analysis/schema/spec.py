@@ -555,7 +555,8 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
     if len(segments) > MAX_SEGMENT_COLUMNS:
         raise SchemaError(f"{origin}: columns.segments lists {len(segments):,} columns, more than the "
                           f"{MAX_SEGMENT_COLUMNS} a report can break down by "
-                          "(csat_analysis.config.MAX_SEGMENT_COLUMNS); keep the segments people compare and move the rest under columns.extra.")
+                          "(csat_analysis.config.MAX_SEGMENT_COLUMNS); keep the segments people compare and move the "
+                          "rest under columns.extra.")
     outcomes = _outcomes(raw.get("outcomes"), campaigns, origin)
     features = _features(raw.get("features"), origin)
     _check_pii(pii, [
