@@ -39,7 +39,7 @@ import pandas as pd
 from .cells import Cells
 from .exceptions import DataError, ParameterError, SchemaError
 
-__all__ = ["WarehouseTable", "from_ibis", "scan", "cell_query"]
+__all__ = ["WarehouseTable", "from_ibis", "scan", "cell_query", "open_duckdb_table", "database_path"]
 
 #: canonical name -> the schema attribute that names its source column
 _SINGLE = {"response_id": "response_id", "weight": "weight", "comment": "comment", "customer_id": "customer_id"}
@@ -461,8 +461,82 @@ def from_ibis(table: Any, *, schema: Any) -> WarehouseTable:
     return WarehouseTable(table, schema)
 
 
+#: what ``--data`` and :func:`scan` read lazily (another engine: connect with Ibis, then :func:`from_ibis`)
+SUPPORTED_SOURCES = ("duckdb:///path/to/file.db (or a .duckdb/.db file)", "a .parquet file or glob",
+                     "a .csv/.csv.gz/.tsv file")
+#: DuckDB settings of a database file opened as data: nothing outside the file is read, nothing is installed
+DUCKDB_DATA_CONFIG = {"enable_external_access": False, "autoload_known_extensions": False,
+                      "autoinstall_known_extensions": False}
+
+
+def database_path(url: str) -> str:
+    """The file of a ``duckdb://`` URL; any other scheme (or ``duckdb://:memory:``) is a one-line ParameterError.
+
+    >>> database_path("duckdb:///srv/survey.db")
+    '/srv/survey.db'
+    >>> database_path("postgres://db/survey")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    csat_analysis.exceptions.ParameterError: Cannot read 'postgres://db/survey': the postgres:// scheme is not ...
+    """
+    from ._utils import shorten
+
+    scheme = url.split("://", 1)[0].lower()
+    path = url[len("duckdb://"):] if scheme == "duckdb" else ""
+    if scheme != "duckdb" or not path or "?" in path or path.strip() == ":memory:":
+        what = ("an in-memory DuckDB database holds no responses" if scheme == "duckdb" and path.strip() == ":memory:"
+                else f"the {scheme}:// scheme is not supported" if scheme != "duckdb"
+                else "give the database file after duckdb://, without options")
+        raise ParameterError(f"Cannot read {shorten(url)!r}: {what}. --data reads {'; '.join(SUPPORTED_SOURCES)}. "
+                             "For another engine, connect with Ibis and pass the table to ca.from_ibis.")
+    return path
+
+
+def open_duckdb_table(path: str | Path, table: str):
+    """The Ibis table ``table`` of the DuckDB file ``path``, opened as data, not as a program.
+
+    The file is opened read-only (several reports may read it at once)
+    with external access off (no ``read_text``, ``read_csv``, ``COPY``,
+    ``getenv`` or URL reaches outside the file), extensions neither loaded
+    nor installed on demand, and the configuration locked, so a view in the
+    file can't switch any of this back on.  A view that reads files or URLs
+    is a :class:`~csat_analysis.exceptions.DataError` naming the view; a
+    missing table one listing the file's tables.
+    """
+    import duckdb
+
+    from ._utils import shorten
+
+    ibis = _ibis()
+    name = Path(path).name
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=dict(DUCKDB_DATA_CONFIG))
+    except duckdb.Error as exc:
+        raise DataError(f"Cannot open {name!r} as a DuckDB database ({type(exc).__name__}); check that the file is a "
+                        "DuckDB database of this DuckDB version.") from None
+    backend = ibis.duckdb.from_connection(con)  # sets its session options (time zone) before the lock
+    con.execute("SET lock_configuration = true")
+    rows = con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                       "WHERE table_schema = 'main' ORDER BY table_name").fetchall()
+    kinds = {r[0]: r[1] for r in rows}
+    if table not in kinds:
+        listed = ", ".join(map(repr, list(kinds)[:30])) + (", ..." if len(kinds) > 30 else "") or "none"
+        raise ParameterError(f"The database {name!r} has no table {shorten(table)!r}; its tables are {listed}. "
+                             "Pass one with -p table (or table=), or put `source: {table: ...}` in the schema.")
+    try:
+        return backend.table(table)
+    except duckdb.PermissionException:
+        raise DataError(f"The {'view' if kinds[table] == 'VIEW' else 'table'} {table!r} of {name!r} reads files or "
+                        "URLs outside the database, which a database opened as data may not do; make it a plain "
+                        f"table in the database (CREATE TABLE ... AS SELECT ...) or export it to a file.") from None
+    except (duckdb.CatalogException, duckdb.BinderException, duckdb.IOException) as exc:
+        raise DataError(f"The {'view' if kinds[table] == 'VIEW' else 'table'} {table!r} of {name!r} can't be read "
+                        f"as data ({type(exc).__name__}: it needs something outside the database, such as an "
+                        "extension); make it a plain table in the database.") from None
+
+
 def scan(source: str | Path, *, schema: Any, table: str | None = None) -> WarehouseTable:
-    """A warehouse table read lazily through DuckDB (or any engine Ibis connects to by URL).
+    """A warehouse table read lazily through DuckDB (another engine: connect with Ibis, then :func:`from_ibis`).
 
     Parameters
     ----------
@@ -484,20 +558,16 @@ def scan(source: str | Path, *, schema: Any, table: str | None = None) -> Wareho
 
         schema = schema if isinstance(schema, Schema) else read_schema(schema)
         table = schema.table  # ``source: {table: responses}`` in the schema file
-    if re.match(r"^[a-z][a-z0-9+]*://", text):
+    if re.match(r"^[a-z][a-z0-9+]*://", text, flags=re.IGNORECASE):
+        path = database_path(text)
         if not table:
             raise ParameterError(f"Reading {text!r} needs the name of the responses table: pass `table=` or put "
                                  "`source: {table: responses}` in the schema.")
-        path = text[len("duckdb://"):] if text.startswith("duckdb://") and "?" not in text else None
-        if path and path != ":memory:":  # a DuckDB file: opened read-only (several reports may read it at once)
-            if not Path(path).is_file():
-                raise DataError(f"The DuckDB database {path!r} (from {text!r}) does not exist; check the path "
-                                "(duckdb:///absolute/path.db or duckdb://relative/path.db).")
-            con = ibis.duckdb.connect(path, read_only=True)
-        else:
-            con = ibis.connect(text)
-        out = WarehouseTable(con.table(table), schema)
-        out.source = f"{text}, table {table}"
+        if not Path(path).is_file():
+            raise DataError(f"The DuckDB database {path!r} (from {text!r}) does not exist; check the path "
+                            "(duckdb:///absolute/path.db or duckdb://relative/path.db).")
+        out = WarehouseTable(open_duckdb_table(path, table), schema)
+        out.source = f"{Path(path).name}, table {table}"  # the file's name: a shared header shows no local path
         return out
     con = ibis.duckdb.connect()
     if text.endswith(".parquet") or "*" in text:
@@ -508,8 +578,8 @@ def scan(source: str | Path, *, schema: Any, table: str | None = None) -> Wareho
         if not table:
             raise ParameterError(f"Reading {text!r} needs the name of the responses table: pass `table=` or put "
                                  "`source: {table: responses}` in the schema.")
-        out = WarehouseTable(ibis.duckdb.connect(text, read_only=True).table(table), schema)
-        out.source = f"{text}, table {table}"
+        out = WarehouseTable(open_duckdb_table(text, table), schema)
+        out.source = f"{Path(text).name}, table {table}"
         return out
     raise ParameterError(f"Cannot read {text!r} as a warehouse table: give a .parquet or .csv file, a .duckdb "
                          "database with `table=`, or a URL such as duckdb:///path.db.")

@@ -40,7 +40,7 @@ from ._utils import as_list, check_argument, nearest, weight_values
 from .deprecation import renamed_attribute
 from .exceptions import ParameterError
 from .metrics import scale_of, wilson_interval
-from .privacy import mask_contacts
+from .privacy import complementary_suppression, crossed_siblings, mask_contacts
 from .responses import schema_of
 from .results import Result
 
@@ -328,7 +328,9 @@ def sentiment_table(frame: pd.DataFrame, value: str, by: list[str], freq: str | 
     table = pd.DataFrame(rows, columns=cols)
     table["n"] = table["n"].astype("int64")
     table["low_n"] = table["n"] < min_n
-    table["suppressed"] = table["n"] < privacy_min_n
+    # a small group, and its complements: the groups of a period (or the periods of a group) add up to a shown total
+    table["suppressed"] = (table["n"] < privacy_min_n) | complementary_suppression(
+        table, privacy_min_n=privacy_min_n, siblings=crossed_siblings(names)) if names else table["n"] < privacy_min_n
     for col in ("mean", "ci_low", "ci_high", "share_negative", "share_positive"):
         table[col] = table[col].astype(float).mask(table["suppressed"])
     return table
@@ -887,7 +889,9 @@ def theme_table(frame: pd.DataFrame, assignments: pd.DataFrame, names: list[str]
     table["ci_low"], table["ci_high"] = 100 * np.asarray(low), 100 * np.asarray(high)
     table["share"] = table["share"].astype(float).round(1)
     table["low_n"] = table["n"] < min_n
-    table["suppressed"] = table["n"] < privacy_min_n
+    table["suppressed"] = (table["n"] < privacy_min_n) | complementary_suppression(
+        table, privacy_min_n=privacy_min_n, siblings=crossed_siblings(key_names, fixed=["theme"])) \
+        if key_names else table["n"] < privacy_min_n
     for col in ("share", "ci_low", "ci_high", "mean_score"):
         table[col] = table[col].astype(float).mask(table["suppressed"])
     table["n_theme"] = table["n_theme"].astype("Int64").mask(table["suppressed"])

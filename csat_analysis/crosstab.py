@@ -39,6 +39,7 @@ from .exceptions import ParameterError
 from .labels import display_label
 from .metrics import METRICS, metric_label, pairwise, summarize
 from .multiselect import choice_columns
+from .privacy import complementary_suppression
 from .responses import schema_of
 from .results import Result
 
@@ -176,7 +177,9 @@ class Crosstab(Result):
                 f"(two-sided, alpha = {self.alpha:g}, {_ADJUST_NAMES[self.adjust]}{bases}; {tests}). "
                 f"The Total is not tested. * base below {self.min_n}: read with care.")
         if self.privacy_min_n:
-            text += f" Columns with fewer than {self.privacy_min_n} answers are suppressed and not tested."
+            text += (f" Columns with fewer than {self.privacy_min_n} answers are suppressed and not tested, and so "
+                     "are the smallest other columns of their banner, so that no suppressed column can be worked "
+                     "out from the Total.")
         if self.multi:
             text += (f" {', '.join(self.multi)}: multi-select; each column's base is the respondents who chose it, "
                      "and the columns overlap (a respondent can be in several), so they are not tested against "
@@ -279,7 +282,7 @@ class Crosstab(Result):
                 r = rows.loc[key]
                 if r["suppressed"]:
                     cls.append("ct-suppressed")
-                    text = f'suppressed<br><span class="ct-base">n &lt; {int(self.privacy_min_n or 0)}</span>'
+                    text = 'suppressed<br><span class="ct-base">privacy</span>'
                 else:
                     low = bool(r["low_n"]) and r["n"] > 0
                     score = fmt_score(m, r["score"], _DECIMALS[m]) if pd.notna(r["score"]) else "–"
@@ -434,9 +437,11 @@ def crosstab(
     parts = []
     for m in rows:
         r = total[total["metric"] == m].iloc[0]
-        parts.append({"metric": m, "banner": "Total", "level": "Total", "letter": "", "n": int(r["n"]),
-                      "n_eff": float(r["n_eff"]), "score": float(r["score"]), "higher_than": "",
-                      "low_n": bool(r["low_n"]), "suppressed": bool(privacy_min_n and 0 < r["n"] < privacy_min_n)})
+        small = bool(privacy_min_n and 0 < r["n"] < privacy_min_n)
+        parts.append({"metric": m, "banner": "Total", "level": "Total", "letter": "",
+                      "n": pd.NA if small else int(r["n"]), "n_eff": np.nan if small else float(r["n_eff"]),
+                      "score": np.nan if small else float(r["score"]), "higher_than": "",
+                      "low_n": bool(r["low_n"]), "suppressed": small})
     pair_frames = []
     multi = []
     for col in banner:
@@ -454,8 +459,14 @@ def crosstab(
         for m in rows:
             part = by_level[by_level["metric"] == m]
             cells = dict(zip(part[col].astype(object), part.to_dict("records"), strict=False))
-            # a column without answers has nothing to hide: it shows n=0 and no score
-            hidden = {lv for lv in levels if privacy_min_n and 0 < cells[lv]["n"] < privacy_min_n}
+            # a column without answers has nothing to hide: it shows n=0 and no score.  A small column is
+            # suppressed, and so are the smallest others until the Total minus the shown columns gives no
+            # small column back (complementary suppression, privacy.complementary_suppression)
+            hidden = set()
+            if privacy_min_n and levels:
+                mask = complementary_suppression(pd.DataFrame({"n": [cells[lv]["n"] for lv in levels]}),
+                                                 privacy_min_n=privacy_min_n)
+                hidden = {lv for lv, h in zip(levels, mask, strict=True) if h}
             above: dict[Any, list[str]] = {lv: [] for lv in levels}
             testable = [lv for lv in levels if lv not in hidden and cells[lv]["n"] > 0]
             if len(testable) >= 2:
@@ -479,12 +490,14 @@ def crosstab(
                 c = cells[lv]
                 hide = lv in hidden
                 marks = sorted(above[lv], key=levels.index)
-                parts.append({"metric": m, "banner": col, "level": lv, "letter": letters[lv], "n": int(c["n"]),
+                parts.append({"metric": m, "banner": col, "level": lv, "letter": letters[lv],
+                              "n": pd.NA if hide else int(c["n"]),
                               "n_eff": np.nan if hide else float(c["n_eff"]),
                               "score": np.nan if hide else float(c["score"]),
                               "higher_than": "" if hide else joiner.join(letters[x] for x in marks),
                               "low_n": bool(c["low_n"]), "suppressed": hide})
     table = pd.DataFrame(parts, columns=TABLE_COLUMNS)
+    table["n"] = table["n"].astype("Int64")  # a suppressed column's base is hidden with its score
     table["_m"] = table["metric"].map({m: i for i, m in enumerate(rows)})
     table = table.sort_values("_m", kind="stable").drop(columns="_m").reset_index(drop=True)
     table["level"] = table["level"].astype(object).map(lambda v: v if isinstance(v, str) else str(v))

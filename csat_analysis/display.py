@@ -23,6 +23,7 @@ import pandas as pd
 
 from .export import plain_value
 from .labels import MAX_LABEL, display_label
+from .privacy import COUNT_COLUMNS
 
 __all__ = ["HTML", "DataHTML", "TABLE_MIME", "esc", "md", "summary_box", "note", "table_html", "table_data",
            "table_payload", "csv_link"]
@@ -84,6 +85,9 @@ def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
                formats: Mapping[str, str] | None = None, caption: str | None = None) -> HTML:
     """An escaped HTML table; rows with ``low_n`` are italic and ``suppressed`` rows say so.
 
+    A suppressed row shows no score (columns in ``formats``) and no count
+    (:data:`~csat_analysis.privacy.COUNT_COLUMNS`).
+
     ``columns`` maps column names to headings (and chooses the columns;
     by default every column, a name over 40 characters under its short
     label, with the full name in a "Questions" note under the table);
@@ -103,6 +107,8 @@ def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
             value = row.get(col)
             if suppressed and col in formats:
                 text = "suppressed"
+            elif suppressed and col in COUNT_COLUMNS:
+                text = "–"  # a suppressed group's count goes with its score (privacy.COUNT_COLUMNS)
             elif value is None or (not isinstance(value, str) and pd.isna(value)):
                 text = "–"
             elif isinstance(value, (bool,)) or str(type(value).__name__) == "bool_":
@@ -168,7 +174,8 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
             continue
         if pd.api.types.is_numeric_dtype(values):
             vals = [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in values.astype(object)]
-            out[heading] = [None if s and col in formats else v for v, s in zip(vals, suppressed, strict=False)]
+            hide_col = col in formats or col in COUNT_COLUMNS
+            out[heading] = [None if s and hide_col else v for v, s in zip(vals, suppressed, strict=False)]
             fmt = fmt or ("#,##0" if pd.api.types.is_integer_dtype(values) else None)
             if fmt:
                 number_formats[heading] = fmt

@@ -44,6 +44,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -406,6 +407,49 @@ def _xlsx_cell(value: Any) -> Any:
     return value
 
 
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+_STRING_COUNT = re.compile(rb"\b(?:uniqueCount|count)=[\"'](\d+)[\"']")
+
+
+def _check_xlsx_zip(path: Path) -> None:
+    """Refuse a workbook bigger than :data:`~csat_analysis.config.MAX_XLSX_UNCOMPRESSED` unzipped, or with more
+    than :data:`~csat_analysis.config.MAX_XLSX_SHARED_STRINGS` shared strings, from the zip itself: openpyxl
+    would build every shared string in memory before reading one row (30 million unused strings in a 1.3 MB
+    file took minutes and gigabytes)."""
+    from .config import MAX_XLSX_SHARED_STRINGS, MAX_XLSX_UNCOMPRESSED
+
+    def refuse(what: str) -> DataError:
+        return DataError(f"{path.name} is refused: {what}. Real survey exports are far smaller; save the sheet "
+                         "again from Excel (or as .csv) and load that.")
+
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        size = sum(i.file_size for i in infos)
+        if size > MAX_XLSX_UNCOMPRESSED:
+            raise refuse(f"it unzips to {size:,} bytes, more than the {MAX_XLSX_UNCOMPRESSED:,} allowed "
+                         "(csat_analysis.config.MAX_XLSX_UNCOMPRESSED)")
+        part = next((i for i in infos if i.filename.lower().lstrip("/") == "xl/sharedstrings.xml"), None)
+        if part is None:
+            return
+        limit = f"(csat_analysis.config.MAX_XLSX_SHARED_STRINGS = {MAX_XLSX_SHARED_STRINGS:,})"
+        count, read, tail = 0, 0, b""
+        with z.open(part) as fh:
+            while chunk := fh.read(1 << 20):
+                read += len(chunk)
+                if read > MAX_XLSX_UNCOMPRESSED:  # the declared size lied
+                    raise refuse(f"its shared strings unzip to more than {MAX_XLSX_UNCOMPRESSED:,} bytes")
+                block = tail + chunk
+                if count == 0 and read == len(chunk):  # the declared count, in the opening tag
+                    head = _STRING_COUNT.search(block[:4096])
+                    if head and int(head.group(1)) > MAX_XLSX_SHARED_STRINGS:
+                        raise refuse(f"it declares {int(head.group(1)):,} shared strings, more than allowed {limit}")
+                # a tag wholly inside the carried-over tail was counted with the block before
+                count += sum(1 for m in _SHARED_STRING.finditer(block) if m.end() > len(tail))
+                tail = block[-64:]
+                if count > MAX_XLSX_SHARED_STRINGS:
+                    raise refuse(f"it holds more than {MAX_XLSX_SHARED_STRINGS:,} shared strings {limit}")
+
+
 def find_header_row(rows: Sequence[Sequence[Any]]) -> int:
     """The 0-based index of the header among the first rows of a sheet (0 when none stands out).
 
@@ -456,6 +500,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, schema: Schema | None, info:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
+    _check_xlsx_zip(path)
     wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     try:
         sheets = wb.worksheets
@@ -1228,10 +1273,17 @@ def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozense
     too_long: dict[str, np.ndarray] = {}
     columns: dict[str, pd.Series] = {}
     notes: list[str] = []
+    from .config import MAX_SEGMENT_LEVELS
+
     for col in sch.segments:
         columns[col], too_long[col] = segment_category(raw[col], missing)
+        if len(columns[col].cat.categories) > MAX_SEGMENT_LEVELS:
+            raise SchemaError(f"The segment column {shorten(col)!r} has {len(columns[col].cat.categories):,} distinct "
+                              f"values, more than the {MAX_SEGMENT_LEVELS:,} a segment may have "
+                              "(csat_analysis.config.MAX_SEGMENT_LEVELS): it looks like an id or free text; move it "
+                              "under columns.extra, or group its values first.")
     if sch.comment:
-        columns["comment"] = _text_column(raw[sch.comment], missing)[0]
+        columns["comment"] = _cut_comments(_text_column(raw[sch.comment], missing)[0], notes, skip)
     for col in sch.extra:
         columns[col] = _extra_column(raw[col], missing)
     for col in sch.ratings:
@@ -1247,6 +1299,25 @@ def _described_columns(raw: dict[str, pd.Series], sch: Schema, missing: frozense
         if camp.group and camp.group not in columns:
             columns[camp.group], too_long[camp.group] = segment_category(raw[camp.group], missing)
     return ids, columns, {col: mask for col, mask in too_long.items() if mask.any()}, notes
+
+
+def _cut_comments(text: pd.Series, notes: list[str], skip: int = 0) -> pd.Series:
+    """Comments longer than :data:`~csat_analysis.config.MAX_COMMENT_CHARS` cut to that length (with "…"),
+    and a warning saying how many and in which rows: a report never embeds megabytes of one answer."""
+    from .config import MAX_COMMENT_CHARS
+
+    arr = pa.chunked_array(pa.array(text.array))
+    long = pc.fill_null(pc.greater(pc.utf8_length(arr), MAX_COMMENT_CHARS), False).to_numpy(zero_copy_only=False)
+    if not long.any():
+        return text
+    arr = arr.cast(pa.large_string())
+    ellipsis = pa.scalar("…", pa.large_string())
+    cut = pc.if_else(long, pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, MAX_COMMENT_CHARS), ellipsis,
+                                                       pa.scalar("", pa.large_string())), arr)
+    rows = np.flatnonzero(long)
+    notes.append(f"{len(rows):,} comment(s) longer than {MAX_COMMENT_CHARS:,} characters were cut to that length "
+                 f"(row(s) {', '.join(str(int(r) + 1) for r in rows[:5])}{', ...' if len(rows) > 5 else ''}).")
+    return pd.Series(pd.arrays.ArrowStringArray(cut), index=text.index)
 
 
 #: canonical column names a feature column of the same name cannot replace
@@ -1379,11 +1450,17 @@ def _unseen_campaign_values(camp, texts: Sequence[str | None], gone: Sequence[bo
     return out
 
 
+#: control characters (NUL, C0, DEL, C1) are not part of a label; tabs and line breaks become spaces
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"[\t\r\n]+")
+
+
 def _label(value: Any) -> str | None:
-    """A segment / campaign label: stripped text without bidirectional controls; None when missing."""
+    """A segment / campaign label (from a file or a database): stripped text without bidirectional controls or
+    control characters (a NUL byte, an escape), line breaks and tabs as spaces; None when missing."""
     if _isna(value):
         return None
-    return BIDI_CONTROLS.sub("", str(value)).strip()
+    return _BREAKS.sub(" ", _CONTROL.sub("", BIDI_CONTROLS.sub("", str(value)))).strip()
 
 
 def segment_category(raw: pd.Series, missing: frozenset[str]) -> tuple[pd.Series, np.ndarray]:

@@ -7,6 +7,7 @@ A data-layer module because the schema checks margins when it is read;
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,7 +28,7 @@ def level_key(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
-    return str(value).strip()
+    return unicodedata.normalize("NFC", str(value).strip())  # "Nörth" typed or exported in NFD is one level
 
 
 def margins_from_mapping(margins: Mapping, by: list[str],
@@ -56,6 +57,9 @@ def margins_from_mapping(margins: Mapping, by: list[str],
                     "shares (0 to 1) or counts (0 or more)."
                 )
             k = level_key(level)
+            if k == "":
+                raise ParameterError(f"The margins of {col!r} have a blank level; every level needs its name "
+                                     "(a blank value is not a level: fill it in, e.g. 'Unknown', on both sides).")
             values[k] = values.get(k, 0.0) + float(value)
         s = sum(values.values())
         if s <= 0:

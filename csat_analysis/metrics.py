@@ -1055,8 +1055,16 @@ def _reference_period(reference: Any, freq: str, keys: pd.DataFrame, first: int,
 _COMPARISON_COLUMNS = ("score_ref", "change", "ci_low", "ci_high", "p", "p_adj")
 
 
-def apply_privacy(table: pd.DataFrame, *, privacy_min_n: int = 5) -> pd.DataFrame:
+def apply_privacy(table: pd.DataFrame, *, privacy_min_n: int = 5, siblings: Sequence[Sequence[str]] | None = None
+                  ) -> pd.DataFrame:
     """Blank the scores of groups with fewer than ``privacy_min_n`` responses (for shared reports).
+
+    With ``siblings`` (see :func:`~csat_analysis.privacy.complementary_suppression`),
+    rows whose total is shown elsewhere are suppressed complementarily: a
+    small group's score can't be worked out as the total minus its shown
+    siblings.  ``[["metric"]]`` for a :func:`summarize` table ``by`` one
+    column (the report shows the total), ``[[]]`` for the periods of one
+    trend.  Rows already marked ``suppressed`` stay suppressed.
 
     Adds a boolean ``suppressed`` column; ``score``, ``se``, ``ci_low``,
     ``ci_high`` (and ``change``-type columns when present) become NaN there.
@@ -1077,6 +1085,13 @@ def apply_privacy(table: pd.DataFrame, *, privacy_min_n: int = 5) -> pd.DataFram
     """
     out = table.copy()
     hide = out["n"] < privacy_min_n
+    if "suppressed" in out:
+        hide |= out["suppressed"].fillna(False).astype(bool)
+    if siblings is not None:
+        from .privacy import complementary_suppression
+
+        hide |= complementary_suppression(out, privacy_min_n=privacy_min_n, siblings=siblings,
+                                          primary=hide.to_numpy() & (out["n"] > 0).to_numpy())
     if "n_ref" in out:
         hide |= out["n_ref"] < privacy_min_n
     out["suppressed"] = hide

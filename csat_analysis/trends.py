@@ -333,7 +333,8 @@ def trend(
     out["rolling_score"] = _rolling(st, group, rolling, ci) if rolling else np.nan
     out["target"] = np.nan if target is None else float(target)
     if privacy_min_n is not None:
-        small = out["n"].to_numpy() < privacy_min_n
+        # a small period, and the smallest others, so that the total minus the shown periods gives no small one back
+        small = (out["n"].to_numpy() < privacy_min_n) | privacy_siblings(out, by=by, privacy_min_n=privacy_min_n)
         for col in ("score", "se", "ci_low", "ci_high", "rolling_score"):
             out[col] = out[col].mask(small)
         for prev, cols in ((previous["change"], ("change", "change_p", "change_p_adj")),
@@ -367,6 +368,20 @@ def trend(
     out.attrs["digest"] = _digest(out, st, group, metric, freq, by, target, alpha, ci)
     out.attrs["digest_of"] = _fingerprint(out)
     return out
+
+
+def privacy_siblings(table: pd.DataFrame, *, by: Sequence[str] | str | None, privacy_min_n: int) -> np.ndarray:
+    """The periods (and segment x period cells) a shared trend suppresses: small ones and their complements.
+
+    The periods of one trend add up to the whole selection's score (shown
+    as the headline); with ``by``, the segments of a period add up to the
+    period's score and the periods of a segment to the segment's.  See
+    :func:`~csat_analysis.privacy.complementary_suppression`.
+    """
+    from .privacy import complementary_suppression
+
+    by = as_list(by)
+    return complementary_suppression(table, privacy_min_n=privacy_min_n, siblings=[["period"], by] if by else [[]])
 
 
 def _fingerprint(table: pd.DataFrame) -> int:

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ._utils import as_list, nearest, require_columns, shorten, weight_values
+from .config import MAX_WEIGHT_SHARE, MIN_EFFECTIVE_N, RAKE_MIN_LEVEL_N
 from .exceptions import DataError, ParameterError
 from .margins import SHARE_TOLERANCE, level_key, margins_from_mapping
 from .responses import schema_of
@@ -78,6 +79,13 @@ def _row_levels(data: pd.DataFrame, col: str, what: str) -> tuple[np.ndarray, li
             f"Column {col!r} of the {what} has {n_missing:,} missing value(s); fill them (e.g. with 'Unknown', "
             f"and give the population that level too) or drop those rows before raking."
         )
+    blank = [i for i, u in enumerate(uniq) if isinstance(u, str) and level_key(u) == ""]
+    if blank:  # a blank value is a missing value, not a level named ""
+        n_blank = int(np.isin(codes, blank).sum())
+        raise DataError(
+            f"Column {col!r} of the {what} has {n_blank:,} blank value(s); fill them (e.g. with 'Unknown', and give "
+            "the population that level too) or drop those rows before raking."
+        )
     used = np.bincount(codes, minlength=len(uniq)) > 0
     if not used.all():  # categories nobody has (an unused category of a categorical column)
         remap = np.cumsum(used) - 1
@@ -108,7 +116,10 @@ class _Margin:
 
 
 def _margins_from_frame(population: pd.DataFrame, by: list[str], source: str) -> tuple[dict[str, dict[str, float]], float, dict[str, bool]]:
-    require_columns(population, by, f"`by` column of the population ({source})")
+    absent = [c for c in by if c not in population.columns]
+    if absent:  # said without quoting the file's header: a wrong file's first line stays out of the message
+        raise DataError(f"The population ({source}) has no column {shorten(absent[0])!r}; a customer table needs "
+                        f"the `by` columns {by} in its header row.")
     out, ordered = {}, {}
     for col in by:
         codes, keys, is_ordered = _row_levels(population, col, f"population ({source})")
@@ -125,10 +136,17 @@ def _read_population(path: str | Path) -> pd.DataFrame:
     from .io import read_table  # io is heavy; load it only for files
 
     path = Path(path)
+    if path.is_symlink():  # a link could point anywhere, and errors would echo what it points at
+        raise DataError(f"Population file {path.name!r} is a symbolic link; give the customer table's own path "
+                        "(links are not followed).")
     if not path.is_file():
         raise DataError(f"Population file {str(path)!r} does not exist; give the path of the customer table "
                         "(CSV, Excel or Parquet).")
-    frame, _ = read_table(path)
+    try:
+        frame, _ = read_table(path)
+    except DataError:  # the reader's message may quote the file's first line: say what is wrong, not what is in it
+        raise DataError(f"Population file {path.name!r} could not be read as a customer table (CSV, Excel or "
+                        "Parquet with a header row naming the `by` columns); check the file.") from None
     return frame
 
 
@@ -469,44 +487,111 @@ def _ipf_capped(level: list[np.ndarray], mass: np.ndarray, factor: np.ndarray, c
     return factor, False, max_iter, err
 
 
-def _collapse(margin: _Margin, present: np.ndarray, warnings: list[str]) -> tuple[_Margin, np.ndarray]:
-    """Merge levels no respondent has into a neighbour (ordered) or the smallest level with respondents.
+def _collapse(margin: _Margin, counts: np.ndarray, warnings: list[str], min_n: int = 1
+              ) -> tuple[_Margin, np.ndarray]:
+    """Merge levels with fewer than ``min_n`` respondents (none, at least) into a neighbour.
 
-    Returns the new margin and the map old level -> new level.
+    An ordered variable's level goes to the neighbour with respondents (the
+    smaller one when both have them); an unordered one's to the level with
+    enough respondents that is smallest in the population.  Levels the
+    population lacks as well as the respondents are dropped.  Linear in the
+    number of levels: one pass, a heap of candidates, one warning per merged
+    group.  Returns the new margin and the map old level -> new level.
     """
-    labels, members, target = list(margin.labels), [list(m) for m in margin.members], list(margin.target)
-    mapping = list(range(len(labels)))
-    present = list(present)
-    total = sum(target)
-    while not all(present):
-        i = present.index(False)
-        if target[i] == 0:  # nobody, on either side: just drop the level
-            into = None
-        elif margin.ordered:
-            cands = [j for j in (i - 1, i + 1) if 0 <= j < len(labels)]
-            into = min(cands, key=lambda j: (not present[j], target[j]))
+    import heapq
+
+    k = len(margin.labels)
+    target = np.asarray(margin.target, dtype=float).copy()
+    count = np.asarray(counts, dtype=float).copy()
+    need = max(int(min_n), 1)
+    root = np.arange(k)  # each level's group, by its first level (union-find with path halving)
+
+    def find(i):
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    alive = (target > 0) | (count > 0)  # a level that neither side has is dropped
+    merged_from: dict[int, list[int]] = {}
+
+    def join(i, j):  # group i goes into group j; the group keeps the smaller first level
+        lo, hi = min(i, j), max(i, j)
+        root[hi] = lo
+        target[lo] += target[hi]
+        count[lo] += count[hi]
+        merged_from.setdefault(lo, []).extend([hi] + merged_from.pop(hi, []))
+        return lo
+
+    if margin.ordered:  # groups are runs of neighbouring levels, linked left to right by their first level
+        idx = [i for i in range(k) if alive[i]]
+        prv, nxt = np.full(k, -1), np.full(k, -1)
+        for a, b in zip(idx[:-1], idx[1:], strict=True):
+            nxt[a], prv[b] = b, a
+        todo = [i for i in reversed(idx) if count[i] < need]
+        while todo:
+            i = todo.pop()
+            if root[i] != i or count[i] >= need or (prv[i] < 0 and nxt[i] < 0):
+                continue
+            j = min((c for c in (prv[i], nxt[i]) if c >= 0), key=lambda c: (count[c] < need, target[c]))
+            left, right = min(i, j), max(i, j)
+            join(right, left)
+            nxt[left] = nxt[right]
+            if nxt[right] >= 0:
+                prv[nxt[right]] = left
+            if count[left] < need:
+                todo.append(left)
+    else:
+        big = [(target[i], i) for i in range(k) if alive[i] and count[i] >= need]
+        heapq.heapify(big)
+        short = [i for i in range(k) if alive[i] and count[i] < need]
+        if not big and short:  # nobody has enough: everything is one group
+            first = short[0]
+            for i in short[1:]:
+                first = join(first, i)
+            short = []
+        for i in short:
+            t, j = heapq.heappop(big)
+            while root[j] != j or t != target[j]:  # a stale entry
+                t, j = heapq.heappop(big)
+            keep = join(i, j)
+            heapq.heappush(big, (target[keep], keep))
+    groups = sorted({find(i) for i in range(k) if alive[i]})
+    position = {g: n for n, g in enumerate(groups)}
+    mapping = np.array([position.get(find(i), -1) if alive[i] else -1 for i in range(k)])
+    members = [[margin.members[g][0]] for g in groups]
+    for n, g in enumerate(groups):
+        members[n] = [m for i in sorted([g] + merged_from.get(g, [])) for m in margin.members[i]]
+    labels = [margin.labels[g] if len(m) == 1 else _merged_label(m) for g, m in zip(groups, members, strict=True)]
+    total = float(np.asarray(margin.target, dtype=float).sum()) or 1.0
+    orig = np.asarray(counts, dtype=float)
+    for g, label in zip(groups, labels, strict=True):
+        parts = sorted([g] + merged_from.get(g, []))
+        if len(parts) == 1:
+            continue
+        small = [i for i in parts if orig[i] < need]
+        others = [margin.labels[i] for i in parts if orig[i] >= need]
+        one = len(small) == 1
+        names = repr(margin.labels[small[0]]) if one else shorten_levels([margin.labels[i] for i in small])
+        share = 100 * sum(margin.target[i] for i in small) / total
+        into = (f"merged {'it' if one else 'them'} with "
+                + (", ".join(map(repr, others[:3])) + (f" and {len(others) - 3:,} more" if len(others) > 3 else "")
+                   if others else "each other") + f" as {label!r}")
+        if all(orig[i] == 0 for i in small):
+            warnings.append(f"No respondent has {margin.variable} = {names} ({share:.1f}% of the population); "
+                            f"{into} so that the weights can reach the margins.")
         else:
-            cands = [j for j in range(len(labels)) if j != i and present[j]]
-            into = min(cands, key=lambda j: target[j]) if cands else None
-        if into is not None:
-            warnings.append(
-                f"No respondent has {margin.variable} = {labels[i]!r} ({100 * target[i] / total:.1f}% of the "
-                f"population); merged it with {labels[into]!r} as "
-                f"{' + '.join(members[min(i, into)] + members[max(i, into)])!r} so that the weights can reach the "
-                "margins."
-            )
-            lo, hi = min(i, into), max(i, into)
-            members[lo] = members[lo] + members[hi]
-            labels[lo] = " + ".join(members[lo])
-            target[lo] += target[hi]
-            present[lo] = present[lo] or present[hi]
-            drop = hi
-        else:
-            drop = i
-        del labels[drop], members[drop], target[drop], present[drop]
-        mapping = [m if m < drop else (lo if m == drop and into is not None else m - 1) for m in mapping]
-    return _Margin(margin.variable, labels, np.asarray(target, dtype=float), members, margin.ordered), \
-        np.asarray(mapping)
+            warnings.append(f"Fewer than {need} respondents have {margin.variable} = {names} ({share:.1f}% of the "
+                            f"population; {int(sum(orig[i] for i in small)):,} respondent(s) in all); {into} so that "
+                            "a few answers are not weighted up to a large share of the customer base.")
+    return _Margin(margin.variable, labels, target[groups], members, margin.ordered), mapping
+
+
+def _merged_label(members: list[str], limit: int = 8) -> str:
+    """``"A + B"``; with many members the first ones and how many more (a label stays short)."""
+    if len(members) <= limit:
+        return " + ".join(members)
+    return " + ".join(members[:limit]) + f" + {len(members) - limit:,} more"
 
 
 def rake(
@@ -517,6 +602,8 @@ def rake(
     total: float | None = None,
     trim: float | None = None,
     weights: str | None = None,
+    min_n: int = RAKE_MIN_LEVEL_N,
+    max_share: float | None = MAX_WEIGHT_SHARE,
     max_iter: int = 1000,
     tol: float = 1e-10,
 ) -> RakeResult:
@@ -547,6 +634,18 @@ def rake(
         ``calibrate(..., bounds = )`` does.
     weights : str, optional
         Initial (design) weights column; by default every respondent starts at 1.
+    min_n : int
+        A level with fewer respondents is merged with a neighbour before
+        raking (default :data:`~csat_analysis.config.RAKE_MIN_LEVEL_N`, the
+        privacy threshold), and named in ``.warnings``: three answers are
+        never weighted up to half the customer base.  ``1`` merges only
+        levels nobody has.
+    max_share : float or None
+        No respondent carries more than this share of the total weight
+        (default :data:`~csat_analysis.config.MAX_WEIGHT_SHARE`; never below
+        twice the mean weight): larger weights are capped, the others raked
+        to the margins, and the capped respondents named in ``.warnings``.
+        ``None``: no cap.
     max_iter, tol
         IPF sweeps and the convergence limit on ``|weighted share -
         population share|``.
@@ -557,9 +656,10 @@ def rake(
 
     Notes
     -----
-    Levels of a ``by`` variable that no respondent has are merged with a
-    neighbouring level (ordered categories) or with the smallest level that
-    has respondents, and the merge is named in ``.warnings``.  A respondent
+    Levels of a ``by`` variable that fewer than ``min_n`` respondents have
+    are merged with a neighbouring level (ordered categories) or with the
+    smallest level that has enough respondents, and the merge is named in
+    ``.warnings``.  A respondent
     level the population lacks, or a missing ``by`` value, is an error.
 
     Examples
@@ -629,9 +729,10 @@ def rake(
             order = [k for k in cat if k in pop] + [k for k in pop if k not in cat]
         margin = _Margin(col, order, np.array([pop[k] for k in order], dtype=float), [[k] for k in order],
                          ordered.get(col, False) or is_ordered)
-        to_pop = np.array([order.index(k) for k in keys])
-        present = np.bincount(to_pop[rc], minlength=len(order)) > 0
-        margin, mapping = _collapse(margin, present, notes)
+        at = {k: i for i, k in enumerate(order)}
+        to_pop = np.array([at[k] for k in keys], dtype=np.int64)
+        counts = np.bincount(to_pop[rc], minlength=len(order))
+        margin, mapping = _collapse(margin, counts, notes, min_n)
         codes[:, v] = mapping[to_pop][rc]
         final.append(margin)
     dims = [len(m.labels) for m in final]
@@ -676,6 +777,24 @@ def rake(
         trim_info = {"cap": float(cap), "trimmed": int(count[ubase * factor >= cap * (1 - 1e-9)].sum()),
                      "n_eff_untrimmed": float(kish(untrimmed)), "n_eff": float(kish(factor)),
                      "n_eff_gained": float(kish(factor) - kish(untrimmed))}
+    if max_share is not None:  # no one respondent stands for a large part of the customer base
+        cap_w = max(float(max_share) * size, 2.0 * size / n)
+        over = ubase * factor > cap_w * (1 + 1e-9)
+        if over.any():
+            before = float((ubase * factor).max())
+            factor, converged, it, err = _ipf_capped(level, count * ubase, factor.copy(), cap_w / ubase, targets,
+                                                     max_iter, tol)
+            iters += it
+            held = ubase * factor >= cap_w * (1 - 1e-9)
+            free = (count * ubase * factor)[~held].sum()
+            if free > 0:  # margins out of reach under the cap: the others make up the total, the capped stay put
+                factor[~held] *= (size - (count * ubase * factor)[held].sum()) / free
+            rows = np.flatnonzero(over[unit])
+            ids = data["response_id"].iloc[rows] if "response_id" in data else data.index[rows]
+            who = shorten_levels([str(v) for v in ids], limit=5)
+            notes.append(f"{len(rows):,} respondent(s) would have carried up to {100 * before / size:.1f}% of the "
+                         f"total weight (response {who}); their weights were capped at {100 * cap_w / size:.1f}% "
+                         "and the others raked to the margins.")
     wu = ubase * factor  # one weight per unit
     if not np.all(np.isfinite(wu)) or not np.all(wu > 0):
         raise DataError(
@@ -906,10 +1025,22 @@ def response_bias(frame: pd.DataFrame, *, responded: str, by: Sequence[str] | st
 def population_weights(data: pd.DataFrame, *, schema: Mapping | None = None) -> RakeResult | None:
     """The schema's ``population:`` or ``margins:`` applied to ``data`` (None when the schema has neither).
 
+    None as well when raking leaves an effective sample size below
+    :data:`~csat_analysis.config.MIN_EFFECTIVE_N`: a few respondents would
+    stand for large parts of the customer base, so reports show unweighted
+    scores (:func:`header_note` says why).
+
     ``population: {file: customers.csv, by: [contract, tenure_band]}`` rakes
     to that customer table; ``margins: {contract: {...}, tenure_band: {...}}``
     (with an optional ``population: {total: N}``) to the margins.
     """
+    result = _schema_rake(data, schema)
+    if result is not None and result.n_eff < MIN_EFFECTIVE_N:
+        return None  # too few effective respondents: the report is unweighted, and header_note says why
+    return result
+
+
+def _schema_rake(data: pd.DataFrame, schema: Mapping | None = None) -> RakeResult | None:
     sch = schema if schema is not None else schema_of(data)
     pop = sch.get("population") or None
     margins = sch.get("margins") or None
@@ -935,7 +1066,7 @@ def header_note(data: pd.DataFrame, weights: Any = None) -> str | None:
     if not (schema.get("population") or schema.get("margins")):
         return None
     try:
-        result = weights if isinstance(weights, RakeResult) else population_weights(data)
+        result = weights if isinstance(weights, RakeResult) else _schema_rake(data)
     except CsatAnalysisError as exc:
         return f"The schema asks to weight to the customer base, but it cannot be done: {exc}"
     from .metrics import estimate, metric_label
@@ -943,6 +1074,11 @@ def header_note(data: pd.DataFrame, weights: Any = None) -> str | None:
 
     pop = schema.get("population") or {}
     where = Path(pop["file"]).name if pop.get("file") else "the schema's margins"
+    if result.n_eff < MIN_EFFECTIVE_N and result is not weights:
+        return (f"Raking to the customer base ({where}) on {', '.join(result.by)} would leave an effective sample of "
+                f"{result.n_eff:,.0f} (design effect {result.deff:.2f}), fewer than {MIN_EFFECTIVE_N}: a few "
+                "respondents would stand for large parts of the customer base, so this report shows unweighted "
+                "scores.")
     text = (f"Raked to the customer base ({where}) on {', '.join(result.by)}: design effect {result.deff:.2f} "
             f"(effective n {result.n_eff:,.0f} of {len(result.weights):,})")
     metric = next((m for m in ("csat", "nps", "ces") if m in data.columns and data[m].notna().any()), None)

@@ -89,8 +89,10 @@ def test_auto_says_which_method_and_why(rng):
 
 def test_table_by_group_and_period_suppresses_small_groups(rng):
     frame = _rated_comments(rng, n=200)
-    frame["region"] = ["Tiny"] * 3 + ["Big"] * 197
-    frame["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(200) % 60, unit="D")
+    # a third region: with Tiny and Big alone, Big's score would give Tiny's back from the period's total,
+    # so complementary suppression (issue 30) hides the smallest other region, Mid, with Tiny
+    frame["region"] = ["Tiny"] * 3 + ["Mid" if i % 4 == 0 else "Big" for i in range(197)]
+    frame["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(200) % 91, unit="D")
     frame["weight"] = rng.uniform(0.5, 2, 200)
     res = cm.sentiment(frame, method="lexicon", by="region", freq="M", weights="weight")
     t = res.table
@@ -104,6 +106,7 @@ def test_table_by_group_and_period_suppresses_small_groups(rng):
     w = sub["weight"].to_numpy()
     assert big["n"] == len(sub) and big["mean"] == pytest.approx(np.sum(w * s) / w.sum())
     assert big["ci_low"] < big["mean"] < big["ci_high"]
+    assert t[(t["region"] == "Mid") & (t["period"] == "2024-01")]["suppressed"].all()
 
 
 def test_themes_recover_planted_themes(rng):

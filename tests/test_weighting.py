@@ -337,8 +337,12 @@ def test_unused_categories_are_not_levels(respondents, population, raked):
 
 def test_sparse_level_is_named(respondents, population):
     keep = (respondents["region"] != "West") | (respondents.groupby("region").cumcount() < 3)
-    r = rake(respondents[keep], population, by=BY)
+    r = rake(respondents[keep], population, by=BY, min_n=1)  # min_n=1: sparse levels are raked, and named
     assert any("Only 3 respondent(s) have region = 'West'" in w for w in r.warnings)
+    # by default (issue 30) the level is merged with a neighbour before raking, and named
+    merged = rake(respondents[keep], population, by=BY)
+    assert any("Fewer than 5 respondents have region = 'West'" in w for w in merged.warnings)
+    assert "West" not in set(merged.table["level"])
     assert not any("Only" in w for w in rake(respondents, population, by=BY).warnings)
 
 

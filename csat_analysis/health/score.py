@@ -272,10 +272,32 @@ def _band_table(scores: pd.DataFrame, frame: pd.DataFrame, y: np.ndarray | None,
     seg_order = ["All"] + sorted(s for s in t["segment"].unique() if s != "All")
     t["segment"] = pd.Categorical(t["segment"], categories=seg_order, ordered=True)
     t = t.sort_values(["segment", "band"], ignore_index=True)
+    t["segment"], t["band"] = t["segment"].astype(str), t["band"].astype(str)
     t["suppressed"] = t["n"] < privacy_min_n
+    return public_bands(t, privacy_min_n=privacy_min_n)
+
+
+def public_bands(table: pd.DataFrame, *, privacy_min_n: int) -> pd.DataFrame:
+    """A band table (``segment, band, n, share, ...``) with small cells and their complements suppressed.
+
+    A band with fewer than ``privacy_min_n`` customers in a segment is
+    suppressed, and so are further cells (smallest first) until no
+    suppressed cell can be worked out: the segments of a band add up to the
+    band of "All", and the bands of a segment to the segment
+    (:func:`~csat_analysis.privacy.complementary_suppression`).  A suppressed
+    cell shows no count, share or rate (``n`` is missing there).
+    """
+    from ..privacy import complementary_suppression
+
+    t = table.copy()
+    primary = t["suppressed"].to_numpy(dtype=bool) if "suppressed" in t else None
+    by_segment = (t["segment"] != "All").to_numpy()
+    hide = complementary_suppression(t, privacy_min_n=privacy_min_n, primary=primary,
+                                     siblings=[(["band"], by_segment), (["segment"], None)])
+    t["suppressed"] = hide
     for col in ("share", "events", "rate", "ci_low", "ci_high"):
         if col in t:
-            t[col] = t[col].astype(float).where(~t["suppressed"])
-    t["segment"], t["band"] = t["segment"].astype(str), t["band"].astype(str)
+            t[col] = t[col].astype(float).where(~hide)
+    t["n"] = t["n"].astype("Int64").mask(hide)
     return t
 

@@ -198,9 +198,99 @@ def _strip_noise(nb):
     return nb
 
 
+#: where each report's result record is kept in an output folder (the index is rebuilt from all of them)
+RECORDS_DIR = ".csat-reports"
+_LOCK_FILE = ".csat-index.lock"
+_RECORD_MAX_BYTES = 1 << 20
+
+
+class _IndexLock:
+    """An exclusive ``fcntl.flock`` on a lock file in the output folder, held while the index is merged and
+    written (where there is no ``fcntl``, batches into one folder are not serialised)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out, self.fd = out, None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        self.fd = os.open(self.out / _LOCK_FILE, flags, 0o666)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            import fcntl
+
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+
+
+def _record(r: ReportResult, out: Path) -> dict[str, Any]:
+    return {"name": r.name, "notebook": r.notebook, "ipynb": Path(r.ipynb).name if r.ipynb else None,
+            "html": Path(r.html).name if r.html else None, "ok": bool(r.ok), "seconds": float(r.seconds or 0.0),
+            "error": r.error, "failed_cell": r.failed_cell, "headline": {str(k): str(v) for k, v in r.headline.items()},
+            "label": r.label, "note": r.note, "xlsx": Path(r.xlsx).name if r.xlsx else None}
+
+
+def _from_record(d: dict[str, Any], out: Path) -> ReportResult | None:
+    try:
+        def file(key):
+            name = d.get(key)
+            return out / Path(str(name)).name if name else None  # a bare file name in this folder, nothing else
+
+        return ReportResult(name=str(d["name"]), notebook=str(d["notebook"]), ipynb=file("ipynb"), html=file("html"),
+                            ok=bool(d["ok"]), seconds=float(d.get("seconds") or 0.0), error=d.get("error"),
+                            failed_cell=d.get("failed_cell"), headline=dict(d.get("headline") or {}),
+                            label=str(d.get("label") or ""), note=d.get("note"), xlsx=file("xlsx"))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _merge_records(results: Sequence[ReportResult], out: Path) -> list[ReportResult]:
+    """Save this run's results as records in ``out``, then return every report recorded there: this run's
+    first (in its order), then earlier runs' (by notebook and label).  Called under :class:`_IndexLock`."""
+    import json
+
+    folder = out / RECORDS_DIR
+    folder.mkdir(exist_ok=True)
+    for r in results:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".record.", suffix=".partial")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(_record(r, out), fh, ensure_ascii=False)
+        os.replace(tmp, folder / f"{r.name}.json")
+    mine = {r.name for r in results}
+    others = []
+    for path in sorted(folder.glob("*.json")):
+        if path.stem in mine or path.is_symlink() or path.stat().st_size > _RECORD_MAX_BYTES:
+            continue
+        try:
+            rec = _from_record(json.loads(path.read_text(encoding="utf-8")), out)
+        except (OSError, ValueError):
+            continue
+        if rec is not None and (not rec.ok or (rec.html is not None and rec.html.is_file())):
+            others.append(rec)
+    others.sort(key=lambda r: (r.notebook, r.label or r.name))
+    return list(results) + others
+
+
 def write_index(results: Sequence[ReportResult], out: str | Path, *, title: str = "Reports") -> Path:
-    """Write ``index.html``: one row per report with its headline numbers, failures marked."""
+    """Write ``index.html``: one row per report with its headline numbers, failures marked.
+
+    Every report written into ``out`` leaves a small record there
+    (:data:`RECORDS_DIR`); the index lists all of them, so two batches into
+    one folder (one after the other, or at the same time: the merge holds an
+    ``fcntl`` lock on a file in the folder) lose none of each other's reports.
+    """
     out = Path(out)
+    with _IndexLock(out):
+        return _write_index(_merge_records(results, out), out, title=title)
+
+
+def _write_index(results: Sequence[ReportResult], out: Path, *, title: str) -> Path:
     # one notebook (a batch): a column per headline number; several notebooks: a list per report
     same = len({r.notebook for r in results}) == 1
     keys: list[str] = []

@@ -51,10 +51,17 @@ def _first_error(nb) -> tuple[int | None, str | None]:
 
 def _check_name(name: str) -> str:
     """A report file name is one plain path component (no folders, no leading dot), at most 100 bytes."""
+    import unicodedata
+
     if (not name or name in (".", "..") or name.startswith(".") or "/" in name or "\\" in name or "\0" in name
             or len(name.encode()) > 100):
         raise ParameterError(f"--name {shorten(name)!r} must be a plain file name of at most 100 bytes, "
                              "without folders or a leading dot (e.g. 'overview-north').")
+    odd = [ch for ch in name if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")]
+    if odd:  # a newline, a tab, U+202E (which shows "lmth.exe" for "exe.html") ...
+        raise ParameterError(f"--name must not hold control or text-direction characters (it holds "
+                             f"{', '.join(f'U+{ord(ch):04X}' for ch in dict.fromkeys(odd))}); use letters, digits, "
+                             "'-' and '_' (e.g. 'overview-north').")
     return name
 
 

@@ -132,7 +132,11 @@ class CorrelationReport:
 
         if self.segment_period is None:
             return None
-        table = apply_privacy(self.segment_period, privacy_min_n=self.privacy_min_n)
+        from ..privacy import crossed_siblings
+
+        keys = [c for c in (self.by, "period") if c in self.segment_period]  # segment x period, with margins
+        table = apply_privacy(self.segment_period, privacy_min_n=self.privacy_min_n,
+                              siblings=crossed_siblings(keys, fixed=["metric"]))
         ax = plot_segment_heatmap(table, metric=self.heat_metric, by=self.by)
         return ax
 

@@ -126,8 +126,12 @@ class HealthReport:
 
         if self.worth is None:
             return None
-        t = self.worth.table.assign(level=self.worth.table["level"].astype(str),
-                                    suppressed=self.worth.table["n"] < self.privacy_min_n)
+        from ..privacy import complementary_suppression
+
+        # the answers' counts add up to all customers: a small one can't be the total minus the others
+        t = self.worth.table.assign(level=self.worth.table["level"].astype(str))
+        t["suppressed"] = complementary_suppression(t, privacy_min_n=self.privacy_min_n,
+                                                    primary=(t["n"] < self.privacy_min_n).to_numpy())
         return table_html(t, columns={"level": self.worth.metric.upper(), "n": "Customers",
                                       "events": self.outcome, "rate": "Rate", "ci_low": "95% CI low",
                                       "ci_high": "95% CI high"},
@@ -287,3 +291,4 @@ def health_report(
                                   privacy_min_n=privacy_min_n)
     return HealthReport(data, "customer_id" if has_id else None, outcome, health, risk, worth, csat_val, notes,
                         privacy_min_n)
+

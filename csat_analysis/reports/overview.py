@@ -209,18 +209,24 @@ class Overview:
             index=column, columns="metric", values="low", aggfunc="max", observed=True).reindex(wide.index)
         n = table.groupby(column, observed=True)["n"].max().reindex(wide.index)
         sup = table.groupby(column, observed=True)["suppressed"].all().reindex(wide.index)
+        hidden = table.pivot_table(index=column, columns="metric", values="suppressed", aggfunc="max",
+                                   observed=True).reindex(wide.index).fillna(False).astype(bool)
         out = pd.DataFrame({column: wide.index.astype(str), "n": n.to_numpy(), "suppressed": sup.to_numpy()})
         out["low_n"] = out["n"] < self.min_n
+        out["n"] = out["n"].astype("Int64").mask(hidden.any(axis=1).to_numpy())  # a suppressed group's count too
         columns = {column: column, "n": "Responses"}
         for m in self.metrics:
             if m in wide:
                 marks = low[m].fillna(False).astype(bool).to_numpy() if m in low else np.zeros(len(out), bool)
-                out[m] = [fmt_score(m, v) + ("*" if mark else "") for v, mark in zip(wide[m].to_numpy(), marks, strict=False)]
+                gone = hidden[m].to_numpy() if m in hidden else np.zeros(len(out), bool)
+                out[m] = ["suppressed" if g else fmt_score(m, v) + ("*" if mark else "")
+                          for v, mark, g in zip(wide[m].to_numpy(), marks, gone, strict=True)]
                 columns[m] = metric_label(m)
         formats = {m: "{}" for m in self.metrics}
         return table_html(out, columns=columns, formats=formats,
-                          caption="* fewer answers than min_n; italic rows: fewer responses than min_n; suppressed "
-                                  "rows: fewer than the privacy threshold; n/a: no answers.")
+                          caption="* fewer answers than min_n; italic rows: fewer responses than min_n; suppressed: "
+                                  "fewer than the privacy threshold, or the smallest other groups, so that no small "
+                                  "group can be worked out from the total; n/a: no answers.")
 
     def banner_table(self) -> HTML:
         """The banner table: metrics x the segments of every breakdown column, with bases and letters.
@@ -304,10 +310,15 @@ def overview(
             parts = [compare(data, metric=m, period=freq, weights=weights).tail(1) for m in metrics]
             changes = pd.concat(parts, ignore_index=True)
         for col in breakdown:
+            # the headline shows the total: a small segment's score can't be the total minus the others
             segments[col] = apply_privacy(summarize(data, metrics=metrics, by=col, weights=weights, min_n=min_n),
-                                          privacy_min_n=privacy_min_n)
+                                          privacy_min_n=privacy_min_n, siblings=[["metric"]])
             parts = [compare(data, metric=m, by=col, weights=weights) for m in metrics]
-            t = apply_privacy(pd.concat(parts, ignore_index=True), privacy_min_n=privacy_min_n)
+            t = pd.concat(parts, ignore_index=True)
+            hidden = segments[col].loc[segments[col]["suppressed"], [col, "metric"]].astype(object)
+            t["suppressed"] = pd.MultiIndex.from_frame(t[[col, "metric"]].astype(object)).isin(
+                pd.MultiIndex.from_frame(hidden)) if len(hidden) else False
+            t = apply_privacy(t, privacy_min_n=privacy_min_n)
             t["p_adj"] = bh_adjust(t["p"].to_numpy(dtype=float))
             tests[col] = t
     table = None

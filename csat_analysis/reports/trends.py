@@ -101,8 +101,11 @@ class TrendReport:
 
     def _public(self, table: pd.DataFrame) -> pd.DataFrame:
         from ..metrics import apply_privacy
+        from ..trends import privacy_siblings
 
-        return apply_privacy(table, privacy_min_n=self.privacy_min_n)
+        by = self.facet_by if table is self.facets else None
+        hidden = privacy_siblings(table, by=by, privacy_min_n=self.privacy_min_n)  # as trend() suppressed them
+        return apply_privacy(table.assign(suppressed=hidden), privacy_min_n=self.privacy_min_n)
 
 
 def trend_report(

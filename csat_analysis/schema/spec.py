@@ -646,10 +646,22 @@ def _schema_from_dict(raw: Any, origin: str) -> Schema:
             f"{origin}: missing_values must be a list of texts or numbers, e.g. ['', 'NA', '-1'], "
             f"not {shorten(repr(missing))}."
         )
+    from ..config import MAX_MISSING_VALUES, MAX_SEGMENT_COLUMNS
+
+    if len(missing) > MAX_MISSING_VALUES:
+        raise SchemaError(f"{origin}: missing_values lists {len(missing):,} values, more than the "
+                          f"{MAX_MISSING_VALUES:,} a schema may (csat_analysis.config.MAX_MISSING_VALUES); list the "
+                          "codes that mean "
+                          "'no answer' (e.g. '', 'NA', '-1'), not the values of a column.")
     for key in ("response_id", "weight", "comment", "customer_id"):
         if columns.get(key) is not None and not _scalar(columns[key]):
             raise SchemaError(f"{origin}: columns.{key} must be one column name, not {shorten(repr(columns[key]))}.")
     segments, pii, extra, ratings = _list("segments"), _list("pii"), _list("extra"), _list("ratings")
+    if len(segments) > MAX_SEGMENT_COLUMNS:
+        raise SchemaError(f"{origin}: columns.segments lists {len(segments):,} columns, more than the "
+                          f"{MAX_SEGMENT_COLUMNS} a report can break down by "
+                          "(csat_analysis.config.MAX_SEGMENT_COLUMNS); keep the segments people compare and move the "
+                          "rest under columns.extra.")
     multi = multi_spec(columns.get("multi"), origin)
     both = [c for c in multi if c in segments]
     if both:
