@@ -74,7 +74,7 @@ def load(data_path: Any, schema_path: Any = None, table: str | None = None, *, d
     """
     if is_warehouse(data_path) and not database:
         raise ParameterError(f"This report needs the rows of a file (CSV, TSV, XLSX, Parquet), but the data is the "
-                             f"database {shorten(str(data_path))!r}; the overview and trends reports read a database "
+                             f"database {shorten(Path(str(data_path).split('://', 1)[-1]).name)!r}; the overview and trends reports read a database "
                              "table, or export the table to a file and pass that with --data.")
     if not is_warehouse(data_path):
         if table is not None:
