@@ -315,13 +315,15 @@ def plot_trend_facets(table: pd.DataFrame, *, by: str, target: float | None = No
 def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center: float | None = None):
     """Calendar-style heatmap of a weekly :func:`~csat_analysis.trend` table: ISO years by ISO week.
 
-    Rows are ISO years in chronological order, columns weeks 1 to 53; each
-    week sits in the row of its ISO year (1 January 2021, a Friday, is in
-    week 53 of ISO year 2020).  Weeks of the table's range without answers
-    (or suppressed) stay blank.  Cells that are not weeks of the
-    table's range -- before its first or after its last week, or a week 53
-    in a year of 52 ISO weeks -- are shaded grey, so they are not mistaken
-    for weeks without answers.
+    Rows are ISO years in chronological order, columns the ISO weeks (1 to
+    53) that fall within the table's range in some year: a column grey in
+    every row is left off, so nine days of answers are two columns, not 53.
+    Each week sits in the row of its ISO year (1 January 2021, a Friday, is
+    in week 53 of ISO year 2020).  Weeks of the table's range without answers
+    (or suppressed) stay blank.  Cells that are not weeks of the table's range
+    -- before its first or after its last week, or a week 53 in a year of 52
+    ISO weeks -- are shaded grey, so they are not mistaken for weeks without
+    answers.
 
     Returns
     -------
@@ -332,33 +334,37 @@ def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center:
         raise ParameterError("plot_calendar needs a weekly trend table (trend(..., freq='W')).")
     periods = table["period"].astype(str)
     years = periods.str[:4].astype(int)
-    ax = _axes(ax, (13, 1.0 + 0.5 * years.nunique()))
-    if table["score"].notna().sum() == 0:
-        return _no_data(ax)
     span = np.arange(years.min(), years.max() + 1)
-    week = periods.str[-2:].astype(int)
-    grid = pd.DataFrame({"year": years, "week": week, "score": table["score"].astype(float)}).pivot_table(
-        index="year", columns="week", values="score", dropna=False).reindex(index=span, columns=range(1, 54))
-    grid.index = grid.index.astype(str)
     # weeks of the table's range: from its first to its last week, and only weeks that exist
     _, codes = period_codes(periods)
     first, last = np.nanmin(codes), np.nanmax(codes)
     cell = [f"{y}-W{w:02d}" for y in span for w in range(1, 54)]
     cell_codes = period_codes(cell)[1].reshape(len(span), 53)
     inside = (cell_codes >= first) & (cell_codes <= last)  # NaN (no such week) is outside
+    weeks = [w for w in range(1, 54) if inside[:, w - 1].any()]  # no column that is grey in every year
+    inside = inside[:, [w - 1 for w in weeks]]
+    ax = _axes(ax, (min(13.0, 2.5 + 0.24 * len(weeks)), 1.0 + 0.5 * years.nunique()))
+    if table["score"].notna().sum() == 0:
+        return _no_data(ax)
+    week = periods.str[-2:].astype(int)
+    grid = pd.DataFrame({"year": years, "week": week, "score": table["score"].astype(float)}).pivot_table(
+        index="year", columns="week", values="score", dropna=False).reindex(index=span, columns=weeks)
+    grid.index = grid.index.astype(str)
     metric = table["metric"].iloc[0]
     sns.heatmap(grid, ax=ax, cmap=cmap, center=center, linewidths=0.3, linecolor="white",
                 cbar_kws={"label": metric_label(metric), "shrink": 0.9})
     if not inside.all():
         from matplotlib.colors import ListedColormap
 
-        ax.pcolormesh(np.arange(54), np.arange(len(span) + 1), np.ma.masked_array(np.ones(inside.shape), inside),
+        ax.pcolormesh(np.arange(len(weeks) + 1), np.arange(len(span) + 1),
+                      np.ma.masked_array(np.ones(inside.shape), inside),
                       cmap=ListedColormap(["#e4e4e4"]), edgecolors="white", linewidth=0.3)
         ax.set_title("grey: outside the data's weeks, or no such ISO week", loc="right", fontsize=8, color="#666")
     ax.grid(False)
     ax.set_xlabel("ISO week")
     ax.set_ylabel("ISO year")
-    ax.set_xticks(np.arange(0, 53, 4) + 0.5, [str(w) for w in range(1, 54, 4)], rotation=0)
+    step = max(1, int(np.ceil(len(weeks) / 14)))
+    ax.set_xticks(np.arange(0, len(weeks), step) + 0.5, [str(w) for w in weeks[::step]], rotation=0)
     return ax
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._utils import as_list, check_argument
+from ..cells import FREQ_WORDS, choose_freq
 from ..correlation import AGGREGATE_METRIC, METHODS, correlate, strength
 from ..metrics import summarize, z_value
 from ..registry import SCORES
@@ -123,7 +124,7 @@ class CorrelationReport:
         if self.aggregate is None or self.aggregate["r"].isna().all():
             return None
         ax = plot_correlation_heatmap(self.aggregate)
-        ax.set_title(f"Across periods ({self.freq})", loc="left", fontsize=11)
+        ax.set_title(f"Across periods ({FREQ_WORDS.get(self.freq, self.freq)})", loc="left", fontsize=11)
         return ax
 
     def plot_segment_heatmap(self):
@@ -153,7 +154,7 @@ def correlation_report(
     columns: Sequence[str] = ("csat", "nps", "ces"),
     method: str = "spearman",
     by: str | None = None,
-    freq: str = "M",
+    freq: str | bool | None = None,
     heat_metric: str = "csat",
     weights: str | None = None,
     alpha: float = 0.05,
@@ -166,8 +167,10 @@ def correlation_report(
     ``columns`` are the rated items to correlate: CSAT, NPS and CES, or any
     numeric rating columns (sub-ratings, attribute ratings).  Periods are
     correlated only for two or more of CSAT, NPS and CES.  A section the data
-    cannot support says why (no dates, one item, no breakdown).
+    cannot support says why (no dates, one item, no breakdown).  ``freq`` is the
+    period (None: chosen from the dates by :func:`~csat_analysis.cells.choose_freq`; False: none).
     """
+    freq = choose_freq(data, freq=freq).freq if freq is None else (freq or None)
     check_argument("method", list(METHODS), method)
     asked = as_list(columns)
     columns = [c for c in asked if c in data.columns]

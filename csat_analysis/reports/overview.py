@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._utils import as_list
 from ..backends import WarehouseTable
+from ..cells import choose_freq
 from ..display import HTML, esc, note, table_html
 from ..metrics import (
     METRICS,
@@ -252,7 +253,7 @@ def overview(
     data: pd.DataFrame,
     *,
     metrics: Sequence[str] = HEADLINE_METRICS,
-    freq: str | None = "M",
+    freq: str | bool | None = None,
     breakdown: Sequence[str] | str | None = None,
     weights: str | None = None,
     min_n: int = 30,
@@ -266,7 +267,8 @@ def overview(
     data : DataFrame
         The responses to report on (already filtered to the report's selection).
     metrics : metrics to show; those without a score column are skipped.
-    freq : period for "change vs the previous period" (None: no change).
+    freq : period for "change vs the previous period" (None: chosen from the dates by
+        :func:`~csat_analysis.cells.choose_freq`; False: no change).
     breakdown : segment columns for the segment tables (default: the
         schema's segments with more than one level in ``data``).
     weights, min_n, privacy_min_n, alpha : see :func:`~csat_analysis.summarize`.
@@ -276,6 +278,7 @@ def overview(
     Overview
     """
     metrics = [m for m in metrics if METRICS[m].column in data.columns]
+    freq = choose_freq(data, freq=freq).freq if freq is None else (freq or None)
     remote = isinstance(data, WarehouseTable)  # a database table: every number is an aggregate query
     if breakdown is None:
         schema_segments = schema_of(data).get("columns", {}).get("segments", [])
