@@ -43,6 +43,8 @@ _EXPORTS = {
     "wilson_interval": "metrics",
     "fine_cells": "cells",
     "Cells": "cells",
+    "choose_freq": "cells",
+    "PeriodChoice": "cells",
     "overview": "reports.overview",
     "Overview": "reports.overview",
     "correlate": "correlation",
@@ -124,6 +126,8 @@ __all__ = [
     "wilson_interval",
     "fine_cells",
     "Cells",
+    "choose_freq",
+    "PeriodChoice",
     "overview",
     "Overview",
     "correlate",
@@ -187,7 +191,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
     from . import comments, plots, render  # noqa: F401
-    from .cells import Cells, fine_cells  # noqa: F401
+    from .cells import Cells, PeriodChoice, choose_freq, fine_cells  # noqa: F401
     from .comments import (  # noqa: F401
         CommentReport,
         SentimentResult,
