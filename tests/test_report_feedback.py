@@ -1,0 +1,63 @@
+"""Issue 28 §6 and §4: `-p` values checked before a kernel starts; files readable under the user's umask."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pandas as pd
+import pytest
+
+from csat_analysis.cli import main
+
+
+@pytest.fixture
+def no_kernel(monkeypatch):
+    """Fail the test if anything starts a kernel or loads data."""
+    import csat_analysis.kernel as kernel
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a kernel was started for a parameter the notebook could have refused")
+
+    monkeypatch.setattr(kernel, "ReportKernel", refuse)
+
+
+@pytest.mark.parametrize("name, value, allowed", [
+    ("freq", "D2", "D (daily), W (weekly), M (monthly), Q (quarterly), Y (yearly)"),
+    ("freq", "fortnight", "null to choose it from the dates"),
+    ("alpha", "5", "between 0 and 1"),
+    ("min_n", "0", "whole number of at least 1"),
+    ("privacy_min_n", "2.5", "whole number of at least 1"),
+    ("start", "31/01/2025", "YYYY-MM-DD"),
+])
+def test_values_with_a_known_domain_are_refused_before_a_kernel_starts(capsys, tmp_path, no_kernel, name, value,
+                                                                        allowed):
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"csat": [4, 5], "date": ["2024-01-01", "2024-01-02"]}).to_csv(data, index=False)
+    code = main(["run", "trends", "--data", str(data), "-p", name, value, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"Parameter {name!r}" in err and allowed in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_daily_periods_are_accepted_and_start_after_end_is_refused(capsys, tmp_path, no_kernel):
+    from csat_analysis.params import check_domains
+
+    check_domains({"freq": "D", "alpha": 0.01, "ci": 0.9, "min_n": 30, "start": "2024-01-01", "end": None})
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"csat": [4, 5]}).to_csv(data, index=False)
+    code = main(["run", "trends", "--data", str(data), "-p", "start", "2025-02-01", "-p", "end", "2025-01-01"])
+    assert code == 2 and "is after 'end'" in capsys.readouterr().err
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    from csat_analysis.export import write_csv, write_workbook
+
+    old = os.umask(0o022)
+    try:
+        paths = [write_csv(pd.DataFrame({"a": [1]}), tmp_path / "t.csv"),
+                 write_workbook({"t": pd.DataFrame({"a": [1]})}, tmp_path / "t.xlsx")]
+    finally:
+        os.umask(old)
+    assert [stat.S_IMODE(p.stat().st_mode) for p in paths] == [0o644, 0o644]  # were 0600 (mkstemp)
