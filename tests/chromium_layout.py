@@ -6,6 +6,7 @@ call, so the page's Content-Security-Policy (no scripts) stays as it is.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -43,7 +44,8 @@ LAYOUT_JS = r"""
         out.scrollBoxes.push({sticky: first ? getComputedStyle(first).position === 'sticky' : false,
                               right: Math.round(sbox.getBoundingClientRect().right)});
         if (sbox.getBoundingClientRect().right > W + 1) {
-          out.overflow.push({tag: 'SCROLLBOX', cls: sbox.className, right: Math.round(sbox.getBoundingClientRect().right), limit: W, text: ''});
+          out.overflow.push({tag: 'SCROLLBOX', cls: sbox.className, limit: W, text: '',
+                             right: Math.round(sbox.getBoundingClientRect().right)});
         }
       }
     }
@@ -58,6 +60,7 @@ class Chromium:
 
     def __init__(self, width: int = 1300, height: int = 2000) -> None:
         self.width, self.height = width, height
+        self._ids = itertools.count(1)
         self.profile = tempfile.mkdtemp(prefix="csat-chromium-")
         self.proc = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -73,8 +76,8 @@ class Chromium:
             time.sleep(0.2)
         self.port = int(port_file.read_text().split()[0])
 
-    def _call(self, ws, method: str, params: dict | None = None, _ids=iter(range(1, 10**9))):
-        msg_id = next(_ids)
+    def _call(self, ws, method: str, params: dict | None = None):
+        msg_id = next(self._ids)
         ws.send(json.dumps({"id": msg_id, "method": method, "params": params or {}}))
         while True:
             reply = json.loads(ws.recv())
