@@ -42,6 +42,8 @@ __all__ = [
     "plot_driver_heatmap",
     "PALETTE",
     "set_style",
+    "fit_figure",
+    "wrap_label",
 ]
 
 #: Colours used throughout: detractor / passive / promoter, and the main series.
@@ -50,7 +52,11 @@ PALETTE = {"detractor": "#c8553d", "passive": "#b8b8b8", "promoter": "#2e8b57", 
 
 
 def _plain_text(fn):
-    """Draw data labels as typed: "$" in a segment name is not matplotlib mathtext (no parse errors)."""
+    """Draw data labels as typed: "$" in a segment name is not matplotlib mathtext (no parse errors).
+
+    A figure the function makes itself (no ``ax`` given) is fitted with
+    :func:`fit_figure`: long tick labels wrapped, every text inside the figure.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -59,11 +65,105 @@ def _plain_text(fn):
         before = plt.rcParams["text.parse_math"]
         plt.rcParams["text.parse_math"] = False
         try:
-            return fn(*args, **kwargs)
+            out = fn(*args, **kwargs)
+            if kwargs.get("ax") is None and out is not None:
+                fit_figure(getattr(out, "figure", out))
+            return out
         finally:
             plt.rcParams["text.parse_math"] = before
 
     return wrapper
+
+
+#: characters per line of a wrapped label, and lines at most (longer labels end in "…")
+LABEL_WIDTH, LABEL_LINES = 30, 3
+
+
+def wrap_label(text, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
+    """A label on at most ``lines`` lines of ``width`` characters (cut with "…" beyond).
+
+    Examples
+    --------
+    >>> print(wrap_label("How satisfied were you with the speed at which our support team responded?"))
+    How satisfied were you with
+    the speed at which our support
+    team responded?
+    >>> print(wrap_label("x" * 200, width=10, lines=2))
+    xxxxxxxxxx
+    xxxxxxxx …
+    """
+    import textwrap
+
+    text = str(text)
+    if len(text) <= width or "\n" in text:
+        return text
+    return textwrap.fill(text, width=width, max_lines=lines, placeholder=" …", break_long_words=True)
+
+
+def fit_figure(fig, *, width: int = LABEL_WIDTH, max_inches: float = 14.0):
+    """Keep every text of ``fig`` inside it: wrap long tick labels, lay out with room for them, widen if needed.
+
+    Tick labels longer than ``width`` characters are wrapped (:func:`wrap_label`);
+    a figure without a layout engine gets matplotlib's constrained layout (which
+    makes room for tick labels, titles and legends); a figure whose text still
+    reaches outside it is enlarged by as much (up to ``max_inches`` wide).
+    Nothing is drawn outside the figure, so an HTML page never shows a figure
+    shrunk to fit labels that stick out of it.  Returns ``fig``.
+    """
+    from matplotlib.text import Text
+
+    grow = 0.0
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = axis.get_ticklabels()
+            texts = [t.get_text() for t in labels]
+            if any(len(t) > width and "\n" not in t for t in texts):
+                axis.set_ticks(axis.get_ticklocs(), [wrap_label(t, width) for t in texts])
+                labels = axis.get_ticklabels()
+            if axis is ax.yaxis and len(labels) > 1:  # wrapped labels need the height of their lines
+                lines = max(t.get_text().count("\n") + 1 for t in labels)
+                size = labels[0].get_fontsize() if labels else 10
+                need = len(labels) * lines * size * 1.35 / 72
+                have = ax.get_position().height * fig.get_size_inches()[1]
+                grow = max(grow, need - have)
+    if grow > 0.05:
+        w, h = fig.get_size_inches()
+        fig.set_size_inches(w, h + grow * 1.15)
+    if fig.get_layout_engine() is None:
+        fig.set_layout_engine("constrained")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:  # a title wider than its axes wraps (constrained layout cannot shrink text)
+        box = ax.get_window_extent(renderer)
+        for title in (ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None)):
+            text = title.get_text() if title is not None else ""
+            if text and "\n" not in text and title.get_window_extent(renderer).width > max(box.width, 50) * 1.05:
+                chars = max(12, int(len(text) * max(box.width, 50) / title.get_window_extent(renderer).width))
+                title.set_text(wrap_label(text, chars, 3))
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text() and suptitle.get_window_extent(renderer).width > fig.bbox.width:
+        text = suptitle.get_text()
+        suptitle.set_text(wrap_label(text, int(len(text) * fig.bbox.width / suptitle.get_window_extent(renderer).width
+                                               * 0.95), 3))
+    for _ in range(4):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        w, h = fig.get_size_inches()
+        boxes = [t.get_window_extent(renderer) for t in fig.findobj(Text)
+                 if t.get_visible() and t.get_text().strip() and t.get_in_layout()]
+        if not boxes:
+            break
+        dpi = fig.dpi
+        left = max(0.0, -min(b.x0 for b in boxes) / dpi)
+        right = max(0.0, max(b.x1 for b in boxes) / dpi - w)
+        below = max(0.0, -min(b.y0 for b in boxes) / dpi)
+        above = max(0.0, max(b.y1 for b in boxes) / dpi - h)
+        if max(left, right, below, above) < 0.02:
+            break
+        fig.set_size_inches(min(max_inches, w + 1.2 * (left + right) + 0.1), h + 1.2 * (below + above) + 0.1)
+    return fig
 
 
 def _axes(ax, figsize=(7, 3.5)):

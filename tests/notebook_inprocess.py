@@ -22,6 +22,10 @@ def outside_text(fig) -> list[str]:
     """Texts (titles, labels, ticks, annotations) drawn outside the figure: what a tight bbox would add."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    tight = fig.get_tightbbox(renderer)
+    w, h = fig.get_size_inches()
+    if tight.x0 >= -0.05 and tight.y0 >= -0.05 and tight.x1 <= w + 0.05 and tight.y1 <= h + 0.05:
+        return []
     box = fig.bbox
     out = []
     for artist in fig.findobj(matplotlib.text.Text):
@@ -31,10 +35,7 @@ def outside_text(fig) -> list[str]:
         if ext.x0 < box.x0 - 2 or ext.x1 > box.x1 + 2 or ext.y0 < box.y0 - 2 or ext.y1 > box.y1 + 2:
             out.append(f"{artist.get_text()[:60]!r} at x {ext.x0:.0f}..{ext.x1:.0f}, y {ext.y0:.0f}..{ext.y1:.0f} "
                        f"(figure {box.x1:.0f} x {box.y1:.0f})")
-    tight = fig.get_tightbbox(renderer)
-    w, h = fig.get_size_inches()
-    if tight.x0 < -0.05 or tight.y0 < -0.05 or tight.x1 > w + 0.05 or tight.y1 > h + 0.05:
-        out.append(f"tight bbox {tight.x0:.2f},{tight.y0:.2f}..{tight.x1:.2f},{tight.y1:.2f} in a {w:.2f} x {h:.2f} "
+    out.append(f"tight bbox {tight.x0:.2f},{tight.y0:.2f}..{tight.x1:.2f},{tight.y1:.2f} in a {w:.2f} x {h:.2f} "
                    "figure")
     return out
 

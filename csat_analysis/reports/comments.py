@@ -23,6 +23,7 @@ from ..comments import (
     themes,
 )
 from ..plots import plot_sentiment_trend, plot_theme_heatmap
+from ._fit import fitted
 
 __all__ = ["CommentReport", "comment_report"]
 
@@ -110,6 +111,7 @@ class CommentReport:
                      "share_positive": "{:.1f}", "spearman": "{:.2f}", "auc": "{:.2f}"},
             caption=self.sentiment.reason)
 
+    @fitted
     def plot_trend(self):
         if self.trend is None or "period" not in self.trend.table or not len(self.trend.table):
             return None
@@ -133,6 +135,7 @@ class CommentReport:
             formats={"share": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}", "mean_score": "{:.2f}"},
             caption=cap.strip())
 
+    @fitted
     def plot_theme_heatmap(self):
         if self.segment_themes is None or self.breakdown is None:
             return None

@@ -12,6 +12,7 @@ from ..cells import FREQ_WORDS, choose_freq
 from ..correlation import AGGREGATE_METRIC, METHODS, correlate, strength
 from ..metrics import summarize, z_value
 from ..registry import SCORES
+from ._fit import fitted
 
 __all__ = ["CorrelationReport", "correlation_report"]
 
@@ -109,6 +110,7 @@ class CorrelationReport:
         return table_html(t, columns=cols, formats={"r": "{:.2f}", "ci_low": "{:.2f}", "ci_high": "{:.2f}",
                                                     "p_f": "{}"})
 
+    @fitted
     def plot_heatmap(self):
         from ..plots import plot_correlation_heatmap
 
@@ -118,6 +120,7 @@ class CorrelationReport:
         ax.set_title("Respondent level", loc="left", fontsize=11)
         return ax
 
+    @fitted
     def plot_aggregate_heatmap(self):
         from ..plots import plot_correlation_heatmap
 
@@ -127,6 +130,7 @@ class CorrelationReport:
         ax.set_title(f"Across periods ({FREQ_WORDS.get(self.freq, self.freq)})", loc="left", fontsize=11)
         return ax
 
+    @fitted
     def plot_segment_heatmap(self):
         from ..metrics import apply_privacy
         from ..plots import plot_segment_heatmap
@@ -137,6 +141,7 @@ class CorrelationReport:
         ax = plot_segment_heatmap(table, metric=self.heat_metric, by=self.by)
         return ax
 
+    @fitted
     def plot_scatter(self):
         from ..plots import plot_score_scatter
 

@@ -33,6 +33,7 @@ from ..narrative import describe_change, describe_score, fmt_change, fmt_estimat
 from ..plots import plot_distribution, plot_scores
 from ..privacy import mask_contacts
 from ..responses import schema_of
+from ._fit import fitted
 
 __all__ = ["overview", "Overview"]
 
@@ -73,6 +74,7 @@ class Overview:
                           formats={"population_share": "{:.1%}", "sample_share": "{:.1%}",
                                    "weighted_share": "{:.1%}"}, caption=cap)
 
+    @fitted
     def plot_who_answered(self):
         rake = self._raked()
         return None if rake is None else rake.plot()
@@ -183,6 +185,7 @@ class Overview:
         return table_html(rows, columns=columns,
                           caption=f"The {len(rows)} most recent comments from dissatisfied customers.")
 
+    @fitted
     def plot_distributions(self):
         """One panel per metric: the share of answers at each score."""
         cols = [METRICS[m].column for m in self.metrics]
@@ -238,12 +241,16 @@ class Overview:
             display(fig)
             plt.close(fig)
 
+    @fitted
     def plot_segments(self, column: str):
         """Dot-and-interval panels per metric across the levels of ``column``."""
         table = self.segments[column]
-        fig, axes = plt.subplots(1, len(self.metrics), figsize=(4.4 * len(self.metrics), 0.4 * max(3, table[column].nunique()) + 1.2),
-                                 layout="constrained", squeeze=False)
-        for ax, m in zip(axes[0], self.metrics, strict=False):
+        levels = max(3, table[column].nunique())
+        long = table[column].astype(str).str.len().max() > 24 or levels > 12  # panels side by side would crowd
+        shape = (len(self.metrics), 1) if long else (1, len(self.metrics))
+        size = (9.0, len(self.metrics) * (0.4 * levels + 1.2)) if long else (4.4 * len(self.metrics), 0.4 * levels + 1.2)
+        fig, axes = plt.subplots(*shape, figsize=size, layout="constrained", squeeze=False)
+        for ax, m in zip(axes.ravel(), self.metrics, strict=False):
             plot_scores(table, metric=m, by=column, ax=ax)
             ax.set_title(metric_label(m), loc="left", fontsize=10)
         return fig

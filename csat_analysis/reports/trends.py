@@ -11,6 +11,7 @@ from ..cells import choose_freq
 from ..metrics import METRICS, metric_label, summarize
 from ..narrative import fmt_change, fmt_estimate, fmt_p, fmt_score, interval_decimals
 from ..trends import trend, trend_digest
+from ._fit import fitted
 
 __all__ = ["TrendReport", "trend_report"]
 
@@ -46,6 +47,7 @@ class TrendReport:
         vals["Significant changes"] = str(int(self.table["flag"].str.contains("significant_change").sum()))
         return vals
 
+    @fitted
     def plot(self):
         from ..plots import plot_trend
 
@@ -54,6 +56,7 @@ class TrendReport:
             ax.set_title(f"{metric_label(self.metric)} by period", loc="left", fontsize=11)
         return ax
 
+    @fitted
     def plot_facets(self):
         from ..plots import plot_trend_facets
 
@@ -61,6 +64,7 @@ class TrendReport:
             return None
         return plot_trend_facets(self._public(self.facets), by=self.facet_by, target=self.target)
 
+    @fitted
     def plot_calendar(self):
         from ..plots import plot_calendar
 
