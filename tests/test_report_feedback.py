@@ -61,3 +61,30 @@ def test_written_files_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert [stat.S_IMODE(p.stat().st_mode) for p in paths] == [0o644, 0o644]  # were 0600 (mkstemp)
+
+
+def test_run_all_renders_what_the_data_supports_and_names_what_the_rest_need(capsys, tmp_path):
+    """`run all` on an export with one score and dates: overview and trends; the others say what they need."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2017-03-01", "2017-03-09")
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"When": rng.choice(days, 300).astype("datetime64[ns]"),
+                  "Overall satisfaction with the service": rng.integers(1, 6, 300)}).to_csv(data, index=False)
+    schema = tmp_path / "s.yml"
+    schema.write_text("columns:\n  date: When\nmetrics:\n  csat:\n    column: Overall satisfaction with the service\n"
+                      "    scale: [1, 5]\n    top_box: 4\n", encoding="utf-8")
+    code = main(["run", "all", "--data", str(data), "--schema", str(schema), "--out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert (tmp_path / "out" / "overview.html").is_file() and (tmp_path / "out" / "trends.html").is_file()
+    assert "skipped drivers: needs columns.ratings" in out
+    assert "skipped campaign_effects: needs campaigns" in out
+    assert "skipped health: needs columns.customer_id" in out
+    assert "skipped comments: needs columns.comment" in out
+    assert "skipped correlations: needs two rated items" in out
+    assert "trends: all 3 sections" in out  # nine days: daily periods, every trends section has something
+    assert "overview: " in out and "sections; needs population" in out
+    for name in ("overview.html", "overview.ipynb", "trends.html"):
+        assert stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) & 0o044  # readable by the group (umask 022)
