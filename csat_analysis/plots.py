@@ -75,6 +75,41 @@ def _plain_text(fn):
     return wrapper
 
 
+def _mark_cells(ax, nrows: int, ncols: int) -> None:
+    """Mark ``ax`` as a heatmap of ``nrows`` x ``ncols`` annotated cells (see :func:`_size_annotations`)."""
+    ax._csat_cells = (max(1, nrows), max(1, ncols))
+
+
+#: smallest annotation a reader can read (points); smaller cells show no numbers
+MIN_ANNOTATION_PT = 6.0
+
+
+def _size_annotations(fig) -> None:
+    """Annotations of every marked heatmap sized to its cells; left off (and said so) when cells are too small."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        cells = getattr(ax, "_csat_cells", None)
+        if not cells:
+            continue
+        texts = [t for t in ax.texts if t.get_text().strip()]
+        if not texts:
+            continue
+        box = ax.get_window_extent(renderer)
+        scale = 72 / fig.dpi
+        cell_w, cell_h = box.width * scale / cells[1], box.height * scale / cells[0]
+        chars = max(len(t.get_text()) for t in texts)
+        size = min(9.0, 0.6 * cell_h, cell_w / (0.62 * max(chars, 1)))
+        if size < MIN_ANNOTATION_PT:
+            for t in texts:
+                t.set_visible(False)
+            if not ax.get_title(loc="right"):
+                ax.set_title("cells too small to print their numbers: see the table", loc="right", fontsize=8,
+                             color="#666")
+        else:
+            for t in texts:
+                t.set_fontsize(size)
+
+
 #: characters per line of a wrapped label, and lines at most (longer labels end in "…")
 LABEL_WIDTH, LABEL_LINES = 30, 3
 
@@ -163,6 +198,9 @@ def fit_figure(fig, *, width: int = LABEL_WIDTH, max_inches: float = 14.0):
         if max(left, right, below, above) < 0.02:
             break
         fig.set_size_inches(min(max_inches, w + 1.2 * (left + right) + 0.1), h + 1.2 * (below + above) + 0.1)
+    if any(getattr(ax, "_csat_cells", None) for ax in fig.axes):
+        fig.canvas.draw()
+        _size_annotations(fig)
     return fig
 
 
@@ -292,6 +330,7 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
     sns.heatmap(grid, annot=labels.to_numpy(), fmt="", cmap=cmap, center=center, ax=ax, linewidths=0.5,
                 linecolor="white", cbar_kws={"label": metric_label(metric), "shrink": 0.8},
                 annot_kws={"fontsize": 8})
+    _mark_cells(ax, *grid.shape)
     ax.set_xlabel("")
     ax.set_ylabel(by)
     ax.tick_params(axis="x", rotation=45)
@@ -493,7 +532,7 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
     r = correlation_matrix(table, value="r")
     p = correlation_matrix(table, value="p_adj")
     names = {**{c: s.name for c, s in SCORES.items()}, **(labels or {})}
-    ax = _axes(ax, (2.5 + 1.2 * len(r), 1.0 + 0.9 * len(r)))
+    ax = _axes(ax, (min(12.0, 2.5 + 1.2 * len(r)), min(11.0, 1.0 + 0.9 * len(r))))
     annot = np.empty(r.shape, dtype=object)
     for i, a in enumerate(r.index):
         for j, b in enumerate(r.columns):
@@ -507,6 +546,7 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
     sns.heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, cmap=cmap, square=True, ax=ax,
                 linewidths=0.5, linecolor="white", cbar_kws={"label": f"{table['method'].iloc[0]} correlation",
                                                              "shrink": 0.8})
+    _mark_cells(ax, *r.shape)
     xlabels = [names.get(t.get_text(), t.get_text()) for t in ax.get_xticklabels()]
     long = max((len(t) for t in xlabels), default=0) > 10  # long item names would overlap side by side
     ax.set_xticklabels(xlabels, rotation=35 if long else 0, ha="right" if long else "center",
@@ -741,9 +781,10 @@ def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
     require_columns(table, [by, "driver", "share"])
     grid = table.pivot_table(index="driver", columns=by, values="share", observed=True)
     grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
-    ax = _axes(ax, (1.5 + 1.1 * grid.shape[1], 0.8 + 0.5 * grid.shape[0]))
+    ax = _axes(ax, (min(13.0, 1.5 + 1.1 * grid.shape[1]), 0.8 + 0.5 * grid.shape[0]))
     sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax, linewidths=0.5, linecolor="white",
                 cbar_kws={"label": "share of R² (%)"})
+    _mark_cells(ax, *grid.shape)
     ax.set_ylabel("")
     ax.set_xlabel(by)
     return ax
@@ -790,7 +831,7 @@ def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Bl
     t = table.copy()
     grid = t.pivot_table(index="theme", columns=by, values="share", aggfunc="first", dropna=False, observed=True)
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.2 + 1.1 * max(len(grid.columns), 2), 0.9 + 0.45 * max(len(grid), 2)))
+        _, ax = plt.subplots(figsize=(min(13.0, 1.2 + 1.1 * max(len(grid.columns), 2)), 0.9 + 0.45 * max(len(grid), 2)))
     if grid.empty:
         ax.text(0.5, 0.5, "No themes to show", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -800,6 +841,7 @@ def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Bl
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, "–" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center", fontsize=9,
                 color="white" if np.isfinite(v) and v > np.nanmax(values) * 0.6 else "black")
+    _mark_cells(ax, *values.shape)
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], rotation=30, ha="right")
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
     ax.set_xlabel(str(by))
@@ -843,6 +885,7 @@ def plot_band_heatmap(result: HealthResult, *, ax=None):
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, "–" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center", fontsize=9,
                 color="white" if np.isfinite(v) and v > 60 else "black")
+    _mark_cells(ax, *values.shape)
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
     ax.set_title(f"Customers per band{' by ' + result.by if result.by else ''} (% of row)", fontsize=10)
