@@ -88,3 +88,24 @@ def test_run_all_renders_what_the_data_supports_and_names_what_the_rest_need(cap
     assert "overview: " in out and "sections; needs population" in out
     for name in ("overview.html", "overview.ipynb", "trends.html"):
         assert stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) & 0o044  # readable by the group (umask 022)
+
+
+def test_warnings_name_the_actual_cause():
+    """Too few answers is not 'many gaps'; no segments is not 'no segment differs'."""
+    import numpy as np
+
+    import csat_analysis as ca
+    from csat_analysis.keydrivers import drivers
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"q{i}": rng.integers(1, 6, 57) for i in range(6)}).assign(csat=rng.integers(1, 6, 57))
+    with pytest.raises(ca.DataError) as err:
+        drivers(frame, outcome="csat", drivers=[f"q{i}" for i in range(6)])
+    assert "many gaps" not in str(err.value) and "only 57 responses here (none with a gap)" in str(err.value)
+    gappy = frame.astype(float)
+    gappy.loc[:30, "q2"] = np.nan
+    with pytest.raises(ca.DataError, match="many gaps .*'q2', unanswered in 31 of 57"):
+        drivers(gappy, outcome="csat", drivers=[f"q{i}" for i in range(6)])
+    ov = ca.overview(frame.assign(date=pd.Timestamp("2024-01-01")), metrics=["csat"])
+    assert "There are no segments to compare" in " ".join(ov.sentences())
+    assert "No segment differs" not in " ".join(ov.sentences())

@@ -121,7 +121,11 @@ class Overview:
                 parts.append(f"{level} is {word} the rest ({gaps})")
             out.append(f"By {col}: " + "; ".join(parts) + f" (Benjamini-Hochberg adjusted p < {self.alpha:g}).")
         if len(out) == len(self.metrics):
-            out.append("No segment differs significantly from the rest after adjusting for multiple comparisons.")
+            if not self.segment_tests:  # nothing was compared: say so, not that nothing differs
+                out.append("There are no segments to compare: the schema lists no segment column with two or more "
+                           "levels in this selection (columns.segments).")
+            else:
+                out.append("No segment differs significantly from the rest after adjusting for multiple comparisons.")
         return out
 
     def headline_values(self) -> dict[str, str]:
