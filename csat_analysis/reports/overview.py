@@ -252,7 +252,8 @@ class Overview:
         levels = max(3, table[column].nunique())
         long = table[column].astype(str).str.len().max() > 24 or levels > 12  # panels side by side would crowd
         shape = (len(self.metrics), 1) if long else (1, len(self.metrics))
-        size = (9.0, len(self.metrics) * (0.4 * levels + 1.2)) if long else (4.4 * len(self.metrics), 0.4 * levels + 1.2)
+        height = 0.4 * levels + 1.2
+        size = (9.0, len(self.metrics) * height) if long else (4.4 * len(self.metrics), height)
         fig, axes = plt.subplots(*shape, figsize=size, layout="constrained", squeeze=False)
         for ax, m in zip(axes.ravel(), self.metrics, strict=False):
             plot_scores(table, metric=m, by=column, ax=ax)
