@@ -15,7 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["NEED_KEYS", "Coverage", "sections", "coverage", "drop_empty_sections", "unsupported_reports"]
+__all__ = ["NEED_KEYS", "Coverage", "sections", "coverage", "drop_empty_sections", "unsupported_reports",
+           "name_downloads"]
 
 #: the schema key that a section's need (``rep.section(..., needs=[...])``) asks for
 NEED_KEYS = {
@@ -177,3 +178,57 @@ def unsupported_reports(schema: Mapping[str, Any], columns: Sequence[str],
                                                                                      "(no customers to score)",
     }
     return {n: why.get(n) for n in notebooks}
+
+
+_DOWNLOAD = re.compile(r'(<a download=")([^"]*)(")')
+
+
+def name_downloads(nb):
+    """Give every CSV link of a report a name from its table's caption (or section), unique in the report.
+
+    A table without a caption (``table.csv``) is named after the section it is
+    in; a second link of the same name gets ``-2``, ``-3``.  Changes ``nb`` in
+    place and returns it.
+
+    Examples
+    --------
+    >>> out = lambda h: {"output_type": "display_data", "data": {"text/html": h}}
+    >>> nb = {"cells": [{"cell_type": "code", "outputs": [out("<h2>By segment</h2>"), out('<a download="table.csv" '
+    ...       'href="x">'), out('<a download="table.csv" href="y">'), out('<a download="by-region.csv" href="z">')]}]}
+    >>> outputs = name_downloads(nb)["cells"][0]["outputs"][1:]
+    >>> [re.findall(r'download="([^"]*)"', o["data"]["text/html"])[0] for o in outputs]
+    ['by-segment.csv', 'by-segment-2.csv', 'by-region.csv']
+    """
+    from ._utils import slug
+
+    seen: set[str] = set()
+    heading = None
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            found = re.findall(r"^#{1,4}\s+(.+?)\s*#*\s*$", _text(cell.get("source", "")), flags=re.M)
+            heading = found[-1] if found else heading
+            continue
+        for out in cell.get("outputs", []):
+            data = out.get("data", {}) if isinstance(out, Mapping) else {}
+            if "text/html" not in data:
+                continue
+            page = _text(data["text/html"])
+            m = _HEADING.match(page)
+            if m:
+                heading = html.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip()
+
+            def rename(match, heading=heading):
+                name = html.unescape(match.group(2))
+                stem = name[:-4] if name.endswith(".csv") else name
+                if stem in ("table", "") and heading:
+                    stem = slug(heading, "-")[:60] or "table"
+                candidate, k = stem, 2
+                while candidate in seen:
+                    candidate, k = f"{stem}-{k}", k + 1
+                seen.add(candidate)
+                return match.group(1) + html.escape(candidate + ".csv", quote=True) + match.group(3)
+
+            new = _DOWNLOAD.sub(rename, page)
+            if new != page:
+                data["text/html"] = new
+    return nb
