@@ -63,3 +63,47 @@ def test_heatmap_numbers_are_sized_to_their_cells_or_left_off():
     assert not [t for t in big.texts if t.get_visible() and t.get_text()]  # 29 x 29 cells: no numbers over each other
     assert "see the table" in big.get_title(loc="right")
     assert big.figure.get_size_inches()[0] <= 14.05 and outside_text(big.figure) == []
+
+
+@pytest.fixture(scope="module")
+def rendered_pages(tmp_path_factory, nine_days):
+    """Reports rendered by csat-report on the nine-day export, and trends on a one-day (one period) export."""
+    from csat_analysis.cli import main
+
+    out = tmp_path_factory.mktemp("pages")
+    data, schema = nine_days
+    one_data, one_schema = write_messy_export(tmp_path_factory.mktemp("one_day"), days=1, n=400)
+    pages = []
+    for notebook, d, s in [("overview", data, schema), ("correlations", data, schema), ("drivers", data, schema),
+                           ("comments", data, schema), ("trends", one_data, one_schema)]:
+        assert main(["run", notebook, "--data", str(d), "--schema", str(s), "--out", str(out)]) == 0
+        pages.append(out / f"{notebook}.html")
+    return pages
+
+
+def test_pages_fit_1300_px_and_print_in_chromium(rendered_pages):
+    """No page wider than the window; no table or figure sticks out of its box; wide tables scroll, first column fixed."""
+    from .chromium_layout import CHROMIUM, Chromium
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    browser = Chromium()
+    try:
+        for page in rendered_pages:
+            for media, width in (("screen", 1300), ("print", 794)):  # A4 at 96 dpi
+                got = browser.measure(page, media=media, width=width)
+                assert got["scrollWidth"] <= width, (page.name, media, got)
+                assert got["overflow"] == [], (page.name, media, got["overflow"])
+                if media == "screen":
+                    assert all(box["sticky"] for box in got["scrollBoxes"]), (page.name, got["scrollBoxes"])
+                else:
+                    assert got["scrollBoxes"] == [], (page.name, "paper cannot scroll", got["scrollBoxes"])
+    finally:
+        browser.close()
+
+
+def test_one_period_trends_page_says_it_once(rendered_pages):
+    page = rendered_pages[-1].read_text(encoding="utf-8")
+    assert page.count("Only one period with answers") == 1
+    assert "No change between consecutive periods" not in page
+    assert "daily, chosen from the dates: the answers span 1 day" in page
