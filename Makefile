@@ -1,20 +1,23 @@
-# Two commands: `make report` and `make test` (see README.md).
+# Two commands: `make report` and `make test` (see README.md). `make test-all` adds the simulation tier.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
+# nbval re-executes the notebooks and compares the cells marked NBVAL_CHECK_OUTPUT with their stored outputs;
+# tests/nbval_tolerance.py compares numbers to 6 significant digits (BLAS/CPU change the last ones).
+NBVAL  := $(BIN)/python -m pytest -p tests.nbval_tolerance --nbval-lax --nbval-current-env \
+          --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -n 2 --dist loadfile
+LINT   := $(BIN)/ruff check csat_analysis tests benchmarks
 
-.PHONY: install report test lab bench clean
+.PHONY: install report test test-all lint lab bench clean
 
 install: $(STAMP)
 
 # Re-run set-up only when the pins change; the second run is a no-op.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	# DuckDB/Spark through Ibis (csat_analysis.backends), so tests/test_backends.py runs rather than skips
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[warehouse]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,warehouse]'
 	# optional jsonschema format checker: 1.6 s of every papermill/nbconvert start-up, unused here
 	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax >/dev/null 2>&1 || true
 	$(BIN)/python -m csat_analysis.kernel
@@ -23,9 +26,19 @@ $(STAMP): pyproject.toml
 report: install
 	$(BIN)/csat-report demo --out reports --xlsx
 
+lint: install
+	$(LINT)
+
+# The fast tier: ruff, then pytest (+ doctests) without the simulation tier, then nbval.
 test: install
-	$(PYTEST) tests csat_analysis
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks
+	$(LINT)
+	$(PYTEST) -m "not simulation and not slow" tests csat_analysis
+	$(NBVAL) notebooks
+
+# Everything `make test` runs, plus the Monte-Carlo size and coverage checks (marker `simulation`) and the
+# further report renders (marker `slow`).
+test-all: test
+	$(PYTEST) -m "simulation or slow" tests
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -80,6 +80,7 @@ if __name__ == "__main__":
         run_step(sys.argv[1])
     else:  # every step in its own process (a process's peak RSS survives into the processes it starts)
         # ``--only baseline lexicon`` runs some steps
-        chosen = sys.argv[2:] if sys.argv[1:2] == ["--only"] else ["baseline", "lexicon", "learned", "dictionary", "nmf"]
+        every = ["baseline", "lexicon", "learned", "dictionary", "nmf"]
+        chosen = sys.argv[2:] if sys.argv[1:2] == ["--only"] else every
         for step in ["prepare", *chosen]:
             subprocess.run([sys.executable, __file__, step], check=True)

@@ -80,7 +80,9 @@ ours()
 peak = tracemalloc.get_traced_memory()[1] / 2**20
 tracemalloc.stop()
 print(f"summarize (counts + every interval): {t_ours:.3f} s")
-print(f"DuckDB SQL (counts only):            {t_duck:.3f} s   ratio summarize/DuckDB = {t_ours / t_duck:.2f}x (target <= 1.0x)")
+print(f"DuckDB SQL (counts only):            {t_duck:.3f} s   "
+      f"ratio summarize/DuckDB = {t_ours / t_duck:.2f}x (target <= 1.0x)")
 print(f"polars group_by (counts only):       {t_polars:.3f} s   ratio summarize/polars = {t_ours / t_polars:.2f}x")
 print(f"pandas groupby.apply (extrapolated from 1M rows): {t_naive:.1f} s   ratio = {t_ours / t_naive:.3f}x")
-print(f"summarize peak extra memory: {peak:.0f} MiB (the input frame is {frame.memory_usage(deep=True).sum() / 2**20:.0f} MiB)")
+print(f"summarize peak extra memory: {peak:.0f} MiB "
+      f"(the input frame is {frame.memory_usage(deep=True).sum() / 2**20:.0f} MiB)")

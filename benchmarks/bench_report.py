@@ -71,7 +71,8 @@ for i in range(ROUNDS):
     for fn in (first, second):
         seconds = fn()
         (times_naive if fn is naive else times_fast).append(seconds)
-        print(f"  round {i + 1}: {'naive papermill + nbconvert' if fn is naive else 'csat-report run':28s} {seconds:5.1f} s",
+        label = "naive papermill + nbconvert" if fn is naive else "csat-report run"
+        print(f"  round {i + 1}: {label:28s} {seconds:5.1f} s",
               flush=True)
 m_naive, m_fast = statistics.median(times_naive), statistics.median(times_fast)
 print(f"naive papermill CLI + nbconvert CLI (median): {m_naive:5.1f} s")

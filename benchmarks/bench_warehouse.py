@@ -35,11 +35,15 @@ METRICS = ["csat", "nps", "ces"]
 #: hand-written: weighted CSAT top-2-box share, NPS and mean CES by segment x month, with what their SEs need
 HAND_SQL = """
 SELECT segment, date_trunc('month', date) AS month,
-  COUNT(csat) AS n_csat, 100 * SUM(weight) FILTER (WHERE csat >= 4) / SUM(weight) FILTER (WHERE csat IS NOT NULL) AS csat,
-  SUM(weight * weight) FILTER (WHERE csat IS NOT NULL) AS csat_sw2, SUM(weight * weight) FILTER (WHERE csat >= 4) AS csat_q,
+  COUNT(csat) AS n_csat,
+  100 * SUM(weight) FILTER (WHERE csat >= 4) / SUM(weight) FILTER (WHERE csat IS NOT NULL) AS csat,
+  SUM(weight * weight) FILTER (WHERE csat IS NOT NULL) AS csat_sw2,
+  SUM(weight * weight) FILTER (WHERE csat >= 4) AS csat_q,
   COUNT(nps) AS n_nps,
-  100 * (SUM(weight) FILTER (WHERE nps >= 9) - SUM(weight) FILTER (WHERE nps <= 6)) / SUM(weight) FILTER (WHERE nps IS NOT NULL) AS nps,
-  SUM(weight * weight) FILTER (WHERE nps IS NOT NULL) AS nps_sw2, SUM(weight * weight) FILTER (WHERE nps >= 9) AS nps_qp,
+  100 * (SUM(weight) FILTER (WHERE nps >= 9) - SUM(weight) FILTER (WHERE nps <= 6))
+      / SUM(weight) FILTER (WHERE nps IS NOT NULL) AS nps,
+  SUM(weight * weight) FILTER (WHERE nps IS NOT NULL) AS nps_sw2,
+  SUM(weight * weight) FILTER (WHERE nps >= 9) AS nps_qp,
   SUM(weight * weight) FILTER (WHERE nps <= 6) AS nps_qd,
   COUNT(ces) AS n_ces, SUM(weight * ces) / SUM(weight) FILTER (WHERE ces IS NOT NULL) AS ces,
   SUM(weight * ces * ces) AS ces_s2, SUM(weight * weight) FILTER (WHERE ces IS NOT NULL) AS ces_sw2,

@@ -10,88 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._exports import EXPORTS as _EXPORTS
+from ._exports import MODULES as _MODULES
 
-#: public name -> the module that defines it
-_EXPORTS = {
-    "rake": "weighting",
-    "RakeResult": "weighting",
-    "response_bias": "weighting",
-    "ResponseBias": "weighting",
-    "CsatAnalysisError": "exceptions",
-    "DataError": "exceptions",
-    "ParameterError": "exceptions",
-    "ReportError": "exceptions",
-    "SchemaError": "exceptions",
-    "LoadReport": "io",
-    "load_responses": "io",
-    "parse_dates": "dates",
-    "Responses": "responses",
-    "with_schema": "responses",
-    "schema_of": "responses",
-    "Schema": "schema",
-    "read_schema": "schema",
-    "infer_schema": "schema",
-    "Estimate": "metrics",
-    "csat": "metrics",
-    "nps": "metrics",
-    "ces": "metrics",
-    "summarize": "metrics",
-    "compare": "metrics",
-    "apply_privacy": "metrics",
-    "bh_adjust": "metrics",
-    "wilson_interval": "metrics",
-    "fine_cells": "cells",
-    "Cells": "cells",
-    "choose_freq": "cells",
-    "PeriodChoice": "cells",
-    "overview": "reports.overview",
-    "Overview": "reports.overview",
-    "correlate": "correlation",
-    "correlation_matrix": "correlation",
-    "correlation_report": "reports.correlations",
-    "CorrelationReport": "reports.correlations",
-    "drivers": "keydrivers",
-    "driver_report": "reports.drivers",
-    "DriverReport": "reports.drivers",
-    "campaign_effect": "effects",
-    "compare_effects": "effects",
-    "campaign_report": "reports.campaign",
-    "CampaignReport": "reports.campaign",
-    "Effect": "effects",
-    "EffectResult": "effects",
-    "trend": "trends",
-    "trend_digest": "trends",
-    "trend_report": "reports.trends",
-    "TrendReport": "reports.trends",
-    "sample_size": "planning",
-    "mde": "planning",
-    "sentiment": "comments",
-    "themes": "comments",
-    "distinctive_terms": "comments",
-    "comment_report": "reports.comments",
-    "SentimentResult": "comments",
-    "ThemeResult": "comments",
-    "CommentReport": "reports.comments",
-    "health_score": "health",
-    "HealthResult": "health",
-    "risk_model": "health",
-    "RiskResult": "health",
-    "validate_score": "health",
-    "ScoreValidation": "health",
-    "satisfaction_worth": "health",
-    "WorthResult": "health",
-    "health_report": "reports.health",
-    "HealthReport": "reports.health",
-    "crosstab": "crosstab",
-    "Crosstab": "crosstab",
-    "pairwise": "metrics",
-    "from_ibis": "backends",
-    "scan": "backends",
-    "WarehouseTable": "backends",
-}
-#: submodules used as attributes (``ca.plots.set_style()``, ``ca.render.section(...)``)
-_MODULES = ('health', 'comments', 'plots', 'render', 'config', 'datasets', 'metrics', 'trends', 'effects', 'io', 'schema', 'privacy', 'planning', 'narrative', 'keydrivers', 'correlation', 'reports', 'exceptions', 'crosstab', 'export', 'weighting', 'backends', 'cells', 'registry')
+__version__ = "0.1.0"
 
 __all__ = [
     "from_ibis",
@@ -189,37 +111,28 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__) | set(_MODULES))
 
 
-if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
+if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports (tests/test_packaging.py)
     from . import comments, plots, render  # noqa: F401
+    from .backends import WarehouseTable, from_ibis, scan  # noqa: F401
     from .cells import Cells, PeriodChoice, choose_freq, fine_cells  # noqa: F401
-    from .comments import (  # noqa: F401
-        CommentReport,
-        SentimentResult,
-        ThemeResult,
-        comment_report,
-        distinctive_terms,
-        sentiment,
-        themes,
-    )
-    from .correlation import CorrelationReport, correlate, correlation_matrix, correlation_report  # noqa: F401
+    from .comments import SentimentResult, ThemeResult, distinctive_terms, sentiment, themes  # noqa: F401
+    from .correlation import correlate, correlation_matrix  # noqa: F401
     from .crosstab import Crosstab, crosstab  # noqa: F401
     from .dates import parse_dates  # noqa: F401
-    from .effects import CampaignReport, Effect, EffectResult, campaign_effect, campaign_report, compare_effects  # noqa: F401
+    from .effects import Effect, EffectResult, campaign_effect, compare_effects  # noqa: F401
     from .exceptions import CsatAnalysisError, DataError, ParameterError, ReportError, SchemaError  # noqa: F401
     from .health import (  # noqa: F401
-        HealthReport,
         HealthResult,
         RiskResult,
         ScoreValidation,
         WorthResult,
-        health_report,
         health_score,
         risk_model,
         satisfaction_worth,
         validate_score,
     )
     from .io import LoadReport, load_responses  # noqa: F401
-    from .keydrivers import DriverReport, driver_report, drivers  # noqa: F401
+    from .keydrivers import drivers  # noqa: F401
     from .metrics import (  # noqa: F401
         Estimate,
         apply_privacy,
@@ -232,9 +145,15 @@ if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
         summarize,
         wilson_interval,
     )
-    from .overview import Overview, overview  # noqa: F401
     from .planning import mde, sample_size  # noqa: F401
+    from .reports.campaign import CampaignReport, campaign_report  # noqa: F401
+    from .reports.comments import CommentReport, comment_report  # noqa: F401
+    from .reports.correlations import CorrelationReport, correlation_report  # noqa: F401
+    from .reports.drivers import DriverReport, driver_report  # noqa: F401
+    from .reports.health import HealthReport, health_report  # noqa: F401
+    from .reports.overview import Overview, overview  # noqa: F401
+    from .reports.trends import TrendReport, trend_report  # noqa: F401
     from .responses import Responses, schema_of, with_schema  # noqa: F401
     from .schema import Schema, infer_schema, read_schema  # noqa: F401
-    from .trends import TrendReport, trend, trend_digest, trend_report  # noqa: F401
+    from .trends import trend, trend_digest  # noqa: F401
     from .weighting import RakeResult, ResponseBias, rake, response_bias  # noqa: F401

@@ -232,7 +232,8 @@ def correlate(
 
 def _aggregate(data, columns, method, by_list, freq, weights, ci, min_units) -> pd.DataFrame:
     if not by_list and freq is None:
-        raise ParameterError("level='aggregate' needs units to correlate across: `freq` (periods) and/or `by` (segments).")
+        raise ParameterError("level='aggregate' needs units to correlate across: "
+                             "`freq` (periods) and/or `by` (segments).")
     scores = [c for c in columns if c in AGGREGATE_METRIC]
     if len(scores) < 2:
         raise ParameterError("level='aggregate' correlates the scores csat, nps and ces; give at least two of them.")
@@ -260,7 +261,8 @@ def _aggregate(data, columns, method, by_list, freq, weights, ci, min_units) -> 
         if freq is not None and not np.isnan(res["r"]) and not np.isnan(res.get("n_eff", np.nan)):
             notes.append("correlation of period-to-period changes (first differences), so shared trends do not "
                          f"count; p-value and interval at an effective n = {res['n_eff']:.1f} for the "
-                         "autocorrelation and unequal variance left; each period's sampling error (noise in the changes) pulls r toward 0")
+                         "autocorrelation and unequal variance left; each period's sampling error (noise in the "
+                         "changes) pulls r toward 0")
         if res["n"] < min_units and not np.isnan(res["r"]):
             notes.insert(0, f"only {res['n']} {units} units: a fragile estimate, interpret with care")
         res["note"] = "; ".join(notes)
@@ -391,4 +393,7 @@ def strength(r: float) -> str:
     ('strong', 'weak')
     """
     a = abs(r)
-    return "negligible" if a < 0.1 else "weak" if a < 0.3 else "moderate" if a < 0.5 else "strong" if a < 0.7 else "very strong"
+    for limit, word in ((0.1, "negligible"), (0.3, "weak"), (0.5, "moderate"), (0.7, "strong")):
+        if a < limit:
+            return word
+    return "very strong"

@@ -115,13 +115,17 @@ COMMENT_THEMES: dict[str, dict[str, list[str]]] = {
                      "Delivered on time by a friendly courier."],
         "negative": ["Delivery took weeks and the parcel never arrived.",
                      "The courier never turned up and the parcel arrived a week late.",
-                     "Tracking said delivered but no parcel arrived.", "Shipping was slow and the tracking never updated.",
-                     "My parcel arrived damaged after a late delivery.", "Late delivery again, the tracking is useless."],
+                     "Tracking said delivered but no parcel arrived.",
+                     "Shipping was slow and the tracking never updated.",
+                     "My parcel arrived damaged after a late delivery.",
+                     "Late delivery again, the tracking is useless."],
     },
     "staff": {
         "vocabulary": ["staff", "agent", "advisor", "assistant", "employee"],
-        "positive": ["The staff were friendly and really helpful.", "The agent on the phone was helpful and sorted everything.",
-                     "Lovely advisor, patient and knowledgeable staff.", "The shop assistant went out of her way to help.",
+        "positive": ["The staff were friendly and really helpful.",
+                     "The agent on the phone was helpful and sorted everything.",
+                     "Lovely advisor, patient and knowledgeable staff.",
+                     "The shop assistant went out of her way to help.",
                      "Very helpful staff.", "A brilliant agent, friendly and helpful."],
         "negative": ["Staff were rude and unhelpful.", "The agent was rude, kept me on hold and then hung up.",
                      "The advisor did not listen and the staff were unhelpful.",
@@ -130,11 +134,13 @@ COMMENT_THEMES: dict[str, dict[str, list[str]]] = {
     },
     "billing": {
         "vocabulary": ["bill", "billing", "invoice", "charged", "refund", "payment"],
-        "positive": ["Billing is clear and the invoice is easy to read.", "Got my refund within two days, payment back in full.",
+        "positive": ["Billing is clear and the invoice is easy to read.",
+                     "Got my refund within two days, payment back in full.",
                      "Payment was simple and I was charged the right amount.", "Clear bill and invoice, no surprises.",
                      "The refund was processed quickly and the bill is correct."],
         "negative": ["I was charged twice this month, billing is a mess.", "Billing error again, the invoice is wrong.",
-                     "Still waiting for my refund after six weeks.", "The payment failed and I was still charged a fee.",
+                     "Still waiting for my refund after six weeks.",
+                     "The payment failed and I was still charged a fee.",
                      "My bill went up without warning, overcharged again.", "Wrong invoice and no refund yet."],
     },
     "app": {
@@ -190,9 +196,9 @@ def _make_comments(frame: pd.DataFrame, latent: np.ndarray, has_comment: np.ndar
 
     Every respondent gets a theme (chance by region and channel, :func:`_theme_probabilities`), a tone
     (positive when ``latent + 0.5 * N(0, 1) > 0``), a phrasing of that theme in that tone (40%: two
-    different ones), sometimes (15%) a closing phrase in the same tone, and rarely an e-mail address or phone number; those without a
-    comment get ``""``.  All draws are made for every row, so the comments of a row do not depend on
-    which other rows have one.
+    different ones), sometimes (15%) a closing phrase in the same tone, and rarely an e-mail address or
+    phone number; those without a comment get ``""``.  All draws are made for every row, so the comments
+    of a row do not depend on which other rows have one.
     """
     n = len(frame)
     names = list(COMMENT_THEMES)

@@ -31,10 +31,12 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["neutralise", "write_csv", "write_workbook", "sheet_names", "csv_text", "excel_format", "plain_value",
-           "user_mode", "FORMULA_START"]
+           "user_mode", "FORMULA_START", "SIGNIFICANT_DIGITS", "stable_float"]
 
 #: first characters that make a spreadsheet program read a cell as a formula (or a DDE call)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Significant digits of every number written to a file or a stored notebook output (:func:`stable_float`).
+SIGNIFICANT_DIGITS = 12
 
 #: characters Excel does not allow in a sheet name
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -76,9 +78,25 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def stable_float(value: float) -> float:
+    """``value`` rounded to :data:`SIGNIFICANT_DIGITS` significant digits.
+
+    Files and stored notebook outputs carry numbers this way, so that they do not
+    depend on the last bits of a floating-point result (which change with the
+    BLAS library and the CPU).
+
+    >>> stable_float(42.403045595791966), stable_float(42.4030455957918)
+    (42.4030455958, 42.4030455958)
+    """
+    return float(f"{float(value):.{SIGNIFICANT_DIGITS}g}")
+
+
 def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
-    """The neutralised CSV text of ``frame`` (what :func:`write_csv` writes, without the byte-order mark)."""
-    return neutralise(frame).to_csv(index=index, lineterminator="\r\n")
+    """The neutralised CSV text of ``frame`` (what :func:`write_csv` writes, without the byte-order mark).
+
+    Numbers are written with :data:`SIGNIFICANT_DIGITS` significant digits (:func:`stable_float`).
+    """
+    return neutralise(frame).to_csv(index=index, lineterminator="\r\n", float_format=f"%.{SIGNIFICANT_DIGITS}g")
 
 
 def user_mode(path: str | Path) -> Path:
@@ -189,7 +207,7 @@ def plain_value(value: Any, *, keep_dates: bool = True) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return None if not math.isfinite(float(value)) else float(value)
+        return None if not math.isfinite(float(value)) else stable_float(value)
     if isinstance(value, pd.Timestamp):
         if pd.isna(value):
             return None

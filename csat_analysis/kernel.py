@@ -25,6 +25,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._exports import EXPORTS, MODULES
 from .config import KERNEL_NAME, KERNEL_PRELOAD
 
 __all__ = ["install_kernel", "preload_modules", "preload_code", "ReportKernel", "KERNEL_ARGUMENTS"]
@@ -64,15 +65,13 @@ def preload_modules(notebook: str | Path) -> list[str]:
     else the notebook names is imported early; an unreadable notebook
     preloads nothing.
     """
-    import csat_analysis as package
-
     try:
         cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
-        source = "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list) else str(c.get("source", ""))
-                           for c in cells if isinstance(c, dict) and c.get("cell_type") == "code")
+        sources = [c.get("source", "") for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+        source = "\n".join("".join(s) if isinstance(s, list) else str(s) for s in sources)
     except (OSError, ValueError, AttributeError):
         return []
-    known = set(package._EXPORTS) | set(package._MODULES)
+    known = set(EXPORTS) | set(MODULES)
     names: list[str] = []
 
     def add(attr: str | None) -> None:

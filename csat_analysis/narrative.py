@@ -80,7 +80,8 @@ def displayed(metric: str, value, decimals=None):
     y = x * scale
     with np.errstate(invalid="ignore"):
         out = np.round(y) / scale  # k / 10**d is the double nearest the printed decimal, as float(text) is
-        # values at (or within float noise of) a tie: the text decides, as printed (formatting rounds the exact binary value)
+        # values at (or within float noise of) a tie: the text decides, as printed
+        # (formatting rounds the exact binary value)
         tie = np.abs(np.abs(y - np.floor(y)) - 0.5) < 1e-6
     for i in np.flatnonzero(tie.ravel()):
         out.flat[i] = float(f"{x.flat[i]:.{int(d.flat[i])}f}")
@@ -220,7 +221,8 @@ def describe_change(metric: str, row, alpha: float = 0.05, ci: float = 0.95) -> 
     --------
     >>> describe_change("csat", {"period": "2025-03", "reference": "2025-02", "change": 5.2, "p": 0.0002,
     ...                          "ci_low": 2.5, "ci_high": 7.9})
-    'In 2025-03 CSAT (top-box %) rose by 5.2 pp against 2025-02 (95% CI +2.5 pp to +7.9 pp, p < 0.001): statistically significant.'
+    'In 2025-03 CSAT (top-box %) rose by 5.2 pp against 2025-02 (95% CI +2.5 pp to +7.9 pp, p < 0.001):
+    statistically significant.'
     """
     if _nan(row.get("change")):
         return f"{metric_label(metric)}: no change can be computed (a period or group has no answers)."
@@ -229,7 +231,8 @@ def describe_change(metric: str, row, alpha: float = 0.05, ci: float = 0.95) -> 
     size = fmt_change(metric, abs(row["change"])).lstrip("+")
     return (
         f"{where}{metric_label(metric)} {verb} by {size} against {row['reference']} "
-        f"({ci_text(ci)} {fmt_change(metric, row['ci_low'])} to {fmt_change(metric, row['ci_high'])}, {fmt_p(row['p'])}): "
+        f"({ci_text(ci)} {fmt_change(metric, row['ci_low'])} to {fmt_change(metric, row['ci_high'])}, "
+        f"{fmt_p(row['p'])}): "
         f"{significance(row['p'], alpha)}."
     )
 

@@ -29,7 +29,8 @@ Examples
 >>> metric("csta")
 Traceback (most recent call last):
 ...
-csat_analysis.exceptions.ParameterError: Unknown metric 'csta'; metrics are ['csat', 'csat_mean', 'nps', 'ces', 'ces_top']. Did you mean 'csat'?
+csat_analysis.exceptions.ParameterError: Unknown metric 'csta'; metrics are ['csat', 'csat_mean', 'nps', 'ces',
+'ces_top']. Did you mean 'csat'?
 """
 
 from __future__ import annotations

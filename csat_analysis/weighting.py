@@ -44,8 +44,8 @@ import pandas as pd
 
 from ._utils import as_list, nearest, require_columns, shorten
 from .exceptions import DataError, ParameterError
+from .margins import SHARE_TOLERANCE, level_key, margins_from_mapping
 from .responses import schema_of
-from .schema import SHARE_TOLERANCE, level_key, margins_from_mapping
 
 __all__ = ["rake", "RakeResult", "response_bias", "ResponseBias", "population_weights", "header_note",
            "SHARE_TOLERANCE", "SPARSE_LEVEL_N"]

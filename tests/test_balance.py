@@ -130,7 +130,7 @@ def test_did_att_is_a_response_weighted_average_of_group_effects():
                              "csat_top": 50 + 3 * month + ord(g) + (effects.get(g, 0.0) if post else 0.0)})
     d = pd.DataFrame(rows)
     d["csat"] = pd.array(np.where(d["csat_top"] > 0, 5, 1), dtype="Int64")
-    from csat_analysis.effects import _imputation_att
+    from csat_analysis.effects.designs import _imputation_att
 
     frame = pd.DataFrame({"_y": d["csat_top"], "_g": d["g"], "_p": d["date"].dt.month,
                           "_did": d["promo"].astype(float)})

@@ -58,7 +58,8 @@ def test_documented_effects_show_in_the_data(big):
         else:
             y = frame[column].astype(float)
         cells = {(t, p): y[(treated == t) & (post == p)].dropna() for t in (True, False) for p in (True, False)}
-        did = (cells[True, True].mean() - cells[True, False].mean()) - (cells[False, True].mean() - cells[False, False].mean())
+        did = ((cells[True, True].mean() - cells[True, False].mean())
+               - (cells[False, True].mean() - cells[False, False].mean()))
         se = np.sqrt(sum(c.var() / len(c) for c in cells.values()))
         assert abs(did - truth.effects[metric]) < 3.5 * se, (metric, did, truth.effects[metric], se)
         assert truth.effects[metric] > 0

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from csat_analysis import campaign_effect
-from csat_analysis.effects import _boot_weights, wild_cluster_bootstrap
+from csat_analysis.effects import wild_cluster_bootstrap
+from csat_analysis.effects.inference import _boot_weights
 
 from .simulations.few_clusters_data import START, few_treated_panel
 
@@ -68,6 +69,16 @@ def test_few_treated_clusters_warn_even_when_clusters_are_many():
     assert cr1.effect.p == pytest.approx(r.details["p_cr1"]) and "p_wild" not in cr1.details
 
 
+def test_did_size_one_fixed_draw():
+    """One fixed-seed draw of the size run below (fast tier): no effect, and the default does not reject."""
+    d = few_treated_panel(np.random.default_rng(2026), per_cell=4)
+    r = campaign_effect(d, outcome="csat", campaign="promo", design="did", group="region", start=START,
+                        event_study=False)
+    assert r.details["inference"] == "randomization inference"
+    assert r.effect.p >= 0.05 and r.effect.ci_low <= 0 <= r.effect.ci_high
+
+
+@pytest.mark.simulation
 def test_did_size_with_two_treated_regions_and_ar1_shocks():
     """30 regions, 2 treated, AR(1) region shocks, no effect: CR1 rejects far too often; the default
     (randomization inference with 2 treated groups) stays near 5%; the WCR bootstrap almost never rejects."""
@@ -112,7 +123,8 @@ def _monthly(rng, months=24, start_month=12, n=150, p=0.7, seasonal=0.0, level=0
     swing = seasonal * np.cos(2 * np.pi * (dates.month.to_numpy() - 1) / 12)
     prob = p + swing + level * (m >= start_month)
     top = rng.random(len(m)) < prob
-    return pd.DataFrame({"csat": pd.array(np.where(top, 5, 2), dtype="Int64"), "date": dates, "promo": m >= start_month})
+    return pd.DataFrame({"csat": pd.array(np.where(top, 5, 2), dtype="Int64"), "date": dates,
+                         "promo": m >= start_month})
 
 
 def _monthly_ar(rng, months=24, start_month=12, n=150, p=0.7, rho=0.5, sd=0.04):
@@ -127,6 +139,14 @@ def _monthly_ar(rng, months=24, start_month=12, n=150, p=0.7, rho=0.5, sd=0.04):
     return d.assign(csat=pd.array(np.where(top, 5, 2), dtype="Int64"))
 
 
+def test_its_size_one_fixed_draw():
+    """One fixed-seed draw of each ITS size run below (fast tier): no effect, no rejection."""
+    for data in (_monthly_ar(np.random.default_rng(17)), _monthly(np.random.default_rng(24))):
+        r = campaign_effect(data, outcome="csat", campaign="promo", design="its", start="2024-01-01")
+        assert r.effect.p >= 0.05 and r.effect.ci_low <= 0 <= r.effect.ci_high
+
+
+@pytest.mark.simulation
 def test_its_size_with_autocorrelated_monthly_shocks():
     """AR(1) shocks (rho 0.5), T = 24, no effect: OLS t-tests reject ~15%; the AR(1) bootstrap keeps ~5%."""
     rng = np.random.default_rng(17)
@@ -139,6 +159,7 @@ def test_its_size_with_autocorrelated_monthly_shocks():
     assert np.mean(ols) >= np.mean(default) + 0.04, (np.mean(ols), np.mean(default))
 
 
+@pytest.mark.simulation
 def test_its_size_with_24_monthly_points_and_sampling_noise():
     """12 months before, 12 after, no effect: the old Newey-West inference rejects ~20%, the default keeps 5%."""
     rng = np.random.default_rng(24)

@@ -154,7 +154,7 @@ def test_header_carries_its_facts():
     facts = out._repr_mimebundle_()[rep.HEADER_MIME]
     assert facts["Report"] == "Title" and facts["Data"] == "export.csv"
     assert facts["Period"] == "05 Jan 2024 to 01 Mar 2024"
-    assert facts["Parameters"] == f"segment = {FORMULA}, alpha = 0.05"
+    assert facts["Parameters"] == f"Segment: {FORMULA}; Significance level: 0.05"  # words (issue 28)
 
 
 # --------------------------------------------------------------------------- a rendered report with --xlsx
@@ -272,7 +272,7 @@ def test_about_sheet_has_the_header_facts(rendered):
     assert about["Data"] == "data.csv"
     assert about["Rows"].startswith("1,500 read, 1,500 usable")
     assert " to " in about["Period"]
-    assert "privacy_min_n = 5" in about["Parameters"]
+    assert "Privacy threshold: 5" in about["Parameters"]
     assert "Banner table" in about["Tables"]
 
 
@@ -459,7 +459,7 @@ def test_batch_writes_one_workbook_per_report(tmp_path):
     for r in results:
         assert r.xlsx == r.html.with_suffix(".xlsx") and r.xlsx.is_file()
         about = {row[0]: row[1] for row in load_workbook(r.xlsx)["About"].iter_rows(values_only=True)}
-        assert f"segment = {r.label}" in about["Parameters"]
+        assert f"Segment: {r.label}" in about["Parameters"]
     assert not list((tmp_path / "out").glob(".*partial*"))
 
 

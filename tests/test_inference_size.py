@@ -10,6 +10,12 @@ from csat_analysis import trend
 from .simulations.control_limits import flagged_share, months_data
 
 
+def test_laney_limits_one_overdispersed_series():
+    """One fixed-seed series of the run below (fast tier): at most one of its 36 months is flagged."""
+    assert flagged_share(seed=7, metric="csat", segments=1) <= 1 / 36
+
+
+@pytest.mark.simulation
 @pytest.mark.parametrize("metric", ["csat", "nps"])
 def test_laney_limits_on_large_overdispersed_months(metric):
     """Large months with ordinary month-to-month variation: p-chart limits flagged ~9%+, Laney p' about 1%."""

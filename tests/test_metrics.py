@@ -133,8 +133,8 @@ def test_weighted_ses_match_r_survey_linearization():
         want = 100 * row.r_se if row.quantity in ("csat", "ces_top") else row.r_se
         assert got == pytest.approx(want, abs=1e-6), (row.quantity, row.group)
     # the one-sample functions give the same
-    assert nps(data, weights="weight").se == pytest.approx(ref.query("quantity == 'nps' and group == 'all'").r_se.item(),
-                                                           abs=1e-6)
+    r_se = ref.query("quantity == 'nps' and group == 'all'").r_se.item()
+    assert nps(data, weights="weight").se == pytest.approx(r_se, abs=1e-6)
 
 
 def test_weighted_intervals_match_linearization_variance():
@@ -176,6 +176,14 @@ def test_weighted_differences_use_linearization_variances():
         assert out.loc[g, "p"] == pytest.approx(2 * stats.t.sf(abs(d) / np.sqrt(qa + qb), df), rel=1e-6)
 
 
+def test_weighted_intervals_cover_one_fixed_draw():
+    """One fixed-seed draw of the coverage run below (fast tier): every metric's interval covers the truth."""
+    from .simulations.weighted_coverage import simulate
+
+    assert all(c == 1.0 for c in simulate(reps=1, n=300, seed=17).values())
+
+
+@pytest.mark.simulation
 def test_weighted_coverage_strongly_unequal_weights():
     """95% intervals keep coverage with informative, strongly unequal weights (larger run:
     tests/simulations/weighted_coverage.py).  Kish-based SEs covered 87-92% here."""
@@ -191,10 +199,12 @@ def test_unit_weights_equal_unweighted(responses):
     ms = ["csat", "nps", "ces", "csat_mean", "ces_top"]
     a = summarize(responses, metrics=ms)
     b = summarize(responses.assign(weight=1.0), metrics=ms, weights="weight")
-    pd.testing.assert_frame_equal(a.drop(columns=["se", "ci_low", "ci_high"]), b.drop(columns=["se", "ci_low", "ci_high"]))
+    interval = ["se", "ci_low", "ci_high"]
+    pd.testing.assert_frame_equal(a.drop(columns=interval), b.drop(columns=interval))
     n = len(responses)
     for m in ("csat", "nps", "ces_top"):
-        assert b.set_index("metric").loc[m, "se"] == pytest.approx(a.set_index("metric").loc[m, "se"] * np.sqrt(n / (n - 1)))
+        se_a = a.set_index("metric").loc[m, "se"]
+        assert b.set_index("metric").loc[m, "se"] == pytest.approx(se_a * np.sqrt(n / (n - 1)))
     for k in ("se", "ci_low", "ci_high"):
         assert np.allclose(a[k], b[k], rtol=1e-2, equal_nan=True)
 
@@ -202,9 +212,12 @@ def test_unit_weights_equal_unweighted(responses):
 # --------------------------------------------------------------------------- coverage simulations
 
 
-@pytest.mark.parametrize("n", [50, 1000])
-def test_interval_coverage_nps_and_csat(n):
-    reps = 4000
+@pytest.mark.parametrize("n, reps", [
+    pytest.param(50, 4000, marks=pytest.mark.simulation),
+    pytest.param(1000, 4000, marks=pytest.mark.simulation),
+    (50, 40),  # a small fixed-seed run in the fast tier (coverage by chance alone would rarely fall outside)
+])
+def test_interval_coverage_nps_and_csat(n, reps):
     rng = np.random.default_rng(n)
     nps_true, csat_true = 100 * (0.45 - 0.25), 70.0
     nps_scores = rng.choice([10, 8, 3], size=(reps, n), p=[0.45, 0.30, 0.25])
@@ -214,7 +227,8 @@ def test_interval_coverage_nps_and_csat(n):
     for metric, truth in (("nps", nps_true), ("csat", csat_true)):
         rows = out[out.metric == metric]
         coverage = ((rows.ci_low <= truth) & (truth <= rows.ci_high)).mean()
-        assert 0.935 <= coverage <= 0.965, (metric, n, coverage)
+        low, high = (0.935, 0.965) if reps >= 1000 else (0.85, 1.0)
+        assert low <= coverage <= high, (metric, n, coverage)
 
 
 # --------------------------------------------------------------------------- the tidy table
@@ -222,7 +236,8 @@ def test_interval_coverage_nps_and_csat(n):
 
 def test_summarize_columns_and_periods(responses):
     out = summarize(responses, metrics=["csat", "nps"], by="region", freq="Q")
-    assert list(out.columns) == ["region", "period", "metric", "n", "n_eff", "score", "se", "ci_low", "ci_high", "low_n"]
+    assert list(out.columns) == ["region", "period", "metric", "n", "n_eff", "score", "se", "ci_low", "ci_high",
+                                 "low_n"]
     assert set(out.period) == {"2024Q1", "2024Q2", "2024Q3", "2024Q4"}
     assert out.groupby("metric").n.sum().to_dict() == {"csat": 400, "nps": 400}
     m = summarize(responses, metrics="csat", freq="M")

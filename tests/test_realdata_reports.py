@@ -10,6 +10,8 @@ Skipped when the shared exports are absent.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from pathlib import Path
 
@@ -59,7 +61,8 @@ EXPECTED = {
     ("pwc_call_center_csat", "trends"): ["50.2%", "50.5%", "48.9%"],
     ("ba_airline_reviews", "correlations"): ["ValueForMoney", "SeatComfort"],
     # SOURCE.md: Pearson r (pairwise complete) of OverallRating with ValueForMoney 0.873, SeatComfort 0.740
-    ("ba_airline_reviews", "correlations-pearson"): ["CSAT ~ ValueForMoney 3,695 0.87", "CSAT ~ SeatComfort 3,580 0.74"],
+    ("ba_airline_reviews", "correlations-pearson"): ["CSAT ~ ValueForMoney 3,695 0.87",
+                                                     "CSAT ~ SeatComfort 3,580 0.74"],
     # SOURCE.md: mean OverallRating by year 2014 5.950 ... 2023 3.193
     ("ba_airline_reviews", "trends-mean-by-year"): ["2014 ", "5.95", "5.47", "4.99", "3.85", "4.32", "4.76",
                                                     "3.19"],
@@ -78,19 +81,32 @@ EXPECTED = {
 }
 
 
-def _schema_for(capsys, tmp_path: Path, name: str) -> tuple[Path, Path]:
-    folder = REALDATA / name
-    if not folder.is_dir():
-        pytest.skip(f"real data {name} not available at {folder}")
+def _schema_for(folder: Path, name: str) -> tuple[Path, Path]:
     data = folder / EXPORTS[name]
-    schema_path = tmp_path / f"{name}.yml"
-    code = main(["validate", "--data", str(data), "--write-schema", str(schema_path)])
-    capsys.readouterr()
+    schema_path = folder / f"{name}.yml"
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["validate", "--data", str(data), "--write-schema", str(schema_path)])
     assert code == 0 and schema_path.is_file()
     schema = yaml.safe_load(schema_path.read_text())
     EDITS.get(name, lambda s: None)(schema)
     schema_path.write_text(yaml.safe_dump(schema, sort_keys=False, allow_unicode=True))
     return data, schema_path
+
+
+@pytest.fixture(scope="module")
+def schemas(tmp_path_factory):
+    """The schema of each real export, inferred once per test module (the user's edits applied)."""
+    folder = tmp_path_factory.mktemp("realdata")
+    cache: dict[str, tuple[Path, Path]] = {}
+
+    def get(name: str) -> tuple[Path, Path]:
+        if not (REALDATA / name).is_dir():
+            pytest.skip(f"real data {name} not available at {REALDATA / name}")
+        if name not in cache:
+            cache[name] = _schema_for(folder, name)
+        return cache[name]
+
+    return get
 
 
 #: extra runs with parameters a user would pass, to check more SOURCE.md figures
@@ -100,18 +116,28 @@ EXTRA_RUNS = {
 }
 
 
-@pytest.mark.parametrize("name", list(EXPORTS))
-def test_every_report_renders_on_the_real_export(capsys, tmp_path, name):
-    data, schema = _schema_for(capsys, tmp_path, name)
-    runs = [(nb, nb, {"bootstrap": 50} if nb == "drivers" else {}) for nb in REPORT_NOTEBOOKS]
-    for notebook, label, parameters in runs + EXTRA_RUNS.get(name, []):
-        result = rep.run_report(notebook, data=data, schema=schema, out=tmp_path, name=f"{name}-{label}",
-                                parameters=parameters)
-        html = result.html.read_text()
-        assert result.ok, f"{name}/{notebook}: cell {result.failed_cell}: {result.error}"
-        assert "Traceback" not in html and not re.search(r"\w+Error\b", visible_text(html)), f"{name}/{notebook}"
-        for forbidden in ("customer_name", "Surname", "rating_value", "spring_promo", "weight ="):
-            assert forbidden not in html, f"{name}/{notebook} shows {forbidden!r} (a sample default or PII)"
-        text = visible_text(html)
-        for expected in EXPECTED.get((name, label), []):
-            assert expected in text, f"{name}/{label}: {expected!r} not in the report"
+def _runs():
+    """One render per (export, report): those checked against SOURCE.md figures run in `make test`, the rest
+    (renders with no figure to check) in `make test-all`."""
+    for name in EXPORTS:
+        runs = [(nb, nb, {"bootstrap": 50} if nb == "drivers" else {}) for nb in REPORT_NOTEBOOKS]
+        for notebook, label, parameters in runs + EXTRA_RUNS.get(name, []):
+            marks = () if (name, label) in EXPECTED else (pytest.mark.slow,)
+            yield pytest.param(name, notebook, label, parameters, marks=marks, id=f"{name}-{label}")
+
+
+@pytest.mark.parametrize("name, notebook, label, parameters", list(_runs()))
+def test_every_report_renders_on_the_real_export(schemas, tmp_path, name, notebook, label, parameters):
+    data, schema = schemas(name)
+    result = rep.run_report(notebook, data=data, schema=schema, out=tmp_path, name=f"{name}-{label}",
+                            parameters=parameters)
+    html = result.html.read_text()
+    assert result.ok, f"{name}/{notebook}: cell {result.failed_cell}: {result.error}"
+    assert "Traceback" not in html and not re.search(r"\w+Error\b", visible_text(html)), f"{name}/{notebook}"
+    for forbidden in ("customer_name", "Surname", "rating_value", "spring_promo", "weight ="):
+        assert forbidden not in html, f"{name}/{notebook} shows {forbidden!r} (a sample default or PII)"
+    text = visible_text(html)
+    for expected in EXPECTED.get((name, label), []):
+        assert expected in text, f"{name}/{label}: {expected!r} not in the report"
+
+

@@ -19,6 +19,7 @@ from csat_analysis.config import (
 )
 from csat_analysis.exceptions import ParameterError
 from csat_analysis.kernel import ReportKernel, preload_code, preload_modules
+from csat_analysis.render.output import _strip_noise
 
 
 def _kernels() -> set[int]:
@@ -126,7 +127,7 @@ def test_cached_exporter_matches_a_fresh_nbconvert_export(tmp_path):
     exporter.register_preprocessor(TagRemovePreprocessor(
         remove_cell_tags={"injected-parameters", "parameters", "remove", "papermill-error-cell-tag"}, enabled=True),
         enabled=True)
-    plain, _ = exporter.from_notebook_node(rep._strip_noise(nb), resources={"metadata": {"name": "A <title>"}})
+    plain, _ = exporter.from_notebook_node(_strip_noise(nb), resources={"metadata": {"name": "A <title>"}})
     assert fast == plain
     assert "Content-Security-Policy" in fast and "/secret/path.py" not in fast and "stderr-noise-7" not in fast
     assert rep.to_html(nb, tmp_path / "again.html").read_text() == fast, "the cached exporter is reusable"

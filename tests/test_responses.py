@@ -27,7 +27,8 @@ metrics:
 @pytest.fixture()
 def responses(tmp_path):
     (tmp_path / "s.yml").write_text(SCHEMA)
-    frame = pd.DataFrame({"id": range(1, 11), "when": pd.date_range("2026-01-01", periods=10, freq="W").strftime("%Y-%m-%d"),
+    weeks = pd.date_range("2026-01-01", periods=10, freq="W").strftime("%Y-%m-%d")
+    frame = pd.DataFrame({"id": range(1, 11), "when": weeks,
                           "plan": ["Pro", "Basic"] * 5, "sat": [5, 4, 3, 2, 1] * 2})
     frame.to_csv(tmp_path / "r.csv", index=False)
     data, _ = ca.load_responses(tmp_path / "r.csv", schema=tmp_path / "s.yml")

@@ -469,6 +469,17 @@ def test_responded_must_be_zero_or_one(population):
 # --------------------------------------------------------------------------- simulation with known truth
 
 
+def test_raked_interval_covers_the_truth_one_fixed_draw():
+    """One fixed-seed replication of the coverage run below (fast tier)."""
+    from .simulations import raking_coverage as sim
+
+    res = sim.summary(sim.replicate(sim.customer_base(), sim.BY, reps=1, seed=3))
+    for metric in ("csat", "csat_mean", "nps"):
+        assert res.loc[(metric, "raked"), "coverage"] == 1.0
+        assert res.loc[(metric, "unweighted"), "coverage"] == 0.0
+
+
+@pytest.mark.simulation
 def test_raked_intervals_cover_the_truth_small_simulation():
     """Few replications of tests/simulations/raking_coverage.py (synthetic base: never skips)."""
     from .simulations import raking_coverage as sim

@@ -36,7 +36,8 @@ def test_resolve_rakes_by_default_and_false_switches_it_off(weighted_export):
     assert shares["Basic"] == pytest.approx(0.80, abs=1e-8)
 
 
-@pytest.mark.parametrize("notebook", [n for n in REPORT_NOTEBOOKS if (NOTEBOOK_DIR / f"{n}.ipynb").is_file()])
+@pytest.mark.parametrize("notebook", [pytest.param(n, marks=() if n in ("overview", "trends") else (pytest.mark.slow,))
+                                      for n in REPORT_NOTEBOOKS if (NOTEBOOK_DIR / f"{n}.ipynb").is_file()])
 def test_every_report_runs_weighted_to_the_customer_base(tmp_path, weighted_export, notebook):
     data, schema = weighted_export
     result = rep.run_report(notebook, data=data, schema=schema, out=tmp_path)

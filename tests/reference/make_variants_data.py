@@ -1,6 +1,7 @@
 """Write the fixed data sets that variants.R and wcr.R fit (run from the project root with the project's venv).
 
-    .venv/bin/python tests/reference/make_variants_data.py && (cd tests/reference && Rscript variants.R && Rscript wcr.R)
+    .venv/bin/python tests/reference/make_variants_data.py \
+        && (cd tests/reference && Rscript variants.R && Rscript wcr.R)
 
 variants_data.csv: 1,500 responses, a text campaign column ``offer`` ("None" is the control; "Offer A",
 "Offer B", "Offer C" are variants), a text control with a space in its name ("Plan type"), a numeric control

@@ -60,7 +60,8 @@ def aggregate_size(reps=100, periods=36, seed=5, method="pearson") -> float:
 
 if __name__ == "__main__":
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    print(f"Kendall tau-b 95% coverage, 1-5 x 1-5 scores, n = 150, reps = {reps}: {kendall_coverage(reps, seed=11):.3f}")
+    coverage = kendall_coverage(reps, seed=11)
+    print(f"Kendall tau-b 95% coverage, 1-5 x 1-5 scores, n = 150, reps = {reps}: {coverage:.3f}")
     for method in ("pearson", "spearman"):
         print(f"aggregate {method}, independent random walks, 36 months, reps = {reps}: "
               f"rejection rate {aggregate_size(reps, seed=13, method=method):.3f}")

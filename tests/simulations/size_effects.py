@@ -32,7 +32,8 @@ def did_scenario(regions: int, treated: int, reps: int, seed: int) -> None:
     se = np.sqrt(0.05 * 0.95 / reps)
     print(f"DiD {regions} regions / {treated} treated, AR(1) region shocks, {reps} reps: rejection at 5%: "
           f"CR1 {np.mean(cr1):.1%}, wild cluster restricted bootstrap {np.mean(wild):.1%}, "
-          f"randomization inference (the default with <= 3 treated) {np.mean(ri):.1%} (MC s.e. at 5% = {se:.1%}; {time.time() - t0:.0f}s)", flush=True)
+          f"randomization inference (the default with <= 3 treated) {np.mean(ri):.1%} "
+          f"(MC s.e. at 5% = {se:.1%}; {time.time() - t0:.0f}s)", flush=True)
 
 
 def its_scenario(reps: int, seed: int) -> None:
