@@ -64,8 +64,24 @@ def test_empty_sections_lose_their_heading_and_csv_names_are_unique(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell(outputs=[out("<h2>Respondent level</h2><p>Each coefficient…</p>")]),
                 nbformat.v4.new_code_cell(outputs=[]),  # the figure the data could not support: nothing
                 nbformat.v4.new_code_cell(outputs=[out("<h2>By segment</h2><p>…</p>")]),
-                nbformat.v4.new_code_cell(outputs=[out('<table><tr><td>1</td></tr></table><a download="table.csv" href="x">'),
-                                                   out('<table><tr><td>2</td></tr></table><a download="table.csv" href="y">')])]
+                nbformat.v4.new_code_cell(outputs=[out(f'<table><tr><td>{i}</td></tr></table><a download="table.csv" '
+                                                       f'href="{i}">') for i in (1, 2)])]
     page = rep.to_html(nb, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Respondent level" not in page and "By segment" in page
     assert page.count('download="by-segment.csv"') == 1 and page.count('download="by-segment-2.csv"') == 1
+
+
+def test_index_shows_sections_and_is_readable(tmp_path):
+    import os
+    import stat
+
+    result = rep.ReportResult(name="health", notebook="health", ipynb=tmp_path / "health.ipynb",
+                              html=tmp_path / "health.html", ok=True, seconds=1.0,
+                              sections="health: 1 of 5 sections; needs columns.customer_id, outcomes")
+    old = os.umask(0o022)
+    try:
+        path = rep.write_index([result], tmp_path)
+    finally:
+        os.umask(old)
+    assert "health: 1 of 5 sections; needs columns.customer_id, outcomes" in path.read_text(encoding="utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # was 0600 (mkstemp)
