@@ -409,6 +409,12 @@ def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, con
                 text = ("Δ " if sig or "significant_change" in row.flag else "") + f"{row.score:.1f}{_unit(metric)}"
             ax.annotate(text, (row.period_start, row.score), textcoords="offset points", xytext=(0, 9),
                         ha="center", fontsize=8, color=PALETTE["flag"])
+    starts = pd.to_datetime(table["period_start"]).dropna()
+    if len(starts) and starts.min() == starts.max():  # one period: its own span, not years of empty calendar
+        freq = period_codes(table["period"].astype(str))[0] or "M"
+        pad = pd.Timedelta(days={"D": 1, "W": 7, "M": 31, "Q": 92, "Y": 366}.get(freq, 31))
+        ax.set_xlim(starts.min() - pad, starts.min() + pad)
+        ax.set_xticks([starts.min()], [str(table["period"].iloc[0])])
     ax.set_ylabel(metric_label(metric))
     ax.set_xlabel("")
     ax.legend(loc="best", fontsize=8, frameon=False)

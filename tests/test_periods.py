@@ -84,3 +84,14 @@ def test_overview_comments_and_correlations_choose_the_period_from_the_dates():
     commented = data.assign(comment=np.where(data["csat"] >= 4, "great friendly staff", "slow rude service"))
     com = ca.comment_report(commented, method="lexicon")
     assert com.trend is not None and com.trend.table["period"].str.match(r"^2017-03-\d\d$").all()
+
+
+@pytest.mark.parametrize("freq", ["D", "M", "Y"])
+def test_one_period_chart_spans_that_period_not_years(freq):
+    import matplotlib.dates as mdates
+
+    data = _export("2017-03-05", "2017-03-05")
+    ax = ca.trend_report(data, metric="csat", freq=freq).plot()
+    lo, hi = (mdates.num2date(v).replace(tzinfo=None) for v in ax.get_xlim())
+    assert hi - lo <= pd.Timedelta(days=2 * 366)  # was 2014-12 to 2019-05 around one dot
+    assert lo <= pd.Timestamp("2017-03-05") <= hi
