@@ -763,7 +763,8 @@ def plot_importance_performance(table: pd.DataFrame, *, ax=None):
     ax.scatter(x, y, s=60, color=PALETTE["main"], zorder=3)
     ly = _spread_labels(y, 0.06 * span)
     for xi, yi, lyi, name in zip(x, y, ly, table["driver"], strict=False):
-        ax.annotate(str(name).replace("_", " "), (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9, va="center",
+        label = wrap_label(str(name).replace("_", " "), 34, 3)  # a long question: three short lines
+        ax.annotate(label, (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9, va="center",
                     arrowprops={"arrowstyle": "-", "color": "#aaa", "lw": 0.6} if abs(lyi - yi) > 1e-9 else None)
     ax.text(xhi, ylo, "act first: important, performing worst", ha="right", va="bottom", fontsize=8,
             color=PALETTE["detractor"])
