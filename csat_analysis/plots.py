@@ -66,8 +66,9 @@ def _plain_text(fn):
         plt.rcParams["text.parse_math"] = False
         try:
             out = fn(*args, **kwargs)
-            if kwargs.get("ax") is None and out is not None:
-                fit_figure(getattr(out, "figure", out))
+            fig = figure_of(out)
+            if kwargs.get("ax") is None and fig is not None:
+                fit_figure(fig)
             return out
         finally:
             plt.rcParams["text.parse_math"] = before
@@ -110,6 +111,19 @@ def _size_annotations(fig) -> None:
                 t.set_fontsize(size)
 
 
+def figure_of(out):
+    """The Figure a plot function returned (an Axes, a Figure, an array of Axes), or None."""
+    if out is None:
+        return None
+    if hasattr(out, "canvas") and hasattr(out, "axes"):
+        return out
+    if hasattr(out, "figure") and hasattr(out.figure, "canvas"):
+        return out.figure
+    if isinstance(out, (np.ndarray, list, tuple)) and len(out):
+        return figure_of(np.ravel(np.asarray(out, dtype=object))[0])
+    return None
+
+
 #: characters per line of a wrapped label, and lines at most (longer labels end in "…")
 LABEL_WIDTH, LABEL_LINES = 30, 3
 
@@ -145,8 +159,6 @@ def fit_figure(fig, *, width: int = LABEL_WIDTH, max_inches: float = 14.0):
     Nothing is drawn outside the figure, so an HTML page never shows a figure
     shrunk to fit labels that stick out of it.  Returns ``fig``.
     """
-    from matplotlib.text import Text
-
     grow = 0.0
     for ax in fig.axes:
         if not ax.get_visible():
@@ -182,22 +194,16 @@ def fit_figure(fig, *, width: int = LABEL_WIDTH, max_inches: float = 14.0):
         text = suptitle.get_text()
         suptitle.set_text(wrap_label(text, int(len(text) * fig.bbox.width / suptitle.get_window_extent(renderer).width
                                                * 0.95), 3))
-    for _ in range(4):
+    for _ in range(4):  # what still reaches outside (matplotlib's tight box: drawn text only) widens the figure
         fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()
+        tight = fig.get_tightbbox(fig.canvas.get_renderer())
         w, h = fig.get_size_inches()
-        boxes = [t.get_window_extent(renderer) for t in fig.findobj(Text)
-                 if t.get_visible() and t.get_text().strip() and t.get_in_layout()]
-        if not boxes:
-            break
-        dpi = fig.dpi
-        left = max(0.0, -min(b.x0 for b in boxes) / dpi)
-        right = max(0.0, max(b.x1 for b in boxes) / dpi - w)
-        below = max(0.0, -min(b.y0 for b in boxes) / dpi)
-        above = max(0.0, max(b.y1 for b in boxes) / dpi - h)
+        left, right = max(0.0, -tight.x0), max(0.0, tight.x1 - w)
+        below, above = max(0.0, -tight.y0), max(0.0, tight.y1 - h)
         if max(left, right, below, above) < 0.02:
             break
-        fig.set_size_inches(min(max_inches, w + 1.2 * (left + right) + 0.1), h + 1.2 * (below + above) + 0.1)
+        fig.set_size_inches(min(max_inches, w + 1.2 * (left + right) + 0.1),
+                            min(h * 2, h + 1.2 * (below + above) + 0.1))
     if any(getattr(ax, "_csat_cells", None) for ax in fig.axes):
         fig.canvas.draw()
         _size_annotations(fig)

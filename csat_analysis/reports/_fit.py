@@ -17,11 +17,12 @@ def fitted(method):
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
         out = method(*args, **kwargs)
-        fig = getattr(out, "figure", out)
-        if out is not None and hasattr(fig, "canvas"):
-            from ..plots import fit_figure
+        if out is not None:
+            from ..plots import figure_of, fit_figure
 
-            fit_figure(fig)
+            fig = figure_of(out)
+            if fig is not None:
+                fit_figure(fig)
         return out
 
     return wrapper
