@@ -92,7 +92,7 @@ def test_report_on_an_export_without_weights_or_campaign_works(tmp_path, plain_e
     assert result.ok, (notebook, result.error)
     html = result.html.read_text()
     text = visible_text(html)
-    assert "Traceback" not in text and "weights = weight" not in text, notebook
+    assert "Traceback" not in text and "weights = weight" not in text and "Weights: weight" not in text, notebook
     assert NOT_AVAILABLE.get(notebook, "") in html
     assert "spring_promo" not in html
 
