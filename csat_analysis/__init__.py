@@ -50,6 +50,8 @@ __all__ = [
     "wilson_interval",
     "fine_cells",
     "Cells",
+    "choose_freq",
+    "PeriodChoice",
     "overview",
     "Overview",
     "correlate",
@@ -137,7 +139,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the names as ordinary imports
     from . import comments, plots, render  # noqa: F401
     from .backends import WarehouseTable, from_ibis, scan  # noqa: F401
     from .benchmarking import compare_to_benchmarks  # noqa: F401
-    from .cells import Cells, fine_cells  # noqa: F401
+    from .cells import Cells, PeriodChoice, choose_freq, fine_cells  # noqa: F401
     from .comments import SentimentResult, ThemeResult, distinctive_terms, sentiment, themes  # noqa: F401
     from .correlation import correlate, correlation_matrix  # noqa: F401
     from .crosstab import Crosstab, crosstab  # noqa: F401

@@ -39,6 +39,8 @@ EXPORTS: dict[str, str] = {
     "wilson_interval": "metrics",
     "fine_cells": "cells",
     "Cells": "cells",
+    "choose_freq": "cells",
+    "PeriodChoice": "cells",
     "overview": "reports.overview",
     "Overview": "reports.overview",
     "correlate": "correlation",

@@ -39,9 +39,122 @@ __all__ = [
     "label_code",
     "period_codes",
     "period_order",
+    "PeriodChoice",
+    "choose_freq",
+    "FREQ_WORDS",
     "MAX_FINE_CELLS",
     "BLOCK",
 ]
+
+
+#: each period frequency in words (the report header and digests)
+FREQ_WORDS = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
+_FREQ_UNITS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+
+
+@dataclasses.dataclass(frozen=True)
+class PeriodChoice:
+    """The period of a report's changes and charts, and why (see :func:`choose_freq`).
+
+    ``freq`` is one of ``D``, ``W``, ``M``, ``Q``, ``Y`` (``None``: the data has
+    no dates); ``reason`` is a sentence for the report header; ``periods`` is
+    how many periods of that length the data spans; ``chosen`` is False when
+    the user gave the period.
+    """
+
+    freq: str | None
+    reason: str
+    periods: int = 0
+    chosen: bool = True
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def _span_periods(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> int:
+    day0, day1 = (np.datetime64(pd.Timestamp(d).date(), "D") for d in (first, last))
+    codes = date_periods(pd.Series(pd.to_datetime([day0, day1])), freq)[0]
+    return int(codes[1] - codes[0] + 1)
+
+
+def choose_freq(data: Any, *, freq: str | None = None, date: str = "date") -> PeriodChoice:
+    """The period for changes and period charts, from the span of the answers' dates.
+
+    Without ``freq`` the period is the longest one that still gives at least six
+    periods where the data allows: daily when the answers span under six ISO weeks
+    (nine days: nine days), weekly under six calendar months (three months: about
+    13 weeks), monthly up to 27 months (two years: 24 months), quarterly beyond.
+    A ``freq`` given by the user always wins.  ``data`` is a responses frame, a
+    :class:`~csat_analysis.backends.WarehouseTable` or a Series of dates.
+
+    Parameters
+    ----------
+    data : DataFrame, WarehouseTable or Series
+        The responses (their ``date`` column) or the dates themselves.
+    freq : {"D", "W", "M", "Q", "Y"}, optional
+        The user's period; returned as given (``chosen=False``).
+    date : str
+        The date column.
+
+    Returns
+    -------
+    PeriodChoice
+        ``freq``, a ``reason`` sentence for the header, the number of ``periods``.
+
+    Examples
+    --------
+    >>> days = pd.Series(pd.date_range("2024-03-01", "2024-03-09"))
+    >>> choice = choose_freq(days)
+    >>> choice.freq, choice.periods
+    ('D', 9)
+    >>> choice.reason
+    'daily, chosen from the dates: the answers span 9 days (01 Mar 2024 to 09 Mar 2024)'
+    >>> choose_freq(pd.Series(pd.date_range("2022-01-01", "2023-12-31", freq="D"))).freq
+    'M'
+    >>> choose_freq(days, freq="W").reason
+    'weekly, as requested (2 weeks in the data)'
+    """
+    if freq is not None and freq not in FREQ_WORDS:
+        raise ParameterError(f"The value for `freq` must be one of {list(FREQ_WORDS)} (daily, weekly, monthly, "
+                             f"quarterly, yearly), not {freq!r}.")
+    if isinstance(data, pd.Series):
+        dates = pd.to_datetime(data, errors="coerce")
+    elif hasattr(data, "date_bounds") and not isinstance(data, pd.DataFrame):  # a warehouse table
+        dates = data.date_bounds(date) if data.has_dates() else pd.Series([], dtype="datetime64[ns]")
+    elif date in getattr(data, "columns", ()) and pd.api.types.is_datetime64_any_dtype(data[date]):
+        dates = data[date]
+    else:
+        dates = pd.Series([], dtype="datetime64[ns]")
+    dates = dates.dropna()
+    if dates.empty:
+        if freq is not None:
+            return PeriodChoice(freq, f"{FREQ_WORDS[freq]}, as requested", 0, chosen=False)
+        return PeriodChoice(None, "none: the data has no usable dates", 0)
+    first, last = dates.min(), dates.max()
+    if freq is not None:
+        n = _span_periods(first, last, freq)
+        unit = _FREQ_UNITS[freq] if n != 1 else _FREQ_UNITS[freq][:-1]
+        return PeriodChoice(freq, f"{FREQ_WORDS[freq]}, as requested ({n} {unit} in the data)", n, chosen=False)
+    if _span_periods(first, last, "W") < 6:
+        chosen = "D"
+    elif _span_periods(first, last, "M") < 6:
+        chosen = "W"
+    elif _span_periods(first, last, "M") <= 27:
+        chosen = "M"
+    else:
+        chosen = "Q"
+    n = _span_periods(first, last, chosen)
+    days = int((pd.Timestamp(last).normalize() - pd.Timestamp(first).normalize()).days) + 1
+    if days < 62:
+        span = f"{days} day{'s' if days != 1 else ''}"
+    elif days < 730:
+        span = f"{_span_periods(first, last, 'M')} months"
+    else:
+        span = f"{days / 365.25:.1f} years"
+    unit = _FREQ_UNITS[chosen] if n != 1 else _FREQ_UNITS[chosen][:-1]
+    why = "" if chosen == "D" else f", giving {n} {unit}"
+    return PeriodChoice(chosen, f"{FREQ_WORDS[chosen]}, chosen from the dates: the answers span {span} "
+                                f"({first:%d %b %Y} to {last:%d %b %Y}){why}", n)
 
 
 def date_periods(dates: pd.Series, freq: str) -> tuple[np.ndarray, Any]:
@@ -63,6 +176,8 @@ def date_periods(dates: pd.Series, freq: str) -> tuple[np.ndarray, Any]:
         table = span.astype("datetime64[M]").astype(np.int64) // 3
     elif freq == "Y":
         table = span.astype("datetime64[Y]").astype(np.int64)
+    elif freq == "D":
+        table = span.astype(np.int64)
     else:  # ISO weeks starting on Monday; 1970-01-01 was a Thursday
         table = (span.astype(np.int64) + 3) // 7
     codes = table[np.clip(day - d0, 0, len(table) - 1)]
@@ -70,7 +185,10 @@ def date_periods(dates: pd.Series, freq: str) -> tuple[np.ndarray, Any]:
 
 
 def period_labeller(freq: str):
-    """Function turning an integer period code into its label (``2024-03``, ``2024Q1``, ``2024``, ``2024-W05``)."""
+    """Function turning an integer period code into its label (``2024-03-05``, ``2024-03``, ``2024Q1``, ``2024``,
+    ``2024-W05``)."""
+    if freq == "D":
+        return lambda c: str(np.datetime64(int(c), "D"))
     if freq == "M":
         return lambda c: str(np.datetime64(int(c), "M"))
     if freq == "Q":
@@ -93,10 +211,13 @@ def period_start(code: int, freq: str) -> pd.Timestamp:
         return pd.Timestamp(np.datetime64(int(code) * 3, "M"))
     if freq == "Y":
         return pd.Timestamp(np.datetime64(int(code), "Y"))
+    if freq == "D":
+        return pd.Timestamp(np.datetime64(int(code), "D"))
     return pd.Timestamp(np.datetime64(int(code) * 7 - 3, "D"))
 
 
 _LABEL_FORMS = (
+    ("D", re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")),
     ("W", re.compile(r"^(\d{4})-W(\d{2})$")),
     ("M", re.compile(r"^(\d{4})-(\d{2})$")),
     ("Q", re.compile(r"^(\d{4})Q([1-4])$")),
@@ -111,6 +232,11 @@ def label_code(label: Any) -> tuple[str | None, float]:
         m = form.match(text)
         if not m:
             continue
+        if freq == "D":
+            try:
+                return freq, float(np.datetime64(datetime.date(*map(int, m.groups())), "D").astype(np.int64))
+            except ValueError:  # 2023-02-30
+                return None, np.nan
         year, part = int(m.group(1)), int(m.group(2)) if form.groups > 1 else 0
         if freq == "Y":
             return freq, float(year - 1970)

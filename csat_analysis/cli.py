@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="set a notebook parameter (VALUE read as YAML)")
 
     run = sub.add_parser("run", help="render one report")
-    run.add_argument("notebook", help="a name from notebooks/ (overview, trends, ...) or a path to an .ipynb")
+    run.add_argument("notebook", help="a name from notebooks/ (overview, trends, ...), a path to an .ipynb, or "
+                     "'all': every report the data supports (the others are listed with the reason)")
     run.add_argument("--data", required=True, help="survey export (CSV, TSV, XLSX, Parquet)")
     run.add_argument("--schema", help="schema file (YAML); inferred from column names when omitted")
     run.add_argument("--out", default=str(config.REPORT_DIR), help="output folder (default: reports/)")
@@ -119,19 +120,81 @@ def _check_file(path: str | None, what: str) -> None:
         raise error(f"{what} {path!r} does not exist; check the path.")
 
 
-def _report_results(results) -> int:
-    for r in results:
-        if r.ok:
-            print(f"  ok      {r.html}")
-            if getattr(r, "xlsx", None):
-                print(f"          {r.xlsx}")
-        else:
-            where = f" (cell {r.failed_cell})" if r.failed_cell else ""
-            print(f"  FAILED  {r.name}{where}: {r.error}")
+def _coverage(result) -> str | None:
+    """``health: 1 of 5 sections; needs columns.customer_id, outcomes`` from a report's executed notebook."""
+    import json
+
+    from .sections import coverage
+
+    path = getattr(result, "ipynb", None)
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8")) if path else None
+    except (OSError, ValueError):
+        return None
+    return str(coverage(nb, result.name)) if nb is not None else None
+
+
+def _print_result(r) -> None:
+    if r.ok:
+        print(f"  ok      {r.html}")
+        if getattr(r, "xlsx", None):
+            print(f"          {r.xlsx}")
+        line = _coverage(r)
+        if line:
+            print(f"          {line}")
+    else:
+        where = f" (cell {r.failed_cell})" if r.failed_cell else ""
+        print(f"  FAILED  {r.name}{where}: {r.error}")
+        ipynb = getattr(r, "ipynb", None)
+        if ipynb is not None and Path(ipynb).is_file():
+            print(f"          the executed notebook with the error: {ipynb}")
+
+
+def _report_results(results, *, index: Path | None = None, printed: bool = False) -> int:
+    """Print each report's files and sections rendered (or its failure and where to read it); the exit code."""
+    for r in results if not printed else ():
+        _print_result(r)
     failed = [r for r in results if not r.ok]
     if failed:
-        print(f"{len(failed)} of {len(results)} report(s) failed; see the index for details.", file=sys.stderr)
+        if index is not None:
+            where = f"see the index {index} for details"
+        else:
+            books = [str(r.ipynb) for r in failed if getattr(r, "ipynb", None) and Path(r.ipynb).is_file()]
+            where = ("the error is in the executed notebook " + ", ".join(books)) if books else \
+                "no executed notebook was written"
+        print(f"{len(failed)} of {len(results)} report(s) failed; {where}.", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _run_all(args, params: dict) -> int:
+    """``csat-report run all``: every report the data supports; the others listed with the reason."""
+    from . import render as rep
+    from .io import load_responses
+    from .responses import schema_of
+    from .sections import unsupported_reports
+
+    frame, _ = load_responses(args.data, args.schema)
+    why = unsupported_reports(schema_of(frame), list(frame.columns), config.REPORT_NOTEBOOKS)
+    results = []
+    for notebook, reason in why.items():
+        if reason is not None:
+            print(f"  skipped {notebook}: {reason}")
+            continue
+        from .params import check_parameters, resolve_notebook
+
+        given = {k: v for k, v in params.items() if k in check_parameters(resolve_notebook(notebook), {})}
+        try:
+            result = rep.run_report(notebook, data=args.data, schema=args.schema, parameters=given, out=args.out,
+                                    xlsx=args.xlsx)
+        except CsatAnalysisError as exc:
+            result = rep.ReportResult(name=notebook, notebook=notebook, ipynb=Path(args.out) / f"{notebook}.ipynb",
+                                      html=None, ok=False, seconds=0.0, error=str(exc))
+        _print_result(result)
+        results.append(result)
+    if not results:
+        print("No report can be rendered from this data; see the reasons above.", file=sys.stderr)
+        return 1
+    return _report_results(results, printed=True)
 
 
 def _skip_unused_imports() -> None:
@@ -213,10 +276,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             results = rep.run_demo(args.out, xlsx=args.xlsx)
             print(f"Index: {Path(args.out) / 'index.html'}")
-            return _report_results(results)
-        from .params import check_parameters, resolve_notebook
+            return _report_results(results, index=Path(args.out) / "index.html")
+        from .params import check_domains, check_parameters, resolve_notebook
 
         params = _parameters(args.parameter)
+        if args.command == "run" and args.notebook == "all":
+            check_domains(params)
+            _check_file(args.data, "Data file")
+            _check_file(args.schema, "Schema file")
+            return _run_all(args, params)
         check_parameters(resolve_notebook(args.notebook), params)  # a wrong -p fails here, before pandas loads
         _check_file(args.data, "Data file")
         _check_file(args.schema, "Schema file")
@@ -236,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = rep.run_batch(args.notebook, data=args.data, by=args.by, schema=args.schema, parameters=params,
                                 out=args.out, workers=args.workers, progress=not args.no_progress, xlsx=args.xlsx)
         print(f"Index: {Path(args.out) / 'index.html'}")
-        return _report_results(results)
+        return _report_results(results, index=Path(args.out) / "index.html")
     except CsatAnalysisError as exc:
         print(f"csat-report: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -136,9 +136,11 @@ def _auc(score: np.ndarray, negative: np.ndarray, positive: np.ndarray) -> float
 
 def _period_labels(dates: pd.Series, freq: str) -> pd.Series:
     """``2024-03`` (M), ``2024Q1`` (Q), ``2024`` (Y), ``2024-W05`` (ISO week); missing dates stay missing."""
-    check_argument("freq", ["W", "M", "Q", "Y"], freq)
+    check_argument("freq", ["D", "W", "M", "Q", "Y"], freq)
     d = pd.to_datetime(dates)
-    if freq == "W":
+    if freq == "D":
+        out = d.dt.strftime("%Y-%m-%d").astype("string")
+    elif freq == "W":
         iso = d.dt.isocalendar()
         out = iso["year"].astype("string") + "-W" + iso["week"].astype("string").str.zfill(2)
     else:
@@ -373,7 +375,7 @@ def sentiment(
         mapped metric of csat, nps, ces).
     by : str or list of str, optional
         Segment columns for ``.table``.
-    freq : {"W", "M", "Q", "Y"}, optional
+    freq : {"D", "W", "M", "Q", "Y"}, optional
         Period for ``.table`` (needs a ``date`` column).
     weights : str, optional
         Weight column for ``.table`` (weighted means with linearization SEs,

@@ -170,7 +170,7 @@ def correlate(
         segment.  ``"aggregate"``: correlate the scores of periods (``freq``)
         and/or segments (``by``): CSAT top-box %, NPS, CES mean.
     by : str, optional
-    freq : {"W", "M", "Q", "Y"}, optional
+    freq : {"D", "W", "M", "Q", "Y"}, optional
     weights : str, optional
         Weighted Pearson / Spearman with Kish's effective n (respondent level),
         weighted scores (aggregate level).

@@ -225,23 +225,27 @@ class Crosstab(Result):
         """The banner table as escaped HTML: metrics x columns grouped under banner headings, with a legend.
 
         Banners are laid side by side up to :data:`BLOCK_COLUMNS` level
-        columns; more go into further blocks below (each with the Total), so
-        the page never needs a horizontal scroll bar for the usual banners.
+        columns; more go into further blocks below (each with the Total), and
+        a banner with more levels than that is split over several blocks
+        (its heading marked "continued"), so a page of 1300 px, or paper, never
+        needs a horizontal scroll bar, even for 16 segments.
         The output also carries the table's data (for the report workbook)
         and a "Download CSV" link.
         """
         from .display import TABLE_MIME, DataHTML, csv_link, esc, table_payload
 
         t = self.table
-        counts = {b: int((t.loc[t["metric"] == self.rows[0], "banner"] == b).sum()) for b in self.banner}
-        blocks: list[list[str]] = []
+        first = t[t["metric"] == self.rows[0]]
+        chunks = []
         for b in self.banner:
-            if counts[b] == 0:
-                continue
-            if blocks and sum(counts[x] for x in blocks[-1]) + counts[b] <= BLOCK_COLUMNS:
-                blocks[-1].append(b)
+            levels = first.loc[first["banner"] == b, "level"].tolist()
+            chunks += [(b, tuple(levels[k:k + BLOCK_COLUMNS]), k > 0) for k in range(0, len(levels), BLOCK_COLUMNS)]
+        blocks: list[list[tuple]] = []
+        for chunk in chunks:
+            if blocks and sum(len(c[1]) for c in blocks[-1]) + len(chunk[1]) <= BLOCK_COLUMNS:
+                blocks[-1].append(chunk)
             else:
-                blocks.append([b])
+                blocks.append([chunk])
         blocks = blocks or [[]]  # no level with answers: the Total alone
         caption = "Banner table: " + ", ".join(self.label(b) for b in self.banner)
         parts = [self._block_html(block, caption if i == 0 else None) for i, block in enumerate(blocks)]
@@ -253,7 +257,7 @@ class Crosstab(Result):
         return DataHTML(f'<div class="csat-crosstab-wrap">{"".join(parts)}</div>{legend}'
                          + csv_link(wide, "banner-table.csv"), TABLE_MIME, table_payload(wide, "Banner table"))
 
-    def _block_html(self, banners: list[str], caption: str | None) -> str:
+    def _block_html(self, banners: list[tuple], caption: str | None) -> str:
         from .display import esc
         from .narrative import fmt_score
 
@@ -261,15 +265,16 @@ class Crosstab(Result):
         head1 = ['<th rowspan="2" class="ct-corner"></th>', '<th rowspan="2" class="num ct-total">Total</th>']
         head2 = []
         columns = [("Total", "Total")]
-        for banner in banners:
-            cells = t[(t["banner"] == banner) & (t["metric"] == self.rows[0])]
-            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(self.label(banner))}</th>')
+        for banner, levels, continued in banners:
+            cells = t[(t["banner"] == banner) & (t["metric"] == self.rows[0]) & t["level"].isin(levels)]
+            more = " (continued)" if continued else ""
+            head1.append(f'<th colspan="{len(cells)}" class="ct-banner">{esc(self.label(banner))}{more}</th>')
             for i, (level, letter) in enumerate(zip(cells["level"], cells["letter"], strict=False)):
                 first = " ct-first" if i == 0 else ""
                 head2.append(f'<th class="num ct-level{first}">{esc(level)}<br>'
                              f'<span class="ct-letter">{esc(letter)}</span></th>')
                 columns.append((banner, level))
-        firsts = {next(c for c in columns if c[0] == b) for b in banners}
+        firsts = {next(c for c in columns if c[0] == b and c[1] in levels) for b, levels, _ in banners}
         body = []
         for m in self.rows:
             cells_html = [f'<th class="ct-metric">{esc(metric_label(m))}</th>']

@@ -135,6 +135,57 @@ def table_html(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
 #: a number as a table shows it: optional sign (also U+2212), digits with thousands commas, decimals, a unit
 _SHOWN_NUMBER = re.compile(
     r"^\s*([+\-\u2212]?)((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?)\s*(%|pp|pts?|points?)?\s*$")
+#: a p-value as a table shows it: ``0.023``, ``< 0.001`` (optionally after ``p``, ``p =``)
+_SHOWN_P = re.compile(r"^\s*(?:p\s*)?(?:(=)\s*)?(<\s*)?(0?\.\d+|1(?:\.0+)?)\s*$")
+#: a calendar day as a table shows it (a daily period, a date)
+_SHOWN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Excel number format of a p-value: three decimals, values below 0.001 shown as "< 0.001"
+P_FORMAT = '[<0.001]"< 0.001";0.000'
+#: Excel number format of a date
+DATE_FORMAT = "yyyy-mm-dd"
+_BLANK = (None, "", "–", "n/a", "suppressed")
+
+
+def _decimals(fmt: str) -> int | None:
+    """Decimals a Python format spec shows (``{:.1%}`` -> 3 of the fraction); None if it does not say."""
+    m = re.fullmatch(r"\{:[+ ]?,?\.(\d+)([f%])\}", fmt.strip())
+    if not m:
+        return None
+    return int(m.group(1)) + (2 if m.group(2) == "%" else 0)
+
+
+def _p_values(texts: list[str | None], table: pd.DataFrame, suppressed) -> list[float] | None:
+    """The exact p-values behind a column of shown p-values, from the table's numeric column that reads so.
+
+    ``None`` when the texts are not p-values (some ``< 0.001`` or a value
+    with three decimals in 0..1 is needed); when no numeric column of the
+    table matches them, the values as shown (``< 0.001`` as 0.0005, which
+    :data:`P_FORMAT` shows as ``< 0.001`` again).
+    """
+    shown = [(i, _SHOWN_P.match(t)) for i, t in enumerate(texts) if t not in _BLANK]
+    if not shown or not all(m for _, m in shown) or not any(m.group(2) for _, m in shown):
+        return None
+    for col in table.columns:
+        values = table[col]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        v = values.to_numpy(dtype=float)
+        ok = True
+        for i, m in shown:
+            if not (0 <= v[i] <= 1):
+                ok = False
+            elif m.group(2):
+                ok = v[i] < float(m.group(3))
+            else:
+                ok = abs(v[i] - float(m.group(3))) <= 0.5 * 10 ** -len(m.group(3).split(".")[-1]) + 1e-12
+            if not ok:
+                break
+        if ok:
+            return [float("nan") if s or texts[i] in _BLANK else float(v[i]) for i, s in enumerate(suppressed)]
+    out = [float("nan")] * len(texts)
+    for i, m in shown:
+        out[i] = float(m.group(3)) / 2 if m.group(2) else float(m.group(3))
+    return out
 
 
 def _slug(text: Any) -> str:
@@ -147,6 +198,14 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
                formats: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The data of a :func:`table_html` table, for CSV and Excel: its columns under their headings.
 
+    One convention for every table (the README states it): numbers are
+    numbers, rounded as the table shows them; a **percentage is a fraction of
+    one** (``62.3%`` is 0.623) with a percent number format, also in a column
+    whose heading says ``(%)``; a **p-value** is a number (the exact value
+    behind the shown one where the table holds it) with the format
+    :data:`P_FORMAT`, which shows ``< 0.001``; a day (``2024-03-05``) is a
+    date; a missing, suppressed or ``n/a`` value is an empty cell.
+
     Numeric columns keep their values (NaN where a row is suppressed, as the
     HTML shows no number there); text columns whose every value is a number
     as displayed (``"62.3%"``, ``"+1.2"``, ``"1,234"``) become numbers; other
@@ -154,6 +213,14 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
     ``attrs["number_formats"]`` holds an Excel number format per heading
     (from ``formats`` or the displayed decimals and sign: a list, one per
     row, when rows differ, as in a column of CSAT %, NPS and CES).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"share": [16.14], "p": [0.00012], "p_f": ["< 0.001"], "score": ["62.3%"]})
+    >>> d = table_data(t, columns={"share": "Share (%)", "p_f": "p", "score": "Score"},
+    ...                formats={"share": "{:.1f}", "p_f": "{}", "score": "{}"})
+    >>> d.iloc[0].tolist(), d.attrs["number_formats"]
+    ([0.161, 0.00012, 0.623], {'Share (%)': '0.0%', 'p': '[<0.001]"< 0.001";0.000', 'Score': '0.0%'})
     """
     from .export import excel_format
 
@@ -174,6 +241,12 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
             continue
         if pd.api.types.is_numeric_dtype(values):
             vals = [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in values.astype(object)]
+            digits = _decimals(formats[col]) if col in formats else None
+            if digits is not None:  # rounded as the table shows it
+                vals = [None if v is None else round(float(v), digits) for v in vals]
+            if fmt and "%" not in fmt and ("(%)" in heading or heading.endswith("%")) and digits is not None:
+                vals = [None if v is None else round(v / 100, digits + 2) for v in vals]  # 16.1 under "(%)"
+                fmt = ";".join(part + "%" for part in fmt.split(";"))
             hide_col = col in formats or col in COUNT_COLUMNS
             out[heading] = [None if s and hide_col else v for v, s in zip(vals, suppressed, strict=False)]
             fmt = fmt or ("#,##0" if pd.api.types.is_integer_dtype(values) else None)
@@ -181,14 +254,24 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
                 number_formats[heading] = fmt
             continue
         texts = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
-        shown = [t for t in texts if t not in (None, "", "–", "n/a", "suppressed")]
+        shown = [t for t in texts if t not in _BLANK]
+        p_values = _p_values(texts, table, suppressed)
+        if p_values is not None:
+            out[heading] = p_values
+            number_formats[heading] = P_FORMAT
+            continue
+        if shown and all(_SHOWN_DATE.match(t) for t in shown):
+            out[heading] = [None if s or t in _BLANK else pd.Timestamp(t)
+                            for t, s in zip(texts, suppressed, strict=False)]
+            number_formats[heading] = DATE_FORMAT
+            continue
         matches = [_SHOWN_NUMBER.match(t) for t in shown]
         if shown and all(matches):  # numbers as shown; a unit shared by every row goes to the heading
             units = {m.group(4) for m in matches}
             unit = units.pop() if len(units) == 1 else None
             comma = any("," in m.group(2) for m in matches)
 
-            def shown_format(text):  # the decimals and sign this row shows
+            def shown_format(text, comma=comma):  # the decimals and sign this row shows
                 m = _SHOWN_NUMBER.match(text) if text else None
                 if m is None:
                     return None
@@ -199,13 +282,23 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
                 m = _SHOWN_NUMBER.match(text) if text else None
                 if m is None:
                     return float("nan")
-                return (-1 if m.group(1) in ("-", "\u2212") else 1) * float(m.group(2).replace(",", ""))
+                value = (-1 if m.group(1) in ("-", "\u2212") else 1) * float(m.group(2).replace(",", ""))
+                if m.group(4) == "%":  # a percentage is a fraction of one with a percent format
+                    return round(value / 100, len(m.group(3) or "") + 2)
+                return value
+
+            def row_format(text):
+                fmt = shown_format(text)
+                m = _SHOWN_NUMBER.match(text) if text else None
+                if fmt and m and m.group(4) == "%":
+                    fmt = ";".join(part + "%" for part in fmt.split(";"))
+                return fmt
 
             out[heading] = [float("nan") if s else number(t) for t, s in zip(texts, suppressed, strict=False)]
-            row_formats = [None if s else shown_format(t) for t, s in zip(texts, suppressed, strict=False)]
+            row_formats = [None if s else row_format(t) for t, s in zip(texts, suppressed, strict=False)]
             kinds = {f for f in row_formats if f}
             number_formats[heading] = kinds.pop() if len(kinds) == 1 else row_formats  # one per row if they differ
-            if unit and unit not in heading:  # "62.3%" -> 62.3 under "Score (%)"
+            if unit and unit != "%" and unit not in heading:  # "+1.2 pp" -> 1.2 under "Change (pp)"
                 out[f"{heading} ({unit})"] = out.pop(heading)
                 number_formats[f"{heading} ({unit})"] = number_formats.pop(heading)
         else:

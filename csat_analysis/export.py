@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["neutralise", "write_csv", "write_workbook", "sheet_names", "csv_text", "excel_format", "plain_value",
-           "FORMULA_START", "SIGNIFICANT_DIGITS", "stable_float"]
+           "user_mode", "FORMULA_START", "SIGNIFICANT_DIGITS", "stable_float"]
 
 #: first characters that make a spreadsheet program read a cell as a formula (or a DDE call)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,6 +40,8 @@ SIGNIFICANT_DIGITS = 12
 
 #: characters Excel does not allow in a sheet name
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+#: a day as ISO text (``2024-03-05``, maybe with a time), as a table's data carries dates to the workbook
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]00:00:00)?$")
 #: control characters that are not allowed in XML 1.0 (openpyxl refuses them)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -97,6 +99,19 @@ def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
     return neutralise(frame).to_csv(index=index, lineterminator="\r\n", float_format=f"%.{SIGNIFICANT_DIGITS}g")
 
 
+def user_mode(path: str | Path) -> Path:
+    """Give ``path`` the mode a plain ``open()`` would: ``0666`` less the user's umask (0644 under 022).
+
+    Files written through :func:`tempfile.mkstemp` (so that a half-written file
+    never carries the final name) are created ``0600``; a report handed to
+    colleagues should be readable as any other file the user writes.
+    """
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+    return Path(path)
+
+
 def _atomic_write(path: Path, write) -> Path:
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -104,6 +119,7 @@ def _atomic_write(path: Path, write) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        user_mode(tmp)
         os.replace(tmp, path)  # never half-written; a symlink at the final name is replaced, not followed
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -253,8 +269,10 @@ def _write_sheet(ws, frame: pd.DataFrame) -> None:
         width = _text_width(str(col), None)
         values = frame[col].tolist()
         for i, value in enumerate(values, start=2):
-            cell = _put(ws, i, j, value)
             row_fmt = fmt[i - 2] if isinstance(fmt, (list, tuple)) and i - 2 < len(fmt) else fmt
+            if row_fmt == "yyyy-mm-dd" and isinstance(value, str) and _ISO_DAY.match(value):
+                value = _dt.datetime.fromisoformat(value[:10])  # a date handed on as text is an Excel date
+            cell = _put(ws, i, j, value)
             if isinstance(row_fmt, str) and row_fmt and not isinstance(cell.value, str) and cell.value is not None:
                 cell.number_format = row_fmt
             width = max(width, _text_width(cell.value, row_fmt if isinstance(row_fmt, str) else None))

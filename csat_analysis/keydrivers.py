@@ -338,11 +338,16 @@ def drivers_one(data, outcome, drivers, method, weights, bootstrap, ci, seed, mi
             raise DataError(f"Only {pairs[i, j]} responses answer both {columns[i]!r} and {columns[j]!r}; pairwise "
                             f"key-driver analysis needs at least 10 per driver ({need}) for every pair.")
     elif n_complete < need:
-        raise DataError(
-            f"Only {n_complete} complete rows for {len(drivers)} drivers; key-driver analysis needs at least 10 per "
-            f"driver ({need}). Drop drivers with many gaps (e.g. "
-            f"{max(drivers, key=lambda c: np.isnan(x[:, columns.index(c)]).sum())!r}) or use missing='pairwise'."
-        )
+        gaps = {c: int(np.isnan(x[:, columns.index(c)]).sum()) for c in drivers}
+        worst = max(drivers, key=gaps.get)
+        if len(x) - n_complete > max(len(x) // 10, 0) and gaps[worst] > 0:  # the gaps are the cause
+            cause = (f"Drop drivers with many gaps (e.g. {worst!r}, unanswered in {gaps[worst]:,} of {len(x):,} "
+                     "rows) or use missing='pairwise'.")
+        else:  # few answers, not gaps: name that
+            cause = (f"There are only {len(x):,} responses here{' (none with a gap)' if n_complete == len(x) else ''}; "
+                     "rank fewer drivers, or analyse a larger selection (e.g. all segments together).")
+        raise DataError(f"Only {n_complete} complete rows for {len(drivers)} drivers; key-driver analysis needs at "
+                        f"least 10 per driver ({need}). {cause}")
     xc = x[complete]
     wc = None if w is None else w[complete]
     sd = np.nanstd(x, axis=0) if pairwise else xc.std(axis=0)

@@ -81,7 +81,7 @@ __all__ = [
     "scale_of",
 ]
 
-FREQS = ("W", "M", "Q", "Y")
+FREQS = ("D", "W", "M", "Q", "Y")
 CI_METHODS = ("adjusted_wald", "wald")
 SUMMARY_COLUMNS = ["period", "metric", "n", "n_eff", "score", "se", "ci_low", "ci_high", "low_n"]
 # --------------------------------------------------------------------------- formulas
@@ -752,7 +752,7 @@ def summarize(
     by : str or list of str, optional
         Segment columns.  Rows with a missing segment value are left out of
         the by-segment groups.
-    freq : {"W", "M", "Q", "Y"}, optional
+    freq : {"D", "W", "M", "Q", "Y"}, optional
         Period length; periods are labelled ``2021-W09``, ``2021-03``,
         ``2021Q1`` and ``2021``.  Without ``freq`` the period is ``"all"``.
     weights : str, Series or RakeResult, optional
@@ -852,7 +852,7 @@ def compare(
     by : str, optional
         Segment column: each segment against the rest (or against the
         ``reference`` level when given).
-    period : {"W", "M", "Q", "Y"}, optional
+    period : {"D", "W", "M", "Q", "Y"}, optional
         Each period against the previous one (or against the ``reference``
         period when given), within each segment when ``by`` is also given.
     reference : optional

@@ -7,15 +7,19 @@ statistically significant; nothing here computes statistics.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._utils import check_argument
-from .registry import METRICS, metric_label
+from .registry import METRICS, SCORES, metric_label
 
 __all__ = ["fmt_score", "fmt_change", "fmt_p", "fmt_estimate", "interval_decimals", "displayed", "DECIMALS",
-           "describe_score", "describe_change", "significance", "ci_text"]
+           "describe_score", "describe_change", "significance", "ci_text", "value_words", "parameter_words",
+           "PARAMETER_LABELS"]
 
 #: Decimals a score is shown with: percentages and NPS points to 0.1, mean scores to 0.01 (from the registry).
 DECIMALS = {name: m.decimals for name, m in METRICS.items()}
@@ -231,3 +235,90 @@ def describe_change(metric: str, row, alpha: float = 0.05, ci: float = 0.95) -> 
         f"{fmt_p(row['p'])}): "
         f"{significance(row['p'], alpha)}."
     )
+
+
+#: how the report header names each notebook parameter (issue 28: words, not code)
+PARAMETER_LABELS = {
+    "segment": "Segment", "segment_column": "Segment column", "start": "From", "end": "To", "metric": "Metric",
+    "metrics": "Metrics", "freq": "Periods", "target": "Target", "rolling": "Rolling average over",
+    "facet_by": "Panels by", "weights": "Weights", "alpha": "Significance level", "ci": "Confidence level",
+    "min_n": "Minimum answers", "privacy_min_n": "Privacy threshold", "drivers": "Drivers", "outcome": "Outcome",
+    "outcomes": "Outcome", "controls": "Controls", "method": "Method", "breakdown": "Breakdown",
+    "heat_metric": "Heatmap metric", "items": "Items", "text": "Comment column", "learn_from": "Sentiment learned from",
+    "campaign": "Campaign", "design": "Design", "by": "By", "features": "Features", "model": "Model",
+    "components": "Components", "folds": "Folds", "group": "Group", "control": "Control",
+}
+_FORMULA_NAME = re.compile(r"""Q\(\s*(['"])(.*?)\1\s*\)""")
+
+
+def _term_words(term: str) -> str:
+    """``C(Q('Internet Type'))`` -> ``Internet Type``; ``np.log(x)`` -> ``log(x)``; a metric -> its short name."""
+    text = _FORMULA_NAME.sub(lambda m: m.group(2), str(term).strip())
+    while True:
+        m = re.fullmatch(r"C\((.*?)(?:,\s*[^()]*)?\)", text)
+        if not m:
+            break
+        text = m.group(1).strip()
+    text = re.sub(r"^np\.", "", text)
+    score = SCORES.get(text) if isinstance(text, str) else None
+    return score.name if score is not None else text
+
+
+def value_words(value: Any, *, name: str = "") -> str:
+    """A parameter's value as a reader would write it: no lists, ``None``, ``True``, ``C(...)`` or ``Q('...')``.
+
+    Examples
+    --------
+    >>> value_words([], name="drivers"), value_words(["csat"]), value_words(True), value_words(0.05)
+    ('none', 'CSAT', 'yes', '0.05')
+    >>> value_words("C(Q('Internet Type')) + tenure", name="controls")
+    'Internet Type, tenure'
+    """
+    if value is None or (isinstance(value, (list, tuple, set)) and not value):
+        return "none"
+    if hasattr(value, "weights_for"):
+        return "raked to the customer base"
+    if hasattr(value, "reason") and hasattr(value, "freq"):  # a cells.PeriodChoice
+        return str(value.reason)
+    if isinstance(value, bool):
+        if value is False and name == "weights":
+            return "unweighted"
+        if value is False and name in ("target", "facet_by", "breakdown", "freq"):
+            return "none"
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(value_words(v, name=name) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = str(value)
+    if name in ("controls", "drivers", "features", "formula") or "Q(" in text or "C(" in text:
+        return ", ".join(_term_words(t) for t in re.split(r"\s*\+\s*", text) if t.strip())
+    if name == "freq" and text in ("D", "W", "M", "Q", "Y"):
+        return {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}[text]
+    return _term_words(text)
+
+
+def parameter_words(parameters: Mapping[str, Any], *, skip: Sequence[str] = ("title",)) -> list[tuple[str, str]]:
+    """The report header's parameters in words: ``[("Drivers", "none"), ("Outcome", "CSAT"), ...]``.
+
+    Parameters left at ``None`` (taken from the schema, or unused) are left
+    out, except those whose emptiness a reader needs to know (drivers,
+    controls, outcome); text is never a Python list, ``None``, ``True``,
+    a formula ``C(...)`` or a quoted name ``Q('...')``.
+
+    Examples
+    --------
+    >>> parameter_words({"drivers": [], "outcomes": ["csat"], "controls": "C(Q('Internet Type'))", "segment": None})
+    [('Drivers', 'none'), ('Outcome', 'CSAT'), ('Controls', 'Internet Type')]
+    """
+    out = []
+    for key, value in parameters.items():
+        if key in skip or (isinstance(value, str) and value == ""):
+            continue
+        if value is None and key not in ("drivers", "controls", "outcome", "outcomes"):
+            continue
+        label = PARAMETER_LABELS.get(key, key.replace("_", " ").capitalize())
+        out.append((label, value_words(value, name=key)))
+    return out

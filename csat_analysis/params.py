@@ -19,7 +19,7 @@ from . import config
 from ._utils import nearest
 from .exceptions import ParameterError
 
-__all__ = ["resolve_notebook", "notebook_parameters", "check_parameters", "plain_parameters"]
+__all__ = ["resolve_notebook", "notebook_parameters", "check_parameters", "check_domains", "plain_parameters"]
 
 
 def resolve_notebook(notebook: str | Path) -> Path:
@@ -65,7 +65,13 @@ def notebook_parameters(path: Path) -> dict[str, Any]:
 
 
 def check_parameters(path: Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """Reject parameters the notebook does not declare; return the declared defaults."""
+    """Reject parameters the notebook does not declare, or values outside their domain; return the defaults.
+
+    Values of parameters with a known domain (:func:`check_domains`: ``freq``,
+    ``alpha``, ``ci``, ``min_n``, ``privacy_min_n``, ``start``, ``end``) are
+    checked here too, so that ``-p freq fortnightly`` fails before any kernel
+    starts, with the allowed values in the message.
+    """
     declared = notebook_parameters(path)
     for name in parameters:
         if name not in declared:
@@ -73,7 +79,59 @@ def check_parameters(path: Path, parameters: Mapping[str, Any]) -> dict[str, Any
                 f"Notebook {path.stem!r} has no parameter {name!r}; it declares {sorted(declared)}."
                 f"{nearest(name, declared)}"
             )
+    check_domains(parameters)
     return declared
+
+
+#: parameters with a known domain: the periods (see :func:`csat_analysis.cells.choose_freq`)
+FREQ_VALUES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly", "Y": "yearly"}
+
+
+def _date(name: str, value: Any) -> _dt.date | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return _dt.datetime.fromisoformat(text).date() if len(text) > 10 else _dt.date.fromisoformat(text)
+    except ValueError:
+        raise ParameterError(f"Parameter {name!r} = {value!r} is not a date; give it as YYYY-MM-DD "
+                             f"(e.g. -p {name} 2025-01-31), or null for no limit.") from None
+
+
+def check_domains(parameters: Mapping[str, Any]) -> None:
+    """Check the values of parameters with a known domain; raise :class:`ParameterError` naming what is allowed.
+
+    ``freq``: null (chosen from the dates), D, W, M, Q or Y (False: none, where a
+    notebook allows it); ``alpha`` and ``ci``: a number strictly between 0 and 1;
+    ``min_n`` and ``privacy_min_n``: a whole number of at least 1; ``start`` and
+    ``end``: a date (YYYY-MM-DD) or null, ``start`` not after ``end``.
+
+    Examples
+    --------
+    >>> check_domains({"freq": "W", "alpha": 0.1, "start": "2024-01-01"})
+    >>> check_domains({"freq": "D2"})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    csat_analysis.exceptions.ParameterError: Parameter 'freq' = 'D2' is not a period; use one of D (daily), ...
+    """
+    for name, value in parameters.items():
+        if name == "freq" and value is not None and value is not False and value not in FREQ_VALUES:
+            allowed = ", ".join(f"{k} ({v})" for k, v in FREQ_VALUES.items())
+            raise ParameterError(f"Parameter 'freq' = {value!r} is not a period; use one of {allowed}, or null to "
+                                 "choose it from the dates.")
+        if name in ("alpha", "ci") and value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+                example = "0.05" if name == "alpha" else "0.95"
+                raise ParameterError(f"Parameter {name!r} = {value!r} must be a number between 0 and 1 (exclusive), "
+                                     f"e.g. -p {name} {example}.")
+        if name in ("min_n", "privacy_min_n") and value is not None:
+            whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+            if isinstance(value, bool) or not whole or value < 1:
+                raise ParameterError(f"Parameter {name!r} = {value!r} must be a whole number of at least 1 "
+                                     f"(a number of answers), e.g. -p {name} 30.")
+    start, end = _date("start", parameters.get("start")), _date("end", parameters.get("end"))
+    if start is not None and end is not None and start > end:
+        raise ParameterError(f"Parameter 'start' ({start}) is after 'end' ({end}); swap them, or leave one out.")
 
 
 def plain_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:

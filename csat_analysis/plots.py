@@ -45,6 +45,8 @@ __all__ = [
     "set_style",
     "row_layout",
     "Rendered",
+    "fit_figure",
+    "wrap_label",
 ]
 
 #: Colours used throughout: detractor / passive / promoter, and the main series.
@@ -53,7 +55,11 @@ PALETTE = {"detractor": "#c8553d", "passive": "#b8b8b8", "promoter": "#2e8b57", 
 
 
 def _plain_text(fn):
-    """Draw data labels as typed: "$" in a segment name is not matplotlib mathtext (no parse errors)."""
+    """Draw data labels as typed: "$" in a segment name is not matplotlib mathtext (no parse errors).
+
+    A figure the function makes itself (no ``ax`` given) is fitted with
+    :func:`fit_figure`: long tick labels wrapped, every text inside the figure.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -62,7 +68,11 @@ def _plain_text(fn):
         before = plt.rcParams["text.parse_math"]
         plt.rcParams["text.parse_math"] = False
         try:
-            return fn(*args, **kwargs)
+            out = fn(*args, **kwargs)
+            fig = figure_of(out)
+            if kwargs.get("ax") is None and fig is not None:
+                fit_figure(fig)
+            return out
         finally:
             plt.rcParams["text.parse_math"] = before
 
@@ -110,6 +120,7 @@ def row_layout(fig, axes, *, pad: float = 0.08, min_width: float = 1.2) -> None:
     from matplotlib.text import Text
 
     fig.set_layout_engine(None)
+    fig._csat_laid_out = True  # fit_figure keeps this layout
     renderer = fig.canvas.get_renderer()
     dpi = fig.dpi
 
@@ -168,6 +179,140 @@ class Rendered:
 
     def __repr__(self) -> str:
         return self._text
+
+
+def _mark_cells(ax, nrows: int, ncols: int) -> None:
+    """Mark ``ax`` as a heatmap of ``nrows`` x ``ncols`` annotated cells (see :func:`_size_annotations`)."""
+    ax._csat_cells = (max(1, nrows), max(1, ncols))
+
+
+#: smallest annotation a reader can read (points); smaller cells show no numbers
+MIN_ANNOTATION_PT = 6.0
+
+
+def _size_annotations(fig) -> None:
+    """Annotations of every marked heatmap sized to its cells; left off (and said so) when cells are too small."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        cells = getattr(ax, "_csat_cells", None)
+        if not cells:
+            continue
+        texts = [t for t in ax.texts if t.get_text().strip()]
+        if not texts:
+            continue
+        box = ax.get_window_extent(renderer)
+        scale = 72 / fig.dpi
+        cell_w, cell_h = box.width * scale / cells[1], box.height * scale / cells[0]
+        chars = max(len(t.get_text()) for t in texts)
+        size = min(9.0, 0.6 * cell_h, cell_w / (0.62 * max(chars, 1)))
+        if size < MIN_ANNOTATION_PT:
+            for t in texts:
+                t.set_visible(False)
+            if not ax.get_title(loc="right"):
+                ax.set_title("cells too small to print their numbers: see the table", loc="right", fontsize=8,
+                             color="#666")
+        else:
+            for t in texts:
+                t.set_fontsize(size)
+
+
+def figure_of(out):
+    """The Figure a plot function returned (an Axes, a Figure, an array of Axes), or None."""
+    if out is None:
+        return None
+    if hasattr(out, "canvas") and hasattr(out, "axes"):
+        return out
+    if hasattr(out, "figure") and hasattr(out.figure, "canvas"):
+        return out.figure
+    if isinstance(out, (np.ndarray, list, tuple)) and len(out):
+        return figure_of(np.ravel(np.asarray(out, dtype=object))[0])
+    return None
+
+
+#: characters per line of a wrapped label, and lines at most (longer labels end in "…")
+LABEL_WIDTH, LABEL_LINES = 30, 3
+
+
+def wrap_label(text, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
+    """A label on at most ``lines`` lines of ``width`` characters (cut with "…" beyond).
+
+    Examples
+    --------
+    >>> print(wrap_label("How satisfied were you with the speed at which our support team responded?"))
+    How satisfied were you with
+    the speed at which our support
+    team responded?
+    >>> print(wrap_label("x" * 200, width=10, lines=2))
+    xxxxxxxxxx
+    xxxxxxxx …
+    """
+    import textwrap
+
+    text = str(text)
+    if len(text) <= width or "\n" in text:
+        return text
+    return textwrap.fill(text, width=width, max_lines=lines, placeholder=" …", break_long_words=True)
+
+
+def fit_figure(fig, *, width: int = LABEL_WIDTH, max_inches: float = 14.0):
+    """Keep every text of ``fig`` inside it: wrap long tick labels, lay out with room for them, widen if needed.
+
+    Tick labels longer than ``width`` characters are wrapped (:func:`wrap_label`);
+    a figure without a layout engine gets matplotlib's constrained layout (which
+    makes room for tick labels, titles and legends); a figure whose text still
+    reaches outside it is enlarged by as much (up to ``max_inches`` wide).
+    Nothing is drawn outside the figure, so an HTML page never shows a figure
+    shrunk to fit labels that stick out of it.  Returns ``fig``.
+    """
+    grow = 0.0
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = axis.get_ticklabels()
+            texts = [t.get_text() for t in labels]
+            if any(len(t) > width and "\n" not in t for t in texts):
+                axis.set_ticks(axis.get_ticklocs(), [wrap_label(t, width) for t in texts])
+                labels = axis.get_ticklabels()
+            if axis is ax.yaxis and len(labels) > 1:  # wrapped labels need the height of their lines
+                lines = max(t.get_text().count("\n") + 1 for t in labels)
+                size = labels[0].get_fontsize() if labels else 10
+                need = len(labels) * lines * size * 1.35 / 72
+                have = ax.get_position().height * fig.get_size_inches()[1]
+                grow = max(grow, need - have)
+    if grow > 0.05:
+        w, h = fig.get_size_inches()
+        fig.set_size_inches(w, h + grow * 1.15)
+    if fig.get_layout_engine() is None and not getattr(fig, "_csat_laid_out", False):  # row_layout placed it
+        fig.set_layout_engine("constrained")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:  # a title wider than its axes wraps (constrained layout cannot shrink text)
+        box = ax.get_window_extent(renderer)
+        for title in (ax.title, getattr(ax, "_left_title", None), getattr(ax, "_right_title", None)):
+            text = title.get_text() if title is not None else ""
+            if text and "\n" not in text and title.get_window_extent(renderer).width > max(box.width, 50) * 1.05:
+                chars = max(12, int(len(text) * max(box.width, 50) / title.get_window_extent(renderer).width))
+                title.set_text(wrap_label(text, chars, 3))
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text() and suptitle.get_window_extent(renderer).width > fig.bbox.width:
+        text = suptitle.get_text()
+        suptitle.set_text(wrap_label(text, int(len(text) * fig.bbox.width / suptitle.get_window_extent(renderer).width
+                                               * 0.95), 3))
+    for _ in range(4):  # what still reaches outside (matplotlib's tight box: drawn text only) widens the figure
+        fig.canvas.draw()
+        tight = fig.get_tightbbox(fig.canvas.get_renderer())
+        w, h = fig.get_size_inches()
+        left, right = max(0.0, -tight.x0), max(0.0, tight.x1 - w)
+        below, above = max(0.0, -tight.y0), max(0.0, tight.y1 - h)
+        if max(left, right, below, above) < 0.02:
+            break
+        fig.set_size_inches(min(max_inches, w + 1.2 * (left + right) + 0.1),
+                            min(h * 2, h + 1.2 * (below + above) + 0.1))
+    if any(getattr(ax, "_csat_cells", None) for ax in fig.axes):
+        fig.canvas.draw()
+        _size_annotations(fig)
+    return fig
 
 
 def _axes(ax, figsize=(7, 3.5)):
@@ -299,6 +444,7 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
     _seaborn().heatmap(grid, annot=labels.to_numpy(), fmt="", cmap=cmap, center=center, ax=ax, linewidths=0.5,
                 linecolor="white", cbar_kws={"label": metric_label(metric), "shrink": 0.8},
                 annot_kws={"fontsize": 8})
+    _mark_cells(ax, *grid.shape)
     ax.set_xlabel("")
     ax.set_ylabel(display_label(None, by))
     ax.tick_params(axis="x", rotation=45)
@@ -427,6 +573,12 @@ def plot_trend(table: pd.DataFrame, *, ax=None, target: float | None = None, con
                 text = ("Δ " if sig or "significant_change" in row.flag else "") + f"{row.score:.1f}{_unit(metric)}"
             ax.annotate(text, (row.period_start, row.score), textcoords="offset points", xytext=(0, 9),
                         ha="center", fontsize=8, color=PALETTE["flag"])
+    starts = pd.to_datetime(table["period_start"]).dropna()
+    if len(starts) and starts.min() == starts.max():  # one period: its own span, not years of empty calendar
+        freq = period_codes(table["period"].astype(str))[0] or "M"
+        pad = pd.Timedelta(days={"D": 1, "W": 7, "M": 31, "Q": 92, "Y": 366}.get(freq, 31))
+        ax.set_xlim(starts.min() - pad, starts.min() + pad)
+        ax.set_xticks([starts.min()], [str(table["period"].iloc[0])])
     ax.set_ylabel(metric_label(metric))
     ax.set_xlabel("")
     ax.legend(loc="best", fontsize=8, frameon=False)
@@ -472,13 +624,15 @@ def plot_trend_facets(table: pd.DataFrame, *, by: str, target: float | None = No
 def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center: float | None = None):
     """Calendar-style heatmap of a weekly :func:`~csat_analysis.trend` table: ISO years by ISO week.
 
-    Rows are ISO years in chronological order, columns weeks 1 to 53; each
-    week sits in the row of its ISO year (1 January 2021, a Friday, is in
-    week 53 of ISO year 2020).  Weeks of the table's range without answers
-    (or suppressed) stay blank.  Cells that are not weeks of the
-    table's range -- before its first or after its last week, or a week 53
-    in a year of 52 ISO weeks -- are shaded grey, so they are not mistaken
-    for weeks without answers.
+    Rows are ISO years in chronological order, columns the ISO weeks (1 to
+    53) that fall within the table's range in some year: a column grey in
+    every row is left off, so nine days of answers are two columns, not 53.
+    Each week sits in the row of its ISO year (1 January 2021, a Friday, is
+    in week 53 of ISO year 2020).  Weeks of the table's range without answers
+    (or suppressed) stay blank.  Cells that are not weeks of the table's range
+    -- before its first or after its last week, or a week 53 in a year of 52
+    ISO weeks -- are shaded grey, so they are not mistaken for weeks without
+    answers.
 
     Returns
     -------
@@ -489,33 +643,37 @@ def plot_calendar(table: pd.DataFrame, *, ax=None, cmap: str = "RdYlGn", center:
         raise ParameterError("plot_calendar needs a weekly trend table (trend(..., freq='W')).")
     periods = table["period"].astype(str)
     years = periods.str[:4].astype(int)
-    ax = _axes(ax, (13, 1.0 + 0.5 * years.nunique()))
-    if table["score"].notna().sum() == 0:
-        return _no_data(ax)
     span = np.arange(years.min(), years.max() + 1)
-    week = periods.str[-2:].astype(int)
-    grid = pd.DataFrame({"year": years, "week": week, "score": table["score"].astype(float)}).pivot_table(
-        index="year", columns="week", values="score", dropna=False).reindex(index=span, columns=range(1, 54))
-    grid.index = grid.index.astype(str)
     # weeks of the table's range: from its first to its last week, and only weeks that exist
     _, codes = period_codes(periods)
     first, last = np.nanmin(codes), np.nanmax(codes)
     cell = [f"{y}-W{w:02d}" for y in span for w in range(1, 54)]
     cell_codes = period_codes(cell)[1].reshape(len(span), 53)
     inside = (cell_codes >= first) & (cell_codes <= last)  # NaN (no such week) is outside
+    weeks = [w for w in range(1, 54) if inside[:, w - 1].any()]  # no column that is grey in every year
+    inside = inside[:, [w - 1 for w in weeks]]
+    ax = _axes(ax, (min(13.0, 2.5 + 0.24 * len(weeks)), 1.0 + 0.5 * years.nunique()))
+    if table["score"].notna().sum() == 0:
+        return _no_data(ax)
+    week = periods.str[-2:].astype(int)
+    grid = pd.DataFrame({"year": years, "week": week, "score": table["score"].astype(float)}).pivot_table(
+        index="year", columns="week", values="score", dropna=False).reindex(index=span, columns=weeks)
+    grid.index = grid.index.astype(str)
     metric = table["metric"].iloc[0]
     _seaborn().heatmap(grid, ax=ax, cmap=cmap, center=center, linewidths=0.3, linecolor="white",
                 cbar_kws={"label": metric_label(metric), "shrink": 0.9})
     if not inside.all():
         from matplotlib.colors import ListedColormap
 
-        ax.pcolormesh(np.arange(54), np.arange(len(span) + 1), np.ma.masked_array(np.ones(inside.shape), inside),
+        ax.pcolormesh(np.arange(len(weeks) + 1), np.arange(len(span) + 1),
+                      np.ma.masked_array(np.ones(inside.shape), inside),
                       cmap=ListedColormap(["#e4e4e4"]), edgecolors="white", linewidth=0.3)
         ax.set_title("grey: outside the data's weeks, or no such ISO week", loc="right", fontsize=8, color="#666")
     ax.grid(False)
     ax.set_xlabel("ISO week")
     ax.set_ylabel("ISO year")
-    ax.set_xticks(np.arange(0, 53, 4) + 0.5, [str(w) for w in range(1, 54, 4)], rotation=0)
+    step = max(1, int(np.ceil(len(weeks) / 14)))
+    ax.set_xticks(np.arange(0, len(weeks), step) + 0.5, [str(w) for w in weeks[::step]], rotation=0)
     return ax
 
 
@@ -544,7 +702,7 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
     r = correlation_matrix(table, value="r")
     p = correlation_matrix(table, value="p_adj")
     names = {**{c: s.name for c, s in SCORES.items()}, **(labels or {})}
-    ax = _axes(ax, (2.5 + 1.2 * len(r), 1.0 + 0.9 * len(r)))
+    ax = _axes(ax, (min(12.0, 2.5 + 1.2 * len(r)), min(11.0, 1.0 + 0.9 * len(r))))
     annot = np.empty(r.shape, dtype=object)
     for i, a in enumerate(r.index):
         for j, b in enumerate(r.columns):
@@ -558,6 +716,7 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
     _seaborn().heatmap(r, mask=mask, annot=annot, fmt="", vmin=-1, vmax=1, cmap=cmap, square=True, ax=ax,
                 linewidths=0.5, linecolor="white", cbar_kws={"label": f"{table['method'].iloc[0]} correlation",
                                                              "shrink": 0.8})
+    _mark_cells(ax, *r.shape)
     xlabels = [names.get(t.get_text(), display_label(None, t.get_text())) for t in ax.get_xticklabels()]
     long = max((len(t) for t in xlabels), default=0) > 10  # long item names would overlap side by side
     ax.set_xticklabels(xlabels, rotation=35 if long else 0, ha="right" if long else "center",
@@ -770,8 +929,8 @@ def plot_importance_performance(table: pd.DataFrame, *, ax=None):
     ax.scatter(x, y, s=60, color=PALETTE["main"], zorder=3)
     ly = _spread_labels(y, 0.06 * span)
     for xi, yi, lyi, name in zip(x, y, ly, table["driver"], strict=False):
-        ax.annotate(display_label(None, name).replace("_", " "), (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9,
-                    va="center",
+        label = wrap_label(display_label(None, str(name)).replace("_", " "), 34, 3)  # a long question: short lines
+        ax.annotate(label, (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9, va="center",
                     arrowprops={"arrowstyle": "-", "color": "#aaa", "lw": 0.6} if abs(lyi - yi) > 1e-9 else None)
     ax.text(xhi, ylo, "act first: important, performing worst", ha="right", va="bottom", fontsize=8,
             color=PALETTE["detractor"])
@@ -796,9 +955,10 @@ def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
     grid = table.pivot_table(index="driver", columns=by, values="share", observed=True)
     grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
     grid.index = [display_label(None, d) for d in grid.index]
-    ax = _axes(ax, (1.5 + 1.1 * grid.shape[1], 0.8 + 0.5 * grid.shape[0]))
+    ax = _axes(ax, (min(13.0, 1.5 + 1.1 * grid.shape[1]), 0.8 + 0.5 * grid.shape[0]))
     _seaborn().heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax, linewidths=0.5, linecolor="white",
                 cbar_kws={"label": "share of R² (%)"})
+    _mark_cells(ax, *grid.shape)
     ax.set_ylabel("")
     ax.set_xlabel(display_label(None, by))
     return ax
@@ -845,7 +1005,7 @@ def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Bl
     t = table.copy()
     grid = t.pivot_table(index="theme", columns=by, values="share", aggfunc="first", dropna=False, observed=True)
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.2 + 1.1 * max(len(grid.columns), 2), 0.9 + 0.45 * max(len(grid), 2)))
+        _, ax = plt.subplots(figsize=(min(13.0, 1.2 + 1.1 * max(len(grid.columns), 2)), 0.9 + 0.45 * max(len(grid), 2)))
     if grid.empty:
         ax.text(0.5, 0.5, "No themes to show", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -855,6 +1015,7 @@ def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Bl
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, "–" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center", fontsize=9,
                 color="white" if np.isfinite(v) and v > np.nanmax(values) * 0.6 else "black")
+    _mark_cells(ax, *values.shape)
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], rotation=30, ha="right")
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
     ax.set_xlabel(display_label(None, by))
@@ -898,6 +1059,7 @@ def plot_band_heatmap(result: HealthResult, *, ax=None):
     for (i, j), v in np.ndenumerate(values):
         ax.text(j, i, "–" if np.isnan(v) else f"{v:.0f}%", ha="center", va="center", fontsize=9,
                 color="white" if np.isfinite(v) and v > 60 else "black")
+    _mark_cells(ax, *values.shape)
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
     ax.set_title(f"Customers per band{' by ' + result.breakdown if result.breakdown else ''} (% of row)", fontsize=10)

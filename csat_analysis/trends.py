@@ -52,7 +52,7 @@ TREND_COLUMNS = SUMMARY_COLUMNS + ["change", "change_p", "change_p_adj", "flag",
                                    "yoy_change", "yoy_p", "center", "lcl", "ucl", "rolling_score", "target"]
 FLAGS = ("significant_change", "outside_control_limits", "below_target", "low_n")
 _YEAR = {"M": 12, "Q": 4, "Y": 1}
-_QUARTER = {"W": 13, "M": 3, "Q": 1, "Y": 1}
+_QUARTER = {"D": 91, "W": 13, "M": 3, "Q": 1, "Y": 1}
 #: A period is partial when the data's date range covers less than this share of its days.
 PARTIAL_COVERAGE = 0.8
 
@@ -78,6 +78,8 @@ def _year_earlier(pcode: np.ndarray, freq: str) -> np.ndarray:
     Weeks: the same ISO week number of the previous ISO year (years have 52
     or 53 ISO weeks, so this is not a fixed lag; a week 53 has no match).
     """
+    if freq == "D":  # days: no year-on-year comparison (a day is not a season)
+        return np.full(len(pcode), np.nan)
     if freq != "W":
         return (pcode - _YEAR[freq]).astype(float)
     codes = np.unique(pcode)
@@ -209,7 +211,7 @@ def trend(
     data : DataFrame
         Canonical responses with a ``date`` column.
     metric : {"csat", "csat_mean", "nps", "ces", "ces_top"}
-    freq : {"W", "M", "Q", "Y"}
+    freq : {"D", "W", "M", "Q", "Y"}
         Period length (weeks start on Monday, labelled ISO ``2024-W05``).
     by : str or list, optional
         Segment column(s): one series per segment.
@@ -430,7 +432,7 @@ def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
                 f"against the period before ({fmt_p(big['change_p_adj'])} after adjusting for "
                 f"{int(t['change_p'].notna().sum())} comparisons)."
             )
-        else:
+        elif t["change_p"].notna().any():  # with one period there is no change to call insignificant
             sentences.append(f"{who}{cap('No')} change between consecutive periods is statistically significant after "
                              "adjusting for multiple comparisons.")
         k = _QUARTER[freq]

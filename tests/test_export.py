@@ -138,7 +138,7 @@ def test_table_html_has_offline_csv_link_with_the_table_data():
     assert name == "by-region.csv"
     assert list(csv.columns) == ["Segment", "Responses", "Score", "Note"]
     assert csv["Segment"].tolist() == ["'" + FORMULA, XSS, "Small"]
-    assert csv["Score"].tolist()[:2] == [61.25, 48.0]
+    assert csv["Score"].tolist()[:2] == [61.2, 48.0]  # rounded as the table shows it (issue 28, one rule)
     assert np.isnan(csv["Score"].iloc[2]), "a suppressed score is not in the CSV either"
     assert "90" not in base64.b64decode(CSV_LINK.findall(page)[0][1]).decode()
     bundle = out._repr_mimebundle_()
@@ -154,7 +154,7 @@ def test_header_carries_its_facts():
     facts = out._repr_mimebundle_()[rep.HEADER_MIME]
     assert facts["Report"] == "Title" and facts["Data"] == "export.csv"
     assert facts["Period"] == "05 Jan 2024 to 01 Mar 2024"
-    assert facts["Parameters"] == f"segment = {FORMULA}, alpha = 0.05"
+    assert facts["Parameters"] == f"Segment: {FORMULA}; Significance level: 0.05"  # words (issue 28)
 
 
 # --------------------------------------------------------------------------- a rendered report with --xlsx
@@ -246,10 +246,17 @@ def test_workbook_holds_the_numbers_of_the_html_tables(rendered):
                 if cell.data_type != "n" or cell.value is None or isinstance(cell.value, bool):
                     continue
                 v = float(cell.value)
+                if cell.number_format == display.P_FORMAT:  # the exact p-value; shown as the HTML shows it
+                    v = 0.0 if v < 0.001 else v
+                    assert v == 0.0 or any(abs(v - h) <= 0.5 * 10**-d + 1e-9 for h, d in html_numbers)
+                    continue
+                if "%" in cell.number_format:  # a percentage is a fraction of one with a percent format
+                    v *= 100
                 assert any(abs(v - h) <= 0.5 * 10**-d + 1e-9 for h, d in html_numbers), (name, cell.coordinate, v)
     # and the other way round: every score and base of the banner table is in its sheet
     ws = wb["Banner table"]
-    sheet_values = [c.value for row in ws.iter_rows(min_row=2) for c in row if c.data_type == "n"]
+    sheet_values = [c.value * (100 if "%" in c.number_format else 1) if c.value is not None else None
+                    for row in ws.iter_rows(min_row=2) for c in row if c.data_type == "n"]
     banner_html = [t for t in html_tables if t and t[0] and t[0][0] == ""]
     assert banner_html
     for table in banner_html:
@@ -265,7 +272,7 @@ def test_about_sheet_has_the_header_facts(rendered):
     assert about["Data"] == "data.csv"
     assert about["Rows"].startswith("1,500 read, 1,500 usable")
     assert " to " in about["Period"]
-    assert "privacy_min_n = 5" in about["Parameters"]
+    assert "Privacy threshold: 5" in about["Parameters"]
     assert "Banner table" in about["Tables"]
 
 
@@ -452,7 +459,7 @@ def test_batch_writes_one_workbook_per_report(tmp_path):
     for r in results:
         assert r.xlsx == r.html.with_suffix(".xlsx") and r.xlsx.is_file()
         about = {row[0]: row[1] for row in load_workbook(r.xlsx)["About"].iter_rows(values_only=True)}
-        assert f"segment = {r.label}" in about["Parameters"]
+        assert f"Segment: {r.label}" in about["Parameters"]
     assert not list((tmp_path / "out").glob(".*partial*"))
 
 
@@ -461,10 +468,10 @@ def test_numbers_shown_as_text_become_numbers_with_their_shown_format(tmp_path):
     table = pd.DataFrame({"metric": ["CSAT", "NPS", "CES"], "score": ["60.3%", "+11.3", "4.85"],
                           "change": ["-2.2 pp", "-4.7 points", "n/a"], "label": ["1,234", "12", "x"]})
     data = display.table_data(table)
-    assert data["score"].tolist() == [60.3, 11.3, 4.85]
+    assert data["score"].tolist() == [0.603, 11.3, 4.85]  # a percentage is a fraction with a % format (issue 28)
     assert data["change"].tolist()[:2] == [-2.2, -4.7] and np.isnan(data["change"].iloc[2])
     assert data["label"].tolist() == ["1,234", "12", "x"]  # not every value is a number: text stays text
     path = write_workbook({"t": data}, tmp_path / "t.xlsx")
     ws = load_workbook(path)["t"]
-    assert [ws.cell(row=r, column=2).number_format for r in (2, 3, 4)] == ["0.0", "+0.0;-0.0;0.0", "0.00"]
-    assert [ws.cell(row=r, column=2).value for r in (2, 3, 4)] == [60.3, 11.3, 4.85]
+    assert [ws.cell(row=r, column=2).number_format for r in (2, 3, 4)] == ["0.0%", "+0.0;-0.0;0.0", "0.00"]
+    assert [ws.cell(row=r, column=2).value for r in (2, 3, 4)] == [0.603, 11.3, 4.85]

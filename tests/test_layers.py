@@ -45,7 +45,7 @@ LAYERS: dict[str, int] = {
                      "comments", "health", "crosstab", "planning", "datasets", "benchmarking"], 3),
     "plots": 4,
     "reports": 5,
-    **dict.fromkeys(["params", "render", "cli", "kernel"], 6),
+    **dict.fromkeys(["params", "render", "cli", "kernel", "sections"], 6),
 }
 NAMES = {0: "base", 1: "data", 2: "cells", 3: "statistics", 4: "plots", 5: "reports", 6: "render"}
 

@@ -419,7 +419,7 @@ def test_printed_intervals_differ_from_the_estimate():
     [
         ({"metrics": ["csatt"]}, "must be one of"),
         ({"metrics": ["nps"], "ci_method": "exact"}, "ci_method"),
-        ({"metrics": ["csat"], "freq": "D"}, "freq"),
+        ({"metrics": ["csat"], "freq": "H"}, "freq"),
         ({"metrics": ["csat"], "by": "regoin"}, "Did you mean 'region'"),
         ({"metrics": ["csat"], "ci": 95}, "between 0 and 1"),
     ],

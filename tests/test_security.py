@@ -160,7 +160,7 @@ def test_batch_on_colliding_values_writes_one_report_each(tmp_path):
     index = (tmp_path / "out" / "index.html").read_text()
     for r in results:  # each index row links the report of its own segment
         assert f'<a href="{r.html.name}">{r.label}</a>' in index
-        assert f"segment = {r.label}" in r.html.read_text()
+        assert f"Segment: {r.label}" in r.html.read_text()  # the header writes parameters in words (issue 28)
     assert not list((tmp_path / "out").glob(".*partial*")), "no temporary files left"
 
 

@@ -51,7 +51,7 @@ def test_every_report_runs_weighted_to_the_customer_base(tmp_path, weighted_expo
         want = fmt_estimate("csat", raked["score"], raked["ci_low"], raked["ci_high"])
         assert result.headline["CSAT (top-box %)"] == want
         assert want != fmt_estimate("csat", plain["score"], plain["ci_low"], plain["ci_high"])
-        assert "weights = raked to the customer base" in text
+        assert "Weights: raked to the customer base" in text  # the header writes parameters in words (issue 28)
         # "Who answered": customers, respondents and weighted respondents per level, as a table and a chart
         assert "Who answered" in text and "Respondents, weighted" in text and "80.0%" in text
         nb = nbformat.read(result.ipynb, as_version=4)

@@ -342,10 +342,15 @@ def header(title: str, *, data: pd.DataFrame, load_report=None, parameters: Mapp
     if period is not None:
         rows.append(f"<dt>Period</dt><dd>{period[0]:%d %b %Y} to {period[1]:%d %b %Y}</dd>")
     if parameters:
-        shown = ", ".join(f"{k} = {'raked to the customer base' if hasattr(v, 'weights_for') else v}"
-                          for k, v in parameters.items() if v is not None and not (isinstance(v, str) and v == "")
-                          and k != "title")
-        rows.append(f"<dt>Parameters</dt><dd>{esc(shown)}</dd>")
+        from ..narrative import parameter_words
+
+        chosen = next((v for v in parameters.values() if hasattr(v, "reason") and hasattr(v, "freq")), None)
+        if chosen is not None:  # which period, and why (issue 28)
+            rows.append(f"<dt>Periods</dt><dd>{esc(chosen.reason)}</dd>")
+        shown = "; ".join(f"{k}: {v}" for k, v in parameter_words(
+            {k: v for k, v in parameters.items() if v is not chosen}))
+        if shown:
+            rows.append(f"<dt>Parameters</dt><dd>{esc(shown)}</dd>")
     rows.append(f"<dt>Generated</dt><dd>{_dt.datetime.now():%d %b %Y %H:%M}</dd></dl>")
     text = '<div class="csat-header">' + "".join(rows) + "</div>"
     facts = {"Report": str(title)}
@@ -481,7 +486,11 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
             why = _NEEDS["benchmarks"]
         if why:
             break
-    body = f'<div class="csat-note">{esc(why)}</div>' if why else (f"<p>{md(text)}</p>" if text else "")
+    from ..sections import NEED_KEYS
+
+    key = NEED_KEYS.get(need, "") if why else ""
+    body = (f'<div class="csat-note" data-needs="{esc(key)}">{esc(why)}</div>' if why
+            else (f"<p>{md(text)}</p>" if text else ""))
     return HTML(f"<h2>{esc(heading)}</h2>{body}")
 
 
@@ -492,7 +501,13 @@ class _Headline:
         self.values = {str(k): v for k, v in values.items()}
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {HEADLINE_MIME: self.values}
+        # csat-report drops this output (the summary says it); plain papermill + nbconvert shows the values
+        items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in self.values.items())
+        return {HEADLINE_MIME: self.values, "text/html": f'<dl class="csat-headline">{items}</dl>',
+                "text/plain": "; ".join(f"{k}: {v}" for k, v in self.values.items())}
+
+    def _repr_html_(self) -> str:
+        return self._repr_mimebundle_()["text/html"]
 
 
 def publish_headline(values: Mapping[str, Any]) -> _Headline:

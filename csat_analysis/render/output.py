@@ -43,6 +43,7 @@ class ReportResult:
     seconds: float
     error: str | None = None
     failed_cell: int | None = None  # 1-based position in the executed notebook
+    sections: str | None = None  # "health: 1 of 5 sections; needs columns.customer_id, outcomes"
     headline: dict[str, Any] = dataclasses.field(default_factory=dict)
     label: str = ""
     note: str | None = None  # e.g. why the report shows nothing (selection below the privacy threshold)
@@ -195,7 +196,9 @@ def _strip_noise(nb):
                 out["traceback"] = [f"{out.get('ename')}: {shorten(str(out.get('evalue')), 500)}"]
             kept.append(out)
         cell["outputs"] = kept
-    return nb
+    from ..sections import drop_empty_sections, name_downloads
+
+    return drop_empty_sections(name_downloads(nb))
 
 
 #: where each report's result record is kept in an output folder (the index is rebuilt from all of them)
@@ -309,6 +312,8 @@ def _write_index(results: Sequence[ReportResult], out: Path, *, title: str) -> P
             cells = [link, f'<ul class="keys">{items}</ul>']
         if r.ok:
             status = "ok" if not r.note else f"ok — {esc(r.note)}"
+            if getattr(r, "sections", None):
+                status += f'<br><span class="sections">{esc(r.sections)}</span>'  # "health: 1 of 5 sections; ..."
         else:
             where = f"cell {r.failed_cell}: " if r.failed_cell else ""
             status = f'<span class="failed">failed — {esc(where)}{esc(r.error)}</span>'
@@ -324,6 +329,7 @@ h1 {{ color: #1d3f60; }} table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.4rem 0.6rem; text-align: left; }}
 th {{ background: #f3f7fb; }} .failed {{ color: #b00020; font-weight: 600; }}
 td {{ vertical-align: top; }} ul.keys {{ margin: 0; padding-left: 1.1rem; }}
+.sections {{ color: #555; font-size: 0.85rem; }}
 @media print {{ body {{ margin: 0; max-width: none; }} a {{ color: inherit; }} }}
 </style></head><body>
 <h1>{esc(title)}</h1>
@@ -335,6 +341,9 @@ td {{ vertical-align: top; }} ul.keys {{ margin: 0; padding-left: 1.1rem; }}
     fd, tmp = tempfile.mkstemp(dir=out, prefix=".index.", suffix=".partial.html")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(doc)
+    from ..export import user_mode
+
+    user_mode(tmp)  # 0644 under umask 022 (mkstemp makes 0600)
     os.replace(tmp, path)  # never half-written, never through a symlink
     return path
 

@@ -3,6 +3,7 @@ under temporary names and moved into place (:func:`run_report`)."""
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 import re
@@ -216,10 +217,14 @@ def run_report(
         km = own.km
     elif hasattr(km, "wait_preloaded"):  # a ReportKernel started by the caller, who shuts it down
         early, km = km, km.km
+    import sys
+
+    progress = _PROGRESS.set(own is not None and sys.stderr.isatty())  # `run` on a terminal: cells done, elapsed
     try:
         return _execute_report(path, params, defaults, name, out_dir, km, own, early,
                                data=data if check_data else None, schema=schema, xlsx=xlsx)
     finally:
+        _PROGRESS.reset(progress)
         if own is not None:
             own.shutdown(now=True)  # a no-op after a graceful shutdown; kills the kernel after an error
 
@@ -250,6 +255,19 @@ def _execute_report(path: Path, params: dict[str, Any], defaults: Mapping[str, A
             warm.join(timeout=30)  # never leave the build half-done (a later fork would copy its locks)
 
 
+#: show papermill's progress bar (cells done / total, elapsed): on for `run` on a terminal
+_PROGRESS: contextvars.ContextVar[bool] = contextvars.ContextVar("csat_progress", default=False)
+
+
+def _sections(nb, name: str) -> str | None:
+    from ..sections import coverage
+
+    try:
+        return str(coverage(nb, name))
+    except Exception:  # never fail a report over its summary line
+        return None
+
+
 def _run_papermill(papermill, PapermillExecutionError, path: Path, params: dict[str, Any],
                    defaults: Mapping[str, Any], name: str, out_dir: Path, km, own, early, *,
                    xlsx: bool) -> ReportResult:
@@ -264,7 +282,7 @@ def _run_papermill(papermill, PapermillExecutionError, path: Path, params: dict[
             # the notebook is written once, at the end (or on error), not twice per cell
             nb = papermill.execute_notebook(
                 str(path), str(tmp_ipynb), parameters=params, kernel_name=config.KERNEL_NAME,
-                cwd=str(path.parent), progress_bar=False, log_output=False, km=km,
+                cwd=str(path.parent), progress_bar=_PROGRESS.get(), log_output=False, km=km,
                 request_save_on_cell_execute=False,
             )
         except PapermillExecutionError:
@@ -298,6 +316,10 @@ def _run_papermill(papermill, PapermillExecutionError, path: Path, params: dict[
                 from ..export import write_workbook
 
                 write_workbook({}, tmp_xlsx, about={"Report": nb.metadata["csat_title"], "Tables": "none"})
+        from ..export import user_mode
+
+        for done in (tmp_ipynb, tmp_html, *([tmp_xlsx] if xlsx_path is not None else [])):
+            user_mode(done)  # 0644 under umask 022, as any file the user writes (mkstemp makes 0600)
         os.replace(tmp_ipynb, ipynb)  # a symlink at the final name is replaced, never followed
         os.replace(tmp_html, html_path)
         if xlsx_path is not None:
@@ -310,6 +332,6 @@ def _run_papermill(papermill, PapermillExecutionError, path: Path, params: dict[
         own.shutdown()
     return ReportResult(name=name, notebook=path.stem, ipynb=ipynb, html=html_path, ok=error is None,
                         seconds=time.perf_counter() - t0, error=error, failed_cell=cell,
-                        headline=_find_headline(nb), note=shown, xlsx=xlsx_path,
+                        headline=_find_headline(nb), note=shown, xlsx=xlsx_path, sections=_sections(nb, name),
                         label=str(params["segment"]) if params.get("segment") is not None else nb.metadata["csat_title"])
 

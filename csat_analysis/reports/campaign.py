@@ -11,6 +11,7 @@ from .._utils import as_list
 from ..effects import EffectResult, campaign_effect, compare_effects, inference_label
 from ..metrics import METRICS, metric_label
 from ..narrative import ci_text, fmt_change, fmt_p
+from ._fit import fitted
 
 __all__ = ["CampaignReport", "campaign_report"]
 
@@ -104,12 +105,14 @@ class CampaignReport:
                           formats={"exposed": "{}", "unexposed": "{}", "smd": "{}", "smd_weighted": "{}"},
                           caption=cap)
 
+    @fitted
     def plot_balance(self):
         from ..plots import plot_balance
 
         b = self.balance()
         return None if b is None else plot_balance(b.table)
 
+    @fitted
     def plot_forest(self):
         from ..plots import plot_forest
 
@@ -122,6 +125,7 @@ class CampaignReport:
                                 fontweight="bold")
         return axes
 
+    @fitted
     def plot_event_study(self):
         first = next(iter(self.did.values()), None)
         if first is None or "event_study" not in first.details:
@@ -130,6 +134,7 @@ class CampaignReport:
         ax.set_title(f"{metric_label(first.outcome)}: effect by period relative to the start", loc="left", fontsize=11)
         return ax
 
+    @fitted
     def plot_its(self):
         if self.its is None:
             return None

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from ..cells import choose_freq
 from ..comments import (
     LEARNED_NEUTRAL,
     VADER_NEUTRAL,
@@ -22,6 +23,7 @@ from ..comments import (
     themes,
 )
 from ..plots import plot_sentiment_trend, plot_theme_heatmap
+from ._fit import fitted
 
 __all__ = ["CommentReport", "comment_report"]
 
@@ -113,6 +115,7 @@ class CommentReport:
                      "share_positive": "{:.1f}", "spearman": "{:.2f}", "auc": "{:.2f}"},
             caption=" ".join(self.sentiment.warnings))
 
+    @fitted
     def plot_trend(self):
         if self.trend is None or "period" not in self.trend.table or not len(self.trend.table):
             return None
@@ -136,6 +139,7 @@ class CommentReport:
             formats={"share": "{:.1f}", "ci_low": "{:.1f}", "ci_high": "{:.1f}", "mean_score": "{:.2f}"},
             caption=cap.strip())
 
+    @fitted
     def plot_theme_heatmap(self):
         if self.segment_themes is None or self.breakdown is None:
             return None
@@ -193,7 +197,7 @@ def comment_report(
     method: str = "auto",
     learn_from: str | None = None,
     breakdown: str | None = None,
-    freq: str | None = "M",
+    freq: str | bool | None = None,
     weights: str | None = None,
     k: int | None = None,
     min_n: int = 30,
@@ -201,13 +205,15 @@ def comment_report(
 ) -> CommentReport:
     """Sentiment, themes and distinctive terms for the ``comments`` notebook, computed once.
 
+    ``freq`` is the period of the sentiment trend (None: chosen from the dates by
+    :func:`~csat_analysis.cells.choose_freq`; False: no trend).
     A data frame without the comment column, or without dates, gives a
     report whose parts say so (they return ``None``) instead of failing.
 
     Examples
     --------
     >>> frame = pd.DataFrame({"csat": [5, 1] * 5, "comment": ["Lovely staff", "Rude staff"] * 5})
-    >>> rep = comment_report(frame, method="lexicon", freq=None)
+    >>> rep = comment_report(frame, method="lexicon", freq=False)
     >>> rep.sentences()[1]
     'Mean sentiment +0.06 (95% CI -0.33 to +0.46, on −1 to +1): 50% negative, 50% positive.'
     """
@@ -223,6 +229,7 @@ def comment_report(
     if len(frame) < privacy_min_n:
         return CommentReport(data, text, sent, sent.table, None, None, None, None, None, privacy_min_n)
     trend = None
+    freq = choose_freq(data, freq=freq).freq if freq is None else (freq or None)
     if freq and "date" in data.columns and data["date"].notna().any():
         trend = dataclasses.replace(sent, table=sentiment_table(
             _with_sentiment(frame, sent), "_sentiment", [], freq, weights,

@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 
 from .._utils import as_list, check_argument
+from ..cells import FREQ_WORDS, choose_freq
 from ..correlation import AGGREGATE_METRIC, METHODS, correlate, strength
 from ..metrics import summarize, z_value
 from ..registry import SCORES
+from ._fit import fitted
 
 __all__ = ["CorrelationReport", "correlation_report"]
 
@@ -108,6 +110,7 @@ class CorrelationReport:
         return table_html(t, columns=cols, formats={"r": "{:.2f}", "ci_low": "{:.2f}", "ci_high": "{:.2f}",
                                                     "p_f": "{}"})
 
+    @fitted
     def plot_heatmap(self):
         from ..plots import plot_correlation_heatmap
 
@@ -117,15 +120,17 @@ class CorrelationReport:
         ax.set_title("Respondent level", loc="left", fontsize=11)
         return ax
 
+    @fitted
     def plot_aggregate_heatmap(self):
         from ..plots import plot_correlation_heatmap
 
         if self.aggregate is None or self.aggregate["r"].isna().all():
             return None
         ax = plot_correlation_heatmap(self.aggregate)
-        ax.set_title(f"Across periods ({self.freq})", loc="left", fontsize=11)
+        ax.set_title(f"Across periods ({FREQ_WORDS.get(self.freq, self.freq)})", loc="left", fontsize=11)
         return ax
 
+    @fitted
     def plot_segment_heatmap(self):
         from ..metrics import apply_privacy
         from ..plots import plot_segment_heatmap
@@ -140,6 +145,7 @@ class CorrelationReport:
         ax = plot_segment_heatmap(table, metric=self.heat_metric, by=self.by)
         return ax
 
+    @fitted
     def plot_scatter(self):
         from ..plots import plot_score_scatter
 
@@ -157,7 +163,7 @@ def correlation_report(
     columns: Sequence[str] = ("csat", "nps", "ces"),
     method: str = "spearman",
     by: str | None = None,
-    freq: str = "M",
+    freq: str | bool | None = None,
     heat_metric: str = "csat",
     weights: str | None = None,
     alpha: float = 0.05,
@@ -170,8 +176,10 @@ def correlation_report(
     ``columns`` are the rated items to correlate: CSAT, NPS and CES, or any
     numeric rating columns (sub-ratings, attribute ratings).  Periods are
     correlated only for two or more of CSAT, NPS and CES.  A section the data
-    cannot support says why (no dates, one item, no breakdown).
+    cannot support says why (no dates, one item, no breakdown).  ``freq`` is the
+    period (None: chosen from the dates by :func:`~csat_analysis.cells.choose_freq`; False: none).
     """
+    freq = choose_freq(data, freq=freq).freq if freq is None else (freq or None)
     check_argument("method", list(METHODS), method)
     asked = as_list(columns)
     columns = [c for c in asked if c in data.columns]

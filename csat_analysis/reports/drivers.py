@@ -10,6 +10,7 @@ import pandas as pd
 from ..deprecation import renamed_parameters
 from ..keydrivers import R2_ALPHA, R2_MIN, driver_label, outcome_name
 from ..keydrivers import drivers as key_drivers  # driver_report's `drivers` argument shadows the function's name
+from ._fit import fitted
 
 __all__ = ["DriverReport", "driver_report"]
 
@@ -101,6 +102,7 @@ class DriverReport:
                           caption=(t.attrs["r2_note"] + " The shares below do not rank what to improve.")
                           if self._negligible() else None)
 
+    @fitted
     def plot_quadrant(self):
         """Importance-performance quadrant with drivers named as in the sentences.
 
@@ -124,6 +126,7 @@ class DriverReport:
                          "no corner to start from", fontsize=9, color="#666", loc="left")
         return ax
 
+    @fitted
     def plot_segments(self):
         from ..plots import plot_driver_heatmap
 

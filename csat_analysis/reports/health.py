@@ -28,6 +28,7 @@ from ..health import (
     validate_score,
 )
 from ..plots import plot_band_heatmap, plot_calibration, plot_outcome_by_band, plot_roc, plot_score_distribution
+from ._fit import fitted
 
 __all__ = ["HealthReport", "health_report"]
 
@@ -94,9 +95,11 @@ class HealthReport:
                                   "components (shown for comparison; the hand-set ones are used unless "
                                   "weights='learned').")
 
+    @fitted
     def plot_distribution(self):
         return None if self.health is None else plot_score_distribution(self.health)
 
+    @fitted
     def plot_heatmap(self):
         if self.health is None or self.health.breakdown is None:
             return None
@@ -116,6 +119,7 @@ class HealthReport:
         return table_html(t, columns=cols, formats=fmts,
                           caption=f"Groups of fewer than {self.privacy_min_n} customers are suppressed.")
 
+    @fitted
     def plot_outcome_by_band(self):
         if self.health is None or self.outcome is None or "rate" not in self.health.table:
             return None
@@ -168,12 +172,14 @@ class HealthReport:
                           caption="Out-of-fold for the models: every customer scored by a model that never saw "
                                   "them. AUC interval: DeLong. Brier only for predicted probabilities.")
 
+    @fitted
     def plot_calibration(self):
         if self.risk is None:
             return None
         r = self.risk.honest
         return plot_calibration(r.calibration, label=r.model + (" without leaks" if r is not self.risk else ""))
 
+    @fitted
     def plot_roc(self):
         if self.risk is None:
             return None

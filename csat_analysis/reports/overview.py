@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._utils import as_list
 from ..backends import WarehouseTable
+from ..cells import choose_freq
 from ..display import HTML, esc, note, table_html
 from ..metrics import (
     METRICS,
@@ -33,6 +34,7 @@ from ..plots import Rendered, plot_distribution, plot_scores, row_layout
 from ..privacy import mask_contacts
 from ..responses import schema_of
 from ._benchmarks import benchmark_sentences, benchmarks_html, selection_benchmarks
+from ._fit import fitted
 
 __all__ = ["overview", "Overview"]
 
@@ -80,6 +82,7 @@ class Overview:
                           formats={"population_share": "{:.1%}", "sample_share": "{:.1%}",
                                    "weighted_share": "{:.1%}"}, caption=cap)
 
+    @fitted
     def plot_who_answered(self):
         rake = self._raked()
         return None if rake is None else rake.plot()
@@ -126,7 +129,11 @@ class Overview:
                 parts.append(f"{level} is {word} the rest ({gaps})")
             out.append(f"By {col}: " + "; ".join(parts) + f" (Benjamini-Hochberg adjusted p < {self.alpha:g}).")
         if len(out) == len(self.metrics):
-            out.append("No segment differs significantly from the rest after adjusting for multiple comparisons.")
+            if not self.segment_tests:  # nothing was compared: say so, not that nothing differs
+                out.append("There are no segments to compare: the schema lists no segment column with two or more "
+                           "levels in this selection (columns.segments).")
+            else:
+                out.append("No segment differs significantly from the rest after adjusting for multiple comparisons.")
         return out + benchmark_sentences(self.benchmarks)
 
     def headline_values(self) -> dict[str, str]:
@@ -190,6 +197,7 @@ class Overview:
         return table_html(rows, columns=columns,
                           caption=f"The {len(rows)} most recent comments from dissatisfied customers.")
 
+    @fitted
     def plot_distributions(self):
         """One panel per metric: the share of answers at each score."""
         cols = [METRICS[m].column for m in self.metrics]
@@ -250,15 +258,23 @@ class Overview:
             display(HTML(f"<h3>{esc(column)}: scores with 95% intervals</h3>"))
             display(Rendered(self.plot_segments(column)))  # drawn once, as laid out
 
+    @fitted
     def plot_segments(self, column: str):
         """Dot-and-interval panels per metric across the levels of ``column``."""
         table = self.segments[column]
-        height = 0.4 * max(3, table[column].nunique()) + 1.2
-        fig, axes = plt.subplots(1, len(self.metrics), figsize=(4.4 * len(self.metrics), height), squeeze=False)
-        for ax, m in zip(axes[0], self.metrics, strict=False):
+        levels = max(3, table[column].nunique())
+        long = table[column].astype(str).str.len().max() > 24 or levels > 12  # panels side by side would crowd
+        height = 0.4 * levels + 1.2
+        if long:  # one panel per metric, stacked, with room for the labels
+            fig, axes = plt.subplots(len(self.metrics), 1, figsize=(9.0, len(self.metrics) * height),
+                                     layout="constrained", squeeze=False)
+        else:
+            fig, axes = plt.subplots(1, len(self.metrics), figsize=(4.4 * len(self.metrics), height), squeeze=False)
+        for ax, m in zip(axes.ravel(), self.metrics, strict=False):
             plot_scores(table, metric=m, by=column, ax=ax, benchmarks=self.benchmark_lines.get(m))
             ax.set_title(metric_label(m), loc="left", fontsize=10)
-        row_layout(fig, axes[0])
+        if not long:
+            row_layout(fig, axes[0])
         return fig
 
 
@@ -266,7 +282,7 @@ def overview(
     data: pd.DataFrame,
     *,
     metrics: Sequence[str] = HEADLINE_METRICS,
-    freq: str | None = "M",
+    freq: str | bool | None = None,
     breakdown: Sequence[str] | str | None = None,
     weights: str | None = None,
     min_n: int = 30,
@@ -281,7 +297,8 @@ def overview(
     data : DataFrame
         The responses to report on (already filtered to the report's selection).
     metrics : metrics to show; those without a score column are skipped.
-    freq : period for "change vs the previous period" (None: no change).
+    freq : period for "change vs the previous period" (None: chosen from the dates by
+        :func:`~csat_analysis.cells.choose_freq`; False: no change).
     breakdown : segment columns for the segment tables (default: the
         schema's segments with more than one level in ``data``).
     weights, min_n, privacy_min_n, alpha : see :func:`~csat_analysis.summarize`.
@@ -295,6 +312,7 @@ def overview(
     Overview
     """
     metrics = [m for m in metrics if METRICS[m].column in data.columns]
+    freq = choose_freq(data, freq=freq).freq if freq is None else (freq or None)
     remote = isinstance(data, WarehouseTable)  # a database table: every number is an aggregate query
     if breakdown is None:
         schema_segments = schema_of(data).get("columns", {}).get("segments", [])

@@ -7,10 +7,12 @@ import pandas as pd
 
 from .._utils import check_argument
 from ..backends import WarehouseTable
+from ..cells import choose_freq
 from ..metrics import METRICS, metric_label, summarize
 from ..narrative import fmt_change, fmt_estimate, fmt_p, fmt_score, interval_decimals
 from ..trends import trend, trend_digest
 from ._benchmarks import benchmark_sentences, benchmarks_html, selection_benchmarks
+from ._fit import fitted
 
 __all__ = ["TrendReport", "trend_report"]
 
@@ -54,6 +56,7 @@ class TrendReport:
         vals["Significant changes"] = str(int(self.table["flag"].str.contains("significant_change").sum()))
         return vals
 
+    @fitted
     def plot(self):
         from ..plots import plot_trend
 
@@ -63,6 +66,7 @@ class TrendReport:
             ax.set_title(f"{metric_label(self.metric)} by period", loc="left", fontsize=11)
         return ax
 
+    @fitted
     def plot_facets(self):
         from ..plots import plot_trend_facets
 
@@ -70,6 +74,7 @@ class TrendReport:
             return None
         return plot_trend_facets(self._public(self.facets), by=self.facet_by, target=self.target)
 
+    @fitted
     def plot_calendar(self):
         from ..plots import plot_calendar
 
@@ -112,7 +117,7 @@ def trend_report(
     data: pd.DataFrame,
     *,
     metric: str = "csat",
-    freq: str = "M",
+    freq: str | None = None,
     facet_by: str | None = None,
     target: float | None = None,
     rolling: int | None = None,
@@ -127,7 +132,8 @@ def trend_report(
 
     ``data`` is a responses table or a :class:`~csat_analysis.backends.WarehouseTable`
     (every number then comes from aggregate queries; the rows stay in the engine).
-    Parameters are those of :func:`trend`; ``date_range`` (the whole export's
+    Parameters are those of :func:`trend` (``freq=None``: chosen from the dates by
+    :func:`~csat_analysis.cells.choose_freq`); ``date_range`` (the whole export's
     first and last date) lets a report on one segment or selection judge its
     first and last periods ``partial`` against the export, not against the
     segment's own first and last answers.  ``benchmarks`` (default the
@@ -143,6 +149,7 @@ def trend_report(
         return TrendReport(data, None, None, None, metric, facet_by, target, privacy_min_n, msg)
     kw = dict(metric=metric, target=target, weights=weights, alpha=alpha, min_n=min_n, privacy_min_n=privacy_min_n,
               date_range=date_range)
+    freq = choose_freq(data, freq=freq).freq
     table = trend(data, freq=freq, rolling=rolling, **kw)
     facets = None
     if facet_by and facet_by in data and (len(data.levels(facet_by)) if remote else data[facet_by].nunique()) > 1:
