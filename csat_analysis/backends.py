@@ -180,7 +180,8 @@ class WarehouseTable:
         return date in self._source and bool(self.date_bounds(date).notna().any())
 
     def _timestamps(self, date: str):
-        """``date`` as a timestamp expression (a date at midnight), for ``start``/``end`` bounds as pandas compares them."""
+        """``date`` as a timestamp expression (a date at midnight), for ``start``/``end`` bounds as pandas compares
+        them."""
         day = self._dates(date)  # checks the column and the schema's format
         col = self.table[self._source[date]]
         if col.type().is_timestamp():
@@ -191,7 +192,8 @@ class WarehouseTable:
 
     def filter(self, *, column: str | None = None, equals: Any = None, start: Any = None, end: Any = None,
                date: str = "date") -> WarehouseTable:
-        """The rows whose ``column`` reads as ``equals`` (or one of a list of values) and whose ``date`` lies in ``[start, end]``, as a new table.
+        """The rows whose ``column`` reads as ``equals`` (or one of a list of values) and whose ``date`` lies in
+        ``[start, end]``, as a new table.
 
         Nothing is fetched but the distinct values of ``column``: a segment value
         matches the raw values that the loader would read as it (stripped text,
@@ -204,7 +206,8 @@ class WarehouseTable:
             values = self._distinct(column)
             labels = self._labels(column, values)
             wanted = {str(v) for v in equals} if isinstance(equals, (list, tuple, set)) else {str(equals)}
-            raw = [v for v, label in zip(values.tolist(), labels, strict=False) if label is not None and str(label) in wanted]
+            raw = [v for v, label in zip(values.tolist(), labels, strict=False)
+                   if label is not None and str(label) in wanted]
             col = expr[self._source[column]]
             expr = expr.filter(col.isin(raw)) if raw else expr.filter(col.isnull() & col.notnull())
         for bound, keep in ((start, "ge"), (end, "le")):
@@ -243,7 +246,9 @@ class WarehouseTable:
         if date not in known:  # one min/max query per column, kept
             day = self._dates(date)
             row = self.table.aggregate(first=day.min(), last=day.max()).to_pandas()
-            known[date] = pd.to_datetime(pd.Series([row["first"].iloc[0], row["last"].iloc[0]])).astype("datetime64[ns]")
+            known[date] = pd.to_datetime(
+                pd.Series([row["first"].iloc[0], row["last"].iloc[0]])
+            ).astype("datetime64[ns]")
             self._bounds = known
         return known[date].copy()
 

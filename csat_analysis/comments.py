@@ -979,7 +979,8 @@ def distinctive_terms(
     y = _scores_of(frame, outcome)
     columns = ["term", "n_low", "n_high", "log_odds", "se", "z", "favours"]
     try:
-        vec = CountVectorizer(ngram_range=tuple(ngram_range), stop_words=_stop_words(), min_df=max(int(min_comments), 1))
+        vec = CountVectorizer(ngram_range=tuple(ngram_range), stop_words=_stop_words(),
+                              min_df=max(int(min_comments), 1))
         counts = vec.fit_transform(frame[text].tolist()).tocsr()
     except ValueError:  # empty vocabulary
         return pd.DataFrame(columns=columns)

@@ -321,7 +321,8 @@ class Crosstab(Result):
 
     def about(self) -> dict[str, Any]:
         return {"Table": "Banner table", "Rows": ", ".join(metric_label(m) for m in self.rows),
-                "Banners": ", ".join(self.label(b) for b in self.banner), "Weights": self.weights or "none (unweighted)",
+                "Banners": ", ".join(self.label(b) for b in self.banner),
+                "Weights": self.weights or "none (unweighted)",
                 "Significance": self.legend(), "Warnings": list(self.warnings) or "none"}
 
 

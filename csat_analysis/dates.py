@@ -61,7 +61,8 @@ def parse_dates(values: pd.Series, *, dayfirst: bool | None = None, format: str 
     for i, u in enumerate(uniques):
         if isinstance(u, (pd.Timestamp, np.datetime64)) or hasattr(u, "year") and hasattr(u, "month"):
             try:
-                parsed[i] = pd.Timestamp(u).tz_localize(None).to_datetime64() if pd.Timestamp(u).tz else pd.Timestamp(u).to_datetime64()
+                parsed[i] = (pd.Timestamp(u).tz_localize(None).to_datetime64() if pd.Timestamp(u).tz
+                             else pd.Timestamp(u).to_datetime64())
             except (ValueError, TypeError):
                 pass
         elif isinstance(u, (int, float, np.integer, np.floating)) and not isinstance(u, bool):

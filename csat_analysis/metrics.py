@@ -251,7 +251,8 @@ class Stats:
         return _estimate(self, ci, ci_method)
 
     def difference(self, other: Stats, ci: float = 0.95) -> dict[str, np.ndarray]:
-        """``change, ci_low, ci_high, p`` of each group against the same group of ``other`` (see :func:`_difference`)."""
+        """``change, ci_low, ci_high, p`` of each group against the same group of ``other``
+        (see :func:`_difference`)."""
         return _difference(self, other, ci)
 
     def nps_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -65,8 +65,8 @@ def _variance(metric: str, expected) -> float:
             raise ParameterError("For NPS, `expected` must be the promoter and detractor shares as proportions, "
                                  f"e.g. (0.4, 0.2), but {expected!r} was passed.") from None
         if not (0 <= p <= 1 and 0 <= d <= 1 and p + d <= 1):
-            raise ParameterError(f"For NPS, `expected` must be two proportions adding up to at most 1, but {expected!r} "
-                                 "was passed.")
+            raise ParameterError("For NPS, `expected` must be two proportions adding up to at most 1, "
+                                 f"but {expected!r} was passed.")
         return 100**2 * (p + d - (p - d) ** 2)
     try:
         value = float(expected)

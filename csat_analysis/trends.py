@@ -282,7 +282,8 @@ def trend(
     require_columns(data, by, "segment column")
     if date not in data.columns:
         raise ParameterError(
-            f"A trend needs a date column, but the data has no {date!r} column; map one under columns.date in the schema."
+            f"A trend needs a date column, but the data has no {date!r} column; "
+            "map one under columns.date in the schema."
         )
     remote = not isinstance(data, pd.DataFrame) and hasattr(data, "date_bounds")  # backends.WarehouseTable
     dates = data.date_bounds(date) if remote else data[date]  # for a warehouse table, its first and last day
@@ -292,7 +293,8 @@ def trend(
             "in the schema (columns.date.format or dayfirst)."
         )
     if rolling is not None and (not isinstance(rolling, int) or rolling < 2):
-        raise ParameterError(f"The value for `rolling` must be a whole number of periods of at least 2, not {rolling!r}.")
+        raise ParameterError("The value for `rolling` must be a whole number of periods of at least 2, "
+                             f"not {rolling!r}.")
     first, last = _date_range(pd.DataFrame({date: dates}), date, date_range)
     grouped, st = grouped_stats(data, [metric], by, freq, date, weights, fill_periods=True)
     st = st[metric]
@@ -428,7 +430,8 @@ def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
         if len(sig):
             big = sig.loc[sig["change"].abs().idxmax()]
             sentences.append(
-                f"{who}{cap('The')} largest significant change was in {big['period']}: {fmt_change(metric, big['change'])} "
+                f"{who}{cap('The')} largest significant change was in {big['period']}: "
+                f"{fmt_change(metric, big['change'])} "
                 f"against the period before ({fmt_p(big['change_p_adj'])} after adjusting for "
                 f"{int(t['change_p'].notna().sum())} comparisons)."
             )
@@ -443,7 +446,8 @@ def _digest(out, st, group, metric, freq, by, target, alpha, ci) -> list[str]:
                 verb = "up" if d["change"][0] > 0 else "down"
                 sig_word = "a statistically significant" if d["p"][0] < alpha else "not a statistically significant"
                 sentences.append(
-                    f"{who}{cap('Over')} the last quarter ({t['period'].iloc[-k]} to {t['period'].iloc[-1]}) {label} was "
+                    f"{who}{cap('Over')} the last quarter ({t['period'].iloc[-k]} to {t['period'].iloc[-1]}) "
+                    f"{label} was "
                     f"{verb} {fmt_change(metric, abs(d['change'][0])).lstrip('+')} on the quarter before: "
                     f"{sig_word} change ({fmt_p(d['p'][0])})."
                 )

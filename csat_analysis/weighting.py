@@ -115,7 +115,9 @@ class _Margin:
     ordered: bool = False
 
 
-def _margins_from_frame(population: pd.DataFrame, by: list[str], source: str) -> tuple[dict[str, dict[str, float]], float, dict[str, bool]]:
+def _margins_from_frame(
+    population: pd.DataFrame, by: list[str], source: str
+) -> tuple[dict[str, dict[str, float]], float, dict[str, bool]]:
     absent = [c for c in by if c not in population.columns]
     if absent:  # said without quoting the file's header: a wrong file's first line stays out of the message
         raise DataError(f"The population ({source}) has no column {shorten(absent[0])!r}; a customer table needs "
@@ -959,7 +961,8 @@ def response_bias(frame: pd.DataFrame, *, responded: str, by: Sequence[str] | st
     >>> f = pd.DataFrame({"plan": ["a"] * 100 + ["b"] * 100, "answered": [1] * 40 + [0] * 60 + [1] * 10 + [0] * 90})
     >>> rb = response_bias(f, responded="answered", by="plan")
     >>> rb.table[["level", "n", "responded", "response_rate"]].to_dict("records")
-    [{'level': 'a', 'n': 100, 'responded': 40, 'response_rate': 40.0}, {'level': 'b', 'n': 100, 'responded': 10, 'response_rate': 10.0}]
+    [{'level': 'a', 'n': 100, 'responded': 40, 'response_rate': 40.0},
+     {'level': 'b', 'n': 100, 'responded': 10, 'response_rate': 10.0}]
     >>> round(rb.r_indicator, 4)
     0.6993
     """

@@ -145,7 +145,9 @@ def test_canonical_table_needs_no_renaming(sample):
 
 def test_labels_reversed_scales_and_messy_segments_as_the_loader_reads_them():
     raw = pd.DataFrame({
-        "when": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-02-02", "2024-02-10", "2024-03-01", "2024-03-05"] * 5),
+        "when": pd.to_datetime(
+            ["2024-01-03", "2024-01-20", "2024-02-02", "2024-02-10", "2024-03-01", "2024-03-05"] * 5
+        ),
         "sat": ["Very satisfied", "1", " 4", "very dissatisfied", "NA", "5"] * 5,
         "effort": [1, 2, 7, None, 3, 6] * 5,
         "seg": [" North", "North", "South ", "NA", None, "South"] * 5,
@@ -232,7 +234,8 @@ def test_spark_agrees_on_a_real_export(spark):
     sch = read_schema(SCHEMAS / "bank_nps_2021.yml")
     df, _ = load_responses(path, sch)
     data = from_ibis(spark.create_table("real", source_rows(df, sch), overwrite=True), schema=sch)
-    assert_same(summarize(df, metrics="nps", by="market", freq="M"), summarize(data, metrics="nps", by="market", freq="M"))
+    assert_same(summarize(df, metrics="nps", by="market", freq="M"),
+                summarize(data, metrics="nps", by="market", freq="M"))
 
 
 # ----------------------------------------------------------------------------- SQL for other warehouses

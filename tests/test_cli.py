@@ -27,7 +27,8 @@ def test_sample_writes_data_schema_and_truth(capsys, tmp_path):
     assert len(pd.read_csv(tmp_path / "s.csv")) == 200
     truth = json.loads((tmp_path / "s_truth.json").read_text())
     assert truth["campaign"] == "spring_promo"
-    code, out, _ = run(capsys, "validate", "--data", str(tmp_path / "s.csv"), "--schema", str(tmp_path / "s_schema.yml"))
+    code, out, _ = run(capsys, "validate", "--data", str(tmp_path / "s.csv"),
+                       "--schema", str(tmp_path / "s_schema.yml"))
     assert code == 0 and "200 rows read, 200 kept" in out
 
 

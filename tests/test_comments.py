@@ -128,7 +128,8 @@ def test_themes_recover_planted_themes(rng):
     # k chosen by the stated rule when not given
     assert cm.themes(frame).k_rule.startswith("3 themes")
     # dictionary themes (the schema's `themes:` key) count every comment that uses one of their words
-    frame = ca.with_schema(frame, {"metrics": {"csat": {"scale": [1, 5]}}, "themes": {"delivery": ["courier", "parcel*"]}})
+    frame = ca.with_schema(frame, {"metrics": {"csat": {"scale": [1, 5]}},
+                                   "themes": {"delivery": ["courier", "parcel*"]}})
     dic = cm.themes(frame)
     truth = frame["comment"].str.contains(r"\b(?:courier|parcel)", regex=True)
     row = dic.table.iloc[0]
@@ -149,9 +150,9 @@ def test_distinctive_terms_match_monroe_formula():
     yh = {"staff": 10, "friendly": 20, "fast": 10}
     nl, nh = sum(yl.values()), sum(yh.values())
     for w in ("rude", "staff", "friendly"):
-        l, h = yl.get(w, 0), yh.get(w, 0)
-        delta = np.log((l + a[w]) / (nl + a0 - l - a[w])) - np.log((h + a[w]) / (nh + a0 - h - a[w]))
-        z = delta / np.sqrt(1 / (l + a[w]) + 1 / (h + a[w]))
+        lo, h = yl.get(w, 0), yh.get(w, 0)
+        delta = np.log((lo + a[w]) / (nl + a0 - lo - a[w])) - np.log((h + a[w]) / (nh + a0 - h - a[w]))
+        z = delta / np.sqrt(1 / (lo + a[w]) + 1 / (h + a[w]))
         assert d.loc[w, "log_odds"] == pytest.approx(delta) and d.loc[w, "z"] == pytest.approx(z)
     assert d.index[0] in ("rude", "slow") and d["favours"].iloc[-1] == "high"
     # terms used in fewer comments than the privacy threshold are never listed

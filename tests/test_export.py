@@ -284,7 +284,8 @@ def test_formula_text_is_text_in_workbook_csv_links_and_html(rendered):
     assert FORMULA in visible_text(page)
     assert XSS not in page and "&lt;script&gt;" in page
     wb = load_workbook(book_path)
-    texts = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    texts = [c for ws in wb for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert any(c.value.startswith("=") for c in texts), "a data cell starting with '=' (the comment)"
     assert any(FORMULA in c.value for c in texts if c.parent.title == "Banner table"), "the segment, as text"
     assert all(c.data_type == "s" for c in texts)

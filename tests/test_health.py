@@ -56,7 +56,8 @@ def test_outcomes_features_and_customer_id_in_the_canonical_table(tmp_path):
     path = tmp_path / "export.csv"
     pd.DataFrame({"CustomerId": ["007", "008", "009", "010"], "sat": [1, 5, 4, 2],
                   "Churn Label": ["Yes", " no", "NO", ""], "Exited": [1, 0, 0, 1], "Spend": [10.5, None, 3, 4],
-                  "Plan": ["Basic", "Plus", None, "Basic"], "Left": ["yes", "no", "no", "yes"]}).to_csv(path, index=False)
+                  "Plan": ["Basic", "Plus", None, "Basic"],
+                  "Left": ["yes", "no", "no", "yes"]}).to_csv(path, index=False)
     schema = {"columns": {"customer_id": "CustomerId"}, "metrics": {"csat": "sat"},
               "outcomes": {"churned": {"column": "Churn Label", "labels": {"Yes": 1, "No": 0}},
                            "exited": "Exited", "left": "Left"},

@@ -47,7 +47,8 @@ def test_bank_nps_by_market_and_month():
         assert by.loc[market, "se"] == pytest.approx(se, abs=1e-4)
     monthly = summarize(df, metrics="nps", freq="M")
     assert monthly["score"].round(4).tolist() == pytest.approx(
-        [13.2558, 10.0503, 19.0594, 9.4629, 15.8730, 8.7282, 9.7252, 9.5349, 10.4762, 8.3333, 12.0192, 15.0000], abs=1e-4)
+        [13.2558, 10.0503, 19.0594, 9.4629, 15.8730, 8.7282, 9.7252, 9.5349, 10.4762, 8.3333, 12.0192, 15.0000],
+        abs=1e-4)
     assert monthly["n"].tolist() == [430, 398, 404, 391, 441, 401, 473, 430, 420, 396, 416, 400]
     quarterly = summarize(df, metrics="nps", freq="Q")
     assert quarterly["score"].tolist() == pytest.approx([14.12, 11.52, 9.90, 11.80], abs=0.005)
@@ -111,7 +112,8 @@ def test_ba_airline_reviews():
 # --------------------------------------------------------------------------- encodings, delimiters, platforms
 
 CSV = "id,date,csat,segment\n1,2024-01-05,5,Café\n2,2024-01-06,3,Thé\n3,2024-02-01,4,Café\n"
-SCHEMA = {"columns": {"response_id": "id", "date": "date", "segments": ["segment"]}, "metrics": {"csat": {"column": "csat"}}}
+SCHEMA = {"columns": {"response_id": "id", "date": "date", "segments": ["segment"]},
+          "metrics": {"csat": {"column": "csat"}}}
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
@@ -204,7 +206,8 @@ def test_labels_missing_codes_floats_and_none_literal(tmp_path):
     assert df["heard_email"].iloc[0] and not df["heard_email"].iloc[2]
     assert df["heard_tv"].iloc[0] and df["heard_tv"].iloc[2]
     assert pd.isna(df["heard_friend"].iloc[1])  # blank multi-select answer stays missing
-    assert {k: v["count"] for k, v in report.excluded.items()} == {"missing_score": 1, "non_integer": 1, "unknown_label": 1}
+    assert {k: v["count"] for k, v in report.excluded.items()} == {
+        "missing_score": 1, "non_integer": 1, "unknown_label": 1}
     assert report.excluded["unknown_label"]["examples"][0] == {"row": 6, "column": "sat", "value": "Meh"}
 
 
@@ -284,7 +287,8 @@ def test_duplicates_weights_and_dates_are_excluded_with_reasons():
 @pytest.mark.parametrize(
     "schema, match",
     [
-        ({"metrics": {"csat": {"column": "Satisfaction"}}}, "column 'Satisfaction' is not in .*Did you mean 'satisfaction'"),
+        ({"metrics": {"csat": {"column": "Satisfaction"}}},
+         "column 'Satisfaction' is not in .*Did you mean 'satisfaction'"),
         ({"metrics": {"csat": {"column": "satisfaction", "scale": [5, 1]}}}, "scale \\[5, 1\\] is impossible"),
         ({"metrics": {"csat": {"column": "satisfaction", "top_box": 9}}}, "top_box 9 must be"),
         ({"metrics": {"csat": "satisfaction"}, "colums": {}}, "unknown key 'colums'.*Did you mean 'columns'"),
@@ -313,7 +317,8 @@ dates = st.sampled_from(["2024-01-01", "2024-02-30", "", "yesterday", "2024-03-1
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", ""]), cell, cell, dates, st.sampled_from(["1", "0", "", "2.5"])),
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", ""]), cell, cell, dates,
+                          st.sampled_from(["1", "0", "", "2.5"])),
                 min_size=1, max_size=30))
 def test_every_row_is_kept_or_excluded_with_a_reason(rows):
     raw = pd.DataFrame(rows, columns=["id", "csat", "nps", "date", "w"])
@@ -366,7 +371,8 @@ def test_quoted_line_breaks_across_parser_blocks(tmp_path):
     body = "".join(f"{i},{i % 5 + 1},{comments[k]}\n" for i, k in enumerate(picks))
     path = tmp_path / "multiline.csv"
     path.write_text("id,csat,comment\n" + body)
-    df, report = load_responses(path, {"columns": {"response_id": "id", "comment": "comment"}, "metrics": {"csat": "csat"}})
+    df, report = load_responses(path, {"columns": {"response_id": "id", "comment": "comment"},
+                                       "metrics": {"csat": "csat"}})
     assert report.rows_read == n and report.rows_kept == n
     expected = pd.Series(comments[picks]).str.strip('"').str.replace('""', '"')
     assert df["comment"].tolist() == expected.tolist()
@@ -407,7 +413,7 @@ def test_ordered_ids_shortcut_never_hides_a_repeat(ids, repeated):
     assert np.flatnonzero(got).tolist() == repeated
 
 
-# --------------------------------------------------------------------------- issue 13: targets, ratings, yes/no, controls
+# ------------------------------------------------------------------------- issue 13: targets, ratings, yes/no, controls
 
 
 def test_targets_are_kept_in_the_schema_and_on_the_loaded_table(tmp_path):

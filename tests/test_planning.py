@@ -33,7 +33,8 @@ def test_formulas():
 def test_did_mde_has_four_cells_and_design_effect():
     one = ca.mde("csat", n=2000, expected=0.8)
     assert ca.mde("csat", n=2000, expected=0.8, comparison="did") == pytest.approx(2 * one)
-    assert ca.mde("csat", n=2000, expected=0.8, comparison="did", design_effect=2.0) == pytest.approx(2 * np.sqrt(2) * one)
+    assert ca.mde("csat", n=2000, expected=0.8, comparison="did", design_effect=2.0) == pytest.approx(
+        2 * np.sqrt(2) * one)
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -94,7 +94,8 @@ def test_bank_monthly_nps_matches_source():
     df, _ = load_responses(folder / "NPStimeseries Updated.csv", SCHEMAS / "bank_nps_2021.yml")
     t = trend(df, metric="nps", freq="M")
     assert t["score"].tolist() == pytest.approx(
-        [13.2558, 10.0503, 19.0594, 9.4629, 15.8730, 8.7282, 9.7252, 9.5349, 10.4762, 8.3333, 12.0192, 15.0000], abs=1e-4)
+        [13.2558, 10.0503, 19.0594, 9.4629, 15.8730, 8.7282, 9.7252, 9.5349, 10.4762, 8.3333, 12.0192, 15.0000],
+        abs=1e-4)
     assert not t["partial"].tolist()[-1]  # the data stop on 30 December: 30 of 31 days, a complete month
 
 

@@ -325,8 +325,8 @@ def test_ordered_levels_merge_with_a_neighbour(respondents, population):
 
 
 def test_unused_categories_are_not_levels(respondents, population, raked):
-    resp = respondents.assign(contract=pd.Categorical(respondents["contract"],
-                                                      categories=["Biennial", "Month-to-month", "One year", "Two year"]))
+    resp = respondents.assign(contract=pd.Categorical(
+        respondents["contract"], categories=["Biennial", "Month-to-month", "One year", "Two year"]))
     r = rake(resp, population, by=BY)
     np.testing.assert_allclose(r.weights, raked.weights, rtol=1e-9)
     assert "Biennial" not in set(r.table["level"])

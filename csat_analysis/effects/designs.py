@@ -410,7 +410,8 @@ def _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluste
     before = len(frame)
     frame = frame.dropna()
     if len(frame) < before:
-        notes.append(f"{before - len(frame):,} row(s) without the outcome, exposure, controls or cluster were left out.")
+        notes.append(f"{before - len(frame):,} row(s) without the outcome, exposure, controls or cluster "
+                     "were left out.")
     _check_exposure(frame["_exposed"], campaign)
     rhs = "_exposed" + (f" + {controls}" if controls else "")
     if model == "ordinal":
@@ -551,7 +552,8 @@ def _variants_design(data, y, unit, variants, control, outcome, campaign, contro
     row = table.iloc[top]
     effect = Effect(float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"]), float(row["p_adj"]), unit)
     details = {"controls": controls, "cov_type": cov, "cluster": cluster, "variants": labels, "control": control,
-               "joint": joint, "headline_variant": labels[top], "n_by_variant": {str(k): int(v) for k, v in counts.items()}}
+               "joint": joint, "headline_variant": labels[top],
+               "n_by_variant": {str(k): int(v) for k, v in counts.items()}}
     columns = _control_columns(data, controls)
     if columns:  # who received any variant, against the control
         details["balance"] = _balance(frame.assign(_exposed=(frame["_variant"] != control).astype(float)), columns,
@@ -600,7 +602,8 @@ def _did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, gro
     treated = [str(t) for t in as_list(treated)]
     if not treated:
         raise DataError(f"No group of {group!r} was ever exposed to {campaign!r}; nothing to compare.")
-    frame = pd.DataFrame({"_y": y.to_numpy(), "_g": g.to_numpy(), "_p": codes, "_treated": g.isin(treated).to_numpy(float)})
+    frame = pd.DataFrame({"_y": y.to_numpy(), "_g": g.to_numpy(), "_p": codes,
+                          "_treated": g.isin(treated).to_numpy(float)})
     frame = frame[(frame["_p"] >= 0) & frame["_g"].notna()]
     frame["_post"] = (frame["_p"] >= start_code).astype(float)
     frame["_did"] = frame["_treated"] * frame["_post"]
@@ -615,11 +618,13 @@ def _did(data, y, unit, exposed, outcome, campaign, controls, cluster, freq, gro
         raise DataError(f"Every group of {group!r} is treated (or none is): DiD needs both treated and other groups.")
     pre_periods = frame.loc[frame["_post"] == 0, "_p"].nunique()
     if pre_periods == 0:
-        raise DataError(f"No responses before {campaign!r} started ({start:%Y-%m-%d}): there is no 'before' to compare.")
+        raise DataError(f"No responses before {campaign!r} started ({start:%Y-%m-%d}): "
+                        "there is no 'before' to compare.")
     if frame["_post"].nunique() < 2:
         raise DataError(f"No responses after {campaign!r} started ({start:%Y-%m-%d}).")
     if pre_periods < 3:
-        notes.append(f"Only {pre_periods} period(s) before the start: the parallel-trends assumption cannot be checked well.")
+        notes.append(f"Only {pre_periods} period(s) before the start: "
+                     "the parallel-trends assumption cannot be checked well.")
     if cluster:
         require_columns(data, [cluster], "cluster column")
         clusters = data.loc[frame.index, cluster].astype("string").to_numpy()
@@ -722,7 +727,8 @@ def _its(data, outcome, campaign, freq, group, treated, exposed, start, weights,
     pre = int((fit_rows["post"] == 0).sum())
     post = int((fit_rows["post"] == 1).sum())
     if pre == 0:
-        raise DataError(f"No periods before {campaign!r} started ({start:%Y-%m-%d}): an interrupted time series needs a before.")
+        raise DataError(f"No periods before {campaign!r} started ({start:%Y-%m-%d}): "
+                        "an interrupted time series needs a before.")
     if post == 0:
         raise DataError(f"No periods after {campaign!r} started ({start:%Y-%m-%d}).")
     if pre < 8:

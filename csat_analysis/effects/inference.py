@@ -229,7 +229,8 @@ def _apply_boot(table: pd.DataFrame, boot: dict | None, res, term: str, details:
         return
     details.update(inference=(boot["weights"] if boot["weights"] == "randomization inference" else
                               f"wild cluster restricted bootstrap ({boot['weights']})"),
-                   p_cr1=float(table.loc[0, "p"]), ci_cr1=(float(table.loc[0, "ci_low"]), float(table.loc[0, "ci_high"])),
+                   p_cr1=float(table.loc[0, "p"]),
+                   ci_cr1=(float(table.loc[0, "ci_low"]), float(table.loc[0, "ci_high"])),
                    p_wild=boot["p"], bootstrap=boot)
     table.loc[0, ["p", "ci_low", "ci_high"]] = [boot["p"], boot["ci_low"], boot["ci_high"]]
 

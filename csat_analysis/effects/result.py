@@ -114,7 +114,8 @@ def inference_label(r: EffectResult) -> str:
 
 
 def compare_effects(results: Sequence[EffectResult], labels: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per result, for a forest plot: ``label, campaign, outcome, design, estimate, ci_low, ci_high, p, unit, ci``.
+    """One row per result, for a forest plot:
+    ``label, campaign, outcome, design, estimate, ci_low, ci_high, p, unit, ci``.
 
     A result with variants gives one row per variant (label ``"<label>: <variant>"``, Holm-adjusted p)."""
     rows = []

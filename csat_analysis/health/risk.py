@@ -102,7 +102,8 @@ def _single_feature_leaks(X: pd.DataFrame, y: np.ndarray, numeric: list[str]) ->
             detail = f"{f} alone separates the outcome with AUC {auc:.3f}"
         if levels is not None and 0.02 < base < 0.98:
             g = pd.Series(y).groupby(levels.to_numpy()).agg(["size", "mean"])
-            extreme = g[(g["size"] >= _LEAK_LEVEL_SHARE * n) & ((g["mean"] < _LEAK_RATE) | (g["mean"] > 1 - _LEAK_RATE))]
+            extreme = g[(g["size"] >= _LEAK_LEVEL_SHARE * n)
+                        & ((g["mean"] < _LEAK_RATE) | (g["mean"] > 1 - _LEAK_RATE))]
             if len(extreme):
                 lv = extreme.index[0]
                 lv = _fmt_num(lv) if isinstance(lv, (int, float, np.number)) else str(lv)

@@ -150,7 +150,8 @@ def health_score(
     >>> frame = pd.DataFrame({"customer_id": list("abcd"), "csat": [1, 5, 3, None], "logins": [2, 30, 8, 12]})
     >>> h = health_score(frame, components=["csat", "logins"])
     >>> h.scores[["customer_id", "score", "band"]].to_dict("list")
-    {'customer_id': ['a', 'b', 'c', 'd'], 'score': [6.25, 93.75, 43.75, 62.5], 'band': ['red', 'green', 'red', 'yellow']}
+    {'customer_id': ['a', 'b', 'c', 'd'], 'score': [6.25, 93.75, 43.75, 62.5],
+     'band': ['red', 'green', 'red', 'yellow']}
     """
     if not (len(bands) == 2 and 0 <= bands[0] <= bands[1] <= 100):
         raise ParameterError(f"`bands` must be two numbers from 0 to 100, red below the first and green from the "
@@ -205,8 +206,8 @@ def health_score(
         fit = LogisticRegression(C=1.0, max_iter=1000).fit(Z, y[ok])
         raw = -fit.coef_[0]
         if (raw < 0).any():
-            notes.append("Learned weights: " + ", ".join(n for n, r in zip(names, raw, strict=False) if r < 0) + " went with "
-                         "more of the outcome when healthier, so their learned weight is set to 0.")
+            notes.append("Learned weights: " + ", ".join(n for n, r in zip(names, raw, strict=False) if r < 0)
+                         + " went with more of the outcome when healthier, so their learned weight is set to 0.")
         raw = np.clip(raw, 0, None)
         learned = raw / raw.sum() if raw.sum() > 0 else np.full(len(names), np.nan)
     if component_weights == "learned":

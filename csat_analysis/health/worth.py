@@ -90,14 +90,16 @@ class WorthResult(Result):
             return [f"No detectable association between {name} and {self.outcome}: {self.outcome} is "
                     f"{_fmt_pct(rates.min())}–{_fmt_pct(rates.max())} at every {name} level "
                     f"({self.n:,} customers; odds ×{self.odds_ratio:.2f} per point, 95% CI "
-                    f"{self.ci[0]:.2f}–{self.ci[1]:.2f}; AUC {self.auc[0]:.2f}, CI {self.auc[1]:.2f}–{self.auc[2]:.2f}). "
+                    f"{self.ci[0]:.2f}–{self.ci[1]:.2f}; AUC {self.auc[0]:.2f}, "
+                    f"CI {self.auc[1]:.2f}–{self.auc[2]:.2f}). "
                     f"On this data {name} does not separate customers with and without {self.outcome}."]
         way = "lower" if self.odds_ratio < 1 else "higher"
         if min(lo["n"], hi["n"]) < self.privacy_min_n:
             lo = hi = None
         return [(f"Too few customers answered {name} {self.low['label']} or {self.high['label']} to compare their "
                  f"{self.outcome} rates (privacy threshold)." if lo is None else "")
-                + (f"{self.outcome}: {_fmt_pct(lo['rate'])} (95% CI {_fmt_pct(lo['ci_low'])}–{_fmt_pct(lo['ci_high'])}) "
+                + (f"{self.outcome}: {_fmt_pct(lo['rate'])} "
+                f"(95% CI {_fmt_pct(lo['ci_low'])}–{_fmt_pct(lo['ci_high'])}) "
                 f"of customers answering {name} {lo['label']} vs {_fmt_pct(hi['rate'])} (CI {_fmt_pct(hi['ci_low'])}–"
                 f"{_fmt_pct(hi['ci_high'])}) of those answering {hi['label']}." if lo is not None else ""),
                 (f"Each {name} point more goes with odds of {self.outcome} ×{self.odds_ratio:.2f} (95% CI "
@@ -118,7 +120,8 @@ def satisfaction_worth(data: pd.DataFrame, *, outcome: str | None = None, metric
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"csat": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5] * 20, "churned": [1, 1, 1, 0, 0, 1, 0, 0, 0, 0] * 20})
+    >>> frame = pd.DataFrame({"csat": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5] * 20,
+    ...                       "churned": [1, 1, 1, 0, 0, 1, 0, 0, 0, 0] * 20})
     >>> w = satisfaction_worth(frame, outcome="churned")
     >>> w.associated, w.low["rate"], w.high["rate"]
     (True, 0.75, 0.0)

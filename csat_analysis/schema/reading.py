@@ -31,7 +31,8 @@ def read_schema(schema: str | Path | Mapping[str, Any] | Schema) -> Schema:
     >>> read_schema({"metrics": {"csat": {"colum": "x"}}})
     Traceback (most recent call last):
     ...
-    csat_analysis.exceptions.SchemaError: schema: unknown key 'colum' in metrics.csat; allowed keys are ['column', 'scale', 'top_box', 'higher_is_better', 'labels']. Did you mean 'column'?
+    csat_analysis.exceptions.SchemaError: schema: unknown key 'colum' in metrics.csat; allowed keys are
+    ['column', 'scale', 'top_box', 'higher_is_better', 'labels']. Did you mean 'column'?
     """
     if isinstance(schema, Schema):
         return schema

@@ -363,7 +363,8 @@ def _metric(name: str, spec: Any, origin: str) -> MetricSpec:
         )
     labels = spec.get("labels") or {}
     if not isinstance(labels, Mapping):
-        raise SchemaError(f"{origin}: metrics.{name}.labels must map answer text to a score, e.g. {{'Very satisfied': 5}}.")
+        raise SchemaError(f"{origin}: metrics.{name}.labels must map answer text to a score, "
+                          "e.g. {'Very satisfied': 5}.")
     clean: dict[str, int] = {}
     for text, value in labels.items():
         if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
@@ -424,7 +425,8 @@ def _themes(raw: Any, origin: str) -> dict[str, tuple[str, ...]]:
     out = {}
     for name, terms in raw.items():
         terms = [terms] if isinstance(terms, str) else terms
-        if not isinstance(terms, (list, tuple)) or not terms or not all(isinstance(t, str) and t.strip() for t in terms):
+        if (not isinstance(terms, (list, tuple)) or not terms
+                or not all(isinstance(t, str) and t.strip() for t in terms)):
             raise SchemaError(f"{origin}: themes.{shorten(name)} must be a list of words or phrases, e.g. "
                               "[late, delay, courier].")
         out[str(name)] = tuple(t.strip() for t in terms)
