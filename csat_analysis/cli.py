@@ -234,7 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .datasets import write_sample
 
             paths = write_sample(args.out, args.rows, random_state=args.random_state, overwrite=args.force)
-            print(f"Wrote {args.rows:,} responses to {paths['data']}, schema {paths['schema']}, truth {paths['truth']}.")
+            print(f"Wrote {args.rows:,} responses to {paths['data']}, schema {paths['schema']}, "
+                  f"truth {paths['truth']}.")
             return 0
         if args.command == "validate":
             from .io import load_responses

@@ -312,7 +312,8 @@ def table_data(table: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
 
 def table_payload(frame: pd.DataFrame, title: str | None) -> dict[str, Any]:
     return {"title": title, "columns": [str(c) for c in frame.columns],
-            "rows": [[plain_value(v, keep_dates=False) for v in row] for row in frame.itertuples(index=False, name=None)],
+            "rows": [[plain_value(v, keep_dates=False) for v in row]
+                     for row in frame.itertuples(index=False, name=None)],
             "number_formats": dict(frame.attrs.get("number_formats") or {})}
 
 

@@ -33,7 +33,8 @@ def resolve_notebook(notebook: str | Path) -> Path:
     if candidate.is_file():
         return candidate
     names = sorted(p.stem for p in config.NOTEBOOK_DIR.glob("*.ipynb"))
-    raise ParameterError(f"There is no report notebook named {str(notebook)!r}; choose one of {names}.{nearest(str(notebook), names)}")
+    raise ParameterError(f"There is no report notebook named {str(notebook)!r}; choose one of "
+                         f"{names}.{nearest(str(notebook), names)}")
 
 
 def notebook_parameters(path: Path) -> dict[str, Any]:

@@ -244,7 +244,7 @@ def wrap_label(text, width: int = LABEL_WIDTH, lines: int = LABEL_LINES) -> str:
     team responded?
     >>> print(wrap_label("x" * 200, width=10, lines=2))
     xxxxxxxxxx
-    xxxxxxxx …
+    …
     """
     import textwrap
 
@@ -436,7 +436,8 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
     if rows["score"].notna().sum() == 0:
         return _no_data(ax)
     periods = period_order(rows["period"], fill=True)  # not the order of appearance: 2011 may come last
-    grid = rows.pivot_table(index=by, columns="period", values="score", observed=True, dropna=False).reindex(columns=periods)
+    grid = rows.pivot_table(index=by, columns="period", values="score", observed=True,
+                            dropna=False).reindex(columns=periods)
     low = rows.pivot_table(index=by, columns="period", values="low_n", aggfunc="max", observed=True).reindex(
         index=grid.index, columns=periods).astype(float).fillna(0).astype(bool)  # a gap period is not low-n
     labels = grid.map(lambda v: "" if pd.isna(v) else format(v, fmt))
@@ -756,7 +757,8 @@ def plot_score_scatter(data: pd.DataFrame, *, x: str = "nps", y: str = "csat", a
 
 @_plain_text
 def plot_forest(table: pd.DataFrame, *, ax=None, reference: float | None = None):
-    """Forest plot of effects: one row per estimate with its interval (a :func:`~csat_analysis.effects.compare_effects` table).
+    """Forest plot of effects: one row per estimate with its interval
+    (a :func:`~csat_analysis.effects.compare_effects` table).
 
     Effects in different units (pp, NPS points, scale points, odds ratios)
     never share an axis: each unit gets its own panel, with its own

@@ -23,11 +23,11 @@ NEED_KEYS = {
     "dates": "columns.date", "breakdown": "columns.segments", "facet_by": "columns.segments",
     "segments": "columns.segments", "campaign": "campaigns", "drivers": "columns.ratings",
     "items": "columns.ratings", "metrics": "metrics", "comment": "columns.comment", "population": "population",
-    "customer_id": "columns.customer_id", "outcome": "outcomes",
+    "customer_id": "columns.customer_id", "outcome": "outcomes", "benchmarks": "benchmarks",
 }
 _HEADING = re.compile(r"^\s*<h2[^>]*>(.*?)</h2>", re.S)
 _NOTE = re.compile(r'<div class="csat-note"(?:\s+data-needs="([^"]*)")?>(.*?)</div>', re.S)
-_KEY_IN_TEXT = re.compile(r"\b(columns\.[a-z_]+|campaigns|outcomes|population|targets|metrics)\b")
+_KEY_IN_TEXT = re.compile(r"\b(columns\.[a-z_]+|campaigns|outcomes|population|targets|metrics|benchmarks)\b")
 
 
 def _text(value: Any) -> str:

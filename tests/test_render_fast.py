@@ -23,8 +23,15 @@ from csat_analysis.render.output import _strip_noise
 
 
 def _kernels() -> set[int]:
-    return {p.pid for p in psutil.Process().children(recursive=True)
-            if "ipykernel_launcher" in " ".join(p.cmdline() if p.is_running() else [])}
+    """Live kernel processes below this one (a zombie, killed but not yet reaped, is not a live kernel)."""
+    out = set()
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(p.cmdline()):
+                out.add(p.pid)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+    return out
 
 
 @pytest.mark.parametrize("notebook", [n for n in REPORT_NOTEBOOKS if (NOTEBOOK_DIR / f"{n}.ipynb").is_file()])

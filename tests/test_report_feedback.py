@@ -84,8 +84,10 @@ def test_run_all_renders_what_the_data_supports_and_names_what_the_rest_need(cap
     assert "skipped health: needs columns.customer_id" in out
     assert "skipped comments: needs columns.comment" in out
     assert "skipped correlations: needs two rated items" in out
-    assert "trends: 2 of 3 sections; needs columns.segments" in out  # no segment to draw panels by
-    assert "overview: " in out and "sections; needs population" in out
+    # no segment to draw panels by, no outside benchmarks
+    assert "trends: 2 of 4 sections; needs benchmarks, columns.segments" in out
+    overview = next(line for line in out.splitlines() if "overview: " in line)
+    assert "sections; needs " in overview and "population" in overview and "benchmarks" in overview
     for name in ("overview.html", "overview.ipynb", "trends.html"):
         assert stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) & 0o044  # readable by the group (umask 022)
 

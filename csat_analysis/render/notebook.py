@@ -74,7 +74,8 @@ def load(data_path: Any, schema_path: Any = None, table: str | None = None, *, d
     """
     if is_warehouse(data_path) and not database:
         raise ParameterError(f"This report needs the rows of a file (CSV, TSV, XLSX, Parquet), but the data is the "
-                             f"database {shorten(Path(str(data_path).split('://', 1)[-1]).name)!r}; the overview and trends reports read a database "
+                             f"database {shorten(Path(str(data_path).split('://', 1)[-1]).name)!r}; the overview "
+                             "and trends reports read a database "
                              "table, or export the table to a file and pass that with --data.")
     if not is_warehouse(data_path):
         if table is not None:
@@ -441,7 +442,8 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
 
     ``needs`` lists what the section requires: ``"dates"``, ``"breakdown"``
     (or ``"facet_by"``: the resolved parameter must name a column),
-    ``"segments"`` (the schema lists segment columns), ``"campaign"``, ``"drivers"``, ``"items"`` (two or more rated items),
+    ``"segments"`` (the schema lists segment columns), ``"campaign"``, ``"drivers"``,
+    ``"items"`` (two or more rated items),
     ``"metrics"`` (two of CSAT, NPS, CES among the items), ``"comment"``, ``"population"`` (``p.weights``
     is raked to the customer base), ``"customer_id"`` (the data has
     customer ids), ``"outcome"`` (``p.outcome`` names a customer outcome, e.g. a
@@ -453,7 +455,8 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
     >>> frame = pd.DataFrame({"csat": [4, 5]})
     >>> print(repr(section("Week by week", "Each cell is one week.", data=frame, needs=["dates"])))
     Week by week
-    This export has no usable dates, so this section cannot be shown; map a date column under columns.date in the schema.
+    This export has no usable dates, so this section cannot be shown; map a date column under
+    columns.date in the schema.
     """
     why = None
     for need in needs:

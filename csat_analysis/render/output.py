@@ -324,7 +324,8 @@ def _write_index(results: Sequence[ReportResult], out: Path, *, title: str) -> P
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>{esc(title)}</title>
 <style>
-body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2rem auto; color: #222; }}
+body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2rem auto;
+       color: #222; }}
 h1 {{ color: #1d3f60; }} table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.4rem 0.6rem; text-align: left; }}
 th {{ background: #f3f7fb; }} .failed {{ color: #b00020; font-weight: 600; }}

@@ -333,5 +333,6 @@ def _run_papermill(papermill, PapermillExecutionError, path: Path, params: dict[
     return ReportResult(name=name, notebook=path.stem, ipynb=ipynb, html=html_path, ok=error is None,
                         seconds=time.perf_counter() - t0, error=error, failed_cell=cell,
                         headline=_find_headline(nb), note=shown, xlsx=xlsx_path, sections=_sections(nb, name),
-                        label=str(params["segment"]) if params.get("segment") is not None else nb.metadata["csat_title"])
+                        label=(str(params["segment"]) if params.get("segment") is not None
+                               else nb.metadata["csat_title"]))
 

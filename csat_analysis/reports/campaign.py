@@ -90,7 +90,8 @@ class CampaignReport:
                 return None
             return note("No controls were named, so the balance of exposed and unexposed customers cannot be "
                         "shown; set controls (or the schema's segments) to check it.")
-        t = b.table.assign(Control=[f"{v} = {lv}" if lv else v for v, lv in zip(b.table["variable"], b.table["level"], strict=False)])
+        t = b.table.assign(Control=[f"{v} = {lv}" if lv else v
+                                    for v, lv in zip(b.table["variable"], b.table["level"], strict=False)])
         t = t.reindex(t["smd"].abs().sort_values(ascending=False).index).head(15)
         for col in ("exposed", "unexposed"):
             t[col] = [f"{v:.1%}" if lv else f"{v:.3g}" for v, lv in zip(t[col], t["level"], strict=False)]

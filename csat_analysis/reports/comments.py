@@ -146,7 +146,8 @@ class CommentReport:
         return plot_theme_heatmap(self.segment_themes.table, by=self.breakdown)
 
     def quotes_html(self, n: int = 2):
-        """Up to ``n`` distinct comments per theme, contact details masked; none for themes below the privacy threshold."""
+        """Up to ``n`` distinct comments per theme, contact details masked; none for themes below the privacy
+        threshold."""
         from ..display import HTML, esc
 
         if self.themes is None or not len(self.themes.table):

@@ -54,7 +54,8 @@ class CorrelationReport:
             picks = ranked[:2] + ([ranked[-1]] if len(ranked) > 2 else [])
             for row, word in zip(picks, ("Strongest", "Next strongest", "Weakest"), strict=False):
                 out.append(f"{word}: {_described(row.x)} and {_described(row.y)}, {strength(row.r)} "
-                           f"{self.method} correlation of {row.r:.2f} ({ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, "
+                           f"{self.method} correlation of {row.r:.2f} "
+                           f"({ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, "
                            f"n = {row.n:,}).")
             rows = []
         for row in rows:
@@ -66,7 +67,8 @@ class CorrelationReport:
             sig = "statistically significant" if row.p_adj < self.alpha else "not statistically significant"
             out.append(
                 f"Respondents' {a} and {b} {direction}: {strength(row.r)} {self.method} correlation of "
-                f"{row.r:.2f} ({ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, n = {row.n:,}, {fmt_p(row.p_adj)} "
+                f"{row.r:.2f} ({ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, n = {row.n:,}, "
+                f"{fmt_p(row.p_adj)} "
                 f"adjusted): {sig}."
             )
         if self.aggregate is not None and len(self.aggregate):
@@ -95,7 +97,8 @@ class CorrelationReport:
         check_argument("which", ["respondent", "segments", "aggregate"], which)
         table = {"respondent": self.respondent, "segments": self.segments, "aggregate": self.aggregate}[which]
         if table is None or table.empty:
-            if self.message or (which == "segments" and not self.by) or (which == "aggregate" and self.aggregate is None):
+            if (self.message or (which == "segments" and not self.by)
+                    or (which == "aggregate" and self.aggregate is None)):
                 return None  # the section says why this data cannot support it
             if which == "segments":
                 return note(f"{self.by} has fewer than two levels in this selection, so there are no segments to "
@@ -105,7 +108,8 @@ class CorrelationReport:
         t["pair"] = [f"{_described(x)} ~ {_described(y)}" for x, y in zip(t["x"], t["y"], strict=False)]
         t["p_f"] = [fmt_p(p).removeprefix("p ").removeprefix("= ") for p in t["p_adj"]]
         cols = {self.by: self.by} if self.by in t else {}
-        cols.update({"pair": "Pair", "n": "n", "r": "r", "ci_low": f"{ci_text(self.ci)} low", "ci_high": f"{ci_text(self.ci)} high",
+        cols.update({"pair": "Pair", "n": "n", "r": "r", "ci_low": f"{ci_text(self.ci)} low",
+                     "ci_high": f"{ci_text(self.ci)} high",
                      "p_f": "Adjusted p", "note": "Note"})
         return table_html(t, columns=cols, formats={"r": "{:.2f}", "ci_low": "{:.2f}", "ci_high": "{:.2f}",
                                                     "p_f": "{}"})
@@ -194,11 +198,13 @@ def correlation_report(
             f"There is nothing to correlate: this export has {have} and correlations need two or more rated items. "
             "Map a second metric (csat, nps, ces) under metrics in the schema, list attribute ratings under "
             "columns.ratings, or pass -p items [A, B]."))
-    respondent = correlate(data, columns=columns, method=method, weights=weights if method != "kendall" else None, ci=ci)
+    respondent = correlate(data, columns=columns, method=method, weights=weights if method != "kendall" else None,
+                           ci=ci)
     aggregate = segments = segment_period = None
     has_dates = "date" in data and data["date"].notna().any()
     if has_dates and freq and sum(c in AGGREGATE_METRIC for c in columns) >= 2:
-        aggregate = correlate(data, columns=columns, method=method, level="aggregate", freq=freq, weights=weights, ci=ci)
+        aggregate = correlate(data, columns=columns, method=method, level="aggregate", freq=freq, weights=weights,
+                              ci=ci)
     if by and by in data and data[by].nunique() > 1:
         segments = correlate(data, columns=columns, method=method, by=by, ci=ci)
         if has_dates and freq and heat_metric:

@@ -68,7 +68,8 @@ class DriverReport:
                        "performs worst.")
         unstable = t[t["rank_stability"] < 0.8]
         if len(unstable):
-            out.append("The ranking of " + ", ".join(map(driver_label, unstable["driver"])) + " changes in more than 20% "
+            out.append("The ranking of " + ", ".join(map(driver_label, unstable["driver"]))
+                       + " changes in more than 20% "
                        "of bootstrap resamples: treat their order as uncertain.")
         return out + t.attrs.get("warnings", []) + self._segment_warnings()
 
@@ -96,7 +97,8 @@ class DriverReport:
         t["share_ci"] = [f"{lo:.0f}–{hi:.0f}%" for lo, hi in zip(t["ci_low"], t["ci_high"], strict=False)]
         return table_html(t, columns={"driver": "Driver", "share": "Share of R² (%)", "share_ci": "95% CI",
                                       "importance": "R² contribution", "coef_std": "Std. coefficient",
-                                      "p_f": "Robust p", "performance": "Performance", "rank_stability": "Rank stability"},
+                                      "p_f": "Robust p", "performance": "Performance",
+                                      "rank_stability": "Rank stability"},
                           formats={"share": "{:.1f}", "share_ci": "{}", "importance": "{:.3f}", "coef_std": "{:.3f}",
                                    "p_f": "{}", "performance": "{:.2f}", "rank_stability": "{:.0%}"},
                           caption=(t.attrs["r2_note"] + " The shares below do not rank what to improve.")
@@ -132,7 +134,8 @@ class DriverReport:
 
         if self.by_segment is None:
             return None
-        return plot_driver_heatmap(self.by_segment.assign(driver=self.by_segment["driver"].map(driver_label)), by=self.by)
+        labelled = self.by_segment.assign(driver=self.by_segment["driver"].map(driver_label))
+        return plot_driver_heatmap(labelled, by=self.by)
 
 
 @renamed_parameters(bootstrap="n_boot", seed="random_state")

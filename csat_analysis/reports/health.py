@@ -165,7 +165,8 @@ class HealthReport:
             rows.append(self.csat_validation.validation.assign(model=f"{self.csat_validation.score.upper()} alone"))
         t = pd.concat(rows, ignore_index=True)
         return table_html(t, columns={"model": "Score", "n": "Customers", "auc": "AUC", "auc_ci_low": "95% CI low",
-                                      "auc_ci_high": "95% CI high", "brier": "Brier", "capture_top10": "Top 10% capture",
+                                      "auc_ci_high": "95% CI high", "brier": "Brier",
+                                      "capture_top10": "Top 10% capture",
                                       "lift_top10": "Top 10% lift", "capture_top20": "Top 20% capture"},
                           formats={"auc": "{:.3f}", "auc_ci_low": "{:.3f}", "auc_ci_high": "{:.3f}", "brier": "{:.3f}",
                                    "capture_top10": "{:.1%}", "lift_top10": "{:.2f}", "capture_top20": "{:.1%}"},

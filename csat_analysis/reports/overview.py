@@ -157,7 +157,8 @@ class Overview:
         table["change_fmt"] = [fmt_change(m, c) for m, c in zip(table["metric"], table["change"], strict=False)]
         digits = [interval_decimals(r.metric, r.score, r.ci_low, r.ci_high) for r in table.itertuples()]
         for col in ("score", "ci_low", "ci_high"):
-            table[col + "_fmt"] = [fmt_score(m, v, d) for m, v, d in zip(table["metric"], table[col], digits, strict=False)]
+            table[col + "_fmt"] = [fmt_score(m, v, d)
+                                   for m, v, d in zip(table["metric"], table[col], digits, strict=False)]
         latest = f"Change in latest {'period' if self.freq else ''}".strip()
         return table_html(
             table,
