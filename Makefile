@@ -10,7 +10,7 @@ NBVAL  := $(BIN)/python -m pytest -p tests.nbval_tolerance --nbval-lax --nbval-c
           --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -n 2 --dist loadfile
 LINT   := $(BIN)/ruff check csat_analysis tests benchmarks
 
-.PHONY: install report test test-all lint lab bench clean
+.PHONY: install report test test-all lint notebooks lab bench clean
 
 install: $(STAMP)
 
@@ -39,6 +39,11 @@ test: install
 # further report renders (marker `slow`).
 test-all: test
 	$(PYTEST) -m "simulation or slow" tests
+
+# Re-execute the report notebooks in place on the bundled sample (their stored outputs are what nbval checks).
+notebooks: install
+	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.kernel_name=csat-analysis --ExecutePreprocessor.timeout=600 *.ipynb
 
 lab: install
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -665,6 +665,15 @@ def draft_schema(frame: pd.DataFrame) -> Draft:
         columns["comment"] = max(texts, key=lambda item: item[1])[0]
         used.add(columns["comment"])
 
+    # multi-select questions ("Email;Push;TV"): one flag per choice when loaded, never a segment
+    from .multiselect import DEFAULT_SEP, multi_select_columns
+
+    rest = [c for c in cols if c not in used]
+    multi = multi_select_columns(frame[rest]) if rest else {}
+    if multi:
+        columns["multi"] = [c if sep == DEFAULT_SEP else {"column": c, "sep": sep} for c, sep in multi.items()]
+        used.update(multi)
+
     segments: list[tuple[float, int, str]] = []
     ratings, extra = list(ratings_by_name), []
     for i, col in enumerate(cols):
@@ -703,7 +712,8 @@ def draft_schema(frame: pd.DataFrame) -> Draft:
                 notes.insert(0, note)
     raw: dict[str, Any] = {}
     if columns:
-        order = ("response_id", "customer_id", "date", "segments", "ratings", "pii", "extra", "weight", "comment")
+        order = ("response_id", "customer_id", "date", "segments", "multi", "ratings", "pii", "extra", "weight",
+                 "comment")
         raw["columns"] = {k: columns[k] for k in order if k in columns}
     raw["metrics"] = metrics
     if outcomes:

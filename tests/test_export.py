@@ -448,6 +448,7 @@ def test_csv_link_downloads_in_headless_chromium(rendered, tmp_path):
     pd.testing.assert_frame_equal(got.select_dtypes("number"), book.select_dtypes("number"), check_dtype=False)
 
 
+@pytest.mark.slow
 def test_batch_writes_one_workbook_per_report(tmp_path):
     import yaml
 

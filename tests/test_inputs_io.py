@@ -425,3 +425,32 @@ def test_a_multi_select_question_is_not_also_a_segment():
                           "customers": [{"file": "/data/crm.xlsx", "on": "Customer ID", "wins": "customers"}]})
     again = read_schema(schema.to_dict())  # the keys survive a round trip (validate --write-schema)
     assert again.multi == schema.multi and again.customers == schema.customers and again.header_row == 2
+
+
+def test_inference_maps_a_multi_select_question_and_loading_expands_it(tmp_path):
+    """Issue 27 §3: a Google-Forms 'check all that apply' column is inferred under columns.multi (not as a segment
+    with one level per combination), and the inferred schema loads it as one flag per choice."""
+    import yaml
+
+    from csat_analysis import infer_schema, load_responses
+
+    rng = np.random.default_rng(7)
+    channels = ["Email", "Push notification", "Deal sites (fave, iprice, etc...)", "Friends"]
+    picks = [";".join(c for c in channels if rng.random() < 0.45) or "Email" for _ in range(200)]
+    frame = pd.DataFrame({
+        "Timestamp": pd.date_range("2023-07-10", periods=200, freq="h").strftime("%d/%m/%Y %H:%M"),
+        "How satisfied are you with our app?": rng.integers(1, 6, 200),
+        "Your region": rng.choice(["North", "South", "East"], 200),
+        "How did you hear about our promotions?": picks,
+    })
+    path = tmp_path / "forms.csv"
+    frame.to_csv(path, index=False)
+    schema = infer_schema(pd.read_csv(path))
+    columns = schema.to_dict()["columns"]
+    assert columns["multi"] == ["How did you hear about our promotions?"]
+    assert "How did you hear about our promotions?" not in columns.get("segments", [])
+    (tmp_path / "s.yml").write_text(yaml.safe_dump(schema.to_dict(), allow_unicode=True))
+    data, report = load_responses(path, tmp_path / "s.yml")
+    flags = [c for c in data.columns if c.startswith("How did you hear about our promotions?: ")]
+    assert "How did you hear about our promotions?: Deal sites (fave, iprice, etc...)" in flags
+    assert report.rows_read == report.rows_kept + report.rows_excluded

@@ -81,6 +81,7 @@ def rendered_pages(tmp_path_factory, nine_days):
     return pages
 
 
+@pytest.mark.slow
 def test_pages_fit_1300_px_and_print_in_chromium(rendered_pages):
     """No page wider than the window; no table or figure sticks out of its box; wide tables scroll, first column
     fixed."""

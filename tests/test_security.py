@@ -147,6 +147,7 @@ def test_report_names_are_unique_readable_and_short():
     assert rep.report_name("overview", "North") == names[2], "stable"
 
 
+@pytest.mark.slow
 def test_batch_on_colliding_values_writes_one_report_each(tmp_path):
     frame = make_sample(800, random_state=5)
     labels = ["東京", "大阪", "North", "north", "A/B", "A B"]
@@ -220,6 +221,7 @@ def test_failed_report_shows_the_message_not_a_traceback(tmp_path, tiny):
     assert "_deep" not in text and "Traceback" not in text and str(tmp_path) not in text
 
 
+@pytest.mark.slow
 def test_interrupted_batch_keeps_complete_reports_and_writes_the_index(tmp_path, tiny):
     data, schema = tiny
     out = tmp_path / "out"

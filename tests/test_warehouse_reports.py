@@ -247,6 +247,7 @@ def test_overview_on_a_database_equals_the_file_without_fetching_rows(db, monkey
     assert "not available" not in sections["segments"]
 
 
+@pytest.mark.slow
 def test_batch_by_segment_on_a_database(db, tmp_path):
     """``csat-report batch --data duckdb:///... --by plan``: the values come from one SELECT DISTINCT
     (before, the batch loaded the data with load_responses, which cannot read a database)."""
