@@ -44,21 +44,13 @@ class _SharedKernel:
         return self.kernel
 
     def reset(self):
-        """Forget the last report's names and figures (as ``render.batch._reset_kernel`` does)."""
+        """Forget the last report's names and figures, as a batch worker does between reports."""
         if self.kernel is None or not self.kernel.is_alive():
             return
-        from jupyter_client.blocking import BlockingKernelClient
+        from csat_analysis.render.batch import _reset_kernel
 
         self.kernel.close_clients()
-        kc = BlockingKernelClient(connection_file=self.kernel.km.connection_file)
-        kc.load_connection_file()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
-            kc.execute_interactive("%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt",
-                                   timeout=60, output_hook=lambda msg: None)
-        finally:
-            kc.stop_channels()
+        _reset_kernel(self.kernel.km)
 
     def stop(self):
         if self.kernel is not None:
