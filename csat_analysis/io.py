@@ -65,8 +65,8 @@ from .multiselect import MIN_CHOICE_N, expand_choices, split_choices
 from .responses import with_schema
 from .schema import Schema, infer_schema, read_schema
 
-__all__ = ["load_responses", "LoadReport", "parse_dates", "read_table", "MAX_COLUMNS", "MAX_LABEL_LENGTH",
-           "join_customers", "find_header_row"]
+__all__ = ["load_responses", "LoadReport", "parse_dates", "read_table", "read_customer_table", "MAX_COLUMNS",
+           "MAX_LABEL_LENGTH", "join_customers", "find_header_row"]
 
 _MAX_EXAMPLES = 5
 _ENCODINGS = ("utf-8", "cp1252")
@@ -897,6 +897,28 @@ def _key_text(values: pd.Series) -> pd.Series:
     return pd.Series(texts[codes], index=values.index, dtype=object)
 
 
+def read_customer_table(path: str | Path, *, what: str = "Customer table", sheet: str | int | None = None,
+                        header_row: int | None = None, expect: str = "CSV, Excel or Parquet") -> pd.DataFrame:
+    """A customer table (``customers:`` or ``population:``), read as data and nothing else.
+
+    A symbolic link is refused (it could point anywhere, and an error would echo what it
+    points at), and a file that does not read as a table is reported by its name only: the
+    reader's own message may quote the file's first line, which is not repeated.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise DataError(f"{what} {path.name!r} is a symbolic link; give the customer table's own path "
+                        "(links are not followed).")
+    if not path.is_file():
+        raise DataError(f"{what} {str(path)!r} does not exist; give the path of the customer table ({expect}).")
+    try:
+        frame, _ = read_table(path, sheet=sheet, header_row=header_row)
+    except DataError:
+        raise DataError(f"{what} {path.name!r} could not be read as a customer table ({expect}); "
+                        "check the file.") from None
+    return frame
+
+
 def join_customers(frame: pd.DataFrame, tables: Sequence[Mapping[str, Any]], *, source: str = "the responses",
                    origins: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Join customer tables onto the responses, many-to-one on their key column.
@@ -924,7 +946,7 @@ def join_customers(frame: pd.DataFrame, tables: Sequence[Mapping[str, Any]], *, 
     for spec in tables:
         path = Path(spec["file"])
         on = spec["on"]
-        table, _ = read_table(path, sheet=spec.get("sheet"), header_row=spec.get("header_row"))
+        table = read_customer_table(path, sheet=spec.get("sheet"), header_row=spec.get("header_row"))
         name = path.name
         if on not in frame.columns:
             raise SchemaError(f"customers: the key column {shorten(on)!r} is not in {source}; its columns are "

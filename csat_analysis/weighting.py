@@ -135,21 +135,10 @@ def _margins_from_frame(
 
 
 def _read_population(path: str | Path) -> pd.DataFrame:
-    from .io import read_table  # io is heavy; load it only for files
+    from .io import read_customer_table  # io is heavy; load it only for files
 
-    path = Path(path)
-    if path.is_symlink():  # a link could point anywhere, and errors would echo what it points at
-        raise DataError(f"Population file {path.name!r} is a symbolic link; give the customer table's own path "
-                        "(links are not followed).")
-    if not path.is_file():
-        raise DataError(f"Population file {str(path)!r} does not exist; give the path of the customer table "
-                        "(CSV, Excel or Parquet).")
-    try:
-        frame, _ = read_table(path)
-    except DataError:  # the reader's message may quote the file's first line: say what is wrong, not what is in it
-        raise DataError(f"Population file {path.name!r} could not be read as a customer table (CSV, Excel or "
-                        "Parquet with a header row naming the `by` columns); check the file.") from None
-    return frame
+    return read_customer_table(path, what="Population file",
+                               expect="CSV, Excel or Parquet with a header row naming the `by` columns")
 
 
 # --------------------------------------------------------------------------- raking

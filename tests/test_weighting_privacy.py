@@ -124,3 +124,28 @@ def test_by_values_are_nfc_and_a_blank_is_an_error():
         rake(export_60(), population, by="region")
     with pytest.raises(ParameterError, match="blank level"):
         rake(export_60(), {"region": {"A": 0.5, "B": 0.3, "Tiny": 0.1, " ": 0.1}}, by="region")
+
+
+def test_joined_customer_table_symlink_is_not_followed_and_errors_quote_no_content(tmp_path):
+    """Issue 30 §5 for the customer tables of `customers:` (issue 27) too: a link is refused, and an unreadable
+    table is named, never quoted."""
+    import yaml
+
+    from csat_analysis import load_responses
+    from csat_analysis.exceptions import DataError
+
+    pd.DataFrame({"Customer ID": ["a", "b", "c"], "csat": [5, 4, 2]}).to_csv(tmp_path / "survey.csv", index=False)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("root:x:0:0:SECRET-FIRST-LINE\n")
+    (tmp_path / "crm.csv").symlink_to(secret)
+    schema = {"columns": {"customer_id": "Customer ID"}, "metrics": {"csat": "csat"},
+              "customers": [{"file": "crm.csv", "on": "Customer ID"}]}
+    (tmp_path / "s.yml").write_text(yaml.safe_dump(schema))
+    with pytest.raises(DataError, match="symbolic link") as err:
+        load_responses(tmp_path / "survey.csv", tmp_path / "s.yml")
+    assert "SECRET" not in str(err.value)
+    (tmp_path / "crm.csv").unlink()
+    (tmp_path / "crm.csv").write_bytes(b"\x00\x01\x02SECRET-FIRST-LINE\xff\xfe")
+    with pytest.raises(Exception) as err:  # whatever the reader makes of it, the content is not echoed
+        load_responses(tmp_path / "survey.csv", tmp_path / "s.yml")
+    assert "SECRET" not in str(err.value)
