@@ -104,8 +104,12 @@ def test_pages_fit_1300_px_and_print_in_chromium(rendered_pages):
         browser.close()
 
 
-def test_one_period_trends_page_says_it_once(rendered_pages):
-    page = rendered_pages[-1].read_text(encoding="utf-8")
+def test_one_period_trends_page_says_it_once(tmp_path):
+    from csat_analysis import render as rep
+
+    data, schema = write_messy_export(tmp_path / "one_day", days=1, n=400)
+    result = rep.run_report("trends", data=data, schema=schema, out=tmp_path / "out")
+    page = result.html.read_text(encoding="utf-8")
     assert page.count("Only one period with answers") == 1
     assert "No change between consecutive periods" not in page
     assert "daily, chosen from the dates: the answers span 1 day" in page
