@@ -53,7 +53,8 @@ def summary(self) -> str:
             text = (f"Against the control ({self.details['control']}), each variant of {self.campaign} {how} "
                     f"{label}: " + "; ".join(parts) + f". Joint test that no variant differs from the control: {joint}")
         if not self.details.get("randomised"):
-            text += " Exposure was not randomised, so these are associations, not necessarily the variants' effects."
+            text += (" Exposure was not randomised, so these are associations, not necessarily the "
+                     f"{'choices' if multi else 'variants'}' effects.")
     elif self.design == "exposure":
         pooled = self.details.get("pooled")
         kind = "choices" if pooled and pooled.get("multi_select") else "variants"

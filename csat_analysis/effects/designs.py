@@ -265,10 +265,20 @@ def campaign_effect(
         pool the variants.  A loaded campaign whose column held several values
         besides the control (offers A-E against "None") has them in
         ``<campaign>_variant`` and is treated the same way.
+        A multi-select campaign (the schema campaign has ``delimiter``; the
+        loader gives one flag ``<campaign>_<choice>`` per choice, the
+        campaign's ``control`` such as "None of these" not being a choice) is
+        estimated with one regression on all the choice flags together (plus
+        controls): each row of ``.table`` is a choice's effect against not
+        choosing it with the other choices held fixed (the choices overlap: a
+        respondent can choose several), Holm-adjusted, with the joint test;
+        ``details["multi_select"]`` has the flag columns and how many chose
+        several or none.  DiD and ITS pool the choices into "any choice".
     variants : bool
         Exposure design, campaign with variants: one effect per variant
         against the control (default), or with ``variants=False`` one pooled
-        effect of receiving any variant (term ``"<campaign> (pooled)"``), with
+        effect of receiving any variant (or choosing any choice of a
+        multi-select campaign; term ``"<campaign> (pooled)"``), with
         the variants' own estimates in ``details["pooled"]`` (``variants``,
         ``estimates``, ``range``) and a warning that gives their spread:
         offers that move the outcome in opposite directions pool to about zero.
