@@ -41,14 +41,24 @@ def summary(self) -> str:
         j = self.details["joint"]
         df2 = f"{j['df2']:.0f}" if j["df2"] else "inf"
         how = ("changed" if self.details.get("randomised") else "was associated with these differences in")
-        text = (f"Against the control ({self.details['control']}), each variant of {self.campaign} {how} {label}: "
-                + "; ".join(parts) + f". Joint test that no variant differs from the control: "
-                f"F({j['df1']}, {df2}) = {j['F']:.2f}, {fmt_p(j['p'])}.")
+        joint = f"F({j['df1']}, {df2}) = {j['F']:.2f}, {fmt_p(j['p'])}."
+        multi = self.details.get("multi_select")
+        if multi:  # a multi-select question: the choices overlap, each is held against not choosing it
+            several = (f"; {multi['n_several']:,} respondents chose more than one" if multi["n_several"] else "")
+            text = (f"Each choice of {self.campaign}, against respondents who did not choose it with the other "
+                    f"choices held fixed (one regression on all {len(self.table)} choices; the choices overlap, a "
+                    f"respondent can be in several{several}), {how} {label}: " + "; ".join(parts)
+                    + f". Joint test that no choice makes a difference: {joint}")
+        else:
+            text = (f"Against the control ({self.details['control']}), each variant of {self.campaign} {how} "
+                    f"{label}: " + "; ".join(parts) + f". Joint test that no variant differs from the control: {joint}")
         if not self.details.get("randomised"):
-            text += " Exposure was not randomised, so these are associations, not necessarily the variants' effects."
+            text += (" Exposure was not randomised, so these are associations, not necessarily the "
+                     f"{'choices' if multi else 'variants'}' effects.")
     elif self.design == "exposure":
         pooled = self.details.get("pooled")
-        who = (f"Exposure to any of the {len(pooled['variants'])} variants of {self.campaign} (pooled)" if pooled
+        kind = "choices" if pooled and pooled.get("multi_select") else "variants"
+        who = (f"Exposure to any of the {len(pooled['variants'])} {kind} of {self.campaign} (pooled)" if pooled
                else f"Exposure to {self.campaign}")
         if self.details.get("randomised"):
             text = f"{who} {verb} {label} by {change} ({interval}): {sig}."
@@ -59,7 +69,9 @@ def summary(self) -> str:
         if pooled:
             est = pooled["estimates"]
             low, high = min(est, key=est.get), max(est, key=est.get)
-            text += (f" Separately, against the control, the variants range from {fmt_change(self.outcome, est[low])} "
+            how = ("Estimated together, each against not choosing it (the choices overlap), the choices" if
+                   kind == "choices" else "Separately, against the control, the variants")
+            text += (f" {how} range from {fmt_change(self.outcome, est[low])} "
                      f"({low}) to {fmt_change(self.outcome, est[high])} ({high}).")
         b = self.details.get("balance")
         if b is not None:
@@ -86,10 +98,7 @@ def summary(self) -> str:
         groups = ", ".join(map(str, self.details.get("treated", [])))
         text = (f"After {self.campaign} started ({self.details['start']:%d %b %Y}), {label} in the treated "
                 f"groups ({groups}) moved by {change} relative to the other groups ({interval}): {sig}.")
-        pooled = self.details.get("pooled_variants")
-        if pooled and len(pooled) > 1:
-            text += (f" This pools the {len(pooled)} variants ({', '.join(map(str, pooled))}); the exposed-vs-not "
-                     "comparison gives one effect per variant.")
+        text += _pooled_sentence(self)
         att = self.details.get("att")
         if att is not None:
             shares = att["weights"]
@@ -111,5 +120,17 @@ def summary(self) -> str:
         slope = self.table.set_index("term").loc["slope change"]
         text = (f"When {self.campaign} started ({self.details['start']:%d %b %Y}), {label} jumped by {change} "
                 f"({interval}): {sig}; its trend changed by {fmt_change(self.outcome, slope['estimate'])} "
-                f"per period ({fmt_p(slope['p'])}).")
+                f"per period ({fmt_p(slope['p'])}).") + _pooled_sentence(self)
     return text
+
+
+def _pooled_sentence(self) -> str:
+    """DiD and ITS pool a campaign's variants (offers) or a multi-select campaign's choices: say so."""
+    pooled = self.details.get("pooled_variants")
+    if not pooled or (len(pooled) < 2 and not self.details.get("multi_select")):
+        return ""
+    if self.details.get("multi_select"):
+        return (f" This pools the {len(pooled)} choices of {self.campaign} ({', '.join(map(str, pooled))}) into "
+                "any choice; the exposed-vs-not comparison gives one effect per choice.")
+    return (f" This pools the {len(pooled)} variants ({', '.join(map(str, pooled))}); the exposed-vs-not "
+            "comparison gives one effect per variant.")

@@ -265,10 +265,20 @@ def campaign_effect(
         pool the variants.  A loaded campaign whose column held several values
         besides the control (offers A-E against "None") has them in
         ``<campaign>_variant`` and is treated the same way.
+        A multi-select campaign (the schema campaign has ``delimiter``; the
+        loader gives one flag ``<campaign>_<choice>`` per choice, the
+        campaign's ``control`` such as "None of these" not being a choice) is
+        estimated with one regression on all the choice flags together (plus
+        controls): each row of ``.table`` is a choice's effect against not
+        choosing it with the other choices held fixed (the choices overlap: a
+        respondent can choose several), Holm-adjusted, with the joint test;
+        ``details["multi_select"]`` has the flag columns and how many chose
+        several or none.  DiD and ITS pool the choices into "any choice".
     variants : bool
         Exposure design, campaign with variants: one effect per variant
         against the control (default), or with ``variants=False`` one pooled
-        effect of receiving any variant (term ``"<campaign> (pooled)"``), with
+        effect of receiving any variant (or choosing any choice of a
+        multi-select campaign; term ``"<campaign> (pooled)"``), with
         the variants' own estimates in ``details["pooled"]`` (``variants``,
         ``estimates``, ``range``) and a warning that gives their spread:
         offers that move the outcome in opposite directions pool to about zero.
@@ -322,7 +332,12 @@ def campaign_effect(
         raise ParameterError("Weights are supported for linear models only.")
     data, weights = weight_column(data, weights, "_w_campaign")  # raked weights: a weight column of the model
     controls = _controls_formula(data, controls)
-    exposed, variant_labels, control_label = _exposure(data, campaign, control)
+    choices = _choice_columns(data, campaign)
+    if choices is not None:  # a multi-select campaign: exposed = chose any channel; the channels are the variants
+        flags = pd.DataFrame({c: data[c].astype("Float64").astype(float) for c in choices.values()})
+        exposed, variant_labels, control_label = flags.max(axis=1, skipna=False), None, None
+    else:
+        exposed, variant_labels, control_label = _exposure(data, campaign, control)
     y, unit = _outcome_values(data, outcome, model)
     spec = _schema_campaign(data, campaign)
     freq = freq or "M"
@@ -333,14 +348,21 @@ def campaign_effect(
         if model == "ordinal" and cluster:
             raise ParameterError("model='ordinal' does not support cluster= (the ordered logit has no cluster-robust "
                                  "errors here); use model='linear' with cluster=, or drop cluster=.")
-        if variant_labels is not None and (variants or variant_labels[exposed == 1].nunique() < 2):
+        if choices is not None and variants:
+            result = _choices_design(data, y, unit, choices, outcome, campaign, controls, cluster, model, weights, ci)
+        elif variant_labels is not None and (variants or variant_labels[exposed == 1].nunique() < 2):
             result = _variants_design(data, y, unit, variant_labels, control_label, outcome, campaign, controls,
                                       cluster, model, weights, ci)
         else:
             result = _exposure_design(data, y, unit, exposed, outcome, campaign, controls, cluster, model, weights, ci,
                                       inference, n_boot)
-            if variant_labels is not None:  # pooled because asked: say so, with the variants' spread
-                _pooled(result, data, y, variant_labels, control_label, campaign, controls, weights, ci)
+            if variant_labels is not None or choices is not None:  # pooled because asked: say so, with the spread
+                y_lin, _ = _outcome_values(data, outcome, "linear")
+                per = (_choices_design(data, y_lin, "", choices, outcome, campaign, controls, None, "linear",
+                                       weights, ci) if choices is not None else
+                       _variants_design(data, y_lin, "", variant_labels, control_label, outcome, campaign, controls,
+                                        None, "linear", weights, ci))
+                _pooled(result, per, campaign)
         randomised = spec.get("randomised") is True
         result.details["randomised"] = randomised
         if not randomised:
@@ -362,6 +384,9 @@ def campaign_effect(
         result = _its(data, outcome, campaign, freq, group, treated, exposed, start, weights, ci, maxlags, inference)
     if variant_labels is not None:  # DiD and ITS pool the variants: say so
         result.details["pooled_variants"] = sorted(variant_labels[exposed == 1].dropna().unique())
+    elif choices is not None:  # ... and a multi-select campaign's channels into "any choice"
+        result.details["pooled_variants"] = list(choices)
+        result.details["multi_select"] = True
     return _with_ci(result, ci)
 
 
@@ -372,22 +397,27 @@ def _with_ci(result: EffectResult, ci: float) -> EffectResult:
     return result
 
 
-def _pooled(result: EffectResult, data, y, variants, control, campaign, controls, weights, ci) -> None:
-    """Label a pooled exposure effect as pooled and record the variants' own estimates (linear model, in the
-    outcome's reporting units whatever the pooled model)."""
-    y, _ = _outcome_values(data, result.outcome, "linear")
-    per = _variants_design(data, y, "", variants, control, result.outcome, campaign, controls, None, "linear",
-                           weights, ci).table
-    estimates = dict(zip(per["term"].astype(str), per["estimate"].astype(float), strict=True))
+def _pooled(result: EffectResult, per: EffectResult, campaign: str) -> None:
+    """Label a pooled exposure effect as pooled and record the variants' own estimates (``per``: the per-variant
+    linear fit, in the outcome's reporting units whatever the pooled model)."""
+    table = per.table
+    estimates = dict(zip(table["term"].astype(str), table["estimate"].astype(float), strict=True))
     low, high = min(estimates, key=estimates.get), max(estimates, key=estimates.get)
     result.table["term"] = [str(t).replace(campaign, f"{campaign} (pooled)", 1) for t in result.table["term"]]
+    multi = "multi_select" in per.details
     result.details["pooled"] = {"variants": list(estimates), "estimates": estimates,
-                                "range": (estimates[low], estimates[high])}
-    result.warnings.append(
-        f"The {len(estimates)} variants of {campaign} ({', '.join(estimates)}) are pooled into one exposed group, as "
-        f"asked (variants=False); against {control} alone they range from {fmt_change(result.outcome, estimates[low])} "
-        f"({low}) to {fmt_change(result.outcome, estimates[high])} ({high}), so the pooled effect can hide effects in "
-        "opposite directions.")
+                                "range": (estimates[low], estimates[high]), "multi_select": multi}
+    spread = (f"{fmt_change(result.outcome, estimates[low])} ({low}) to {fmt_change(result.outcome, estimates[high])} "
+              f"({high}), so the pooled effect can hide effects in opposite directions.")
+    if multi:
+        result.warnings.append(
+            f"The {len(estimates)} choices of {campaign} ({', '.join(estimates)}) are pooled into one group, "
+            f"respondents who chose any of them, as asked (variants=False); estimated together, each against not "
+            f"choosing it with the others held fixed, they range from {spread}")
+    else:
+        result.warnings.append(
+            f"The {len(estimates)} variants of {campaign} ({', '.join(estimates)}) are pooled into one exposed group, "
+            f"as asked (variants=False); against {per.details['control']} alone they range from {spread}")
 
 
 def _check_exposure(x: pd.Series, campaign: str) -> None:
@@ -500,14 +530,16 @@ def _wald(res, names: list[str], df2: float | None) -> dict[str, Any]:
     return {"F": F, "df1": q, "df2": df2, "p": p}
 
 
-def _variants_design(data, y, unit, variants, control, outcome, campaign, controls, cluster, model, weights, ci):
-    """One effect per variant against the control (linear model; HC1 or CR1), Holm-adjusted, plus a joint test."""
-    from statsmodels.stats.multitest import multipletests
-
+def _linear_only(model: str, campaign: str) -> None:
     if model != "linear":
         raise ParameterError(f"A campaign with variants ({campaign!r}) is estimated with the linear model only, "
                              f"not model={model!r}; use model='linear', or variants=False for one pooled effect.")
-    frame = pd.DataFrame({"_y": y, "_variant": variants.astype(object).where(variants.notna(), np.nan)})
+
+
+def _design_frame(data, y, columns: dict[str, Any], controls, cluster, weights) -> tuple[pd.DataFrame, list[str]]:
+    """The outcome, ``columns``, controls, cluster and weight of every row with all of them (and a note on the
+    rows left out)."""
+    frame = pd.DataFrame({"_y": y, **columns})
     for c in _control_columns(data, controls):
         frame[c] = data[c].to_numpy()
     if cluster:
@@ -521,12 +553,90 @@ def _variants_design(data, y, unit, variants, control, outcome, campaign, contro
     if len(frame) < before:
         notes.append(f"{before - len(frame):,} row(s) without the outcome, campaign value, controls or cluster were "
                      "left out.")
-    _check_exposure((frame["_variant"] != control).astype(float), campaign)
+    return frame, notes
+
+
+def _variants_design(data, y, unit, variants, control, outcome, campaign, controls, cluster, model, weights, ci):
+    """One effect per variant against the control (linear model; HC1 or CR1), Holm-adjusted, plus a joint test."""
+    _linear_only(model, campaign)
+    frame, notes = _design_frame(data, y, {"_variant": variants.astype(object).where(variants.notna(), np.nan)},
+                                 controls, cluster, weights)
+    exposed = (frame["_variant"] != control).astype(float)
+    _check_exposure(exposed, campaign)
     labels = sorted(v for v in frame["_variant"].unique() if v != control)
     names = {}
     for i, v in enumerate(labels):
         names[v] = f"_v{i}"
         frame[f"_v{i}"] = (frame["_variant"] == v).astype(float)
+    counts = frame["_variant"].value_counts()
+    small = [v for v in labels if counts[v] < 30]
+    if small:
+        notes.append(f"Few responses for variant(s) {', '.join(map(str, small))} (under 30): wide intervals.")
+    return _indicator_fit(data, frame, names, exposed, unit, outcome, campaign, controls, cluster, weights, ci, notes,
+                          {"control": control, "n_by_variant": {str(k): int(v) for k, v in counts.items()}})
+
+
+def _choice_columns(data: pd.DataFrame, campaign: str) -> dict[str, str] | None:
+    """A multi-select campaign's channels (schema campaign with ``delimiter``, loaded as one boolean column
+    ``<name>_<choice>`` per choice): ``{choice label: column}``, or None for any other campaign.  A choice equal
+    to the campaign's ``control`` (e.g. "None of these") is not a channel and is left out."""
+    from .._utils import slug
+
+    spec = _schema_campaign(data, campaign)
+    if not spec.get("delimiter") or campaign in data.columns:
+        return None
+    name = str(spec["name"])
+    others = [str(c.get("name")) for c in schema_of(data).get("campaigns", []) or [] if c.get("name") != name]
+    skip = {f"{name}_{slug(spec['control'])}"} if spec.get("control") is not None else set()
+    out = {}
+    for col in map(str, data.columns):
+        if (not col.startswith(name + "_") or col in skip or col == f"{name}_variant"
+                or any(col == o or col.startswith(o + "_") for o in others if o.startswith(name + "_"))
+                or not pd.api.types.is_bool_dtype(data[col])):
+            continue
+        out[col[len(name) + 1:].replace("_", " ")] = col
+    if not out:
+        raise DataError(f"The multi-select campaign {name!r} (column {spec.get('column')!r}, delimiter "
+                        f"{spec['delimiter']!r}) has no choice columns '{name}_<choice>' in the data; load the "
+                        "responses with the schema that names the campaign.")
+    return out
+
+
+def _choices_design(data, y, unit, choices: dict[str, str], outcome, campaign, controls, cluster, model, weights,
+                    ci):
+    """A multi-select campaign: one regression of the outcome on every choice's flag together (plus controls), so
+    each coefficient is that choice's effect against not choosing it with the other choices held fixed (a
+    respondent can choose several); Holm-adjusted across the choices, plus the joint test."""
+    _linear_only(model, campaign)
+    names = {label: f"_v{i}" for i, label in enumerate(choices)}
+    frame, notes = _design_frame(data, y, {names[label]: data[col].astype("Float64").astype(float).to_numpy()
+                                           for label, col in choices.items()}, controls, cluster, weights)
+    exposed = frame[list(names.values())].max(axis=1)
+    _check_exposure(exposed, campaign)
+    chosen = {label: int(frame[n].sum()) for label, n in names.items()}
+    constant = [label for label, k in chosen.items() if k in (0, len(frame))]
+    if constant:
+        notes.append(f"Choice(s) {', '.join(constant)} of {campaign} were chosen by no respondent (or by all) in this "
+                     "selection, so they have no estimate.")
+        names = {label: n for label, n in names.items() if label not in constant}
+    small = [label for label in names if chosen[label] < 30]
+    if small:
+        notes.append(f"Few responses chose {', '.join(small)} (under 30): wide intervals.")
+    several = int((frame[list(names.values())].sum(axis=1) > 1).sum())
+    n_none = int((exposed == 0).sum())
+    return _indicator_fit(data, frame, names, exposed, unit, outcome, campaign, controls, cluster, weights, ci, notes,
+                          {"control": "not chosen", "n_by_variant": {**{k: chosen[k] for k in names},
+                                                                     "none": n_none},
+                           "multi_select": {"columns": {k: choices[k] for k in names}, "n_several": several,
+                                            "n_none": n_none}})
+
+
+def _indicator_fit(data, frame, names: dict[str, str], exposed, unit, outcome, campaign, controls, cluster, weights,
+                   ci, notes, extra: dict[str, Any]) -> EffectResult:
+    """The outcome on the 0/1 columns ``names`` (label -> column) plus controls (OLS or WLS; HC1 or CR1): one row
+    per label, Holm-adjusted p (``p_adj``), the joint Wald test, the headline and the balance of ``exposed``."""
+    from statsmodels.stats.multitest import multipletests
+
     rhs = " + ".join(names.values()) + (f" + {controls}" if controls else "")
     groups = frame["_cluster"].to_numpy() if cluster else None
     cov = "cluster" if cluster else "HC1"
@@ -534,29 +644,25 @@ def _variants_design(data, y, unit, variants, control, outcome, campaign, contro
     res = fit.result
     for name in names.values():
         _check_rank(res, notes, name, campaign)
-    table = pd.DataFrame(_coef_rows(res, {v: n for v, n in names.items()}, ci), columns=EFFECT_COLUMNS)
+    labels = list(names)
+    table = pd.DataFrame(_coef_rows(res, dict(names), ci), columns=EFFECT_COLUMNS)
     table["p_adj"] = multipletests(table["p"].to_numpy(), method="holm")[1]
     df2 = getattr(res, "df_resid_inference", None) or res.df_resid
     joint = _wald(res, list(names.values()), df2)
     if cluster:
-        G, n_t, n_c = _cluster_sides(groups, (frame["_variant"] != control).to_numpy(float))
+        G, n_t, n_c = _cluster_sides(groups, np.asarray(exposed, float))
         if G < FEW_CLUSTERS or min(n_t, n_c) < FEW_SIDE:
             notes.append(f"Only {G} clusters of {cluster!r} ({n_t} with exposed rows, {n_c} with control rows): "
                          "cluster-robust (CR1) errors are unreliable; read the intervals as approximate.")
-    counts = frame["_variant"].value_counts()
-    small = [v for v in labels if counts[v] < 30]
-    if small:
-        notes.append(f"Few responses for variant(s) {', '.join(map(str, small))} (under 30): wide intervals.")
     # the headline: the variant that differs most clearly from the control, with its Holm-adjusted p
     top = int(np.nanargmax(np.abs(table["estimate"] / table["se"]).to_numpy()))
     row = table.iloc[top]
     effect = Effect(float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"]), float(row["p_adj"]), unit)
-    details = {"controls": controls, "cov_type": cov, "cluster": cluster, "variants": labels, "control": control,
-               "joint": joint, "headline_variant": labels[top],
-               "n_by_variant": {str(k): int(v) for k, v in counts.items()}}
+    details = {"controls": controls, "cov_type": cov, "cluster": cluster, "variants": labels, "joint": joint,
+               "headline_variant": labels[top], **extra}
     columns = _control_columns(data, controls)
     if columns:  # who received any variant, against the control
-        details["balance"] = _balance(frame.assign(_exposed=(frame["_variant"] != control).astype(float)), columns,
+        details["balance"] = _balance(frame.assign(_exposed=np.asarray(exposed, float)), columns,
                                       outcome, frame["_w"] if weights else None, ci)
         notes += details["balance"].warnings
     return EffectResult(table, effect, int(res.nobs), "exposure", outcome, "linear", campaign, notes + fit.warnings,

@@ -61,7 +61,9 @@ class CampaignReport:
             design = {"did": "difference-in-differences", "exposure": "exposed vs not (controls)",
                       "its": "interrupted time series"}[r.design]
             if "variants" in r.details:
-                lines = [(f"{design}: {v.term} vs {r.details['control']}", v.estimate, v.ci_low, v.ci_high, v.p_adj)
+                versus = ("chosen vs not, the other choices held fixed" if "multi_select" in r.details
+                          else f"vs {r.details['control']}")
+                lines = [(f"{design}: {v.term} {versus}", v.estimate, v.ci_low, v.ci_high, v.p_adj)
                          for v in r.table.itertuples()]
             else:
                 e = r.effect
