@@ -138,3 +138,56 @@ def test_write_schema_on_a_sav_writes_short_labels_from_variable_labels(tmp_path
     labels = raw.get("short_labels") or {}
     assert set(labels) >= {"q12", "q13"}, raw
     assert labels["q12"].startswith("Q12") and all(len(v) <= MAX_LABEL for v in labels.values())
+
+
+# --------------------------------------------------------------------------- choice shares in the overview (§3)
+
+
+def _multi_files(tmp_path, *, multi: bool = True):
+    import json
+
+    data = tmp_path / "forms.csv"
+    _forms_export().to_csv(data, index=False)
+    schema = _schema(short_labels=SHORT)
+    if multi:
+        schema["columns"]["multi"] = [{"column": CHANNELS, "min_n": 1}]  # keep the rare choice as its own
+    path = tmp_path / "schema.yml"
+    path.write_text(json.dumps(schema))  # JSON is YAML
+    return data, path
+
+
+def test_overview_choice_shares_table_with_privacy(tmp_path):
+    from csat_analysis.io import load_responses
+    from csat_analysis.reports.overview import overview
+
+    data, schema = _multi_files(tmp_path)
+    df, _ = load_responses(data, schema)
+    res = overview(df, privacy_min_n=5)
+    table = res.choices[CHANNELS]
+    assert table.loc[table["choice"] == "Billboards", "suppressed"].item()  # one respondent picked it
+    assert table.loc[~table["suppressed"], "share"].sum() > 1  # several choices each
+    html = str(res.choices_html())
+    assert "sum past 100%" in html and "suppressed" in html
+    assert "Social Media" in html
+    empty = overview(df.drop(columns=[c for c in df.columns if str(c).startswith(CHANNELS)]))
+    assert empty.choices == {} and empty.choices_html() is None
+
+
+def test_overview_report_shows_choice_shares(tmp_path):
+    from csat_analysis import render as rep
+
+    from .conftest import visible_text
+
+    data, schema = _multi_files(tmp_path)
+    result = rep.run_report("overview", data=data, schema=schema, out=tmp_path / "out")
+    assert result.ok, result.error
+    text = visible_text(result.html.read_text())
+    assert "Choices picked" in text and "sum past 100%" in text
+    assert "Social Media" in text and "Starbucks Website/Apps" in text
+    assert "suppressed for privacy" in text
+    # the section heading says in one sentence why it is not shown without a multi-select question
+    data2, schema2 = _multi_files(tmp_path / "plain", multi=False) if (tmp_path / "plain").mkdir() is None else None
+    result = rep.run_report("overview", data=data2, schema=schema2, out=tmp_path / "out2")
+    assert result.ok, result.error
+    text = visible_text(result.html.read_text())
+    assert "no multi-select question" in text and "Social Media" not in text
