@@ -1056,8 +1056,11 @@ def plot_score_distribution(result: HealthResult, *, ax=None):
     return ax
 
 
-def plot_band_heatmap(result: HealthResult, *, ax=None):
-    """Share of each segment's customers per band (%), suppressed cells blank."""
+def plot_band_heatmap(result: HealthResult, *, ax=None, labels: Mapping | None = None):
+    """Share of each segment's customers per band (%), suppressed cells blank.
+
+    ``labels`` (``{column: label}``, e.g. the schema's ``short_labels``) names the breakdown column.
+    """
     import matplotlib.pyplot as plt
 
     from .health import BAND_NAMES
@@ -1076,7 +1079,8 @@ def plot_band_heatmap(result: HealthResult, *, ax=None):
     _mark_cells(ax, *values.shape)
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
-    ax.set_title(f"Customers per band{' by ' + result.breakdown if result.breakdown else ''} (% of row)", fontsize=10)
+    by = f" by {_label(labels, result.breakdown)}" if result.breakdown else ""
+    ax.set_title(f"Customers per band{by} (% of row)", fontsize=10)
     ax.grid(False)
     return ax
 

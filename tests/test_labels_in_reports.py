@@ -3,6 +3,8 @@ shows multi-select choice shares."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,8 +88,10 @@ def test_drivers_plot_and_table_use_the_schemas_short_labels(forms):
     assert all(len(t.replace("\n", " ")) <= MAX_LABEL for t in texts), texts
     seg = " ".join(_texts(figure_of(rep.plot_segments()))).replace("\n", " ")
     assert "Q12 Quality vs others" in seg
-    html = str(rep.table_html())
-    assert "Q12 Quality vs others" in html and Q12 not in html
+    html = rep.table_html()._repr_html_()
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S)
+    assert "Q12 Quality vs others" in [c.strip() for c in cells], cells
+    assert all(len(re.sub(r"<[^>]+>", "", c).strip()) <= MAX_LABEL for c in cells)
     assert not any(q in " ".join(rep.sentences()) for q in SHORT), rep.sentences()  # text: short labels too
 
 
@@ -166,7 +170,7 @@ def test_overview_choice_shares_table_with_privacy(tmp_path):
     table = res.choices[CHANNELS]
     assert table.loc[table["choice"] == "Billboards", "suppressed"].item()  # one respondent picked it
     assert table.loc[~table["suppressed"], "share"].sum() > 1  # several choices each
-    html = str(res.choices_html())
+    html = res.choices_html()._repr_html_()
     assert "sum past 100%" in html and "suppressed" in html
     assert "Social Media" in html
     empty = overview(df.drop(columns=[c for c in df.columns if str(c).startswith(CHANNELS)]))
@@ -191,3 +195,28 @@ def test_overview_report_shows_choice_shares(tmp_path):
     assert result.ok, result.error
     text = visible_text(result.html.read_text())
     assert "no multi-select question" in text and "Social Media" not in text
+
+
+OUTLET = "3. Which Starbucks outlet do you visit most often (the one nearest your home or your office)?"
+
+
+def test_segment_headings_use_the_schemas_short_labels(tmp_path):
+    from csat_analysis.io import load_responses
+    from csat_analysis.plots import figure_of
+    from csat_analysis.reports.correlations import correlation_report
+    from csat_analysis.reports.overview import overview
+
+    frame = _forms_export().rename(columns={"1. Your Gender": OUTLET})
+    path = tmp_path / "forms.csv"
+    frame.to_csv(path, index=False)
+    schema = _schema(short_labels={**SHORT, OUTLET: "Q3 Outlet"})
+    schema["columns"]["segments"] = [OUTLET]
+    df, _ = load_responses(path, schema)
+    res = overview(df, freq=False)
+    html = res.segment_table(OUTLET)._repr_html_()
+    assert re.search(r"<th[^>]*>\s*Q3 Outlet\s*</th>", html), html
+    assert not re.search(r"<th[^>]*>\s*3\. Which", html)  # the full question only in the note under the table
+    rep = correlation_report(df, columns=["csat", Q12], by=OUTLET, freq="D", heat_metric="csat")
+    ax = rep.plot_segment_heatmap()
+    assert figure_of(ax).axes[0].get_ylabel() == "Q3 Outlet"
+    assert "Q3 Outlet" in rep.table_html("segments")._repr_html_()
