@@ -525,6 +525,7 @@ def draft_schema(frame: pd.DataFrame) -> Draft:
     ([1, 5], 'Customer ID', {'churned': {'column': 'Churn Label'}})
     """
     cols = [str(c) for c in frame.columns]
+    question_text = frame.attrs.get("question_text")  # an SPSS/Stata/SAS file's variable labels
     frame = frame.set_axis(cols, axis=1)
     n_rows = len(frame)
     used: set[str] = set()
@@ -718,7 +719,7 @@ def draft_schema(frame: pd.DataFrame) -> Draft:
     raw["metrics"] = metrics
     if outcomes:
         raw["outcomes"] = outcomes
-    labels = short_labels(cols)
+    labels = short_labels(cols, question_text=question_text if isinstance(question_text, dict) else None)
     if labels:
         raw["short_labels"] = labels
     candidates: dict[str, tuple[list[str], dict[str, Any]]] = {}

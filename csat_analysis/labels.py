@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["MAX_LABEL", "short_label", "short_labels", "display_label"]
+__all__ = ["MAX_LABEL", "short_label", "short_labels", "display_label", "display_labels", "given_label"]
 
 #: a header longer than this gets a short label
 MAX_LABEL = 40
@@ -85,26 +85,50 @@ def short_label(header: Any, *, limit: int = MAX_LABEL) -> str:
     return f"{number} {body}".strip() if body else (number or text[:limit])
 
 
-def short_labels(columns: Sequence[Any], *, limit: int = MAX_LABEL) -> dict[str, str]:
+def _question_label(column: str, text: Any, *, limit: int = MAX_LABEL) -> str:
+    """The short label of a column from its (long) question text, keeping the column's question number."""
+    label = short_label(text, limit=limit)
+    if not re.match(r"^Q\d", label) and re.match(r"^q(?:uestion)?\s*\d{1,3}[a-z]?(?:_\d+)?$", column,
+                                                  flags=re.IGNORECASE):
+        label = short_label(column + " " + str(text), limit=limit)
+    return label
+
+
+def short_labels(columns: Sequence[Any], *, question_text: Mapping[str, Any] | None = None,
+                 limit: int = MAX_LABEL) -> dict[str, str]:
     """``{column: short label}`` for every header over ``limit`` characters, unique within ``columns``.
+
+    ``question_text`` (``{column: question}``, an SPSS/Stata file's variable labels) gives a column
+    whose question is longer than ``limit`` a label made from the question, keeping the question number
+    (the column's own ``Q12`` when the question has none).
 
     Examples
     --------
     >>> long = "How satisfied are you with the speed of our delivery service to your home address?"
     >>> list(short_labels(["Region", long, long + " (again)"]).values())
     ['Speed delivery service home address', 'Speed delivery service home address… 2']
+    >>> short_labels(["Q12", "region"], question_text={"Q12": "How would you rate the quality of Starbucks "
+    ...                                                       "compared to other brands you know and buy?"})
+    {'Q12': 'Q12 Quality Starbucks vs other brands'}
     """
-    taken = {str(c) for c in columns if len(str(c)) <= limit}
+    texts = {str(k): str(v) for k, v in (question_text or {}).items() if v is not None and str(v).strip()}
+
+    def long(col: str) -> bool:
+        return len(col) > limit or len(texts.get(col, "")) > limit
+
+    taken = {str(c) for c in columns if not long(str(c))}
     out: dict[str, str] = {}
     for col in columns:
         col = str(col)
-        if len(col) <= limit or col in out:
+        if not long(col) or col in out:
             continue
-        label = short_label(col, limit=limit)
+        text = texts[col] if len(texts.get(col, "")) > limit else col
+        first = _question_label(col, text, limit=limit) if text != col else short_label(col, limit=limit)
+        label = first
         k = 2
         while label in taken:
             suffix = f"… {k}"
-            label = short_label(col, limit=limit)[: limit - len(suffix)].rstrip() + suffix
+            label = first[: limit - len(suffix)].rstrip() + suffix
             k += 1
         taken.add(label)
         out[col] = label
@@ -125,16 +149,55 @@ def display_label(schema: Any, column: Any, *, limit: int = MAX_LABEL) -> str:
     'Q7 Ease'
     >>> display_label(None, "region")
     'region'
+    >>> display_label({"question_text": {"Q3": "Q3. How likely are you to recommend the coffee shop to a friend "
+    ...                                        "or a colleague?"}}, "Q3")
+    'Q3 Recommend coffee shop friend'
+    """
+    given = given_label(schema, column, limit=limit)
+    return given if given is not None else short_label(str(column), limit=limit)
+
+
+def given_label(schema: Any, column: Any, *, limit: int = MAX_LABEL) -> str | None:
+    """The label the schema gives ``column``: its ``short_labels`` entry, else one made from its long question
+    text (an SPSS/Stata variable label); None when it gives none (see :func:`display_label`).
+
+    Examples
+    --------
+    >>> given_label({"short_labels": {"satisfaction_overall": "Overall"}}, "satisfaction_overall")
+    'Overall'
+    >>> given_label({}, "satisfaction_overall") is None
+    True
     """
     labels: Any = None
+    texts: Any = None
+    attrs = getattr(schema, "attrs", None)  # a table: its question texts (variable labels) from loading
+    if isinstance(attrs, Mapping):
+        texts = attrs.get("question_text")
     if schema is not None and not isinstance(schema, Mapping) and hasattr(schema, "schema") \
             and not hasattr(schema, "metrics"):
         schema = getattr(schema, "schema", None)  # a Responses table
     if isinstance(schema, Mapping):
         labels = schema.get("short_labels")
+        texts = schema.get("question_text") or texts
     elif schema is not None:
         labels = getattr(schema, "short_labels", None)
+        texts = getattr(schema, "question_text", None) or texts
     text = str(column)
     if isinstance(labels, Mapping) and text in labels:
         return str(labels[text])
-    return short_label(text, limit=limit)
+    question = texts.get(text) if isinstance(texts, Mapping) else None
+    if question is not None and len(str(question).strip()) > limit:
+        return _question_label(text, str(question), limit=limit)
+    return None
+
+
+def display_labels(schema: Any, columns: Sequence[Any], *, limit: int = MAX_LABEL) -> dict[str, str]:
+    """``{column: display_label(schema, column)}`` for ``columns``: the ``labels=`` mapping plots take.
+
+    Examples
+    --------
+    >>> display_labels({"short_labels": {"Q7 How easy was it to find what you needed today?": "Q7 Ease"}},
+    ...                ["Q7 How easy was it to find what you needed today?", "region"])
+    {'Q7 How easy was it to find what you needed today?': 'Q7 Ease', 'region': 'region'}
+    """
+    return {str(c): display_label(schema, c, limit=limit) for c in columns}

@@ -315,6 +315,12 @@ def fit_figure(fig, *, width: int = LABEL_WIDTH, max_inches: float = 14.0):
     return fig
 
 
+def _label(labels: Mapping | None, name) -> str:
+    """The label shown for a column-named thing: ``labels[name]`` (a report's schema labels), else shortened."""
+    given = (labels or {}).get(str(name))
+    return str(given) if given is not None else display_label(None, name)
+
+
 def _axes(ax, figsize=(7, 3.5)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -413,7 +419,7 @@ def plot_scores(table: pd.DataFrame, *, metric: str, by: str, ax=None, target: f
 
 @_plain_text
 def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, cmap: str = "RdYlGn",
-                         fmt: str = ".0f", center: float | None = None):
+                         fmt: str = ".0f", center: float | None = None, labels: Mapping | None = None):
     """Heatmap of a metric by segment (rows) and period (columns).
 
     ``table`` is a :func:`~csat_analysis.summarize` table with ``freq`` set.
@@ -421,7 +427,8 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
     first to the last (a year without answers is a blank column), whatever
     the order of the table's rows.  Cells are annotated with the score;
     low-n cells carry a trailing ``*`` and suppressed cells (``suppressed``
-    column, or no answers) stay blank.
+    column, or no answers) stay blank.  ``labels`` (``{column: label}``, e.g. the schema's
+    ``short_labels``) names the ``by`` axis.
 
     Returns
     -------
@@ -440,14 +447,14 @@ def plot_segment_heatmap(table: pd.DataFrame, *, metric: str, by: str, ax=None, 
                             dropna=False).reindex(columns=periods)
     low = rows.pivot_table(index=by, columns="period", values="low_n", aggfunc="max", observed=True).reindex(
         index=grid.index, columns=periods).astype(float).fillna(0).astype(bool)  # a gap period is not low-n
-    labels = grid.map(lambda v: "" if pd.isna(v) else format(v, fmt))
-    labels = labels.where(~low, labels + "*")
-    _seaborn().heatmap(grid, annot=labels.to_numpy(), fmt="", cmap=cmap, center=center, ax=ax, linewidths=0.5,
+    annot = grid.map(lambda v: "" if pd.isna(v) else format(v, fmt))
+    annot = annot.where(~low, annot + "*")
+    _seaborn().heatmap(grid, annot=annot.to_numpy(), fmt="", cmap=cmap, center=center, ax=ax, linewidths=0.5,
                 linecolor="white", cbar_kws={"label": metric_label(metric), "shrink": 0.8},
                 annot_kws={"fontsize": 8})
     _mark_cells(ax, *grid.shape)
     ax.set_xlabel("")
-    ax.set_ylabel(display_label(None, by))
+    ax.set_ylabel(_label(labels, by))
     ax.tick_params(axis="x", rotation=45)
     if low.to_numpy().any():
         ax.set_title("* fewer responses than min_n", loc="right", fontsize=8, color="#666")
@@ -718,11 +725,11 @@ def plot_correlation_heatmap(table: pd.DataFrame, *, ax=None, mask_upper: bool =
                 linewidths=0.5, linecolor="white", cbar_kws={"label": f"{table['method'].iloc[0]} correlation",
                                                              "shrink": 0.8})
     _mark_cells(ax, *r.shape)
-    xlabels = [names.get(t.get_text(), display_label(None, t.get_text())) for t in ax.get_xticklabels()]
+    xlabels = [names.get(t.get_text(), _label(None, t.get_text())) for t in ax.get_xticklabels()]
     long = max((len(t) for t in xlabels), default=0) > 10  # long item names would overlap side by side
     ax.set_xticklabels(xlabels, rotation=35 if long else 0, ha="right" if long else "center",
                        rotation_mode="anchor")
-    ax.set_yticklabels([names.get(t.get_text(), display_label(None, t.get_text())) for t in ax.get_yticklabels()],
+    ax.set_yticklabels([names.get(t.get_text(), _label(None, t.get_text())) for t in ax.get_yticklabels()],
                        rotation=0)
     ax.grid(False)
     return ax
@@ -902,12 +909,13 @@ def _spread_labels(y: np.ndarray, min_gap: float) -> np.ndarray:
 
 
 @_plain_text
-def plot_importance_performance(table: pd.DataFrame, *, ax=None):
+def plot_importance_performance(table: pd.DataFrame, *, ax=None, labels: Mapping | None = None):
     """Importance-performance quadrant: each driver's share of R² against its performance.
 
     Quadrant lines sit at the medians; the lower-right quadrant (important,
     performing worst) is shaded as the place to act first.  Labels are
-    spread vertically so that they do not overlap.
+    spread vertically so that they do not overlap; ``labels`` (``{driver: label}``,
+    e.g. the schema's ``short_labels``) names the drivers, long names are shortened.
 
     Returns
     -------
@@ -931,7 +939,7 @@ def plot_importance_performance(table: pd.DataFrame, *, ax=None):
     ax.scatter(x, y, s=60, color=PALETTE["main"], zorder=3)
     ly = _spread_labels(y, 0.06 * span)
     for xi, yi, lyi, name in zip(x, y, ly, table["driver"], strict=False):
-        label = wrap_label(display_label(None, str(name)).replace("_", " "), 34, 3)  # a long question: short lines
+        label = wrap_label(_label(labels, name).replace("_", " "), 34, 3)  # a long question: short lines
         ax.annotate(label, (xi, yi), xytext=(xi + 0.8, lyi), fontsize=9, va="center",
                     arrowprops={"arrowstyle": "-", "color": "#aaa", "lw": 0.6} if abs(lyi - yi) > 1e-9 else None)
     ax.text(xhi, ylo, "act first: important, performing worst", ha="right", va="bottom", fontsize=8,
@@ -946,8 +954,10 @@ def plot_importance_performance(table: pd.DataFrame, *, ax=None):
 
 
 @_plain_text
-def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
+def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None, labels: Mapping | None = None):
     """Heatmap of each driver's share of R² (%) by segment (a ``drivers(..., by=...)`` table).
+
+    ``labels`` (``{column: label}``, e.g. the schema's ``short_labels``) names the drivers and ``by``.
 
     Returns
     -------
@@ -956,13 +966,13 @@ def plot_driver_heatmap(table: pd.DataFrame, *, by: str, ax=None):
     require_columns(table, [by, "driver", "share"])
     grid = table.pivot_table(index="driver", columns=by, values="share", observed=True)
     grid = grid.loc[grid.mean(axis=1).sort_values(ascending=False).index]
-    grid.index = [display_label(None, d) for d in grid.index]
+    grid.index = [_label(labels, d) for d in grid.index]
     ax = _axes(ax, (min(13.0, 1.5 + 1.1 * grid.shape[1]), 0.8 + 0.5 * grid.shape[0]))
     _seaborn().heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax, linewidths=0.5, linecolor="white",
                 cbar_kws={"label": "share of R² (%)"})
     _mark_cells(ax, *grid.shape)
     ax.set_ylabel("")
-    ax.set_xlabel(display_label(None, by))
+    ax.set_xlabel(_label(labels, by))
     return ax
 
 
@@ -997,8 +1007,10 @@ def plot_sentiment_trend(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Blues"):
+def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Blues", labels: Mapping | None = None):
     """Theme share (%) by segment as a heatmap (a :func:`themes` table made with ``by``); suppressed cells blank.
+
+    ``labels`` (``{column: label}``, e.g. the schema's ``short_labels``) names the ``by`` axis.
 
     Returns the Axes.
     """
@@ -1020,7 +1032,7 @@ def plot_theme_heatmap(table: pd.DataFrame, *, by: str, ax=None, cmap: str = "Bl
     _mark_cells(ax, *values.shape)
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns], rotation=30, ha="right")
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
-    ax.set_xlabel(display_label(None, by))
+    ax.set_xlabel(_label(labels, by))
     ax.set_title("Share of comments per theme (%)", fontsize=10)
     return ax
 
@@ -1044,8 +1056,11 @@ def plot_score_distribution(result: HealthResult, *, ax=None):
     return ax
 
 
-def plot_band_heatmap(result: HealthResult, *, ax=None):
-    """Share of each segment's customers per band (%), suppressed cells blank."""
+def plot_band_heatmap(result: HealthResult, *, ax=None, labels: Mapping | None = None):
+    """Share of each segment's customers per band (%), suppressed cells blank.
+
+    ``labels`` (``{column: label}``, e.g. the schema's ``short_labels``) names the breakdown column.
+    """
     import matplotlib.pyplot as plt
 
     from .health import BAND_NAMES
@@ -1064,7 +1079,8 @@ def plot_band_heatmap(result: HealthResult, *, ax=None):
     _mark_cells(ax, *values.shape)
     ax.set_xticks(range(len(grid.columns)), [str(c) for c in grid.columns])
     ax.set_yticks(range(len(grid)), [str(i) for i in grid.index])
-    ax.set_title(f"Customers per band{' by ' + result.breakdown if result.breakdown else ''} (% of row)", fontsize=10)
+    by = f" by {_label(labels, result.breakdown)}" if result.breakdown else ""
+    ax.set_title(f"Customers per band{by} (% of row)", fontsize=10)
     ax.grid(False)
     return ax
 

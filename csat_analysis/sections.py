@@ -24,6 +24,7 @@ NEED_KEYS = {
     "segments": "columns.segments", "campaign": "campaigns", "drivers": "columns.ratings",
     "items": "columns.ratings", "metrics": "metrics", "comment": "columns.comment", "population": "population",
     "customer_id": "columns.customer_id", "outcome": "outcomes", "benchmarks": "benchmarks",
+    "multi": "columns.multi",
 }
 _HEADING = re.compile(r"^\s*<h2[^>]*>(.*?)</h2>", re.S)
 _NOTE = re.compile(r'<div class="csat-note"(?:\s+data-needs="([^"]*)")?>(.*?)</div>', re.S)

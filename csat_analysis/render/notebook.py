@@ -425,6 +425,8 @@ _NEEDS = {
                "outcomes: in the schema, e.g. outcomes: {churned: {column: Exited}}.",
     "benchmarks": "The schema lists no benchmarks, so the scores are not compared with outside references; add "
                   "e.g. benchmarks: {csat: [{value: 80, label: Rule of thumb, source: CSAT guides}]} (see the README).",
+    "multi": "The schema lists no multi-select question (\"check all that apply\"), so there are no choice shares; "
+             "list one under columns.multi in the schema.",
 }
 
 
@@ -447,7 +449,8 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
     ``"metrics"`` (two of CSAT, NPS, CES among the items), ``"comment"``, ``"population"`` (``p.weights``
     is raked to the customer base), ``"customer_id"`` (the data has
     customer ids), ``"outcome"`` (``p.outcome`` names a customer outcome, e.g. a
-    :class:`~.health.HealthReport`), ``"benchmarks"`` (the schema lists outside benchmarks).
+    :class:`~.health.HealthReport`), ``"benchmarks"`` (the schema lists outside benchmarks), ``"multi"``
+    (the data has a multi-select question of the schema's ``columns.multi``, expanded into its choices).
     ``p`` is the namespace from :func:`resolve`.
 
     Examples
@@ -487,6 +490,8 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
             why = _NEEDS["outcome"]
         elif need == "benchmarks" and not schema_of(data).get("benchmarks"):
             why = _NEEDS["benchmarks"]
+        elif need == "multi" and (isinstance(data, WarehouseTable) or not _multi_questions(data)):
+            why = _NEEDS["multi"]
         if why:
             break
     from ..sections import NEED_KEYS
@@ -495,6 +500,12 @@ def section(heading: str, text: str = "", *, data: pd.DataFrame, needs: Sequence
     body = (f'<div class="csat-note" data-needs="{esc(key)}">{esc(why)}</div>' if why
             else (f"<p>{md(text)}</p>" if text else ""))
     return HTML(f"<h2>{esc(heading)}</h2>{body}")
+
+
+def _multi_questions(data) -> list[str]:
+    from ..reports.overview import multi_questions
+
+    return multi_questions(data)
 
 
 class _Headline:

@@ -143,7 +143,10 @@ class CommentReport:
     def plot_theme_heatmap(self):
         if self.segment_themes is None or self.breakdown is None:
             return None
-        return plot_theme_heatmap(self.segment_themes.table, by=self.breakdown)
+        from ..labels import display_label
+
+        return plot_theme_heatmap(self.segment_themes.table, by=self.breakdown,
+                                  labels={str(self.breakdown): display_label(self.data, self.breakdown)})
 
     def quotes_html(self, n: int = 2):
         """Up to ``n`` distinct comments per theme, contact details masked; none for themes below the privacy

@@ -10,6 +10,7 @@ import pandas as pd
 from .._utils import as_list, check_argument
 from ..cells import FREQ_WORDS, choose_freq
 from ..correlation import AGGREGATE_METRIC, METHODS, correlate, strength
+from ..labels import display_label, given_label
 from ..metrics import summarize, z_value
 from ..registry import SCORES
 from ._fit import fitted
@@ -17,9 +18,12 @@ from ._fit import fitted
 __all__ = ["CorrelationReport", "correlation_report"]
 
 
-def _described(name: str) -> str:
-    """A score column with what it measures (``NPS (likelihood to recommend)``); other columns as named."""
-    return SCORES[name].described if name in SCORES else name
+def _described(name: str, data=None) -> str:
+    """A score column with what it measures (``NPS (likelihood to recommend)``); other columns by the label
+    the schema gives them (``short_labels``, an SPSS variable label), else as named."""
+    if name in SCORES:
+        return SCORES[name].described
+    return (given_label(data, name) or name) if data is not None else name
 
 
 class CorrelationReport:
@@ -53,13 +57,14 @@ class CorrelationReport:
             ranked = sorted(valid, key=lambda r: -abs(r.r))
             picks = ranked[:2] + ([ranked[-1]] if len(ranked) > 2 else [])
             for row, word in zip(picks, ("Strongest", "Next strongest", "Weakest"), strict=False):
-                out.append(f"{word}: {_described(row.x)} and {_described(row.y)}, {strength(row.r)} "
+                out.append(f"{word}: {_described(row.x, self.data)} and {_described(row.y, self.data)}, "
+                           f"{strength(row.r)} "
                            f"{self.method} correlation of {row.r:.2f} "
                            f"({ci_text(self.ci)} {row.ci_low:.2f} to {row.ci_high:.2f}, "
                            f"n = {row.n:,}).")
             rows = []
         for row in rows:
-            a, b = _described(row.x), _described(row.y)
+            a, b = _described(row.x, self.data), _described(row.y, self.data)
             if np.isnan(row.r):
                 out.append(f"{a} and {b}: no correlation could be computed ({row.note}).")
                 continue
@@ -74,7 +79,7 @@ class CorrelationReport:
         if self.aggregate is not None and len(self.aggregate):
             row = self.aggregate.iloc[0]
             if not np.isnan(row["r"]):
-                a, b = _described(row["x"]).split(" (")[0], _described(row["y"]).split(" (")[0]
+                a, b = _described(row["x"], self.data).split(" (")[0], _described(row["y"], self.data).split(" (")[0]
                 out.append(
                     f"Across {row['n']} periods, {a} and {b} scores have a {strength(row['r'])} correlation of "
                     f"{row['r']:.2f} ({ci_text(self.ci)} {row['ci_low']:.2f} to {row['ci_high']:.2f})"
@@ -87,7 +92,7 @@ class CorrelationReport:
         if not self.empty:
             for row in self.respondent.itertuples(index=False):
                 if not np.isnan(row.r):
-                    vals[f"{_short(row.x)}~{_short(row.y)}"] = f"{row.r:.2f}"
+                    vals[f"{_short(row.x, self.data)}~{_short(row.y, self.data)}"] = f"{row.r:.2f}"
         return vals
 
     def table_html(self, which: str = "respondent"):
@@ -105,14 +110,23 @@ class CorrelationReport:
                             "compare.")
             return note("Nothing to show for this selection.")
         t = table.copy()
-        t["pair"] = [f"{_described(x)} ~ {_described(y)}" for x, y in zip(t["x"], t["y"], strict=False)]
+        t["pair"] = [f"{self._label(x)} ~ {self._label(y)}" for x, y in zip(t["x"], t["y"], strict=False)]
         t["p_f"] = [fmt_p(p).removeprefix("p ").removeprefix("= ") for p in t["p_adj"]]
-        cols = {self.by: self.by} if self.by in t else {}
+        cols = {self.by: display_label(self.data, self.by)} if self.by in t else {}
         cols.update({"pair": "Pair", "n": "n", "r": "r", "ci_low": f"{ci_text(self.ci)} low",
                      "ci_high": f"{ci_text(self.ci)} high",
                      "p_f": "Adjusted p", "note": "Note"})
         return table_html(t, columns=cols, formats={"r": "{:.2f}", "ci_low": "{:.2f}", "ci_high": "{:.2f}",
                                                     "p_f": "{}"})
+
+    def _label(self, name: str) -> str:
+        """A column as tables name it: what a score measures, else the schema's short label (long names shortened)."""
+        return SCORES[name].described if name in SCORES else display_label(self.data, name)
+
+    def _labels(self) -> dict[str, str]:
+        """``{column: label}`` for the plots: the labels the schema gives the rated items and the breakdown."""
+        names = [c for c in [*self.columns, self.by] if c and c not in SCORES]
+        return {c: display_label(self.data, c) for c in names}
 
     @fitted
     def plot_heatmap(self):
@@ -120,7 +134,7 @@ class CorrelationReport:
 
         if self.empty or self.respondent["r"].isna().all():
             return None
-        ax = plot_correlation_heatmap(self.respondent)
+        ax = plot_correlation_heatmap(self.respondent, labels=self._labels())
         ax.set_title("Respondent level", loc="left", fontsize=11)
         return ax
 
@@ -130,7 +144,7 @@ class CorrelationReport:
 
         if self.aggregate is None or self.aggregate["r"].isna().all():
             return None
-        ax = plot_correlation_heatmap(self.aggregate)
+        ax = plot_correlation_heatmap(self.aggregate, labels=self._labels())
         ax.set_title(f"Across periods ({FREQ_WORDS.get(self.freq, self.freq)})", loc="left", fontsize=11)
         return ax
 
@@ -146,7 +160,7 @@ class CorrelationReport:
         keys = [c for c in (self.by, "period") if c in self.segment_period]  # segment x period, with margins
         table = apply_privacy(self.segment_period, privacy_min_n=self.privacy_min_n,
                               siblings=crossed_siblings(keys, fixed=["metric"]))
-        ax = plot_segment_heatmap(table, metric=self.heat_metric, by=self.by)
+        ax = plot_segment_heatmap(table, metric=self.heat_metric, by=self.by, labels=self._labels())
         return ax
 
     @fitted
@@ -218,5 +232,5 @@ def _report(data, columns, respondent, aggregate, segments, segment_period, *, m
                              alpha, min_n, privacy_min_n, message, columns, ci)
 
 
-def _short(name: str) -> str:
-    return _described(name).split(" (")[0]
+def _short(name: str, data=None) -> str:
+    return _described(name, data).split(" (")[0]

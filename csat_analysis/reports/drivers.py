@@ -10,6 +10,7 @@ import pandas as pd
 from ..deprecation import renamed_parameters
 from ..keydrivers import R2_ALPHA, R2_MIN, driver_label, outcome_name
 from ..keydrivers import drivers as key_drivers  # driver_report's `drivers` argument shadows the function's name
+from ..labels import display_label, given_label
 from ._fit import fitted
 
 __all__ = ["DriverReport", "driver_report"]
@@ -23,6 +24,15 @@ class DriverReport:
         self.unsupported = unsupported  # the data (schema) cannot support the analysis; the section says why
         self.data, self.table, self.by_segment = data, table, by_segment
         self.outcome, self.by, self.message = outcome, by, message
+
+    def _name(self, driver) -> str:
+        """A driver in sentences: the label the schema gives it (``short_labels``, an SPSS variable label),
+        else its name (snake_case prettified)."""
+        return given_label(self.data, driver) or driver_label(driver)
+
+    def _label(self, driver) -> str:
+        """A driver in charts and tables: the schema's label, else its name prettified and shortened."""
+        return given_label(self.data, driver) or display_label(None, driver_label(driver))
 
     def _negligible(self) -> bool:
         return self.table is not None and bool(self.table.attrs.get("r2_negligible", False))
@@ -54,21 +64,21 @@ class DriverReport:
         out = [
             f"The drivers explain {100 * t.attrs['r2']:.0f}% of the variation in {what} "
             f"(R² = {t.attrs['r2']:.2f}, {n}).",
-            f"{driver_label(top['driver'])} matters most: it accounts for {top['share']:.0f}% of the explained "
+            f"{self._name(top['driver'])} matters most: it accounts for {top['share']:.0f}% of the explained "
             f"variation (95% CI {top['ci_low']:.0f}% to {top['ci_high']:.0f}%).",
         ]
         median_share = t["share"].median()
         if worst["share"] >= median_share:
-            out.append(f"{driver_label(worst['driver'])} is important ({worst['share']:.0f}% of the explained "
+            out.append(f"{self._name(worst['driver'])} is important ({worst['share']:.0f}% of the explained "
                        f"variation) and performs worst (average {worst['performance']:.2f}): the first place to act.")
         else:
-            out.append(f"{driver_label(worst['driver'])} performs worst (average {worst['performance']:.2f}) "
+            out.append(f"{self._name(worst['driver'])} performs worst (average {worst['performance']:.2f}) "
                        f"but matters less ({worst['share']:.0f}%); among the important drivers, "
-                       f"{driver_label(t[t['share'] >= median_share].sort_values('performance').iloc[0]['driver'])} "
+                       f"{self._name(t[t['share'] >= median_share].sort_values('performance').iloc[0]['driver'])} "
                        "performs worst.")
         unstable = t[t["rank_stability"] < 0.8]
         if len(unstable):
-            out.append("The ranking of " + ", ".join(map(driver_label, unstable["driver"]))
+            out.append("The ranking of " + ", ".join(map(self._name, unstable["driver"]))
                        + " changes in more than 20% "
                        "of bootstrap resamples: treat their order as uncertain.")
         return out + t.attrs.get("warnings", []) + self._segment_warnings()
@@ -82,7 +92,7 @@ class DriverReport:
             vals["R²"] = f"{self.table.attrs['r2']:.2f}"
             top = self.table.iloc[0]
             vals["Top driver"] = (f"none (R² = {self.table.attrs['r2']:.2f})" if self._negligible() else
-                                  f"{top['driver']} ({top['share']:.0f}%)")
+                                  f"{self._name(top['driver'])} ({top['share']:.0f}%)")
         return vals
 
     def table_html(self):
@@ -93,6 +103,7 @@ class DriverReport:
         from ..narrative import fmt_p
 
         t = self.table.copy()
+        t["driver"] = t["driver"].map(self._label)
         t["p_f"] = [fmt_p(p).removeprefix("p ").removeprefix("= ") for p in t["p"]]
         t["share_ci"] = [f"{lo:.0f}–{hi:.0f}%" for lo, hi in zip(t["ci_low"], t["ci_high"], strict=False)]
         return table_html(t, columns={"driver": "Driver", "share": "Share of R² (%)", "share_ci": "95% CI",
@@ -117,7 +128,7 @@ class DriverReport:
 
         if self.table is None:
             return None
-        table = self.table.assign(driver=self.table["driver"].map(driver_label))
+        table = self.table.assign(driver=self.table["driver"].map(self._label))
         table.attrs = dict(self.table.attrs)
         ax = plot_importance_performance(table)
         if self._negligible():
@@ -134,8 +145,8 @@ class DriverReport:
 
         if self.by_segment is None:
             return None
-        labelled = self.by_segment.assign(driver=self.by_segment["driver"].map(driver_label))
-        return plot_driver_heatmap(labelled, by=self.by)
+        labelled = self.by_segment.assign(driver=self.by_segment["driver"].map(self._label))
+        return plot_driver_heatmap(labelled, by=self.by, labels={str(self.by): display_label(self.data, self.by)})
 
 
 @renamed_parameters(bootstrap="n_boot", seed="random_state")

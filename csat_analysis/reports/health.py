@@ -103,7 +103,10 @@ class HealthReport:
     def plot_heatmap(self):
         if self.health is None or self.health.breakdown is None:
             return None
-        return plot_band_heatmap(self.health)
+        from ..labels import display_label
+
+        by = self.health.breakdown
+        return plot_band_heatmap(self.health, labels={str(by): display_label(self.data, by)})
 
     def bands_html(self):
         from ..display import table_html

@@ -1,4 +1,4 @@
-"""The overview report: headline CSAT, NPS and CES, change vs the previous period, segments.
+"""The overview report: headline CSAT, NPS and CES, change vs the previous period, segments, choice shares.
 
 :func:`overview` computes everything the ``overview`` notebook shows, once,
 and returns an :class:`Overview` whose methods return display-ready HTML
@@ -16,10 +16,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .._utils import as_list
+from .._utils import as_list, weight_values
 from ..backends import WarehouseTable
 from ..cells import choose_freq
 from ..display import HTML, esc, note, table_html
+from ..labels import display_label
 from ..metrics import (
     METRICS,
     apply_privacy,
@@ -60,6 +61,36 @@ class Overview:
     #: the selection's scores against the schema's ``benchmarks:`` (compare_to_benchmarks), None without any
     benchmarks: pd.DataFrame | None = None
     benchmark_lines: dict = dataclasses.field(default_factory=dict)  # metric -> chart lines
+    #: multi-select question -> its :func:`~csat_analysis.multiselect.choice_shares` table, rare choices suppressed
+    choices: dict = dataclasses.field(default_factory=dict)
+
+    def choices_html(self):
+        """One table per multi-select question (``columns.multi``): the share of its respondents who picked
+        each choice; choices fewer than ``privacy_min_n`` respondents picked are suppressed.  None without a
+        multi-select question (the section says why)."""
+        if not self.choices:
+            return None
+        parts = []
+        for question, table in self.choices.items():
+            label = display_label(self.data, question)
+            if table.empty:
+                parts.append(str(note(f"No answers to {label} in this selection.")))
+                continue
+            t = table.copy()
+            t["n_f"] = ["suppressed" if s else f"{n:,}" for n, s in zip(t["n"], t["suppressed"], strict=True)]
+            t["share_f"] = ["suppressed" if s else f"{100 * v:.0f}%" if pd.notna(v) else "n/a"
+                            for v, s in zip(t["share"], t["suppressed"], strict=True)]
+            hidden = int(t["suppressed"].sum())
+            cap = (f"{label}: share of the {int(t['base'].max()):,} respondents who answered the question that "
+                   "picked each choice. A respondent can pick several choices, so the shares can sum past 100%.")
+            if hidden:
+                cap += (f" {hidden} choice{'s' if hidden > 1 else ''} picked by fewer than {self.privacy_min_n} "
+                        "respondents are suppressed for privacy.")
+            if label != question:
+                cap += f" Question: {question}"
+            parts.append(str(table_html(t, columns={"choice": "Choice", "n_f": "Respondents", "share_f": "Share"},
+                                        formats={"n_f": "{}", "share_f": "{}"}, caption=cap)))
+        return HTML("".join(parts))
 
     def benchmarks_html(self):
         """Each headline score against each benchmark: difference, test and verdict (None without benchmarks)."""
@@ -127,7 +158,8 @@ class Overview:
                 gaps = ", ".join(f"{METRICS[r['metric']].short} {fmt_change(r['metric'], r['change'])}"
                                  for _, r in rows.iterrows())
                 parts.append(f"{level} is {word} the rest ({gaps})")
-            out.append(f"By {col}: " + "; ".join(parts) + f" (Benjamini-Hochberg adjusted p < {self.alpha:g}).")
+            out.append(f"By {display_label(self.data, col)}: " + "; ".join(parts)
+                       + f" (Benjamini-Hochberg adjusted p < {self.alpha:g}).")
         if len(out) == len(self.metrics):
             if not self.segment_tests:  # nothing was compared: say so, not that nothing differs
                 out.append("There are no segments to compare: the schema lists no segment column with two or more "
@@ -212,7 +244,7 @@ class Overview:
     def segment_table(self, column: str) -> HTML:
         table = self.segments[column]
         if table.empty:
-            return note(f"No responses by {column} in this selection.")
+            return note(f"No responses by {display_label(self.data, column)} in this selection.")
         wide = table.pivot_table(index=column, columns="metric", values="score", observed=True, dropna=False)
         low = table.assign(low=table["low_n"] & (table["n"] > 0)).pivot_table(
             index=column, columns="metric", values="low", aggfunc="max", observed=True).reindex(wide.index)
@@ -223,7 +255,7 @@ class Overview:
         out = pd.DataFrame({column: wide.index.astype(str), "n": n.to_numpy(), "suppressed": sup.to_numpy()})
         out["low_n"] = out["n"] < self.min_n
         out["n"] = out["n"].astype("Int64").mask(hidden.any(axis=1).to_numpy())  # a suppressed group's count too
-        columns = {column: column, "n": "Responses"}
+        columns = {column: display_label(self.data, column), "n": "Responses"}
         for m in self.metrics:
             if m in wide:
                 marks = low[m].fillna(False).astype(bool).to_numpy() if m in low else np.zeros(len(out), bool)
@@ -256,7 +288,7 @@ class Overview:
             return  # the section says why
         display(self.banner_table())
         for column in self.segments:
-            display(HTML(f"<h3>{esc(column)}: scores with 95% intervals</h3>"))
+            display(HTML(f"<h3>{esc(display_label(self.data, column))}: scores with 95% intervals</h3>"))
             display(Rendered(self.plot_segments(column)))  # drawn once, as laid out
 
     @fitted
@@ -349,6 +381,32 @@ def overview(
     tested, _ = selection_benchmarks(data, metrics, benchmarks=benchmarks, weights=weights, alpha=alpha,
                                      privacy_min_n=privacy_min_n)
     lines = {m: selection_benchmarks(data, m, benchmarks=benchmarks, privacy_min_n=len(data) + 1)[1] for m in metrics}
+    choices = {} if remote else _choice_shares(data, weights=weights, privacy_min_n=privacy_min_n)
     return Overview(data, metrics, freq, head, changes, segments, tests, alpha, privacy_min_n, min_n, table, weights,
-                    tested, {m: v for m, v in lines.items() if v})
+                    tested, {m: v for m, v in lines.items() if v}, choices)
+
+
+def multi_questions(data) -> list[str]:
+    """The multi-select questions of the schema (``columns.multi``) whose choice columns ``data`` has."""
+    from ..multiselect import choice_columns
+
+    entries = (schema_of(data).get("columns") or {}).get("multi") or []
+    names = [e.get("column") if isinstance(e, dict) else e for e in ([entries] if isinstance(entries, str)
+                                                                      else entries)]
+    return [str(n) for n in names if n and choice_columns(data, str(n))]
+
+
+def _choice_shares(data, *, weights, privacy_min_n: int) -> dict[str, pd.DataFrame]:
+    """``{question: choice_shares table}`` with a ``suppressed`` column: choices under ``privacy_min_n``."""
+    from ..multiselect import choice_shares
+
+    out = {}
+    for question in multi_questions(data):
+        w = weight_values(data, weights)
+        frame = data if w is None else data.assign(__weight__=w)
+        table = choice_shares(frame, question, weights=None if w is None else "__weight__")
+        table["suppressed"] = table["n"] < privacy_min_n
+        table.loc[table["suppressed"], "share"] = np.nan
+        out[question] = table
+    return out
 
