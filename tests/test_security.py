@@ -279,3 +279,35 @@ def test_parameter_alias_bomb_is_refused(capsys, tmp_path):
     code, _, err = run(capsys, "run", "overview", "--data", str(SAMPLE_DATA), "--out", str(tmp_path),
                        "-p", "title", nested)
     assert code == 2 and "alias" in err and "Traceback" not in err
+
+
+def test_batch_workers_do_not_inherit_a_lock_held_in_this_process(tmp_path, tiny):
+    """Batch workers come from a fork server: a lock another thread of this process holds (here the HTML
+    exporter's, as while it warms up; tqdm's monitor and jupyter_core's loop thread are the same case) is not
+    copied into them.  With plain fork the workers waited for it forever."""
+    import threading
+
+    from csat_analysis.render import output
+
+    data, schema = tiny
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with output._EXPORTER_LOCK:
+            held.set()
+            release.wait(300)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    held.wait(10)
+    done = {}
+    batch = threading.Thread(target=lambda: done.setdefault("results", rep.run_batch(
+        "overview", data=data, schema=schema, by="channel", out=tmp_path, workers=1, progress=False)), daemon=True)
+    try:
+        batch.start()
+        batch.join(240)
+    finally:
+        release.set()
+        holder.join(10)
+    assert not batch.is_alive(), "the batch's workers waited for a lock held in the parent"
+    assert done["results"] and all(r.ok for r in done["results"])

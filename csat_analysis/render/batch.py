@@ -176,8 +176,13 @@ def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, desc: str, progre
     from tqdm.auto import tqdm
 
     workers = max(1, min(workers or min(2, os.cpu_count() or 1), len(jobs)))
+    # Workers come from a fork server, not from this process: a fork copies this process's threads' locks as they
+    # are (tqdm's monitor, the HTML exporter warming up, jupyter_core's event-loop thread), and a worker that
+    # needs one of them would wait forever.  The server imports this module once; each worker is forked from it.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    pool = context.Pool(workers, initializer=_worker_init)
     bar = tqdm(total=len(jobs), desc=desc, unit="report", disable=not progress)
-    pool = multiprocessing.Pool(workers, initializer=_worker_init)
     try:
         stop_after = min(SAME_FAILURE_STOP, len(jobs))
         for result in pool.imap_unordered(_worker_run, jobs):
