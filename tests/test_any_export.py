@@ -134,6 +134,7 @@ def test_dates_as_parameters_work(tmp_path, plain_export):
     assert f"From: {start}" in result.html.read_text()  # the header writes parameters in words (issue 28)
 
 
+@pytest.mark.slow
 def test_batch_whose_reports_all_fail_the_same_way_stops_early(tmp_path, plain_export):
     data, schema = plain_export
     nb = nbformat.read(NOTEBOOK_DIR / "overview.ipynb", as_version=4)

@@ -107,6 +107,7 @@ def test_tiny_segment_report_says_only_that_it_is_too_small(tmp_path, tiny):
         assert not result.headline
 
 
+@pytest.mark.slow
 def test_batch_with_a_tiny_segment_keeps_it_out(tmp_path, tiny):
     data, schema = tiny
     results = rep.run_batch("overview", data=data, schema=schema, by="region", out=tmp_path, workers=2,

@@ -164,6 +164,11 @@ def _run_and_index(jobs: list[dict[str, Any]], workers: int | None, desc: str, p
     return results
 
 
+#: imported once by the fork server, so that every worker forked from it starts with them (as fork workers did)
+_SERVER_PRELOAD = [__name__, "csat_analysis.render.run", "csat_analysis.render.output", "papermill", "nbclient",
+                   "nbconvert", "jupyter_client.manager", "pandas"]
+
+
 def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, desc: str, progress: bool,
               results: list[ReportResult]) -> list[ReportResult]:
     """Execute report jobs in worker processes (one reused kernel each), with a progress bar.
@@ -180,7 +185,7 @@ def _run_jobs(jobs: list[dict[str, Any]], workers: int | None, desc: str, progre
     # are (tqdm's monitor, the HTML exporter warming up, jupyter_core's event-loop thread), and a worker that
     # needs one of them would wait forever.  The server imports this module once; each worker is forked from it.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload(_SERVER_PRELOAD)
     pool = context.Pool(workers, initializer=_worker_init)
     bar = tqdm(total=len(jobs), desc=desc, unit="report", disable=not progress)
     try:
