@@ -128,6 +128,7 @@ def test_batch_isolates_failures_and_writes_index(tmp_path, small):
             assert r.headline["Responses"] in index
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
 def test_report_renders_in_offline_chromium(tmp_path, small):
     data, schema = small

@@ -282,6 +282,7 @@ def test_parameter_alias_bomb_is_refused(capsys, tmp_path):
     assert code == 2 and "alias" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_batch_workers_do_not_inherit_a_lock_held_in_this_process(tmp_path, tiny):
     """Batch workers come from a fork server: a lock another thread of this process holds (here the HTML
     exporter's, as while it warms up; tqdm's monitor and jupyter_core's loop thread are the same case) is not
